@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pristan.assistance import services
+from pristan.assistance.forms import ObjectiveForm, ServiceForm, ServiceStatusForm
+from pristan.assistance.models import ServiceItem, ServiceStatus
+from pristan.cases.models import Case
+from pristan.cases.pages import render_case
+from pristan.core import access
+from pristan.core.forms import show_errors
+
+
+def _page(request: HttpRequest, case: Case, objective_form: ObjectiveForm, service_form: ServiceForm, status: int = 200) -> HttpResponse:
+    return render_case(request, case, "assistance/assistance.html", "case_assistance", {
+        "objectives": case.objectives.all(),
+        "services": case.services.select_related("provider", "objective"),
+        "objective_form": objective_form, "service_form": service_form,
+        "transitions": services.SERVICE_TRANSITIONS, "statuses": ServiceStatus,
+    }, status=status)  # fmt: skip
+
+
+def assistance(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference)
+    return _page(request, case, ObjectiveForm(prefix="obj"), ServiceForm(prefix="svc", case=case))
+
+
+@require_POST
+def objective_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    form = ObjectiveForm(request.POST, prefix="obj")
+    if form.is_valid():
+        try:
+            services.objective_add(actor=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Objective added to the plan."))
+            return redirect("case_assistance", reference=case.reference)
+    return _page(request, case, form, ServiceForm(prefix="svc", case=case), status=422)
+
+
+@require_POST
+def service_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    form = ServiceForm(request.POST, prefix="svc", case=case)
+    if form.is_valid():
+        try:
+            services.service_add(actor=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Service added."))
+            return redirect("case_assistance", reference=case.reference)
+    return _page(request, case, ObjectiveForm(prefix="obj"), form, status=422)
+
+
+@require_POST
+def service_status(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = access.case_object_for(request.user, ServiceItem, service_id, write=True)
+    form = ServiceStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.service_change_status(actor=request.user, service=service, status=form.cleaned_data["status"])
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Service status changed."))
+    return redirect("case_assistance", reference=service.case.reference)

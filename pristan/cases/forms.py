@@ -1,0 +1,95 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
+
+from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
+from pristan.core.forms import DateInput, picklist
+from pristan.core.models import Office, Organisation
+from pristan.people.forms import PersonForm
+
+
+class RegisterForm(PersonForm):
+    """Step one of registration: the person, and the office that opens their case."""
+
+    office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none(), empty_label=None)
+    field_order = ["office"]
+
+    def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+        self.order_fields(["office", *[name for name in self.fields if name != "office"]])
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    given = forms.TypedChoiceField(
+        label=_("Consent"),
+        choices=[("yes", _("Given")), ("no", _("Withdrawn or refused"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(label=_("Why the case must proceed without consent"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Move to stage"), choices=Stage.choices)
+    closure_reason = forms.ChoiceField(label=_("Reason for closure"), choices=[("", "—"), *ClosureReason.choices], required=False)
+    closure_details = forms.CharField(label=_("Details of closure"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, allowed: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(value, label) for value, label in Stage.choices if value in allowed]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_on = forms.DateField(label=_("Due on"), widget=DateInput())
+    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["assignee"].queryset = get_user_model().objects.filter(memberships__office=case.office).order_by("username")
+
+
+class ReferralForm(forms.Form):
+    referring_organisation = forms.ModelChoiceField(label=_("Referred by"), queryset=Organisation.objects.all(), required=False)
+    incoming_referral_date = forms.DateField(label=_("Date referred to us"), required=False, widget=DateInput())
+    incoming_referral_reason = forms.ChoiceField(label=_("Reason for referral to us"), required=False)
+    incoming_referral_details = forms.CharField(label=_("Details of referral to us"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    referred_organisation = forms.ModelChoiceField(label=_("Referred to"), queryset=Organisation.objects.all(), required=False)
+    outgoing_referral_date = forms.DateField(label=_("Date we referred"), required=False, widget=DateInput())
+    outgoing_referral_reason = forms.ChoiceField(label=_("Reason we referred"), required=False)
+    outgoing_referral_details = forms.CharField(label=_("Details of our referral"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["incoming_referral_reason"].choices = picklist("cas_ReasonForIncomingReferral")
+        self.fields["outgoing_referral_reason"].choices = picklist("cas_ReasonForOutgoingReferral")
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or reference"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Any stage")), *Stage.choices])
+    office = forms.ChoiceField(label=_("Office"), required=False)
+    exploitation = forms.ChoiceField(label=_("Type of exploitation"), required=False)
+    minors = forms.BooleanField(label=_("Children only"), required=False)
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, offices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Any status")), *picklist("cas_Status", blank=False)]
+        self.fields["office"].choices = [("", _("All my offices")), *[(o.code, str(o)) for o in offices]]
+        self.fields["exploitation"].choices = [("", _("Any type")), *picklist("vic_TypeOfExploitation", blank=False)]

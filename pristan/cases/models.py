@@ -1,0 +1,159 @@
+"""A case: one person's journey through assistance, owned by an office and a caseworker."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pristan.core.models import Office, Organisation
+from pristan.people.models import Person
+
+
+class Stage(models.TextChoices):
+    SCREENING = "screening", _("Screening")
+    ASSISTANCE = "assistance", _("Assistance")
+    MOVEMENT = "movement", _("Movement")
+    REINTEGRATION = "reintegration", _("Reintegration")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+
+
+class ClosureReason(models.TextChoices):
+    ASSISTANCE_COMPLETED = "assistance_completed", _("Assistance completed")
+    REINTEGRATED = "reintegrated", _("Reintegrated")
+    REFERRED = "referred", _("Referred to another organisation")
+    NOT_ELIGIBLE = "not_eligible", _("Not a victim of trafficking")
+    DECLINED = "declined", _("Person declined assistance")
+    LOST_CONTACT = "lost_contact", _("Contact lost")
+    DECEASED = "deceased", _("Deceased")
+    OTHER = "other", _("Other reason")
+
+
+class Case(models.Model):
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases", verbose_name=_("office"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases", verbose_name=_("caseworker")
+    )  # HTCDS cas_CaseOwner
+    status = models.CharField(_("status"), max_length=20, default="Active")  # HTCDS cas_Status
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.SCREENING)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_reason = models.CharField(_("reason for closure"), max_length=30, choices=ClosureReason.choices, blank=True)
+    closure_details = models.TextField(_("details of closure"), blank=True)  # cas_ReasonForCaseClosure
+
+    minor_at_registration = models.BooleanField(_("minor at registration"), default=False)
+    minor_at_exploitation = models.BooleanField(_("minor when exploited"), default=False)
+
+    # Without consent for case management, a supervisor's recorded override lets the case proceed.
+    consent_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent_override_reason = models.TextField(_("reason for proceeding without consent"), blank=True)
+    consent_override_at = models.DateTimeField(null=True, blank=True)
+
+    # HTCDS referral details, incoming and outgoing.
+    referring_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("referred by")
+    )
+    incoming_referral_date = models.DateField(_("date referred to us"), null=True, blank=True)
+    incoming_referral_reason = models.CharField(_("reason for referral to us"), max_length=40, blank=True)
+    incoming_referral_details = models.TextField(_("details of referral to us"), blank=True)
+    referred_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("referred to")
+    )
+    outgoing_referral_date = models.DateField(_("date we referred"), null=True, blank=True)
+    outgoing_referral_reason = models.CharField(_("reason we referred"), max_length=40, blank=True)
+    outgoing_referral_details = models.TextField(_("details of our referral"), blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        indexes = [
+            models.Index(fields=["office", "stage"]),
+            models.Index(fields=["owner", "stage"]),
+        ]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_minor(self) -> bool:
+        return self.minor_at_registration or self.minor_at_exploitation
+
+
+class ReferenceCounter(models.Model):
+    """The last case number given out per office and year, for references like SOF-2026-00042."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "year"], name="one_counter_per_office_year")]
+
+
+class ConsentPurpose(models.TextChoices):
+    CASE_MANAGEMENT = "case_management", _("Case management")
+    REFERRAL = "referral", _("Referral to third parties")
+    RESEARCH = "research", _("Anonymised research use")
+
+
+class ConsentEvent(models.Model):
+    """Consent given or withdrawn for one purpose; the latest event per purpose is in force."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_events")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    given = models.BooleanField(_("consent given"))
+    on = models.DateField(_("date"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.purpose}={self.given}"
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"))  # HTCDS cco_CaseComment
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+
+    def __str__(self) -> str:
+        return f"{self.case} note {self.pk}"
+
+
+class Task(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("assigned to")
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["assignee", "done_at", "due_on"])]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,124 @@
+"""Reading cases: lists, search, consent in force, what is due."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
+
+from pristan.assistance.models import ServiceStatus
+from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
+from pristan.core import access, vocabularies
+from pristan.core.audit import object_type_label
+from pristan.core.fields import has_code
+from pristan.core.models import AuditEntry
+from pristan.core.names import search_tokens
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    query: str = ""
+    status: str = ""
+    stage: str = ""
+    office: str = ""
+    exploitation: str = ""
+    minors: bool = False
+
+
+def case_search(*, user: AbstractBaseUser | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
+    """Cases the user may see that match the filters. Every query token must start a token of the
+    person's name key (both scripts, any case or diacritics) or match the case reference."""
+    cases = access.cases_for(user).select_related("person", "office", "owner")
+    for token in search_tokens(filters.query):
+        cases = cases.filter(
+            Q(person__search_key__startswith=token)
+            | Q(person__search_key__contains=f" {token}")
+            | Q(reference__iexact=filters.query.strip())
+        )
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.stage:
+        cases = cases.filter(stage=filters.stage)
+    if filters.office:
+        cases = cases.filter(office__code=filters.office)
+    if filters.exploitation:
+        cases = cases.filter(**has_code("experience__types_of_exploitation", filters.exploitation))
+    if filters.minors:
+        cases = cases.filter(Q(minor_at_registration=True) | Q(minor_at_exploitation=True))
+    return cases.order_by("-opened_on", "-id")
+
+
+def my_open_cases(*, user: AbstractBaseUser) -> QuerySet[Case]:
+    return access.cases_for(user).filter(owner=user).exclude(stage=Stage.CLOSED).select_related("person", "office")
+
+
+def tasks_open_for(*, user: AbstractBaseUser) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(assignee=user, done_at__isnull=True, case__in=access.cases_for(user))
+        .select_related("case", "case__person")
+        .order_by("due_on", "id")
+    )
+
+
+def consent_in_force(case: Case, purpose: str) -> bool:
+    latest = case.consent_events.filter(purpose=purpose).order_by("-on", "-id").first()
+    return latest is not None and latest.given
+
+
+def consents_for(case: Case) -> dict[str, ConsentEvent | None]:
+    """The consent event in force for every purpose (None where nothing was recorded)."""
+    in_force: dict[str, ConsentEvent | None] = dict.fromkeys(ConsentPurpose.values)
+    for event in case.consent_events.select_related("recorded_by").order_by("-on", "-id"):
+        if in_force[event.purpose] is None:
+            in_force[event.purpose] = event
+    return in_force
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: AuditEntry
+    object_label: str
+    field_labels: list[str]
+    detail: str
+
+
+def _field_labels(object_type: str, names: list[str]) -> list[str]:
+    try:
+        meta = apps.get_model(object_type)._meta
+    except (LookupError, ValueError):
+        return names
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return labels
+
+
+def _detail(entry: AuditEntry) -> str:
+    """Details are stored as codes ("screening → assistance"); show them as labels."""
+    vocab: dict[str, str] = {
+        **dict(Stage.choices), **dict(ServiceStatus.choices), **dict(ConsentPurpose.choices),
+        **dict(vocabularies.choices("vic_TraffickingStatus")),
+    }  # fmt: skip
+    return " ".join(str(vocab.get(word, word)) for word in entry.detail.split(" "))
+
+
+def case_history(case: Case) -> list[HistoryRow]:
+    entries = AuditEntry.objects.filter(case=case).select_related("actor").order_by("-at", "-id")
+    return [
+        HistoryRow(
+            entry=entry,
+            object_label=object_type_label(entry.object_type),
+            field_labels=_field_labels(entry.object_type, entry.fields),
+            detail=_detail(entry),
+        )
+        for entry in entries
+    ]
+
+
+def is_overdue(task: Task, today: date) -> bool:
+    return task.done_at is None and task.due_on < today

@@ -1,0 +1,210 @@
+"""Opening cases and moving them through their journey; consent, notes and tasks."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
+from pristan.cases.selectors import consent_in_force
+from pristan.core import access, vocabularies
+from pristan.core.audit import apply_changes, audit_record
+from pristan.core.models import AuditEntry, Office
+from pristan.people.models import Person
+
+ALLOWED_STAGES: dict[str, frozenset[str]] = {
+    Stage.SCREENING: frozenset({Stage.ASSISTANCE, Stage.CLOSED}),
+    Stage.ASSISTANCE: frozenset({Stage.MOVEMENT, Stage.REINTEGRATION, Stage.FOLLOW_UP, Stage.CLOSED}),
+    Stage.MOVEMENT: frozenset({Stage.ASSISTANCE, Stage.REINTEGRATION, Stage.CLOSED}),
+    Stage.REINTEGRATION: frozenset({Stage.ASSISTANCE, Stage.FOLLOW_UP, Stage.CLOSED}),
+    Stage.FOLLOW_UP: frozenset({Stage.ASSISTANCE, Stage.REINTEGRATION, Stage.CLOSED}),
+    Stage.CLOSED: frozenset({Stage.ASSISTANCE}),
+}
+ELIGIBLE_DECISIONS = frozenset({"PossibleVictimOfTrafficking", "ActualVictimOfTrafficking"})
+
+TRANSITION_NOT_ALLOWED = _("A case cannot move from %(current)s to %(target)s.")
+NEEDS_CONSENT = _(
+    "The person has not consented to case management. Record their consent, or ask a supervisor to record "
+    "why the case must proceed without it."
+)
+NEEDS_SCREENING = _("Record a screening decision that the person is a possible or actual victim first.")
+NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
+REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
+
+
+def minor_on(person: Person, day: date) -> bool:
+    age = person.age_on(day)
+    return age is not None and age < 18
+
+
+def _next_reference(office: Office, year: int) -> str:
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(office=office, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{office.code}-{year}-{counter.last:05d}"
+
+
+@transaction.atomic
+def case_open(
+    *, actor: AbstractBaseUser, person: Person, office: Office, owner: AbstractBaseUser | None = None,
+    opened_on: date | None = None, referral: dict[str, Any] | None = None,
+) -> Case:  # fmt: skip
+    opened_on = opened_on or timezone.localdate()
+    case = Case(
+        reference=_next_reference(office, opened_on.year),
+        person=person,
+        office=office,
+        owner=owner or actor,
+        opened_on=opened_on,
+        minor_at_registration=minor_on(person, opened_on),
+        **(referral or {}),
+    )
+    case.save()
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=["reference", "person", "office", "owner"])
+    return case
+
+
+def _status_for(stage: str, closure_reason: str) -> str:
+    if stage == Stage.CLOSED:
+        return "ClosedReferred" if closure_reason == ClosureReason.REFERRED else "Closed"
+    return "FollowUp" if stage == Stage.FOLLOW_UP else "Active"
+
+
+@transaction.atomic
+def case_change_stage(
+    *, actor: AbstractBaseUser, case: Case, stage: str, closure_reason: str = "", closure_details: str = ""
+) -> Case:
+    access.require_write(actor, case)
+    current = case.stage
+    if stage not in ALLOWED_STAGES.get(current, frozenset()):
+        raise ValidationError(
+            TRANSITION_NOT_ALLOWED, params={"current": Stage(current).label, "target": Stage(stage).label if stage in Stage.values else stage}
+        )
+    if current == Stage.CLOSED:
+        access.require_override(actor, case)
+    if current == Stage.SCREENING and stage != Stage.CLOSED:
+        if not consent_in_force(case, ConsentPurpose.CASE_MANAGEMENT) and case.consent_override_at is None:
+            raise ValidationError(NEEDS_CONSENT, code="consent")
+        latest = case.screenings.order_by("-screened_on", "-id").first()
+        if latest is None or latest.decision not in ELIGIBLE_DECISIONS:
+            raise ValidationError(NEEDS_SCREENING, code="screening")
+    if stage == Stage.CLOSED and closure_reason not in ClosureReason.values:
+        raise ValidationError({"closure_reason": NEEDS_CLOSURE_REASON})
+
+    case.stage = stage
+    case.status = _status_for(stage, closure_reason)
+    if stage == Stage.CLOSED:
+        case.closure_reason, case.closure_details, case.closed_on = closure_reason, closure_details, timezone.localdate()
+    else:
+        case.closure_reason, case.closure_details, case.closed_on = "", "", None
+    case.save()
+    audit_record(
+        actor=actor, action=AuditEntry.Action.TRANSITION, obj=case, case=case,
+        fields=["stage", "status", "closure_reason"] if stage == Stage.CLOSED else ["stage", "status"],
+        detail=f"{current} → {stage}",
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_assign(*, actor: AbstractBaseUser, case: Case, owner: AbstractBaseUser) -> Case:
+    access.require_write(actor, case)
+    if not case.office.memberships.filter(user_id=owner.pk).exists():
+        raise ValidationError({"owner": _("The caseworker must work in the case's office.")})
+    if apply_changes(case, {"owner": owner}):
+        case.save(update_fields=["owner", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=["owner"])
+    return case
+
+
+REFERRAL_FIELDS = (
+    "referring_organisation", "incoming_referral_date", "incoming_referral_reason", "incoming_referral_details",
+    "referred_organisation", "outgoing_referral_date", "outgoing_referral_reason", "outgoing_referral_details",
+)  # fmt: skip
+
+
+@transaction.atomic
+def case_update_referrals(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> Case:
+    access.require_write(actor, case)
+    reasons = vocabularies.codes("cas_ReasonForIncomingReferral")
+    errors = {
+        name: _("Choose a reason from the list.")
+        for name in ("incoming_referral_reason", "outgoing_referral_reason")
+        if data.get(name) and data[name] not in reasons
+    }
+    if errors:
+        raise ValidationError(errors)
+    changed = apply_changes(case, {name: data[name] for name in REFERRAL_FIELDS if name in data})
+    if changed:
+        case.save()
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=changed)
+    return case
+
+
+@transaction.atomic
+def consent_record(
+    *, actor: AbstractBaseUser, case: Case, purpose: str, given: bool, on: date | None = None, note: str = ""
+) -> ConsentEvent:
+    access.require_write(actor, case)
+    on = on or timezone.localdate()
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": _("Choose a purpose from the list.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("Consent cannot be recorded for a future date.")})
+    event = ConsentEvent.objects.create(case=case, purpose=purpose, given=given, on=on, recorded_by=actor, note=note)
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case,
+        fields=["purpose", "given", "on"], detail=purpose,
+    )  # fmt: skip
+    return event
+
+
+@transaction.atomic
+def consent_override(*, actor: AbstractBaseUser, case: Case, reason: str) -> Case:
+    access.require_override(actor, case)
+    if len(reason.strip()) < 10:
+        raise ValidationError({"reason": _("Explain in a sentence or more why the case must proceed without consent.")})
+    case.consent_override_by, case.consent_override_reason, case.consent_override_at = actor, reason.strip(), timezone.now()
+    case.save()
+    audit_record(actor=actor, action=AuditEntry.Action.OVERRIDE, obj=case, case=case, fields=["consent_override_reason"])
+    return case
+
+
+@transaction.atomic
+def note_add(*, actor: AbstractBaseUser, case: Case, text: str) -> CaseNote:
+    access.require_write(actor, case)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the note before saving it.")})
+    note = CaseNote.objects.create(case=case, text=text.strip(), author=actor)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=note, case=case, fields=["text"])
+    return note
+
+
+@transaction.atomic
+def task_add(*, actor: AbstractBaseUser, case: Case, title: str, due_on: date, assignee: AbstractBaseUser | None = None) -> Task:
+    access.require_write(actor, case)
+    assignee = assignee or actor
+    errors: dict[str, Any] = {}
+    if not title.strip():
+        errors["title"] = _("Say what needs to be done.")
+    if not case.office.memberships.filter(user_id=assignee.pk).exists():
+        errors["assignee"] = _("Assign the task to someone who works in the case's office.")
+    if errors:
+        raise ValidationError(errors)
+    task = Task.objects.create(case=case, title=title.strip(), due_on=due_on, assignee=assignee, created_by=actor)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=task, case=case, fields=["title", "due_on", "assignee"])
+    return task
+
+
+@transaction.atomic
+def task_complete(*, actor: AbstractBaseUser, task: Task) -> Task:
+    access.require_write(actor, task.case)
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=task, case=task.case, fields=["done_at"])
+    return task

@@ -1,0 +1,241 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pristan.cases import selectors, services
+from pristan.cases.forms import CaseFilterForm, ConsentForm, NoteForm, OverrideForm, ReferralForm, RegisterForm, StageForm, TaskForm
+from pristan.cases.models import Case, ConsentPurpose, Task
+from pristan.cases.pages import render_case
+from pristan.core import access
+from pristan.core.forms import show_errors
+from pristan.people.forms import DocumentForm, PersonForm
+from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
+
+
+def my_cases(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    tasks = list(selectors.tasks_open_for(user=request.user))
+    return render(
+        request,
+        "cases/my_cases.html",
+        {
+            "cases": selectors.my_open_cases(user=request.user)[:50],
+            "overdue": [task for task in tasks if task.due_on < today],
+            "due": [task for task in tasks if task.due_on >= today],
+            "today": today,
+        },
+    )
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None, user=request.user, offices=access.offices_for(request.user))
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.CaseFilters(
+        query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
+        office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
+    )  # fmt: skip
+    page = Paginator(selectors.case_search(user=request.user, filters=filters), settings.PRISTAN_CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    offices = access.offices_for(request.user).filter(
+        memberships__user=request.user, memberships__role__in=["caseworker", "supervisor"]
+    )
+    form = RegisterForm(request.POST or None, offices=offices)
+    if request.method == "POST" and form.is_valid():
+        office = form.cleaned_data["office"]
+        try:
+            with transaction.atomic():
+                person = person_register(actor=request.user, office=office, data=form.cleaned_data)
+                case = services.case_open(actor=request.user, person=person, office=office)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference})
+            return redirect("case_consent", reference=case.reference)
+    return render(request, "cases/register.html", {"form": form, "no_office": not offices.exists()})
+
+
+def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference)
+    return render_case(request, case, "cases/summary.html", "case_summary", {
+        "documents": case.person.documents.all(),
+        "referral_form": ReferralForm(initial={name: getattr(case, name) for name in services.REFERRAL_FIELDS}),
+    })  # fmt: skip
+
+
+def person_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=request.method == "POST")
+    person = case.person
+    form = PersonForm(request.POST or None, initial={name: getattr(person, name) for name in PERSON_FIELDS})
+    document_form = DocumentForm(prefix="doc")
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(actor=request.user, person=person, data=form.cleaned_data, case=case)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_summary", reference=case.reference)
+    return render_case(request, case, "cases/person_edit.html", "case_summary", {"form": form, "document_form": document_form})
+
+
+@require_POST
+def document_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    document_form = DocumentForm(request.POST, prefix="doc")
+    if document_form.is_valid():
+        try:
+            document_add(actor=request.user, person=case.person, data=document_form.cleaned_data, case=case)
+        except ValidationError as error:
+            show_errors(document_form, error)
+        else:
+            messages.success(request, _("Document added."))
+            return redirect("case_summary", reference=case.reference)
+    form = PersonForm(initial={name: getattr(case.person, name) for name in PERSON_FIELDS})
+    return render_case(request, case, "cases/person_edit.html", "case_summary", {"form": form, "document_form": document_form}, status=422)
+
+
+@require_POST
+def referrals_update(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    form = ReferralForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_update_referrals(actor=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Referral details saved."))
+            return redirect("case_summary", reference=case.reference)
+    documents = case.person.documents.all()
+    return render_case(request, case, "cases/summary.html", "case_summary", {"documents": documents, "referral_form": form}, status=422)
+
+
+@require_POST
+def stage_change(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    form = StageForm(request.POST, allowed=services.ALLOWED_STAGES[case.stage])
+    if form.is_valid():
+        try:
+            services.case_change_stage(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("The case is now in the stage: %(stage)s.") % {"stage": case.get_stage_display()})
+            return redirect("case_summary", reference=case.reference)
+    documents = case.person.documents.all()
+    referral_form = ReferralForm(initial={name: getattr(case, name) for name in services.REFERRAL_FIELDS})
+    return render_case(
+        request, case, "cases/summary.html", "case_summary",
+        {"documents": documents, "referral_form": referral_form, "stage_form": form}, status=422,
+    )  # fmt: skip
+
+
+def consent(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=request.method == "POST")
+    form = ConsentForm(request.POST or None, initial={"on": timezone.localdate(), "purpose": ConsentPurpose.CASE_MANAGEMENT})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("case_consent", reference=case.reference)
+    return _consent_page(request, case, form, OverrideForm(), status=422 if form.errors else 200)
+
+
+@require_POST
+def consent_override(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference)
+    access.require_override(request.user, case)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_override(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Your override is recorded."))
+            return redirect("case_consent", reference=case.reference)
+    consent_form = ConsentForm(initial={"on": timezone.localdate()})
+    return _consent_page(request, case, consent_form, form, status=422)
+
+
+def _consent_page(request: HttpRequest, case: Case, form: ConsentForm, override_form: OverrideForm, status: int) -> HttpResponse:
+    return render_case(request, case, "cases/consent.html", "case_consent", {
+        "form": form, "override_form": override_form,
+        "in_force": selectors.consents_for(case),
+        "events": case.consent_events.select_related("recorded_by"),
+        "purposes": ConsentPurpose,
+    }, status=status)  # fmt: skip
+
+
+def notes(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference)
+    return _notes_page(request, case, NoteForm(), TaskForm(case=case, initial={"assignee": request.user}))
+
+
+def _notes_page(request: HttpRequest, case: Case, note_form: NoteForm, task_form: TaskForm, status: int = 200) -> HttpResponse:
+    return render_case(request, case, "cases/notes.html", "case_notes", {
+        "notes": case.notes.select_related("author"), "tasks": case.tasks.select_related("assignee"),
+        "note_form": note_form, "task_form": task_form, "today": timezone.localdate(),
+    }, status=status)  # fmt: skip
+
+
+@require_POST
+def note_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("case_notes", reference=case.reference)
+    return _notes_page(request, case, form, TaskForm(case=case), status=422)
+
+
+@require_POST
+def task_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, write=True)
+    form = TaskForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.task_add(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Task added."))
+            return redirect("case_notes", reference=case.reference)
+    return _notes_page(request, case, NoteForm(), form, status=422)
+
+
+@require_POST
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = access.case_object_for(request.user, Task, task_id, write=True)
+    services.task_complete(actor=request.user, task=task)
+    messages.success(request, _("Task done."))
+    target = request.POST.get("next", "")
+    return redirect("my_cases") if target == "my_cases" else redirect("case_notes", reference=task.case.reference)
+
+
+def history(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference)
+    return render_case(request, case, "cases/history.html", "case_history", {"rows": selectors.case_history(case)})

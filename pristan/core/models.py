@@ -1,0 +1,108 @@
+"""What every area shares: the organisation, its offices and partners, who works where, and
+the audit trail."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """The organisation running Pristan, or a partner it refers to (HTCDS `org_`)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    org_type = models.CharField(_("type of organisation"), max_length=40, blank=True)  # HTCDS org_Type
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    is_operator = models.BooleanField(_("runs this Pristan"), default=False)
+    services_offered = models.TextField(_("services offered"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Office(models.Model):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country office")
+        FIELD = "field", _("Field office")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="offices")
+    code = models.CharField(_("code"), max_length=8, unique=True, help_text=_("Three to eight capital letters, used in case references."))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUNTRY)
+    country = models.CharField(_("country"), max_length=2)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    OFFICE_ADMIN = "office_admin", _("Office administrator")
+
+
+class Membership(models.Model):
+    """A user's role in one office; what they may see follows from their memberships."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "office"], name="one_membership_per_office")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.office.code} · {self.get_role_display()}"
+
+    @property
+    def can_write_cases(self) -> bool:
+        return self.role in (Role.CASEWORKER, Role.SUPERVISOR)
+
+    @property
+    def can_override(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+
+class AuditEntry(models.Model):
+    """One thing someone did. Field names only, never the values of identifying fields."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        TRANSITION = "transition", _("moved")
+        OVERRIDE = "override", _("overrode")
+        GENERATE = "generate", _("generated")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object"), max_length=50)
+    object_id = models.CharField(max_length=50)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    fields = models.JSONField(_("fields"), default=list)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "-at"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"

@@ -1,0 +1,104 @@
+"""Recording the trafficking experience, the route and the perpetrators."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from pristan.cases.models import Case
+from pristan.core import access, geography, vocabularies
+from pristan.core.audit import apply_changes, audit_record
+from pristan.core.models import AuditEntry
+from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
+
+# Experience field -> the HTCDS picklist its codes come from.
+EXPERIENCE_PICKLISTS = {
+    "methods_of_recruitment": "vic_MethodOfRecruitment",
+    "recruitment_websites": "vic_RecruitmentWebsitesAndApps",
+    "relationship_to_trafficker": "vic_RelationshipToTrafficker",
+    "methods_of_control": "vic_MethodsOfControl",
+    "types_of_exploitation": "vic_TypeOfExploitation",
+    "forced_labour_industry": "vic_ForcedLabourIndustry",
+    "types_of_sex_exploitation": "vic_TypeOfSexExploitation",
+    "exploitation_websites": "vic_ExploitationWebsitesAndApps",
+    "vulnerabilities": "vic_Vulnerabilities",
+}
+OTHER_FIELDS = ("vulnerability_details", "age_when_trafficked", "exploitation_began_on")
+NOT_IN_LIST = _("Choose values from the list.")
+
+
+def _check_codes(data: dict[str, Any]) -> None:
+    errors = {}
+    for name, picklist in EXPERIENCE_PICKLISTS.items():
+        value = data.get(name)
+        values = value if isinstance(value, list) else [value] if value else []
+        if any(code not in vocabularies.codes(picklist) for code in values):
+            errors[name] = NOT_IN_LIST
+    if errors:
+        raise ValidationError(errors)
+
+
+def _minor_at_exploitation(case: Case, experience: TraffickingExperience) -> bool:
+    if experience.age_when_trafficked is not None:
+        return experience.age_when_trafficked < 18
+    if experience.exploitation_began_on is not None:
+        age = case.person.age_on(experience.exploitation_began_on)
+        return age is not None and age < 18
+    return False
+
+
+@transaction.atomic
+def experience_update(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> TraffickingExperience:
+    access.require_write(actor, case)
+    data = {name: data[name] for name in (*EXPERIENCE_PICKLISTS, *OTHER_FIELDS) if name in data}
+    _check_codes(data)
+    experience, created = TraffickingExperience.objects.get_or_create(case=case)
+    changed = apply_changes(experience, data)
+    if changed or created:
+        experience.save()
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+            obj=experience, case=case, fields=changed,
+        )  # fmt: skip
+    minor = _minor_at_exploitation(case, experience)
+    if minor != case.minor_at_exploitation:
+        case.minor_at_exploitation = minor
+        case.save(update_fields=["minor_at_exploitation", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=["minor_at_exploitation"])
+    return experience
+
+
+@transaction.atomic
+def event_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> TraffickingEvent:
+    access.require_write(actor, case)
+    errors: dict[str, Any] = {}
+    if data.get("event_type") not in vocabularies.codes("hte_Type"):
+        errors["event_type"] = _("Choose recruitment, transit or exploitation.")
+    if not geography.is_country(data.get("country", "")):
+        errors["country"] = _("Choose a country from the list.")
+    if data.get("started_on") and data.get("ended_on") and data["ended_on"] < data["started_on"]:
+        errors["ended_on"] = _("The end cannot be before the start.")
+    if errors:
+        raise ValidationError(errors)
+    event = TraffickingEvent.objects.create(case=case, **data)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case, fields=data)
+    return event
+
+
+@transaction.atomic
+def perpetrator_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> Perpetrator:
+    access.require_write(actor, case)
+    errors: dict[str, Any] = {}
+    if not str(data.get("name", "")).strip():
+        errors["name"] = _("Give a name, nickname or short description.")
+    if any(code not in vocabularies.codes("per_RoleInProcess") for code in data.get("roles", [])):
+        errors["roles"] = NOT_IN_LIST
+    if data.get("nationality") and not geography.is_country(data["nationality"]):
+        errors["nationality"] = _("Choose a country from the list.")
+    if errors:
+        raise ValidationError(errors)
+    perpetrator = Perpetrator.objects.create(case=case, **data)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=perpetrator, case=case, fields=data)
+    return perpetrator

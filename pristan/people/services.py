@@ -1,0 +1,78 @@
+"""Registering and changing persons."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pristan.core import geography, vocabularies
+from pristan.core.audit import apply_changes, audit_record
+from pristan.core.models import AuditEntry, Office
+from pristan.core.names import search_key, to_latin
+from pristan.people.models import IdentityDocument, Person
+
+PERSON_FIELDS = (
+    "given_name", "family_name", "other_names", "aliases", "gender", "date_of_birth", "date_of_birth_estimated",
+    "citizenships", "languages", "phone", "email", "city", "country",
+    "guardian_name", "guardian_relationship", "guardian_contact",
+)  # fmt: skip
+
+
+def _validate(data: dict[str, Any]) -> None:
+    errors: dict[str, Any] = {}
+    if not str(data.get("given_name", "")).strip():
+        errors["given_name"] = _("Enter the given name as the person writes it.")
+    if data.get("gender") and data["gender"] not in vocabularies.codes("prs_Gender"):
+        errors["gender"] = _("Choose a gender from the list.")
+    born = data.get("date_of_birth")
+    if born and born > timezone.localdate():
+        errors["date_of_birth"] = _("The date of birth cannot be in the future.")
+    if any(not geography.is_country(code) for code in data.get("citizenships", [])):
+        errors["citizenships"] = _("Choose citizenships from the list of countries.")
+    if data.get("country") and not geography.is_country(data["country"]):
+        errors["country"] = _("Choose a country from the list.")
+    if any(not geography.is_language(code) for code in data.get("languages", [])):
+        errors["languages"] = _("Choose languages from the list.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _derive_names(person: Person) -> None:
+    names = (person.given_name, person.family_name, person.other_names, person.aliases)
+    person.name_latin = to_latin(" ".join(part for part in names[:2] if part))
+    person.search_key = search_key(*names)
+
+
+@transaction.atomic
+def person_register(*, actor: AbstractBaseUser, office: Office, data: dict[str, Any]) -> Person:
+    data = {name: data[name] for name in PERSON_FIELDS if name in data}
+    _validate(data)
+    person = Person(office=office, created_by=actor, **data)
+    _derive_names(person)
+    person.save()
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=person, office=office, fields=data)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any], case: Any = None) -> Person:
+    data = {name: data[name] for name in PERSON_FIELDS if name in data}
+    _validate({**{name: getattr(person, name) for name in PERSON_FIELDS}, **data})
+    changed = apply_changes(person, data)
+    if changed:
+        _derive_names(person)
+        person.save()
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=person, case=case, office=person.office, fields=changed)
+    return person
+
+
+@transaction.atomic
+def document_add(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any], case: Any = None) -> IdentityDocument:
+    if data.get("issuing_country") and not geography.is_country(data["issuing_country"]):
+        raise ValidationError({"issuing_country": _("Choose a country from the list.")})
+    document = IdentityDocument.objects.create(person=person, **data)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=document, case=case, office=person.office, fields=data)
+    return document
