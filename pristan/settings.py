@@ -107,7 +107,7 @@ LANGUAGES = [
     ("sr", "Српски"),
     ("sr-latn", "Srpski (latinica)"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [Path(env_str("PRISTAN_LOCALE_DIR", str(BASE_DIR / "locale")))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("PRISTAN_TIME_ZONE", "Europe/Sofia")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.assistance.models import PlanObjective, ServiceKind, ServiceStatus
 from pristan.cases.models import Case
-from pristan.core.forms import DateInput, picklist
+from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Organisation
 
 
@@ -17,7 +17,7 @@ class ObjectiveForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan_type"].choices = picklist("spl_Type")
+        choice_field(self, "plan_type").choices = picklist("spl_Type")
 
 
 class ServiceForm(forms.Form):
@@ -32,11 +32,13 @@ class ServiceForm(forms.Form):
     starts_on = forms.DateField(label=_("Starts on"), required=False, widget=DateInput())
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=DateInput())
     cost = forms.DecimalField(label=_("Cost"), required=False, max_digits=12, decimal_places=2, min_value=0, localize=True)
-    currency = forms.CharField(label=_("Currency"), required=False, max_length=3, help_text=_("Three letters, such as EUR or BGN."))
+    currency = forms.CharField(
+        label=_("Currency"), required=False, max_length=3, help_text=_("Three letters, such as EUR or BGN.")
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["objective"].queryset = case.objectives.all()
+        model_choice_field(self, "objective").queryset = case.objectives.all()
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data.get("currency") or "").strip().upper()

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,7 @@ STATUS_NOT_ALLOWED = _("A service that is %(current)s cannot become %(target)s."
 
 
 @transaction.atomic
-def objective_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> PlanObjective:
+def objective_add(*, actor: User, case: Case, data: dict[str, Any]) -> PlanObjective:
     access.require_write(actor, case)
     errors: dict[str, Any] = {}
     if data.get("plan_type") not in vocabularies.codes("spl_Type"):
@@ -55,7 +55,7 @@ def _validate_service(case: Case, data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def service_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> ServiceItem:
+def service_add(*, actor: User, case: Case, data: dict[str, Any]) -> ServiceItem:
     access.require_write(actor, case)
     _validate_service(case, data)
     service = ServiceItem.objects.create(case=case, created_by=actor, **data)
@@ -64,12 +64,15 @@ def service_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) ->
 
 
 @transaction.atomic
-def service_change_status(*, actor: AbstractBaseUser, service: ServiceItem, status: str) -> ServiceItem:
+def service_change_status(*, actor: User, service: ServiceItem, status: str) -> ServiceItem:
     access.require_write(actor, service.case)
     if status not in SERVICE_TRANSITIONS.get(service.status, frozenset()):
         raise ValidationError(
             STATUS_NOT_ALLOWED,
-            params={"current": ServiceStatus(service.status).label, "target": ServiceStatus(status).label if status in ServiceStatus.values else status},
+            params={
+                "current": ServiceStatus(service.status).label,
+                "target": ServiceStatus(status).label if status in ServiceStatus.values else status,
+            },
         )
     previous, service.status = service.status, status
     service.save(update_fields=["status"])

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,9 +12,12 @@ from pristan.cases.models import Case
 from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
+from pristan.core.http import AuthenticatedRequest
 
 
-def _page(request: HttpRequest, case: Case, objective_form: ObjectiveForm, service_form: ServiceForm, status: int = 200) -> HttpResponse:
+def _page(
+    request: AuthenticatedRequest, case: Case, objective_form: ObjectiveForm, service_form: ServiceForm, status: int = 200
+) -> HttpResponse:
     return render_case(request, case, "assistance/assistance.html", "case_assistance", {
         "objectives": case.objectives.all(),
         "services": case.services.select_related("provider", "objective"),
@@ -23,13 +26,13 @@ def _page(request: HttpRequest, case: Case, objective_form: ObjectiveForm, servi
     }, status=status)  # fmt: skip
 
 
-def assistance(request: HttpRequest, reference: str) -> HttpResponse:
+def assistance(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference)
     return _page(request, case, ObjectiveForm(prefix="obj"), ServiceForm(prefix="svc", case=case))
 
 
 @require_POST
-def objective_create(request: HttpRequest, reference: str) -> HttpResponse:
+def objective_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = ObjectiveForm(request.POST, prefix="obj")
     if form.is_valid():
@@ -44,7 +47,7 @@ def objective_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def service_create(request: HttpRequest, reference: str) -> HttpResponse:
+def service_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = ServiceForm(request.POST, prefix="svc", case=case)
     if form.is_valid():
@@ -59,7 +62,7 @@ def service_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def service_status(request: HttpRequest, service_id: int) -> HttpResponse:
+def service_status(request: AuthenticatedRequest, service_id: int) -> HttpResponse:
     service = access.case_object_for(request.user, ServiceItem, service_id, write=True)
     form = ServiceStatusForm(request.POST)
     if form.is_valid():

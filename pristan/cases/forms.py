@@ -1,11 +1,11 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
-from pristan.core.forms import DateInput, picklist
+from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Office, Organisation
 from pristan.people.forms import PersonForm
 
@@ -18,7 +18,7 @@ class RegisterForm(PersonForm):
 
     def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        model_choice_field(self, "office").queryset = offices
         self.order_fields(["office", *[name for name in self.fields if name != "office"]])
 
 
@@ -45,7 +45,7 @@ class StageForm(forms.Form):
 
     def __init__(self, *args: Any, allowed: frozenset[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(value, label) for value, label in Stage.choices if value in allowed]
+        choice_field(self, "stage").choices = [(value, label) for value, label in Stage.choices if value in allowed]
 
 
 class NoteForm(forms.Form):
@@ -55,29 +55,31 @@ class NoteForm(forms.Form):
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
     due_on = forms.DateField(label=_("Due on"), widget=DateInput())
-    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None)  # type: ignore[arg-type]
+    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        self.fields["assignee"].queryset = get_user_model().objects.filter(memberships__office=case.office).order_by("username")
+        model_choice_field(self, "assignee").queryset = User.objects.filter(memberships__office=case.office).order_by("username")
 
 
 class ReferralForm(forms.Form):
     referring_organisation = forms.ModelChoiceField(label=_("Referred by"), queryset=Organisation.objects.all(), required=False)
     incoming_referral_date = forms.DateField(label=_("Date referred to us"), required=False, widget=DateInput())
     incoming_referral_reason = forms.ChoiceField(label=_("Reason for referral to us"), required=False)
-    incoming_referral_details = forms.CharField(label=_("Details of referral to us"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    incoming_referral_details = forms.CharField(
+        label=_("Details of referral to us"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     referred_organisation = forms.ModelChoiceField(label=_("Referred to"), queryset=Organisation.objects.all(), required=False)
     outgoing_referral_date = forms.DateField(label=_("Date we referred"), required=False, widget=DateInput())
     outgoing_referral_reason = forms.ChoiceField(label=_("Reason we referred"), required=False)
-    outgoing_referral_details = forms.CharField(label=_("Details of our referral"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outgoing_referral_details = forms.CharField(
+        label=_("Details of our referral"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incoming_referral_reason"].choices = picklist("cas_ReasonForIncomingReferral")
-        self.fields["outgoing_referral_reason"].choices = picklist("cas_ReasonForOutgoingReferral")
+        choice_field(self, "incoming_referral_reason").choices = picklist("cas_ReasonForIncomingReferral")
+        choice_field(self, "outgoing_referral_reason").choices = picklist("cas_ReasonForOutgoingReferral")
 
 
 class CaseFilterForm(forms.Form):
@@ -88,8 +90,8 @@ class CaseFilterForm(forms.Form):
     exploitation = forms.ChoiceField(label=_("Type of exploitation"), required=False)
     minors = forms.BooleanField(label=_("Children only"), required=False)
 
-    def __init__(self, *args: Any, user: AbstractBaseUser, offices: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, offices: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Any status")), *picklist("cas_Status", blank=False)]
-        self.fields["office"].choices = [("", _("All my offices")), *[(o.code, str(o)) for o in offices]]
-        self.fields["exploitation"].choices = [("", _("Any type")), *picklist("vic_TypeOfExploitation", blank=False)]
+        choice_field(self, "status").choices = [("", _("Any status")), *picklist("cas_Status", blank=False)]
+        choice_field(self, "office").choices = [("", _("All my offices")), *[(o.code, str(o)) for o in offices]]
+        choice_field(self, "exploitation").choices = [("", _("Any type")), *picklist("vic_TypeOfExploitation", blank=False)]

@@ -96,6 +96,9 @@ class ReferenceCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["office", "year"], name="one_counter_per_office_year")]
 
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.year}: {self.last}"
+
 
 class ConsentPurpose(models.TextChoices):
     CASE_MANAGEMENT = "case_management", _("Case management")

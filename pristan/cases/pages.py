@@ -22,7 +22,9 @@ SECTIONS = [
 ]
 
 
-def render_case(request: HttpRequest, case: Case, template: str, section: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def render_case(
+    request: HttpRequest, case: Case, template: str, section: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     writable = access.can_write(request.user, case)
     context = {
         "case": case,

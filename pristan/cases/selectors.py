@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django_stubs_ext import StrOrPromise
 
 from pristan.assistance.models import ServiceStatus
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
@@ -27,7 +28,7 @@ class CaseFilters:
     minors: bool = False
 
 
-def case_search(*, user: AbstractBaseUser | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
+def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
     """Cases the user may see that match the filters. Every query token must start a token of the
     person's name key (both scripts, any case or diacritics) or match the case reference."""
     cases = access.cases_for(user).select_related("person", "office", "owner")
@@ -50,11 +51,11 @@ def case_search(*, user: AbstractBaseUser | AnonymousUser, filters: CaseFilters)
     return cases.order_by("-opened_on", "-id")
 
 
-def my_open_cases(*, user: AbstractBaseUser) -> QuerySet[Case]:
+def my_open_cases(*, user: User) -> QuerySet[Case]:
     return access.cases_for(user).filter(owner=user).exclude(stage=Stage.CLOSED).select_related("person", "office")
 
 
-def tasks_open_for(*, user: AbstractBaseUser) -> QuerySet[Task]:
+def tasks_open_for(*, user: User) -> QuerySet[Task]:
     return (
         Task.objects.filter(assignee=user, done_at__isnull=True, case__in=access.cases_for(user))
         .select_related("case", "case__person")
@@ -100,7 +101,7 @@ def _field_labels(object_type: str, names: list[str]) -> list[str]:
 
 def _detail(entry: AuditEntry) -> str:
     """Details are stored as codes ("screening → assistance"); show them as labels."""
-    vocab: dict[str, str] = {
+    vocab: dict[str, StrOrPromise] = {
         **dict(Stage.choices), **dict(ServiceStatus.choices), **dict(ConsentPurpose.choices),
         **dict(vocabularies.choices("vic_TraffickingStatus")),
     }  # fmt: skip

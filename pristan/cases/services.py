@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -50,7 +50,7 @@ def _next_reference(office: Office, year: int) -> str:
 
 @transaction.atomic
 def case_open(
-    *, actor: AbstractBaseUser, person: Person, office: Office, owner: AbstractBaseUser | None = None,
+    *, actor: User, person: Person, office: Office, owner: User | None = None,
     opened_on: date | None = None, referral: dict[str, Any] | None = None,
 ) -> Case:  # fmt: skip
     opened_on = opened_on or timezone.localdate()
@@ -64,7 +64,9 @@ def case_open(
         **(referral or {}),
     )
     case.save()
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=["reference", "person", "office", "owner"])
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=["reference", "person", "office", "owner"]
+    )
     return case
 
 
@@ -75,14 +77,13 @@ def _status_for(stage: str, closure_reason: str) -> str:
 
 
 @transaction.atomic
-def case_change_stage(
-    *, actor: AbstractBaseUser, case: Case, stage: str, closure_reason: str = "", closure_details: str = ""
-) -> Case:
+def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: str = "", closure_details: str = "") -> Case:
     access.require_write(actor, case)
     current = case.stage
     if stage not in ALLOWED_STAGES.get(current, frozenset()):
         raise ValidationError(
-            TRANSITION_NOT_ALLOWED, params={"current": Stage(current).label, "target": Stage(stage).label if stage in Stage.values else stage}
+            TRANSITION_NOT_ALLOWED,
+            params={"current": Stage(current).label, "target": Stage(stage).label if stage in Stage.values else stage},
         )
     if current == Stage.CLOSED:
         access.require_override(actor, case)
@@ -111,7 +112,7 @@ def case_change_stage(
 
 
 @transaction.atomic
-def case_assign(*, actor: AbstractBaseUser, case: Case, owner: AbstractBaseUser) -> Case:
+def case_assign(*, actor: User, case: Case, owner: User) -> Case:
     access.require_write(actor, case)
     if not case.office.memberships.filter(user_id=owner.pk).exists():
         raise ValidationError({"owner": _("The caseworker must work in the case's office.")})
@@ -128,7 +129,7 @@ REFERRAL_FIELDS = (
 
 
 @transaction.atomic
-def case_update_referrals(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> Case:
+def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> Case:
     access.require_write(actor, case)
     reasons = vocabularies.codes("cas_ReasonForIncomingReferral")
     errors = {
@@ -146,9 +147,7 @@ def case_update_referrals(*, actor: AbstractBaseUser, case: Case, data: dict[str
 
 
 @transaction.atomic
-def consent_record(
-    *, actor: AbstractBaseUser, case: Case, purpose: str, given: bool, on: date | None = None, note: str = ""
-) -> ConsentEvent:
+def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: date | None = None, note: str = "") -> ConsentEvent:
     access.require_write(actor, case)
     on = on or timezone.localdate()
     if purpose not in ConsentPurpose.values:
@@ -164,7 +163,7 @@ def consent_record(
 
 
 @transaction.atomic
-def consent_override(*, actor: AbstractBaseUser, case: Case, reason: str) -> Case:
+def consent_override(*, actor: User, case: Case, reason: str) -> Case:
     access.require_override(actor, case)
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Explain in a sentence or more why the case must proceed without consent.")})
@@ -175,7 +174,7 @@ def consent_override(*, actor: AbstractBaseUser, case: Case, reason: str) -> Cas
 
 
 @transaction.atomic
-def note_add(*, actor: AbstractBaseUser, case: Case, text: str) -> CaseNote:
+def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
     access.require_write(actor, case)
     if not text.strip():
         raise ValidationError({"text": _("Write the note before saving it.")})
@@ -185,7 +184,7 @@ def note_add(*, actor: AbstractBaseUser, case: Case, text: str) -> CaseNote:
 
 
 @transaction.atomic
-def task_add(*, actor: AbstractBaseUser, case: Case, title: str, due_on: date, assignee: AbstractBaseUser | None = None) -> Task:
+def task_add(*, actor: User, case: Case, title: str, due_on: date, assignee: User | None = None) -> Task:
     access.require_write(actor, case)
     assignee = assignee or actor
     errors: dict[str, Any] = {}
@@ -201,7 +200,7 @@ def task_add(*, actor: AbstractBaseUser, case: Case, title: str, due_on: date, a
 
 
 @transaction.atomic
-def task_complete(*, actor: AbstractBaseUser, task: Task) -> Task:
+def task_complete(*, actor: User, task: Task) -> Task:
     access.require_write(actor, task.case)
     if task.done_at is None:
         task.done_at = timezone.now()

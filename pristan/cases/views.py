@@ -3,23 +3,33 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pristan.cases import selectors, services
-from pristan.cases.forms import CaseFilterForm, ConsentForm, NoteForm, OverrideForm, ReferralForm, RegisterForm, StageForm, TaskForm
+from pristan.cases.forms import (
+    CaseFilterForm,
+    ConsentForm,
+    NoteForm,
+    OverrideForm,
+    ReferralForm,
+    RegisterForm,
+    StageForm,
+    TaskForm,
+)
 from pristan.cases.models import Case, ConsentPurpose, Task
 from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
+from pristan.core.http import AuthenticatedRequest
 from pristan.people.forms import DocumentForm, PersonForm
 from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
 
 
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     tasks = list(selectors.tasks_open_for(user=request.user))
     return render(
@@ -34,7 +44,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     )
 
 
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, user=request.user, offices=access.offices_for(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.CaseFilters(
@@ -50,7 +60,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
 
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedRequest) -> HttpResponse:
     offices = access.offices_for(request.user).filter(
         memberships__user=request.user, memberships__role__in=["caseworker", "supervisor"]
     )
@@ -64,12 +74,14 @@ def register(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference})
+            messages.success(
+                request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference}
+            )
             return redirect("case_consent", reference=case.reference)
     return render(request, "cases/register.html", {"form": form, "no_office": not offices.exists()})
 
 
-def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
+def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference)
     return render_case(request, case, "cases/summary.html", "case_summary", {
         "documents": case.person.documents.all(),
@@ -77,7 +89,7 @@ def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
     })  # fmt: skip
 
 
-def person_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def person_edit(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=request.method == "POST")
     person = case.person
     form = PersonForm(request.POST or None, initial={name: getattr(person, name) for name in PERSON_FIELDS})
@@ -94,7 +106,7 @@ def person_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def document_create(request: HttpRequest, reference: str) -> HttpResponse:
+def document_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     document_form = DocumentForm(request.POST, prefix="doc")
     if document_form.is_valid():
@@ -106,11 +118,13 @@ def document_create(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("Document added."))
             return redirect("case_summary", reference=case.reference)
     form = PersonForm(initial={name: getattr(case.person, name) for name in PERSON_FIELDS})
-    return render_case(request, case, "cases/person_edit.html", "case_summary", {"form": form, "document_form": document_form}, status=422)
+    return render_case(
+        request, case, "cases/person_edit.html", "case_summary", {"form": form, "document_form": document_form}, status=422
+    )
 
 
 @require_POST
-def referrals_update(request: HttpRequest, reference: str) -> HttpResponse:
+def referrals_update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = ReferralForm(request.POST)
     if form.is_valid():
@@ -122,11 +136,13 @@ def referrals_update(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("Referral details saved."))
             return redirect("case_summary", reference=case.reference)
     documents = case.person.documents.all()
-    return render_case(request, case, "cases/summary.html", "case_summary", {"documents": documents, "referral_form": form}, status=422)
+    return render_case(
+        request, case, "cases/summary.html", "case_summary", {"documents": documents, "referral_form": form}, status=422
+    )
 
 
 @require_POST
-def stage_change(request: HttpRequest, reference: str) -> HttpResponse:
+def stage_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = StageForm(request.POST, allowed=services.ALLOWED_STAGES[case.stage])
     if form.is_valid():
@@ -145,7 +161,7 @@ def stage_change(request: HttpRequest, reference: str) -> HttpResponse:
     )  # fmt: skip
 
 
-def consent(request: HttpRequest, reference: str) -> HttpResponse:
+def consent(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=request.method == "POST")
     form = ConsentForm(request.POST or None, initial={"on": timezone.localdate(), "purpose": ConsentPurpose.CASE_MANAGEMENT})
     if request.method == "POST" and form.is_valid():
@@ -160,7 +176,7 @@ def consent(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def consent_override(request: HttpRequest, reference: str) -> HttpResponse:
+def consent_override(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference)
     access.require_override(request.user, case)
     form = OverrideForm(request.POST)
@@ -176,7 +192,9 @@ def consent_override(request: HttpRequest, reference: str) -> HttpResponse:
     return _consent_page(request, case, consent_form, form, status=422)
 
 
-def _consent_page(request: HttpRequest, case: Case, form: ConsentForm, override_form: OverrideForm, status: int) -> HttpResponse:
+def _consent_page(
+    request: AuthenticatedRequest, case: Case, form: ConsentForm, override_form: OverrideForm, status: int
+) -> HttpResponse:
     return render_case(request, case, "cases/consent.html", "case_consent", {
         "form": form, "override_form": override_form,
         "in_force": selectors.consents_for(case),
@@ -185,12 +203,14 @@ def _consent_page(request: HttpRequest, case: Case, form: ConsentForm, override_
     }, status=status)  # fmt: skip
 
 
-def notes(request: HttpRequest, reference: str) -> HttpResponse:
+def notes(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference)
     return _notes_page(request, case, NoteForm(), TaskForm(case=case, initial={"assignee": request.user}))
 
 
-def _notes_page(request: HttpRequest, case: Case, note_form: NoteForm, task_form: TaskForm, status: int = 200) -> HttpResponse:
+def _notes_page(
+    request: AuthenticatedRequest, case: Case, note_form: NoteForm, task_form: TaskForm, status: int = 200
+) -> HttpResponse:
     return render_case(request, case, "cases/notes.html", "case_notes", {
         "notes": case.notes.select_related("author"), "tasks": case.tasks.select_related("assignee"),
         "note_form": note_form, "task_form": task_form, "today": timezone.localdate(),
@@ -198,7 +218,7 @@ def _notes_page(request: HttpRequest, case: Case, note_form: NoteForm, task_form
 
 
 @require_POST
-def note_create(request: HttpRequest, reference: str) -> HttpResponse:
+def note_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -213,7 +233,7 @@ def note_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def task_create(request: HttpRequest, reference: str) -> HttpResponse:
+def task_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = TaskForm(request.POST, case=case)
     if form.is_valid():
@@ -228,7 +248,7 @@ def task_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     task = access.case_object_for(request.user, Task, task_id, write=True)
     services.task_complete(actor=request.user, task=task)
     messages.success(request, _("Task done."))
@@ -236,6 +256,6 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     return redirect("my_cases") if target == "my_cases" else redirect("case_notes", reference=task.case.reference)
 
 
-def history(request: HttpRequest, reference: str) -> HttpResponse:
+def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference)
     return render_case(request, case, "cases/history.html", "case_history", {"rows": selectors.case_history(case)})

@@ -33,7 +33,7 @@ def memberships_of(user: AnyUser) -> dict[int, Membership]:
     cached: dict[int, Membership] | None = getattr(user, "_pristan_memberships", None)
     if cached is None:
         cached = {m.office_id: m for m in Membership.objects.filter(user_id=user.pk).select_related("office")}
-        user._pristan_memberships = cached  # type: ignore[union-attr]
+        user._pristan_memberships = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -47,9 +47,7 @@ def cases_for(user: AnyUser) -> QuerySet[Case]:
 
 def persons_for(user: AnyUser) -> QuerySet[Person]:
     office_ids = list(memberships_of(user))
-    return Person.objects.filter(
-        models.Q(office_id__in=office_ids) | models.Q(cases__office_id__in=office_ids)
-    ).distinct()
+    return Person.objects.filter(models.Q(office_id__in=office_ids) | models.Q(cases__office_id__in=office_ids)).distinct()
 
 
 def can_write(user: AnyUser, case: Case) -> bool:

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 
 from pristan.core.models import AuditEntry, Office
@@ -13,7 +13,7 @@ from pristan.core.models import AuditEntry, Office
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model,
     case: Any = None,
@@ -25,7 +25,7 @@ def audit_record(
         raise RuntimeError("audit_record must run inside the transaction of the change it records.")
     meta = obj._meta
     return AuditEntry.objects.create(
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         object_type=f"{meta.app_label}.{meta.model_name}",
         object_id=str(obj.pk),

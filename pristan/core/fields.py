@@ -4,7 +4,7 @@ Stored as text with a delimiter on both ends ("|ForcedLabour|Servitude|") so tha
 value" is a plain `contains` lookup on SQLite and PostgreSQL alike (see `has_code`).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
@@ -24,13 +24,22 @@ def _as_list(value: Any) -> list[str]:
     return [str(item) for item in value if item]
 
 
-class CodeListField(models.TextField):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _Field = models.Field[Any, list[str]]
+else:
+    _Field = models.Field
+
+
+class CodeListField(_Field):
     description = "A list of codes"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", list)
         super().__init__(*args, **kwargs)
+
+    def get_internal_type(self) -> str:
+        return "TextField"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> list[str]:
         return _as_list(value)

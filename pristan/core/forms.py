@@ -1,7 +1,7 @@
 """What every form shares: choices built in the active language, and service errors shown beside
 the field they concern."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -39,3 +39,11 @@ class MultiCheckbox(forms.CheckboxSelectMultiple):
 
 def clean_text(value: Any) -> str:
     return str(value or "").strip()
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    return cast(forms.ModelChoiceField[Any], form.fields[name])

@@ -32,7 +32,9 @@ class Office(models.Model):
         FIELD = "field", _("Field office")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="offices")
-    code = models.CharField(_("code"), max_length=8, unique=True, help_text=_("Three to eight capital letters, used in case references."))
+    code = models.CharField(
+        _("code"), max_length=8, unique=True, help_text=_("Three to eight capital letters, used in case references.")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUNTRY)
     country = models.CharField(_("country"), max_length=2)

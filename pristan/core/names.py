@@ -101,9 +101,7 @@ def fold(token: str) -> str:
     >>> fold("Đorđe"), fold("Djordje"), fold("Chedomir"), fold("Щерев"), fold("Юлия")
     ('dorde', 'dorde', 'cedomir', 'sterev', 'julia')
     """
-    text = _NOT_ALNUM_RE.sub(
-        "", unidecode(to_latin(unicodedata.normalize("NFKC", token).casefold())).lower()
-    )
+    text = _NOT_ALNUM_RE.sub("", unidecode(to_latin(unicodedata.normalize("NFKC", token).casefold())).lower())
     while True:  # to a fixed point: every rule shortens the text or removes a "y"
         folded = _Y_GLIDE_RE.sub("j", text).replace("y", "i")
         folded = _VARIANT_RE.sub(lambda match: _VARIANTS[match.group()], folded)
@@ -145,6 +143,4 @@ def matches(query: str, key: str) -> bool:
     """
     wanted = search_tokens(query)
     have = key.split()
-    return bool(wanted) and all(
-        any(token.startswith(w) for token in have) for w in wanted
-    )
+    return bool(wanted) and all(any(token.startswith(w) for token in have) for w in wanted)

@@ -1,6 +1,8 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
+from pristan.core.http import AuthenticatedRequest
 
-def home(request: HttpRequest) -> HttpResponse:
+
+def home(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("my_cases")

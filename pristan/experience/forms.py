@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pristan.core.forms import DateInput, countries, picklist
+from pristan.core.forms import DateInput, choice_field, countries, picklist
 
 _MULTI = forms.CheckboxSelectMultiple
 
@@ -18,7 +18,9 @@ class ExperienceForm(forms.Form):
     methods_of_control = forms.MultipleChoiceField(label=_("Methods of control"), required=False, widget=_MULTI)
     exploitation_websites = forms.MultipleChoiceField(label=_("Exploitation websites and apps"), required=False, widget=_MULTI)
     vulnerabilities = forms.MultipleChoiceField(label=_("Vulnerabilities"), required=False, widget=_MULTI)
-    vulnerability_details = forms.CharField(label=_("Details of vulnerabilities"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    vulnerability_details = forms.CharField(
+        label=_("Details of vulnerabilities"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     age_when_trafficked = forms.IntegerField(label=_("Age when trafficked"), required=False, min_value=0, max_value=120)
     exploitation_began_on = forms.DateField(label=_("Exploitation began on"), required=False, widget=DateInput())
 
@@ -37,7 +39,7 @@ class ExperienceForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.PICKLISTS.items():
-            self.fields[name].choices = picklist(field, blank=not isinstance(self.fields[name], forms.MultipleChoiceField))
+            choice_field(self, name).choices = picklist(field, blank=not isinstance(self.fields[name], forms.MultipleChoiceField))
 
 
 class EventForm(forms.Form):
@@ -50,8 +52,8 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = picklist("hte_Type")
-        self.fields["country"].choices = countries()
+        choice_field(self, "event_type").choices = picklist("hte_Type")
+        choice_field(self, "country").choices = countries()
 
 
 class PerpetratorForm(forms.Form):
@@ -63,6 +65,6 @@ class PerpetratorForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gender"].choices = picklist("prs_Gender")
-        self.fields["nationality"].choices = countries()
-        self.fields["roles"].choices = picklist("per_RoleInProcess", blank=False)
+        choice_field(self, "gender").choices = picklist("prs_Gender")
+        choice_field(self, "nationality").choices = countries()
+        choice_field(self, "roles").choices = picklist("per_RoleInProcess", blank=False)

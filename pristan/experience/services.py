@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,7 @@ def _minor_at_exploitation(case: Case, experience: TraffickingExperience) -> boo
 
 
 @transaction.atomic
-def experience_update(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> TraffickingExperience:
+def experience_update(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingExperience:
     access.require_write(actor, case)
     data = {name: data[name] for name in (*EXPERIENCE_PICKLISTS, *OTHER_FIELDS) if name in data}
     _check_codes(data)
@@ -71,7 +71,7 @@ def experience_update(*, actor: AbstractBaseUser, case: Case, data: dict[str, An
 
 
 @transaction.atomic
-def event_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> TraffickingEvent:
+def event_add(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingEvent:
     access.require_write(actor, case)
     errors: dict[str, Any] = {}
     if data.get("event_type") not in vocabularies.codes("hte_Type"):
@@ -88,7 +88,7 @@ def event_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> T
 
 
 @transaction.atomic
-def perpetrator_add(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> Perpetrator:
+def perpetrator_add(*, actor: User, case: Case, data: dict[str, Any]) -> Perpetrator:
     access.require_write(actor, case)
     errors: dict[str, Any] = {}
     if not str(data.get("name", "")).strip():

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,6 +9,7 @@ from pristan.cases.models import Case
 from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
+from pristan.core.http import AuthenticatedRequest
 from pristan.experience import services
 from pristan.experience.forms import EventForm, ExperienceForm, PerpetratorForm
 from pristan.experience.models import TraffickingExperience
@@ -21,15 +22,17 @@ def _initial(case: Case) -> dict[str, object]:
     return {name: getattr(experience, name) for name in ExperienceForm.base_fields}
 
 
-def _page(request: HttpRequest, case: Case, form: ExperienceForm, event_form: EventForm, perpetrator_form: PerpetratorForm,
-          status: int = 200) -> HttpResponse:  # fmt: skip
+def _page(
+    request: AuthenticatedRequest, case: Case, form: ExperienceForm, event_form: EventForm,
+    perpetrator_form: PerpetratorForm, status: int = 200,
+) -> HttpResponse:  # fmt: skip
     return render_case(request, case, "experience/experience.html", "case_experience", {
         "form": form, "event_form": event_form, "perpetrator_form": perpetrator_form,
         "events": case.events.all(), "perpetrators": case.perpetrators.all(),
     }, status=status)  # fmt: skip
 
 
-def experience(request: HttpRequest, reference: str) -> HttpResponse:
+def experience(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=request.method == "POST")
     form = ExperienceForm(request.POST or None, initial=_initial(case))
     if request.method == "POST" and form.is_valid():
@@ -40,11 +43,13 @@ def experience(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Trafficking experience saved."))
             return redirect("case_experience", reference=case.reference)
-    return _page(request, case, form, EventForm(prefix="event"), PerpetratorForm(prefix="per"), status=422 if form.errors else 200)
+    return _page(
+        request, case, form, EventForm(prefix="event"), PerpetratorForm(prefix="per"), status=422 if form.errors else 200
+    )
 
 
 @require_POST
-def event_create(request: HttpRequest, reference: str) -> HttpResponse:
+def event_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = EventForm(request.POST, prefix="event")
     if form.is_valid():
@@ -59,7 +64,7 @@ def event_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def perpetrator_create(request: HttpRequest, reference: str) -> HttpResponse:
+def perpetrator_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=True)
     form = PerpetratorForm(request.POST, prefix="per")
     if form.is_valid():

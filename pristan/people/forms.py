@@ -4,19 +4,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core import geography
-from pristan.core.forms import DateInput, countries, picklist
+from pristan.core.forms import DateInput, choice_field, countries, picklist
 from pristan.people.models import IdentityDocument
 
 
 class PersonForm(forms.Form):
-    given_name = forms.CharField(label=_("Given name"), max_length=150, help_text=_("Exactly as the person writes it, in their own script."))
+    given_name = forms.CharField(
+        label=_("Given name"), max_length=150, help_text=_("Exactly as the person writes it, in their own script.")
+    )
     family_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
     other_names = forms.CharField(label=_("Other names"), max_length=300, required=False)
-    aliases = forms.CharField(label=_("Aliases"), max_length=300, required=False, help_text=_("Names the person is also known by, separated by commas."))
+    aliases = forms.CharField(
+        label=_("Aliases"), max_length=300, required=False, help_text=_("Names the person is also known by, separated by commas.")
+    )
     gender = forms.ChoiceField(label=_("Gender"), required=False)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     date_of_birth_estimated = forms.BooleanField(label=_("The date of birth is estimated"), required=False)
-    citizenships = forms.MultipleChoiceField(label=_("Citizenships"), required=False, widget=forms.SelectMultiple(attrs={"size": 5}))
+    citizenships = forms.MultipleChoiceField(
+        label=_("Citizenships"), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
     languages = forms.MultipleChoiceField(label=_("Languages"), required=False, widget=forms.SelectMultiple(attrs={"size": 5}))
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
@@ -28,10 +34,10 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gender"].choices = picklist("prs_Gender")
-        self.fields["citizenships"].choices = geography.country_choices()
-        self.fields["languages"].choices = geography.language_choices()
-        self.fields["country"].choices = countries()
+        choice_field(self, "gender").choices = picklist("prs_Gender")
+        choice_field(self, "citizenships").choices = geography.country_choices()
+        choice_field(self, "languages").choices = geography.language_choices()
+        choice_field(self, "country").choices = countries()
 
 
 class DocumentForm(forms.Form):
@@ -42,4 +48,4 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["issuing_country"].choices = countries()
+        choice_field(self, "issuing_country").choices = countries()

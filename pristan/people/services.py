@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -47,7 +47,7 @@ def _derive_names(person: Person) -> None:
 
 
 @transaction.atomic
-def person_register(*, actor: AbstractBaseUser, office: Office, data: dict[str, Any]) -> Person:
+def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Person:
     data = {name: data[name] for name in PERSON_FIELDS if name in data}
     _validate(data)
     person = Person(office=office, created_by=actor, **data)
@@ -58,7 +58,7 @@ def person_register(*, actor: AbstractBaseUser, office: Office, data: dict[str, 
 
 
 @transaction.atomic
-def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any], case: Any = None) -> Person:
+def person_update(*, actor: User, person: Person, data: dict[str, Any], case: Any = None) -> Person:
     data = {name: data[name] for name in PERSON_FIELDS if name in data}
     _validate({**{name: getattr(person, name) for name in PERSON_FIELDS}, **data})
     changed = apply_changes(person, data)
@@ -70,7 +70,7 @@ def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, An
 
 
 @transaction.atomic
-def document_add(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any], case: Any = None) -> IdentityDocument:
+def document_add(*, actor: User, person: Person, data: dict[str, Any], case: Any = None) -> IdentityDocument:
     if data.get("issuing_country") and not geography.is_country(data["issuing_country"]):
         raise ValidationError({"issuing_country": _("Choose a country from the list.")})
     document = IdentityDocument.objects.create(person=person, **data)

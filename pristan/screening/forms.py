@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pristan.core.forms import DateInput, picklist
+from pristan.core.forms import DateInput, choice_field, picklist
 from pristan.screening.indicators import Dimension, Indicator, IndicatorList, indicators_for
 
 
@@ -17,14 +17,14 @@ class ScreeningForm(forms.Form):
 
     def __init__(self, *args: Any, indicator_list: IndicatorList, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.indicator_list = indicator_list
-        self.fields["indicators"].choices = [(item.key, item.label) for item in indicators_for(indicator_list)]
-        self.fields["decision"].choices = picklist("vic_TraffickingStatus")
-        self.fields["deciding_body"].choices = picklist("vic_TraffickingStatusDecisionMakingOrg")
+        self.chosen_list = indicator_list
+        choice_field(self, "indicators").choices = [(item.key, item.label) for item in indicators_for(indicator_list)]
+        choice_field(self, "decision").choices = picklist("vic_TraffickingStatus")
+        choice_field(self, "deciding_body").choices = picklist("vic_TraffickingStatusDecisionMakingOrg")
 
     def groups(self) -> list[tuple[str, list[Indicator]]]:
         """The indicators of the chosen list, by dimension, for the checkbox groups."""
-        items = indicators_for(self.indicator_list)
+        items = indicators_for(self.chosen_list)
         return [(str(dimension.label), [i for i in items if i.dimension == dimension]) for dimension in Dimension]
 
     def checked(self) -> set[str]:

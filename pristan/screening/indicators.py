@@ -104,42 +104,24 @@ class Indicator:
 _LABELS: Mapping[str, StrOrPromise] = MappingProxyType(
     {
         # Deception during recruitment, transfer and transportation
-        "deceived_nature_of_job": _(
-            "Deceived about the nature of the job, location or employer"
-        ),
+        "deceived_nature_of_job": _("Deceived about the nature of the job, location or employer"),
         "deceived_conditions_of_work": _("Deceived about conditions of work"),
-        "deceived_conditions_of_prostitution": _(
-            "Deceived about conditions of prostitution"
-        ),
-        "deceived_contract": _(
-            "Deceived about the content or legality of the work contract"
-        ),
+        "deceived_conditions_of_prostitution": _("Deceived about conditions of prostitution"),
+        "deceived_contract": _("Deceived about the content or legality of the work contract"),
         "deceived_family_reunification": _("Deceived about family reunification"),
         "deceived_housing": _("Deceived about housing and living conditions"),
-        "deceived_legal_documentation": _(
-            "Deceived about legal documentation or obtaining legal migrant status"
-        ),
-        "deceived_travel_recruitment": _(
-            "Deceived about travel and recruitment conditions"
-        ),
+        "deceived_legal_documentation": _("Deceived about legal documentation or obtaining legal migrant status"),
+        "deceived_travel_recruitment": _("Deceived about travel and recruitment conditions"),
         "deceived_wages": _("Deceived about wages or earnings"),
-        "deceived_marriage_adoption": _(
-            "Deceived through promises of marriage or adoption"
-        ),
+        "deceived_marriage_adoption": _("Deceived through promises of marriage or adoption"),
         "deceived_education": _("Deceived about access to education opportunities"),
         # Coercion (during recruitment and at destination)
-        "abduction_forced_marriage_sale": _(
-            "Abduction, forced marriage, forced adoption or selling of the victim"
-        ),
+        "abduction_forced_marriage_sale": _("Abduction, forced marriage, forced adoption or selling of the victim"),
         "confiscation_of_documents": _("Confiscation of documents"),
         "debt_bondage": _("Debt bondage"),
-        "isolation_confinement_surveillance": _(
-            "Isolation, confinement or surveillance"
-        ),
+        "isolation_confinement_surveillance": _("Isolation, confinement or surveillance"),
         "threat_of_denunciation": _("Threat of denunciation to authorities"),
-        "threat_to_inform_family_community": _(
-            "Threat to inform family, community or public"
-        ),
+        "threat_to_inform_family_community": _("Threat to inform family, community or public"),
         "threats_of_violence": _("Threats of violence against the victim"),
         "violence_on_family": _("Violence on family (threats or effective)"),
         "violence_on_victim": _("Violence on the victim"),
@@ -148,9 +130,7 @@ _LABELS: Mapping[str, StrOrPromise] = MappingProxyType(
         "forced_tasks_or_clients": _("Forced tasks or clients"),
         "forced_to_act_against_peers": _("Forced to act against peers"),
         "forced_to_lie": _("Forced to lie to authorities, family, etc."),
-        "threat_of_worse_conditions": _(
-            "Threat to impose even worse working conditions"
-        ),
+        "threat_of_worse_conditions": _("Threat to impose even worse working conditions"),
         "under_strong_influence": _("Under strong influence"),
         "withholding_of_wages": _("Withholding of wages"),
         # Abuse of vulnerability (during recruitment and at destination)
@@ -160,20 +140,12 @@ _LABELS: Mapping[str, StrOrPromise] = MappingProxyType(
         "abuse_lack_of_information": _("Abuse of lack of information"),
         "control_by_exploiters": _("Control by exploiters"),
         "economic_reasons": _("Economic reasons"),
-        "false_information_law_authorities": _(
-            "False information about law and attitude of authorities"
-        ),
-        "false_information_successful_migration": _(
-            "False information about successful migration"
-        ),
+        "false_information_law_authorities": _("False information about law and attitude of authorities"),
+        "false_information_successful_migration": _("False information about successful migration"),
         "family_situation": _("Family situation"),
         "personal_situation": _("Personal situation"),
-        "psychological_emotional_dependency": _(
-            "Psychological and emotional dependency"
-        ),
-        "relationship_with_authorities": _(
-            "Relationship with authorities or legal status"
-        ),
+        "psychological_emotional_dependency": _("Psychological and emotional dependency"),
+        "relationship_with_authorities": _("Relationship with authorities or legal status"),
         "difficulties_in_the_past": _("Difficulties in the past"),
         "difficulty_organising_travel": _("Difficulty to organise the travel"),
         "abuse_cultural_religious_beliefs": _("Abuse of cultural or religious beliefs"),
@@ -187,9 +159,7 @@ _LABELS: Mapping[str, StrOrPromise] = MappingProxyType(
         "hazardous_work": _("Hazardous work"),
         "low_or_no_salary": _("Low or no salary"),
         "no_respect_labour_laws": _("No respect of labour laws or contract signed"),
-        "no_social_protection": _(
-            "No social protection (contract, social insurance, etc.)"
-        ),
+        "no_social_protection": _("No social protection (contract, social insurance, etc.)"),
         "very_bad_working_conditions": _("Very bad working conditions"),
         "wage_manipulation": _("Wage manipulation"),
         "no_access_to_education": _("No access to education"),

@@ -44,12 +44,8 @@ __all__ = [
     "dimension_positive",
 ]
 
-_CHILD_LISTS: frozenset[IndicatorList] = frozenset(
-    {IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL}
-)
-_DESTINATION_MEANS: frozenset[Dimension] = frozenset(
-    {Dimension.COERCION_DESTINATION, Dimension.VULNERABILITY_DESTINATION}
-)
+_CHILD_LISTS: frozenset[IndicatorList] = frozenset({IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL})
+_DESTINATION_MEANS: frozenset[Dimension] = frozenset({Dimension.COERCION_DESTINATION, Dimension.VULNERABILITY_DESTINATION})
 
 
 @dataclass(frozen=True)
@@ -87,9 +83,7 @@ def dimension_positive(*, strong: int, medium: int, weak: int) -> bool:
 
 @cache
 def _index(indicator_list: IndicatorList) -> Mapping[str, Indicator]:
-    return MappingProxyType(
-        {indicator.key: indicator for indicator in indicators_for(indicator_list)}
-    )
+    return MappingProxyType({indicator.key: indicator for indicator in indicators_for(indicator_list)})
 
 
 def assess(indicator_list: IndicatorList, keys: Iterable[str]) -> Assessment:
@@ -111,9 +105,7 @@ def assess(indicator_list: IndicatorList, keys: Iterable[str]) -> Assessment:
             )
         selected[key] = indicator
 
-    counts: dict[Dimension, dict[Strength, int]] = {
-        dimension: dict.fromkeys(Strength, 0) for dimension in Dimension
-    }
+    counts: dict[Dimension, dict[Strength, int]] = {dimension: dict.fromkeys(Strength, 0) for dimension in Dimension}
     for indicator in selected.values():
         counts[indicator.dimension][indicator.strength] += 1
 

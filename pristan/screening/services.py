@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +20,7 @@ from pristan.screening.rules import assess
 
 @transaction.atomic
 def screening_record(
-    *, actor: AbstractBaseUser, case: Case, indicator_list: str, indicators: Iterable[str], decision: str,
+    *, actor: User, case: Case, indicator_list: str, indicators: Iterable[str], decision: str,
     reason: str, deciding_body: str = "", screened_on: date | None = None,
 ) -> Screening:  # fmt: skip
     access.require_write(actor, case)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,13 +9,14 @@ from pristan.cases.models import Case
 from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
+from pristan.core.http import AuthenticatedRequest
 from pristan.screening.forms import ScreeningForm
-from pristan.screening.indicators import IndicatorList, indicator_list_for
+from pristan.screening.indicators import IndicatorList, indicator_list_for, indicators_for
 from pristan.screening.rules import assess
 from pristan.screening.services import screening_record
 
 
-def _list_for(request: HttpRequest, case: Case) -> IndicatorList:
+def _list_for(request: AuthenticatedRequest, case: Case) -> IndicatorList:
     chosen = request.POST.get("indicator_list") or request.GET.get("list")
     if chosen in IndicatorList.values:
         return IndicatorList(chosen)
@@ -23,7 +24,7 @@ def _list_for(request: HttpRequest, case: Case) -> IndicatorList:
     return indicator_list_for(is_child=case.is_minor, sexual=sexual)
 
 
-def screening(request: HttpRequest, reference: str) -> HttpResponse:
+def screening(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, write=request.method == "POST")
     indicator_list = _list_for(request, case)
     initial = {"indicator_list": indicator_list, "screened_on": timezone.localdate()}
@@ -36,17 +37,18 @@ def screening(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Screening recorded."))
             return redirect("case_screening", reference=case.reference)
-    keys = [key for key in form.checked() if key in dict(form.fields["indicators"].choices)]
+    valid = {item.key for item in indicators_for(indicator_list)}
+    keys = [key for key in form.checked() if key in valid]
     return render_case(request, case, "screening/screening.html", "case_screening", {
         "form": form, "assessment": assess(indicator_list, keys), "lists": IndicatorList,
         "screenings": case.screenings.select_related("screened_by"),
     }, status=422 if form.errors else 200)  # fmt: skip
 
 
-def suggestion(request: HttpRequest, reference: str) -> HttpResponse:
+def suggestion(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """The live suggestion beside the checklist, recomputed as indicators are ticked (htmx)."""
     case = access.case_for(request.user, reference)
     indicator_list = _list_for(request, case)
-    valid = {item for item, _label in ScreeningForm(indicator_list=indicator_list).fields["indicators"].choices}
+    valid = {item.key for item in indicators_for(indicator_list)}
     keys = [key for key in request.POST.getlist("indicators") if key in valid]
     return render(request, "screening/_suggestion.html", {"assessment": assess(indicator_list, keys)})

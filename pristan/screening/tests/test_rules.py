@@ -33,32 +33,21 @@ ADULT_LISTS = (IndicatorList.ADULT_LABOUR, IndicatorList.ADULT_SEXUAL)
 CHILD_LISTS = (IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL)
 
 
-def pick(
-    indicator_list: IndicatorList, dimension: Dimension, strength: Strength, n: int
-) -> list[str]:
+def pick(indicator_list: IndicatorList, dimension: Dimension, strength: Strength, n: int) -> list[str]:
     """The keys of the first ``n`` indicators of a dimension with a strength."""
-    keys = [
-        i.key
-        for i in indicators_for(indicator_list)
-        if i.dimension == dimension and i.strength == strength
-    ]
+    keys = [i.key for i in indicators_for(indicator_list) if i.dimension == dimension and i.strength == strength]
     assert len(keys) >= n, (indicator_list, dimension, strength, n)
     return keys[:n]
 
 
 def positive_keys(indicator_list: IndicatorList, dimension: Dimension) -> list[str]:
     """A minimal selection that makes the dimension positive in this list."""
-    strong = [
-        i.key
-        for i in indicators_for(indicator_list)
-        if i.dimension == dimension and i.strength == Strength.STRONG
-    ]
+    strong = [i.key for i in indicators_for(indicator_list) if i.dimension == dimension and i.strength == Strength.STRONG]
     if strong:
-        return strong[:1] + [
-            i.key
-            for i in indicators_for(indicator_list)
-            if i.dimension == dimension and i.strength != Strength.STRONG
-        ][:1]
+        return (
+            strong[:1]
+            + [i.key for i in indicators_for(indicator_list) if i.dimension == dimension and i.strength != Strength.STRONG][:1]
+        )
     return pick(indicator_list, dimension, Strength.MEDIUM, 3)
 
 
@@ -131,9 +120,7 @@ def test_assessment_lists_all_six_dimensions_in_order() -> None:
 
 @pytest.mark.parametrize("lst", ADULT_LISTS)
 @pytest.mark.parametrize("recruitment", sorted(RECRUITMENT_DIMENSIONS))
-def test_adult_needs_means_at_destination(
-    lst: IndicatorList, recruitment: Dimension
-) -> None:
+def test_adult_needs_means_at_destination(lst: IndicatorList, recruitment: Dimension) -> None:
     base = positive_keys(lst, recruitment) + positive_keys(lst, Dimension.EXPLOITATION)
     without_means = assess(lst, base)
     assert positive(without_means, recruitment)
@@ -202,9 +189,7 @@ def test_duplicates_count_once() -> None:
     lst = IndicatorList.ADULT_LABOUR
     [strong] = pick(lst, Dimension.COERCIVE_RECRUITMENT, Strength.STRONG, 1)
     result = assess(lst, [strong, strong, strong])
-    [coercive] = [
-        r for r in result.dimensions if r.dimension == Dimension.COERCIVE_RECRUITMENT
-    ]
+    [coercive] = [r for r in result.dimensions if r.dimension == Dimension.COERCIVE_RECRUITMENT]
     assert coercive.strong == 1
     assert not coercive.positive
 
@@ -257,10 +242,7 @@ def test_indicators_are_well_formed(lst: IndicatorList) -> None:
 def test_indicators_in_dimension_then_strength_order(lst: IndicatorList) -> None:
     dim_order = list(Dimension)
     strength_order = list(Strength)
-    positions = [
-        (dim_order.index(i.dimension), strength_order.index(i.strength))
-        for i in indicators_for(lst)
-    ]
+    positions = [(dim_order.index(i.dimension), strength_order.index(i.strength)) for i in indicators_for(lst)]
     assert positions == sorted(positions)
 
 
@@ -333,9 +315,7 @@ counts = st.integers(min_value=0, max_value=6)
 
 
 @given(strong=counts, medium=counts, weak=counts, extra=st.sampled_from(Strength))
-def test_dimension_rule_is_monotone(
-    strong: int, medium: int, weak: int, extra: Strength
-) -> None:
+def test_dimension_rule_is_monotone(strong: int, medium: int, weak: int, extra: Strength) -> None:
     before = dimension_positive(strong=strong, medium=medium, weak=weak)
     after = dimension_positive(
         strong=strong + (extra == Strength.STRONG),

@@ -1,0 +1,64 @@
+# Pristan: `make serve` runs a working office on this machine; `make test` proves it works.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: serve test lint typecheck test-sqlite test-postgres test-browser messages catalogues demo bench audit clean
+
+serve: $(VENV)/.run catalogues
+	@mkdir -p var
+	$(BIN)/pristan migrate --noinput
+	$(BIN)/pristan demo
+	$(BIN)/pristan runserver --insecure 127.0.0.1:8000
+
+test: $(VENV)/.dev catalogues lint typecheck test-sqlite test-postgres test-browser
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+test-sqlite: $(VENV)/.dev catalogues
+	$(BIN)/pytest -m "not browser" -n 2 -q
+
+test-postgres: $(VENV)/.dev catalogues
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -m "not browser" -n 2 -q
+
+test-browser: $(VENV)/.dev catalogues
+	$(BIN)/pytest -m browser -q
+
+catalogues: $(VENV)/.run
+	@$(BIN)/python -m pristan.core.catalogues
+
+# Re-extract the strings to translate (needs GNU gettext: apt-get install gettext).
+messages: $(VENV)/.run
+	$(BIN)/pristan makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=var
+	$(BIN)/python -m pristan.core.serbian_latin
+
+demo: $(VENV)/.run catalogues
+	$(BIN)/pristan migrate --noinput
+	$(BIN)/pristan demo
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/generate.py
+
+# Needs internet access to the vulnerability databases, so it is not part of `make test`.
+audit: $(VENV)/.dev
+	$(BIN)/pip install -q pip-audit
+	$(BIN)/pip-audit
+
+$(VENV)/.run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.run
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var test-artifacts
