@@ -35,7 +35,7 @@ catalogues: $(VENV)/.run
 
 # Re-extract the strings to translate (needs GNU gettext: apt-get install gettext).
 messages: $(VENV)/.run
-	$(BIN)/pristan makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=var
+	$(BIN)/pristan makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=tools
 	$(BIN)/python -m pristan.core.serbian_latin
 
 demo: $(VENV)/.run catalogues

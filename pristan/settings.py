@@ -4,9 +4,12 @@ environment (see the table in README.md); the defaults run a single office on a 
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from pristan.env import env_bool, env_int, env_list, env_secret, env_str
+
+django_stubs_ext.monkeypatch()  # lets type hints such as ModelChoiceField[Office] run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PRISTAN_VAR_DIR", str(BASE_DIR / "var")))

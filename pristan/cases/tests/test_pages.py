@@ -1,0 +1,153 @@
+"""The pages a caseworker uses, through Django's test client (the browser tests drive the same flow)."""
+
+from datetime import date, timedelta
+
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+
+from pristan.cases.models import Case
+from pristan.cases.services import task_add
+from pristan.core import geography
+from pristan.screening.indicators import IndicatorList, indicators_for
+
+
+def test_registration_flow(ana, client_of):
+    client = client_of(ana)
+    response = client.post(
+        reverse("register"),
+        {"office": ana.memberships.get().office_id, "given_name": "Иван", "family_name": "Петров", "date_of_birth": "2010-03-01",
+         "citizenships": ["BG"], "languages": ["bg"], "gender": "Masculine", "guardian_name": "Мария Петрова"},
+    )  # fmt: skip
+    case = Case.objects.get()
+    assert response.url == reverse("case_consent", args=[case.reference])
+    assert case.minor_at_registration
+    assert case.person.name_latin == "Ivan Petrov"
+
+    response = client.post(reverse("case_consent", args=[case.reference]),
+                           {"purpose": "case_management", "given": "yes", "on": timezone.localdate().isoformat()})  # fmt: skip
+    assert response.status_code == 302
+
+    screening_url = reverse("case_screening", args=[case.reference])
+    page = client.get(screening_url).content.decode()
+    assert 'value="child_labour"' in page  # a child gets the child list
+    keys = [item.key for item in indicators_for(IndicatorList.CHILD_LABOUR)]
+    response = client.post(screening_url, {
+        "indicator_list": "child_labour", "indicators": keys[:6], "decision": "ActualVictimOfTrafficking",
+        "deciding_body": "NGO", "reason": "Recruited by deception and exploited.", "screened_on": timezone.localdate().isoformat(),
+    })  # fmt: skip
+    assert response.status_code == 302
+    response = client.post(reverse("stage_change", args=[case.reference]), {"stage": "assistance"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == "assistance"
+
+
+def test_errors_are_shown_beside_the_field_and_nothing_is_saved(ana, client_of):
+    response = client_of(ana).post(
+        reverse("register"), {"office": ana.memberships.get().office_id, "given_name": "", "date_of_birth": "2999-01-01"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required." in body
+    assert Case.objects.count() == 0
+
+
+def test_a_future_birth_date_is_refused_with_its_reason(ana, client_of):
+    response = client_of(ana).post(
+        reverse("register"), {"office": ana.memberships.get().office_id, "given_name": "Ana", "date_of_birth": "2999-01-01"}
+    )
+    assert "The date of birth cannot be in the future." in response.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_leaving_screening_without_consent_explains_why(case, ana, client_of):
+    response = client_of(ana).post(reverse("stage_change", args=[case.reference]), {"stage": "assistance"})
+    assert response.status_code == 422
+    assert "has not consented to case management" in response.content.decode()
+
+
+def test_the_suggestion_follows_the_ticked_indicators(case, ana, client_of):
+    url = reverse("screening_suggestion", args=[case.reference])
+    items = indicators_for(IndicatorList.ADULT_LABOUR)
+    strong = {d: [i.key for i in items if i.dimension == d and i.strength == "strong"] for d in {i.dimension for i in items}}
+    medium = {d: [i.key for i in items if i.dimension == d and i.strength == "medium"] for d in {i.dimension for i in items}}
+    chosen = strong["deceptive_recruitment"][:1] + medium["deceptive_recruitment"][:1]
+    chosen += (strong["exploitation"] + medium["exploitation"])[:2]
+    chosen += (strong["coercion_destination"] + medium["coercion_destination"])[:2]
+    positive = client_of(ana).post(url, {"indicator_list": "adult_labour", "indicators": chosen}).content.decode()
+    negative = client_of(ana).post(url, {"indicator_list": "adult_labour", "indicators": chosen[:2]}).content.decode()
+    assert "point to a presumed victim" in positive
+    assert "do not point to a presumed victim" in negative
+
+
+def test_my_cases_shows_due_and_overdue_tasks(case, ana, client_of):
+    today = timezone.localdate()
+    task_add(actor=ana, case=case, title="Accompany to the clinic", due_on=today - timedelta(days=2))
+    task_add(actor=ana, case=case, title="Call the guardian", due_on=today + timedelta(days=1))
+    body = client_of(ana).get(reverse("my_cases")).content.decode()
+    assert "1 overdue task" in body
+    assert "Accompany to the clinic" in body
+    assert "Call the guardian" in body
+    assert case.reference in body
+
+
+def test_case_sections_render(active_case, ana, client_of):
+    client = client_of(ana)
+    for name in ("case_summary", "case_consent", "case_screening", "case_experience", "case_assistance", "case_notes",
+                 "case_history", "person_edit"):  # fmt: skip
+        response = client.get(reverse(name, args=[active_case.reference]))
+        assert response.status_code == 200, name
+        assert response["Cache-Control"] == "no-store"
+
+
+def test_adding_a_service_with_a_cost_needs_a_currency(active_case, ana, client_of):
+    url = reverse("service_create", args=[active_case.reference])
+    response = client_of(ana).post(url, {"svc-kind": "medical", "svc-status": "planned", "svc-cost": "120.50"})
+    assert response.status_code == 422
+    assert "three-letter code" in response.content.decode()
+    assert active_case.services.count() == 0
+    response = client_of(ana).post(url, {"svc-kind": "medical", "svc-status": "planned", "svc-cost": "120.50", "svc-currency": "bgn"})
+    assert response.status_code == 302
+    assert active_case.services.get().currency == "BGN"
+
+
+def test_case_list_paginates_in_few_queries(open_case, ana, client_of, django_assert_max_num_queries, settings):
+    settings.PRISTAN_CASES_PER_PAGE = 5
+    for index in range(12):
+        open_case(given_name=f"Person{index}")
+    client = client_of(ana)
+    with django_assert_max_num_queries(10):  # session, user, memberships, offices, count, page: not per row
+        response = client.get(reverse("case_list"), {"page": 3})
+    assert "Page 3 of 3" in response.content.decode()
+    assert len(response.context["page"].object_list) == 2
+
+
+def test_the_experience_records_a_minor_at_exploitation(active_case, ana, client_of):
+    url = reverse("case_experience", args=[active_case.reference])
+    response = client_of(ana).post(url, {"types_of_exploitation": ["SexualExploitation"], "age_when_trafficked": "16"})
+    assert response.status_code == 302
+    active_case.refresh_from_db()
+    assert active_case.minor_at_exploitation
+    response = client_of(ana).post(url, {"types_of_exploitation": ["NotACode"]})
+    assert response.status_code == 422
+
+
+def test_route_steps_must_be_in_order(active_case, ana, client_of):
+    url = reverse("event_create", args=[active_case.reference])
+    response = client_of(ana).post(url, {"event-event_type": "Transit", "event-country": "RS", "event-started_on": "2025-05-02",
+                                         "event-ended_on": "2025-05-01"})  # fmt: skip
+    assert response.status_code == 422
+    assert "The end cannot be before the start." in response.content.decode()
+    assert active_case.events.count() == 0
+
+
+def test_dates_follow_the_language(case, ana, client_of):
+    client = client_of(ana)
+    client.post(reverse("set_language"), {"language": "bg", "next": "/"})
+    body = client.get(reverse("case_summary", args=[case.reference])).content.decode()
+    assert '<html lang="bg">' in body
+    with translation.override("bg"):
+        assert formats.date_format(date(1996, 5, 4), "DATE_FORMAT") in body
+        assert geography.country_name("BG") == "България"
+        assert "България" in body
+    assert "May 4, 1996" not in body

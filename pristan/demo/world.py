@@ -1,0 +1,177 @@
+"""The organisation, offices, partners and staff that synthetic cases belong to.
+
+Everything here is get-or-create by a natural key (organisation name, office code, username), so
+generating twice, or running `pristan demo` after `pristan generate`, reuses what exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+
+from pristan.core.models import Membership, Office, Organisation, Role
+
+__all__ = [
+    "OFFICE_SPECS",
+    "OPERATOR_NAME",
+    "OfficeContext",
+    "OfficeSpec",
+    "World",
+    "ensure_member",
+    "ensure_office",
+    "ensure_operator",
+    "ensure_world",
+]
+
+OPERATOR_NAME = "Pristan Demo Mission"
+
+
+@dataclass(frozen=True)
+class OfficeSpec:
+    code: str
+    name: str
+    kind: str  # Office.Kind
+    country: str
+    city: str
+    language: str  # ISO 639-1: what the office's staff write notes in
+
+
+_C, _F = Office.Kind.COUNTRY.value, Office.Kind.FIELD.value
+
+# In the order `generate --offices K` takes them: the first three are the demo world.
+OFFICE_SPECS: tuple[OfficeSpec, ...] = (
+    OfficeSpec("SOF", "Sofia Country Office", _C, "BG", "Sofia", "bg"),
+    OfficeSpec("SKP", "Skopje Country Office", _C, "MK", "Skopje", "mk"),
+    OfficeSpec("SJJ", "Sarajevo Country Office", _C, "BA", "Sarajevo", "bs"),
+    OfficeSpec("BEG", "Belgrade Country Office", _C, "RS", "Belgrade", "sr"),
+    OfficeSpec("ZAG", "Zagreb Country Office", _C, "HR", "Zagreb", "hr"),
+    OfficeSpec("KIV", "Chișinău Country Office", _C, "MD", "Chișinău", "ro"),
+    OfficeSpec("KBP", "Kyiv Country Office", _C, "UA", "Kyiv", "uk"),
+    OfficeSpec("BUH", "Bucharest Country Office", _C, "RO", "Bucharest", "ro"),
+    OfficeSpec("VAR", "Varna Field Office", _F, "BG", "Varna", "bg"),
+    OfficeSpec("BTL", "Banja Luka Field Office", _F, "BA", "Banja Luka", "sr"),
+    OfficeSpec("LJU", "Ljubljana Country Office", _C, "SI", "Ljubljana", "sl"),
+    OfficeSpec("OHD", "Ohrid Field Office", _F, "MK", "Ohrid", "mk"),
+    OfficeSpec("INI", "Niš Field Office", _F, "RS", "Niš", "sr"),
+    OfficeSpec("BOJ", "Burgas Field Office", _F, "BG", "Burgas", "bg"),
+    OfficeSpec("ODS", "Odesa Field Office", _F, "UA", "Odesa", "uk"),
+    OfficeSpec("IAS", "Iași Field Office", _F, "RO", "Iași", "ro"),
+    OfficeSpec("TZL", "Tuzla Field Office", _F, "BA", "Tuzla", "bs"),
+    OfficeSpec("SPU", "Split Field Office", _F, "HR", "Split", "hr"),
+)
+
+
+@dataclass(frozen=True)
+class _PartnerSpec:
+    name: str  # "{city}" is replaced by the office's city
+    org_type: str  # HTCDS org_Type
+    services_offered: str
+    country_offices_only: bool
+
+
+# Country offices work with three partners, field offices with the first two.
+_PARTNER_SPECS: tuple[_PartnerSpec, ...] = (
+    _PartnerSpec("{city} Anti-Trafficking Shelter", "NGO", "Safe accommodation; psychosocial support; family tracing", False),
+    _PartnerSpec(
+        "{city} Community Health Centre", "HealthServiceOrganisation", "Medical care; mental health care; reproductive health", False
+    ),
+    _PartnerSpec("{city} Legal Aid Bureau", "LegalService", "Legal aid; representation of victims in criminal proceedings", True),
+)
+
+
+@dataclass(frozen=True)
+class OfficeContext:
+    """An office with what generated cases need of it: its language, partners and caseworker."""
+
+    office: Office
+    spec: OfficeSpec
+    partners: tuple[Organisation, ...]
+    caseworker: AbstractBaseUser
+
+    def partner_of_type(self, org_type: str) -> Organisation | None:
+        return next((partner for partner in self.partners if partner.org_type == org_type), None)
+
+
+@dataclass(frozen=True)
+class World:
+    operator: Organisation
+    offices: tuple[OfficeContext, ...]
+
+
+def ensure_operator() -> Organisation:
+    operator, _created = Organisation.objects.get_or_create(
+        name=OPERATOR_NAME, defaults={"is_operator": True, "org_type": "NGO", "services_offered": "Case management"}
+    )
+    return operator
+
+
+def ensure_office(spec: OfficeSpec, operator: Organisation) -> Office:
+    """The office with the spec's code; an existing one is reused as it is, whoever created it."""
+    office, _created = Office.objects.get_or_create(
+        code=spec.code,
+        defaults={"organisation": operator, "name": spec.name, "kind": spec.kind, "country": spec.country, "city": spec.city},
+    )
+    return office
+
+
+def _ensure_partners(spec: OfficeSpec) -> tuple[Organisation, ...]:
+    partners = []
+    for partner in _PARTNER_SPECS:
+        if partner.country_offices_only and spec.kind != Office.Kind.COUNTRY:
+            continue
+        organisation, _created = Organisation.objects.get_or_create(
+            name=partner.name.format(city=spec.city),
+            defaults={
+                "org_type": partner.org_type,
+                "country": spec.country,
+                "city": spec.city,
+                "services_offered": partner.services_offered,
+            },
+        )
+        partners.append(organisation)
+    return tuple(partners)
+
+
+def ensure_member(
+    office: Office, *, username: str, role: str, first_name: str = "", last_name: str = "", password: str | None = None
+) -> AbstractBaseUser:
+    """A user with a membership of ``office``; created with ``password``, or an unusable one.
+
+    An existing user keeps their password and names: the demo must not undo what someone changed.
+    """
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    if created:
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Membership.objects.get_or_create(user=user, office=office, defaults={"role": role})
+    return user
+
+
+def _generator_caseworker(office: Office) -> AbstractBaseUser:
+    # Generated cases need an owner who works in the office; nobody logs in as this account.
+    return ensure_member(
+        office,
+        username=f"gen.cw.{office.code.lower()}",
+        role=Role.CASEWORKER,
+        first_name="Generated",
+        last_name=f"Caseworker {office.code}",
+    )
+
+
+def ensure_world(office_count: int, specs: Sequence[OfficeSpec] = OFFICE_SPECS) -> World:
+    """The operator and the first ``office_count`` offices with their partners and caseworkers."""
+    if not 1 <= office_count <= len(specs):
+        raise ValueError(f"Choose between 1 and {len(specs)} offices, not {office_count}.")
+    operator = ensure_operator()
+    contexts = []
+    for spec in specs[:office_count]:
+        office = ensure_office(spec, operator)
+        contexts.append(
+            OfficeContext(office=office, spec=spec, partners=_ensure_partners(spec), caseworker=_generator_caseworker(office))
+        )
+    return World(operator=operator, offices=tuple(contexts))
