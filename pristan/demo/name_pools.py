@@ -24,12 +24,10 @@ from types import MappingProxyType
 
 from faker import Faker
 
-__all__ = ["FAKER_LOCALES", "NamePool", "build_name_pools", "feminine_bulgarian_surname"]
+__all__ = ["FAKER_LOCALES", "NamePool", "build_name_pools", "bulgarian_patronymic", "feminine_bulgarian_surname"]
 
 # Pool key (our language code) -> Faker locale.
-FAKER_LOCALES: Mapping[str, str] = MappingProxyType(
-    {"mk": "mk_MK", "hr": "hr_HR", "ro": "ro_RO", "uk": "uk_UA", "sl": "sl_SI"}
-)
+FAKER_LOCALES: Mapping[str, str] = MappingProxyType({"mk": "mk_MK", "hr": "hr_HR", "ro": "ro_RO", "uk": "uk_UA", "sl": "sl_SI"})
 # Names drawn per list from a Faker locale; with repeats, which is how frequencies survive.
 DRAWS_PER_LIST = 400
 
@@ -107,6 +105,27 @@ def feminine_bulgarian_surname(surname: str) -> str:
     if surname.endswith(("ов", "ев", "ин")):
         return surname + "а"
     return surname
+
+
+def bulgarian_patronymic(father: str, *, feminine: bool) -> str:
+    """The middle name Bulgarian records derive from the father's given name.
+
+    >>> bulgarian_patronymic("Георги", feminine=False), bulgarian_patronymic("Петър", feminine=True)
+    ('Георгиев', 'Петрова')
+    """
+    if father.endswith("ьо"):  # Жельо → Желев
+        stem = father[:-2] + "ев"
+    elif father.endswith(("й", "я")):  # Николай → Николаев, Илия → Илиев
+        stem = father[:-1] + "ев"
+    elif father.endswith("и"):  # Георги → Георгиев
+        stem = father + "ев"
+    elif father.endswith("ър"):  # Петър → Петров
+        stem = father[:-2] + "ров"
+    elif father.endswith(("а", "о", "е")):  # Никола → Николов
+        stem = father[:-1] + "ов"
+    else:  # Иван → Иванов
+        stem = father + "ов"
+    return feminine_bulgarian_surname(stem) if feminine else stem
 
 
 def _own_pools() -> dict[str, NamePool]:

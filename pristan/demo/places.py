@@ -43,7 +43,13 @@ NATIONALITIES: Mapping[str, Nationality] = MappingProxyType(
         "BA": Nationality("BA", "bs", "bs", second_citizenship="HR", second_citizenship_share=0.08),
         "HR": Nationality("HR", "hr", "hr"),
         "MD": Nationality(
-            "MD", "ro", "ro", second_citizenship="RO", second_citizenship_share=0.25, second_language="ru", second_language_share=0.3
+            "MD",
+            "ro",
+            "ro",
+            second_citizenship="RO",
+            second_citizenship_share=0.25,
+            second_language="ru",
+            second_language_share=0.3,
         ),
         "UA": Nationality("UA", "uk", "uk", second_language="ru", second_language_share=0.25),
         "RO": Nationality("RO", "ro", "ro"),
@@ -54,7 +60,19 @@ NATIONALITIES: Mapping[str, Nationality] = MappingProxyType(
 # Cities of origin, as people there write them.
 CITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "BG": ("София", "Пловдив", "Варна", "Бургас", "Русе", "Стара Загора", "Плевен", "Сливен", "Шумен", "Пазарджик", "Хасково"),
+        "BG": (
+            "София",
+            "Пловдив",
+            "Варна",
+            "Бургас",
+            "Русе",
+            "Стара Загора",
+            "Плевен",
+            "Сливен",
+            "Шумен",
+            "Пазарджик",
+            "Хасково",
+        ),
         "MK": ("Скопје", "Битола", "Куманово", "Прилеп", "Тетово", "Велес", "Штип", "Охрид", "Гостивар", "Струмица"),
         "RS": ("Београд", "Нови Сад", "Ниш", "Крагујевац", "Суботица", "Лесковац", "Нови Пазар", "Врање"),
         "BA": ("Sarajevo", "Banja Luka", "Tuzla", "Zenica", "Mostar", "Bihać", "Brčko", "Bijeljina"),

@@ -96,67 +96,124 @@ NOTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 TASK_TITLES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "bg": ("Проследяващо обаждане", "Насрочване на медицински преглед", "Подготовка на документи за съда", "Посещение в дома на лицето", "Преглед на плана за подкрепа"),
-        "mk": ("Следбен телефонски повик", "Закажување медицински преглед", "Подготовка на документи за судот", "Посета во домот на лицето", "Преглед на планот за поддршка"),
-        "sr": ("Контролни телефонски позив", "Заказати лекарски преглед", "Припремити документа за суд", "Посета особи код куће", "Преглед плана подршке"),
-        "bs": ("Kontrolni telefonski poziv", "Zakazati ljekarski pregled", "Pripremiti dokumente za sud", "Posjeta osobi kod kuće", "Pregled plana podrške"),
-        "hr": ("Kontrolni telefonski poziv", "Naručiti liječnički pregled", "Pripremiti dokumente za sud", "Posjet osobi kod kuće", "Pregled plana podrške"),
-        "ro": ("Apel telefonic de monitorizare", "Programare la consult medical", "Pregătirea documentelor pentru instanță", "Vizită la domiciliul persoanei", "Revizuirea planului de asistență"),
-        "uk": ("Контрольний телефонний дзвінок", "Записати на медичний огляд", "Підготувати документи для суду", "Візит до особи додому", "Перегляд плану підтримки"),
-        "sl": ("Kontrolni telefonski klic", "Naročiti zdravniški pregled", "Pripraviti dokumente za sodišče", "Obisk osebe na domu", "Pregled načrta podpore"),
-        "en": ("Follow-up phone call", "Book a medical check-up", "Prepare documents for court", "Home visit", "Review the support plan"),
+        "bg": (
+            "Проследяващо обаждане",
+            "Насрочване на медицински преглед",
+            "Подготовка на документи за съда",
+            "Посещение в дома на лицето",
+            "Преглед на плана за подкрепа",
+        ),
+        "mk": (
+            "Следбен телефонски повик",
+            "Закажување медицински преглед",
+            "Подготовка на документи за судот",
+            "Посета во домот на лицето",
+            "Преглед на планот за поддршка",
+        ),
+        "sr": (
+            "Контролни телефонски позив",
+            "Заказати лекарски преглед",
+            "Припремити документа за суд",
+            "Посета особи код куће",
+            "Преглед плана подршке",
+        ),
+        "bs": (
+            "Kontrolni telefonski poziv",
+            "Zakazati ljekarski pregled",
+            "Pripremiti dokumente za sud",
+            "Posjeta osobi kod kuće",
+            "Pregled plana podrške",
+        ),
+        "hr": (
+            "Kontrolni telefonski poziv",
+            "Naručiti liječnički pregled",
+            "Pripremiti dokumente za sud",
+            "Posjet osobi kod kuće",
+            "Pregled plana podrške",
+        ),
+        "ro": (
+            "Apel telefonic de monitorizare",
+            "Programare la consult medical",
+            "Pregătirea documentelor pentru instanță",
+            "Vizită la domiciliul persoanei",
+            "Revizuirea planului de asistență",
+        ),
+        "uk": (
+            "Контрольний телефонний дзвінок",
+            "Записати на медичний огляд",
+            "Підготувати документи для суду",
+            "Візит до особи додому",
+            "Перегляд плану підтримки",
+        ),
+        "sl": (
+            "Kontrolni telefonski klic",
+            "Naročiti zdravniški pregled",
+            "Pripraviti dokumente za sodišče",
+            "Obisk osebe na domu",
+            "Pregled načrta podpore",
+        ),
+        "en": (
+            "Follow-up phone call",
+            "Book a medical check-up",
+            "Prepare documents for court",
+            "Home visit",
+            "Review the support plan",
+        ),
     }
-)  # fmt: skip
+)
 
-# Reason for a screening decision, by HTCDS vic_TraffickingStatus, per language.
+# Reasons for the screening decisions in _DECISIONS order: possible, actual, not a victim.
+_DECISIONS = ("PossibleVictimOfTrafficking", "ActualVictimOfTrafficking", "NotAVictimOfTrafficking")
+_REASONS: Mapping[str, tuple[str, str, str]] = {
+    "bg": (
+        "Индикаторите сочат вероятна жертва; очаква се потвърждение от компетентния орган.",
+        "Статутът на жертва е потвърден от компетентния орган.",
+        "Няма достатъчно индикатори за трафик; лицето е насочено към други услуги.",
+    ),
+    "mk": (
+        "Индикаторите укажуваат на можна жртва; се чека потврда од надлежниот орган.",
+        "Статусот на жртва е потврден од надлежниот орган.",
+        "Нема доволно индикатори за трговија со луѓе; лицето е упатено на други услуги.",
+    ),
+    "sr": (
+        "Индикатори указују на могућу жртву; чека се потврда надлежног органа.",
+        "Статус жртве потврдио је надлежни орган.",
+        "Нема довољно индикатора трговине људима; особа је упућена на друге услуге.",
+    ),
+    "bs": (
+        "Indikatori ukazuju na moguću žrtvu; čeka se potvrda nadležnog organa.",
+        "Status žrtve potvrdio je nadležni organ.",
+        "Nema dovoljno indikatora trgovine ljudima; osoba je upućena na druge usluge.",
+    ),
+    "hr": (
+        "Pokazatelji upućuju na moguću žrtvu; čeka se potvrda nadležnog tijela.",
+        "Status žrtve potvrdilo je nadležno tijelo.",
+        "Nema dovoljno pokazatelja trgovanja ljudima; osoba je upućena na druge usluge.",
+    ),
+    "ro": (
+        "Indicatorii arată o posibilă victimă; se așteaptă confirmarea autorității competente.",
+        "Statutul de victimă a fost confirmat de autoritatea competentă.",
+        "Nu există suficienți indicatori de trafic; persoana a fost îndrumată către alte servicii.",
+    ),
+    "uk": (
+        "Індикатори вказують на можливу жертву; очікується підтвердження компетентного органу.",
+        "Статус жертви підтверджено компетентним органом.",
+        "Недостатньо індикаторів торгівлі людьми; особу скеровано до інших служб.",
+    ),
+    "sl": (
+        "Kazalniki kažejo na možno žrtev; čaka se potrditev pristojnega organa.",
+        "Status žrtve je potrdil pristojni organ.",
+        "Ni dovolj kazalnikov trgovine z ljudmi; oseba je napotena k drugim službam.",
+    ),
+    "en": (
+        "The indicators point to a possible victim; confirmation by the competent authority is pending.",
+        "Victim status confirmed by the competent authority.",
+        "Not enough indicators of trafficking; the person was referred to other services.",
+    ),
+}
+# Reason for a screening decision, by language and HTCDS vic_TraffickingStatus.
 SCREENING_REASONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {
-        "bg": {
-            "PossibleVictimOfTrafficking": "Индикаторите сочат вероятна жертва; очаква се потвърждение от компетентния орган.",
-            "ActualVictimOfTrafficking": "Статутът на жертва е потвърден от компетентния орган.",
-            "NotAVictimOfTrafficking": "Няма достатъчно индикатори за трафик; лицето е насочено към други услуги.",
-        },
-        "mk": {
-            "PossibleVictimOfTrafficking": "Индикаторите укажуваат на можна жртва; се чека потврда од надлежниот орган.",
-            "ActualVictimOfTrafficking": "Статусот на жртва е потврден од надлежниот орган.",
-            "NotAVictimOfTrafficking": "Нема доволно индикатори за трговија со луѓе; лицето е упатено на други услуги.",
-        },
-        "sr": {
-            "PossibleVictimOfTrafficking": "Индикатори указују на могућу жртву; чека се потврда надлежног органа.",
-            "ActualVictimOfTrafficking": "Статус жртве потврдио је надлежни орган.",
-            "NotAVictimOfTrafficking": "Нема довољно индикатора трговине људима; особа је упућена на друге услуге.",
-        },
-        "bs": {
-            "PossibleVictimOfTrafficking": "Indikatori ukazuju na moguću žrtvu; čeka se potvrda nadležnog organa.",
-            "ActualVictimOfTrafficking": "Status žrtve potvrdio je nadležni organ.",
-            "NotAVictimOfTrafficking": "Nema dovoljno indikatora trgovine ljudima; osoba je upućena na druge usluge.",
-        },
-        "hr": {
-            "PossibleVictimOfTrafficking": "Pokazatelji upućuju na moguću žrtvu; čeka se potvrda nadležnog tijela.",
-            "ActualVictimOfTrafficking": "Status žrtve potvrdilo je nadležno tijelo.",
-            "NotAVictimOfTrafficking": "Nema dovoljno pokazatelja trgovanja ljudima; osoba je upućena na druge usluge.",
-        },
-        "ro": {
-            "PossibleVictimOfTrafficking": "Indicatorii arată o posibilă victimă; se așteaptă confirmarea autorității competente.",
-            "ActualVictimOfTrafficking": "Statutul de victimă a fost confirmat de autoritatea competentă.",
-            "NotAVictimOfTrafficking": "Nu există suficienți indicatori de trafic; persoana a fost îndrumată către alte servicii.",
-        },
-        "uk": {
-            "PossibleVictimOfTrafficking": "Індикатори вказують на можливу жертву; очікується підтвердження компетентного органу.",
-            "ActualVictimOfTrafficking": "Статус жертви підтверджено компетентним органом.",
-            "NotAVictimOfTrafficking": "Недостатньо індикаторів торгівлі людьми; особу скеровано до інших служб.",
-        },
-        "sl": {
-            "PossibleVictimOfTrafficking": "Kazalniki kažejo na možno žrtev; čaka se potrditev pristojnega organa.",
-            "ActualVictimOfTrafficking": "Status žrtve je potrdil pristojni organ.",
-            "NotAVictimOfTrafficking": "Ni dovolj kazalnikov trgovine z ljudmi; oseba je napotena k drugim službam.",
-        },
-        "en": {
-            "PossibleVictimOfTrafficking": "The indicators point to a possible victim; confirmation by the competent authority is pending.",
-            "ActualVictimOfTrafficking": "Victim status confirmed by the competent authority.",
-            "NotAVictimOfTrafficking": "Not enough indicators of trafficking; the person was referred to other services.",
-        },
-    }
+    {language: dict(zip(_DECISIONS, reasons, strict=True)) for language, reasons in _REASONS.items()}
 )
 
 # mother, father, grandmother, social worker -- in that order in every language.
@@ -179,15 +236,27 @@ OBJECTIVES: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
         "Education": ("Return to school and finish the school year.", "Enrol in school; arrange tutoring and school supplies."),
         "Financial": ("Cover basic needs until the person has an income.", "Monthly allowance for food and transport."),
-        "Health": ("Restore physical and mental health.", "Medical check-up, treatment and regular sessions with the psychologist."),
+        "Health": (
+            "Restore physical and mental health.",
+            "Medical check-up, treatment and regular sessions with the psychologist.",
+        ),
         "LabourExploitationRehabilitation": (
             "Recover from labour exploitation and claim unpaid wages.",
             "Counselling; support the claim with the labour inspectorate.",
         ),
-        "Legal": ("Protect the person's rights in the criminal proceedings.", "Legal representation; prepare the person for testimony."),
+        "Legal": (
+            "Protect the person's rights in the criminal proceedings.",
+            "Legal representation; prepare the person for testimony.",
+        ),
         "Livelihood": ("Find stable, decent work.", "Job counselling, a CV and contacts with employers."),
-        "RightsBasedTraining": ("Know one's rights as a worker and a migrant.", "Information sessions on labour rights and safe migration."),
-        "SexualExploitationRehabilitation": ("Recover from sexual exploitation in safety.", "Shelter, psychotherapy and a safety plan."),
+        "RightsBasedTraining": (
+            "Know one's rights as a worker and a migrant.",
+            "Information sessions on labour rights and safe migration.",
+        ),
+        "SexualExploitationRehabilitation": (
+            "Recover from sexual exploitation in safety.",
+            "Shelter, psychotherapy and a safety plan.",
+        ),
         "SocialCare": ("Secure housing and social benefits.", "Apply for social assistance; find long-term accommodation."),
     }
 )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from pristan.core.models import Membership, Office, Organisation, Role
 
@@ -76,7 +76,10 @@ class _PartnerSpec:
 _PARTNER_SPECS: tuple[_PartnerSpec, ...] = (
     _PartnerSpec("{city} Anti-Trafficking Shelter", "NGO", "Safe accommodation; psychosocial support; family tracing", False),
     _PartnerSpec(
-        "{city} Community Health Centre", "HealthServiceOrganisation", "Medical care; mental health care; reproductive health", False
+        "{city} Community Health Centre",
+        "HealthServiceOrganisation",
+        "Medical care; mental health care; reproductive health",
+        False,
     ),
     _PartnerSpec("{city} Legal Aid Bureau", "LegalService", "Legal aid; representation of victims in criminal proceedings", True),
 )
@@ -89,7 +92,7 @@ class OfficeContext:
     office: Office
     spec: OfficeSpec
     partners: tuple[Organisation, ...]
-    caseworker: AbstractBaseUser
+    caseworker: User
 
     def partner_of_type(self, org_type: str) -> Organisation | None:
         return next((partner for partner in self.partners if partner.org_type == org_type), None)
@@ -137,7 +140,7 @@ def _ensure_partners(spec: OfficeSpec) -> tuple[Organisation, ...]:
 
 def ensure_member(
     office: Office, *, username: str, role: str, first_name: str = "", last_name: str = "", password: str | None = None
-) -> AbstractBaseUser:
+) -> User:
     """A user with a membership of ``office``; created with ``password``, or an unusable one.
 
     An existing user keeps their password and names: the demo must not undo what someone changed.
@@ -146,13 +149,16 @@ def ensure_member(
         username=username, defaults={"first_name": first_name, "last_name": last_name}
     )
     if created:
-        user.set_password(password) if password else user.set_unusable_password()
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
         user.save(update_fields=["password"])
     Membership.objects.get_or_create(user=user, office=office, defaults={"role": role})
     return user
 
 
-def _generator_caseworker(office: Office) -> AbstractBaseUser:
+def _generator_caseworker(office: Office) -> User:
     # Generated cases need an owner who works in the office; nobody logs in as this account.
     return ensure_member(
         office,

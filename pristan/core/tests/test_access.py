@@ -74,7 +74,9 @@ def test_an_office_administrator_may_read_but_not_write(objects, vera, client_of
     for url in _all_urls(case, task.pk, service.pk):
         if client.get(url).status_code == 405:  # a POST-only endpoint
             assert client.post(url, {"text": "x"}).status_code == 403, url
-    assert client.post(reverse("note_create", args=[case.reference]), {"text": "x"}).status_code == 403
+    response = client.post(reverse("note_create", args=[case.reference]), {"text": "x"})
+    assert response.status_code == 403
+    assert "lets you read this case, not change it" in response.content.decode()
 
 
 def test_lists_search_and_counts_never_leak(objects, marko, ana, client_of):

@@ -1,0 +1,79 @@
+"""How fast does `pristan.demo.generate` write cases? Measured into a fresh SQLite database.
+
+    .venv/bin/python bench/generate.py [CASES] [--offices K] [--seed S] [--profile]
+
+The database lives in a temporary directory that is removed afterwards, so the figure never
+depends on (or touches) the data in var/. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", nargs="?", type=int, default=20_000, help="cases to generate (default 20000)")
+    parser.add_argument("--offices", type=int, default=12, help="offices to spread them over (default 12)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="print the 30 most expensive functions")
+    parser.add_argument("--sort", default="cumulative", help="profile order: cumulative or tottime")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def _setup_django(directory: Path) -> None:
+    # Forced, not defaulted: a DATABASE_URL in the environment must not send the benchmark to a real database.
+    os.environ["PRISTAN_VAR_DIR"] = str(directory)
+    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pristan.settings"
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def _row_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"people", "cases", "screening", "experience", "assistance"}
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
+        _setup_django(Path(directory))
+        from django.core.management import call_command
+
+        from pristan.demo.generate import generate
+
+        call_command("migrate", verbosity=0, interactive=False)
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        result = generate(cases=args.cases, offices=args.offices, seed=args.seed, progress=not args.no_progress)
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
+        counts = _row_counts()
+        size = (Path(directory) / "bench.sqlite3").stat().st_size
+        print(f"{sum(counts.values()):,} rows in {len(counts)} tables, database {size / 2**20:,.0f} MiB")
+        print(f"{result.cases:,} cases over {len(result.offices)} offices in {result.seconds:.1f} s")
+        print(f"{result.cases_per_second:,.0f} cases/second")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
