@@ -18,7 +18,7 @@ from pristan.core.models import Membership, Office, Organisation, Role
 from pristan.people.services import person_register
 from pristan.screening.services import screening_record
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the test world's password
 
 
 @pytest.fixture

@@ -122,6 +122,10 @@ def case_assign(*, actor: User, case: Case, owner: User) -> Case:
     return case
 
 
+PICKLIST_OF = {
+    "incoming_referral_reason": "cas_ReasonForIncomingReferral",
+    "outgoing_referral_reason": "cas_ReasonForOutgoingReferral",
+}
 REFERRAL_FIELDS = (
     "referring_organisation", "incoming_referral_date", "incoming_referral_reason", "incoming_referral_details",
     "referred_organisation", "outgoing_referral_date", "outgoing_referral_reason", "outgoing_referral_details",
@@ -131,11 +135,10 @@ REFERRAL_FIELDS = (
 @transaction.atomic
 def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> Case:
     access.require_write(actor, case)
-    reasons = vocabularies.codes("cas_ReasonForIncomingReferral")
     errors = {
         name: _("Choose a reason from the list.")
         for name in ("incoming_referral_reason", "outgoing_referral_reason")
-        if data.get(name) and data[name] not in reasons
+        if data.get(name) and data[name] not in vocabularies.codes(PICKLIST_OF[name])
     }
     if errors:
         raise ValidationError(errors)

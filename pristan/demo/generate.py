@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from pristan.assistance.models import PlanObjective, ServiceItem, ServiceStatus
 from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
-from pristan.cases.services import _status_for
+from pristan.cases.services import _status_for  # the services' own rule, so statuses cannot drift from it
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.names import fold, search_tokens, to_latin
@@ -48,7 +48,7 @@ from pristan.demo.indicator_picks import choose_indicators
 from pristan.demo.name_pools import NamePool, build_name_pools, bulgarian_patronymic
 from pristan.demo.places import Nationality
 from pristan.demo.rows import IdBlock, Table
-from pristan.demo.weights import Weighted, check_vocabularies, pick
+from pristan.demo.weights import Weighted, between, check_vocabularies, pick
 from pristan.demo.world import OfficeContext, World, ensure_world
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
 from pristan.people.models import Person
@@ -107,7 +107,7 @@ def derive_names(given: str, family: str, other_names: str, aliases: str) -> tup
 
 
 class _Tables:
-    """One `Table` per model, reused from batch to batch (each write empties it)."""
+    """The rows of one batch, one `Table` per model."""
 
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.persons = Table(Person, db, with_id=True)
@@ -210,7 +210,8 @@ class _CaseFactory:
     def _at(self, day: date) -> datetime:
         """A moment in office hours on ``day``, never in the future."""
         minutes = 480 + int(self.rng.random() * 540)
-        return min(datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone), self.now)
+        moment = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone)
+        return moment if day < self.today else min(moment, self.now)
 
     # Deciding the facts
 
@@ -245,7 +246,7 @@ class _CaseFactory:
             return
         else:
             low, high = dist.ADULT_AGE_BANDS.pick(rng)
-            age = rng.randint(low, high)
+            age = between(rng, low, high)
         born = facts.opened_on - timedelta(days=int((age + rng.random()) * 365.2425))
         if rng.random() < dist.ESTIMATED_BIRTH_SHARE:
             facts.born, facts.born_estimated = date(born.year, 1, 1), True  # estimates are usually written as 1 January
@@ -262,7 +263,7 @@ class _CaseFactory:
         else:
             table = dist.EXPLOITATION_OF_OTHERS
         facts.exploitation = table.pick(rng)
-        began = facts.opened_on - timedelta(days=rng.randint(20, 1500))
+        began = facts.opened_on - timedelta(days=between(rng, 20, 1500))
         if facts.born is not None:
             # Nobody in these records was trafficked before the age of seven.
             began = min(max(began, facts.born + timedelta(days=7 * 366)), facts.opened_on)
@@ -281,9 +282,9 @@ class _CaseFactory:
         if facts.stage != Stage.CLOSED:
             return
         if facts.decision == dist.NOT_A_VICTIM:
-            facts.closure_reason, length = ClosureReason.NOT_ELIGIBLE, rng.randint(3, 45)
+            facts.closure_reason, length = ClosureReason.NOT_ELIGIBLE, between(rng, 3, 45)
         else:
-            facts.closure_reason, length = dist.CLOSURE_REASONS.pick(rng), rng.randint(30, 900)
+            facts.closure_reason, length = dist.CLOSURE_REASONS.pick(rng), between(rng, 30, 900)
         facts.closed_on = min(facts.opened_on + timedelta(days=length), self.today - timedelta(days=1))
 
     # The person
@@ -374,7 +375,7 @@ class _CaseFactory:
         if ctx.partners and rng.random() < dist.INCOMING_REFERRAL_SHARE:
             referral |= {
                 "referring_organisation_id": pick(rng, ctx.partners).pk,
-                "incoming_referral_date": facts.opened_on - timedelta(days=rng.randint(0, 10)),
+                "incoming_referral_date": facts.opened_on - timedelta(days=between(rng, 0, 10)),
                 "incoming_referral_reason": dist.INCOMING_REASONS.pick(rng),
             }
         if facts.closure_reason == ClosureReason.REFERRED and ctx.partners:
@@ -431,7 +432,7 @@ class _CaseFactory:
         keys = sorted(set(choose_indicators(rng, indicator_list, presumed_victim=facts.decision != dist.NOT_A_VICTIM)))
         assessment = assess(indicator_list, keys)
         deciding = dist.ACTUAL_DECIDED_BY if facts.decision == dist.ACTUAL_VICTIM else dist.OTHERWISE_DECIDED_BY
-        screened_on = min(facts.opened_on + timedelta(days=rng.randint(0, 14)), facts.closed_on or self.today)
+        screened_on = min(facts.opened_on + timedelta(days=between(rng, 0, 14)), facts.closed_on or self.today)
         tables.screenings.add(
             case_id=facts.case_id,
             indicator_list=indicator_list.value,
@@ -454,7 +455,7 @@ class _CaseFactory:
         recruitment = dist.RECRUITMENT.sample(rng, 1 + (rng.random() < 0.25))
         sexual = kind == "SexualExploitation"
         sex_types = dist.SEX_EXPLOITATION.sample(rng, 1 + (rng.random() < 0.15)) if sexual else []
-        control = dist.CONTROL.sample(rng, rng.randint(2, 5))
+        control = dist.CONTROL.sample(rng, between(rng, 2, 5))
         if sexual and rng.random() < 0.5:
             control += dist.SEXUAL_CONTROL.values
         tables.experiences.add(
@@ -469,7 +470,7 @@ class _CaseFactory:
             exploitation_websites=[dist.EXPLOITATION_APPS.pick(rng)]
             if dist.ONLINE_SEX_EXPLOITATION.intersection(sex_types)
             else [],
-            vulnerabilities=dist.VULNERABILITIES.sample(rng, rng.randint(1, 3)),
+            vulnerabilities=dist.VULNERABILITIES.sample(rng, between(rng, 1, 3)),
             age_when_trafficked=facts.age_when_trafficked,
             exploitation_began_on=facts.exploitation_began_on,
         )
@@ -482,7 +483,7 @@ class _CaseFactory:
         began = facts.exploitation_began_on or facts.opened_on
         events = tables.events
         if rng.random() >= 0.15:  # the rest only remember where they were exploited
-            recruited_on = began - timedelta(days=rng.randint(3, 60))
+            recruited_on = began - timedelta(days=between(rng, 3, 60))
             events.add(
                 case_id=facts.case_id,
                 event_type="Recruitment",
@@ -493,7 +494,7 @@ class _CaseFactory:
             transit = [country for country in places.TRANSIT[origin] if country != destination]
             if destination != origin and rng.random() < 0.5:
                 passed_on = self._day_between(recruited_on, began)
-                ended_on = min(passed_on + timedelta(days=rng.randint(0, 4)), began)
+                ended_on = min(passed_on + timedelta(days=between(rng, 0, 4)), began)
                 events.add(
                     case_id=facts.case_id,
                     event_type="Transit",
@@ -507,7 +508,7 @@ class _CaseFactory:
             country=destination,
             city=pick(rng, places.CITIES[destination]),
             started_on=began,
-            ended_on=max(began, facts.opened_on - timedelta(days=rng.randint(0, 20))),
+            ended_on=max(began, facts.opened_on - timedelta(days=between(rng, 0, 20))),
         )
         return destination
 
@@ -545,7 +546,7 @@ class _CaseFactory:
         created = []
         for plan_type in table.sample(rng, 1 + (rng.random() < 0.4)):
             objective_id = ids.objectives.take()
-            planned_end = facts.opened_on + timedelta(days=rng.randint(90, 365))
+            planned_end = facts.opened_on + timedelta(days=between(rng, 90, 365))
             finished = facts.stage in (Stage.CLOSED, Stage.FOLLOW_UP) and rng.random() < 0.7
             text, action_plan = texts.OBJECTIVES[plan_type]
             tables.objectives.add(
@@ -576,7 +577,7 @@ class _CaseFactory:
         rng = self.rng
         if status == ServiceStatus.PLANNED:
             # Planned services of open cases start soon; those of closed cases never started.
-            return (self.today + timedelta(days=rng.randint(1, 45)), None) if facts.closed_on is None else (None, None)
+            return (self.today + timedelta(days=between(rng, 1, 45)), None) if facts.closed_on is None else (None, None)
         starts = self._day_between(facts.opened_on, min(facts.opened_on + timedelta(days=60), facts.last_day))
         if status == ServiceStatus.IN_PROGRESS:
             return starts, None
@@ -590,9 +591,9 @@ class _CaseFactory:
                 (kind, objective_id) for objective_id, plan_type in objectives for kind in dist.SERVICES_FOR_PLAN[plan_type]
             ]
             rng.shuffle(chosen)
-            del chosen[rng.randint(1, 4) :]
+            del chosen[between(rng, 1, 4) :]
         else:  # before a plan: what screening itself needs
-            chosen = [(kind, None) for kind in rng.sample(dist.FIRST_SERVICES, rng.randint(1, 2))]
+            chosen = [(kind, None) for kind in rng.sample(dist.FIRST_SERVICES, between(rng, 1, 2))]
         statuses = dist.SERVICE_STATUSES[facts.stage]
         for kind, objective_id in chosen:
             status = statuses.pick(rng)
@@ -633,15 +634,15 @@ class _CaseFactory:
             if rng.random() >= 0.55:
                 return
             if rng.random() < dist.OVERDUE_TASK_SHARE:
-                due_on = self.today - timedelta(days=rng.randint(1, 30))
+                due_on = self.today - timedelta(days=between(rng, 1, 30))
             else:
-                due_on = self.today + timedelta(days=rng.randint(0, 30))
+                due_on = self.today + timedelta(days=between(rng, 0, 30))
         else:
             if rng.random() >= 0.15:
                 return
             due_on = self._day_between(facts.opened_on, facts.closed_on)
             done_at = self._at(due_on)
-        created_on = max(facts.opened_on, min(due_on, self.today) - timedelta(days=rng.randint(3, 21)))
+        created_on = max(facts.opened_on, min(due_on, self.today) - timedelta(days=between(rng, 3, 21)))
         tables.tasks.add(
             case_id=facts.case_id,
             title=pick(rng, texts.localised(texts.TASK_TITLES, facts.language)),
@@ -702,7 +703,7 @@ def _plan(rng: random.Random, count: int, offices: Sequence[OfficeContext], toda
     for _ in range(count):
         stage = dist.STAGES.pick(rng)
         low, high = dist.OPENED_DAYS_AGO[stage]
-        ordinal = today_ordinal - rng.randint(low, high)
+        ordinal = today_ordinal - between(rng, low, high)
         plan.append((ordinal << (_STAGE_BITS + _OFFICE_BITS)) | (_STAGE_INDEX[stage] << _OFFICE_BITS) | office_weights.pick(rng))
     plan.sort()
     return plan
@@ -754,6 +755,15 @@ def _references(batch: Sequence[_Planned], world: World) -> list[str]:
     return references
 
 
+def _write_batch(factory: _CaseFactory, world: World, db: BaseDatabaseWrapper, batch: Sequence[_Planned]) -> None:
+    """Number, build and insert the cases of one batch, all in one transaction."""
+    with transaction.atomic():
+        tables, ids = _Tables(db), _Ids.reserve(db)  # ids inside the transaction: see IdBlock
+        for planned, reference in zip(batch, _references(batch, world), strict=True):
+            factory.add_case(tables, ids, world.offices[planned.office], planned.stage, planned.opened_on, reference)
+        tables.write(db)
+
+
 def _record_run(world: World, *, written: int, requested: int, seed: int) -> None:
     detail = f"{written} cases in {', '.join(ctx.office.code for ctx in world.offices)} (seed {seed})"
     if written != requested:
@@ -781,17 +791,12 @@ def generate(*, cases: int, offices: int, seed: int, progress: bool = True, stdo
     plan = _plan(rng, cases, world.offices, today)
     # The backend itself, not the `django.db.connection` proxy, whose every attribute lookup costs.
     connection = connections[DEFAULT_DB_ALIAS]
-    tables = _Tables(connection)
     written = 0
     try:
         with tqdm(total=cases, disable=not progress, file=stdout or sys.stderr, unit="case") as bar:
             for start in range(0, cases, BATCH_SIZE):
                 batch = [_unpack(packed) for packed in plan[start : start + BATCH_SIZE]]
-                with transaction.atomic():
-                    ids = _Ids.reserve(connection)  # inside the transaction: see IdBlock
-                    for planned, reference in zip(batch, _references(batch, world), strict=True):
-                        factory.add_case(tables, ids, world.offices[planned.office], planned.stage, planned.opened_on, reference)
-                    tables.write(connection)
+                _write_batch(factory, world, connection, batch)
                 written += len(batch)
                 bar.update(len(batch))
     finally:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-from pristan.demo.weights import pick
+from pristan.demo.weights import between, pick
 from pristan.screening.indicators import RECRUITMENT_DIMENSIONS, Dimension, IndicatorList, Strength, indicators_for
 
 __all__ = ["choose_indicators"]
@@ -106,7 +106,7 @@ def _victim_indicators(rng: random.Random, catalogue: _Catalogue) -> list[str]:
     if catalogue.needs_means:
         dimensions.append(pick(rng, (Dimension.COERCION_DESTINATION, Dimension.VULNERABILITY_DESTINATION)))
     chosen = dict.fromkeys(key for dimension in dimensions for key in _positive_picks(rng, catalogue.grades[dimension]))
-    wanted = max(rng.randint(4, 10), len(chosen))
+    wanted = max(between(rng, 4, 10), len(chosen))
     while len(chosen) < wanted:
         chosen[pick(rng, catalogue.keys)] = None
     return list(chosen)
@@ -117,4 +117,4 @@ def choose_indicators(rng: random.Random, indicator_list: IndicatorList, *, pres
     if presumed_victim and rng.random() >= JUDGEMENT_OVERRIDES_RULE:
         return _victim_indicators(rng, catalogue)
     pool = catalogue.keys if presumed_victim else catalogue.weaker_keys
-    return rng.sample(pool, rng.randint(4, 10 if presumed_victim else 6))
+    return rng.sample(pool, between(rng, 4, 10 if presumed_victim else 6))

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from pristan.core import vocabularies
 
-__all__ = ["Weighted", "check_vocabularies", "htcds", "pick"]
+__all__ = ["Weighted", "between", "check_vocabularies", "htcds", "pick"]
 
 T = TypeVar("T", bound=Hashable)
 S = TypeVar("S")
@@ -23,6 +23,11 @@ S = TypeVar("S")
 def pick(rng: random.Random, items: Sequence[S]) -> S:
     """A uniform choice; a third of the cost of ``rng.choice``, which matters a hundred times per case."""
     return items[int(rng.random() * len(items))]
+
+
+def between(rng: random.Random, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` inclusive, like ``rng.randint`` at a third of the cost."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 class Weighted(Generic[T]):

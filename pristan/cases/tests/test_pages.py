@@ -33,7 +33,8 @@ def test_registration_flow(ana, client_of):
     keys = [item.key for item in indicators_for(IndicatorList.CHILD_LABOUR)]
     response = client.post(screening_url, {
         "indicator_list": "child_labour", "indicators": keys[:6], "decision": "ActualVictimOfTrafficking",
-        "deciding_body": "NGO", "reason": "Recruited by deception and exploited.", "screened_on": timezone.localdate().isoformat(),
+        "deciding_body": "NGO", "reason": "Recruited by deception and exploited.",
+        "screened_on": timezone.localdate().isoformat(),
     })  # fmt: skip
     assert response.status_code == 302
     response = client.post(reverse("stage_change", args=[case.reference]), {"stage": "assistance"})
@@ -69,8 +70,12 @@ def test_leaving_screening_without_consent_explains_why(case, ana, client_of):
 def test_the_suggestion_follows_the_ticked_indicators(case, ana, client_of):
     url = reverse("screening_suggestion", args=[case.reference])
     items = indicators_for(IndicatorList.ADULT_LABOUR)
-    strong = {d: [i.key for i in items if i.dimension == d and i.strength == "strong"] for d in {i.dimension for i in items}}
-    medium = {d: [i.key for i in items if i.dimension == d and i.strength == "medium"] for d in {i.dimension for i in items}}
+    strong = {
+        d.value: [i.key for i in items if i.dimension == d and i.strength == "strong"] for d in {i.dimension for i in items}
+    }
+    medium = {
+        d.value: [i.key for i in items if i.dimension == d and i.strength == "medium"] for d in {i.dimension for i in items}
+    }
     chosen = strong["deceptive_recruitment"][:1] + medium["deceptive_recruitment"][:1]
     chosen += (strong["exploitation"] + medium["exploitation"])[:2]
     chosen += (strong["coercion_destination"] + medium["coercion_destination"])[:2]
@@ -106,7 +111,9 @@ def test_adding_a_service_with_a_cost_needs_a_currency(active_case, ana, client_
     assert response.status_code == 422
     assert "three-letter code" in response.content.decode()
     assert active_case.services.count() == 0
-    response = client_of(ana).post(url, {"svc-kind": "medical", "svc-status": "planned", "svc-cost": "120.50", "svc-currency": "bgn"})
+    response = client_of(ana).post(
+        url, {"svc-kind": "medical", "svc-status": "planned", "svc-cost": "120.50", "svc-currency": "bgn"}
+    )
     assert response.status_code == 302
     assert active_case.services.get().currency == "BGN"
 

@@ -49,7 +49,9 @@ def test_a_reference_finds_its_case(people, ana):
 
 def test_filters(people, ana, open_case):
     experience_update(actor=ana, case=people["ivan"], data={"types_of_exploitation": ["ForcedLabour", "ForcedBegging"]})
-    experience_update(actor=ana, case=people["amra"], data={"types_of_exploitation": ["SexualExploitation"], "age_when_trafficked": 16})
+    experience_update(
+        actor=ana, case=people["amra"], data={"types_of_exploitation": ["SexualExploitation"], "age_when_trafficked": 16}
+    )
     assert _found_by(ana, exploitation="ForcedLabour") == {"Иван"}
     assert _found_by(ana, exploitation="ForcedBegging") == {"Иван"}
     assert _found_by(ana, exploitation="Forced") == set()  # a whole code, not a fragment

@@ -27,7 +27,9 @@ def test_a_child_is_flagged_at_registration(open_case):
 
 
 def test_a_case_cannot_leave_screening_without_consent(case, ana):
-    screening_record(actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="ActualVictimOfTrafficking", reason="x")
+    screening_record(
+        actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="ActualVictimOfTrafficking", reason="x"
+    )
     with pytest.raises(ValidationError) as error:
         services.case_change_stage(actor=ana, case=case, stage=Stage.ASSISTANCE)
     assert error.value.code == "consent"
@@ -46,7 +48,9 @@ def test_a_case_cannot_leave_screening_without_an_eligible_decision(case, ana):
     with pytest.raises(ValidationError) as error:
         services.case_change_stage(actor=ana, case=case, stage=Stage.ASSISTANCE)
     assert error.value.code == "screening"
-    screening_record(actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="NotAVictimOfTrafficking", reason="x")
+    screening_record(
+        actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="NotAVictimOfTrafficking", reason="x"
+    )
     with pytest.raises(ValidationError):
         services.case_change_stage(actor=ana, case=case, stage=Stage.ASSISTANCE)
 
@@ -58,7 +62,9 @@ def test_only_a_supervisor_may_override_missing_consent(case, ana, boris):
         services.consent_override(actor=boris, case=case, reason="short")
     assert "reason" in error.value.error_dict
     services.consent_override(actor=boris, case=case, reason="The person is unconscious in hospital.")
-    screening_record(actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="PossibleVictimOfTrafficking", reason="x")
+    screening_record(
+        actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="PossibleVictimOfTrafficking", reason="x"
+    )
     services.case_change_stage(actor=ana, case=case, stage=Stage.ASSISTANCE)
     assert case.stage == Stage.ASSISTANCE
 

@@ -18,7 +18,7 @@ def _case_url_names() -> list[str]:
     """Every named URL that takes a case reference, read from the URL configuration itself."""
     names = []
 
-    def walk(patterns, prefix=""):
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))

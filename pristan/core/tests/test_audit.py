@@ -61,9 +61,14 @@ def test_an_unchanged_save_writes_nothing(case, ana):
 
 def test_a_failed_change_leaves_neither_data_nor_entry(case, ana):
     before = AuditEntry.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.note_add(actor=ana, case=case, text="Will be rolled back")
-        raise RuntimeError
+
+    def add_then_fail() -> None:
+        with transaction.atomic():
+            services.note_add(actor=ana, case=case, text="Will be rolled back")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
     assert AuditEntry.objects.count() == before
     assert case.notes.count() == 0
 
