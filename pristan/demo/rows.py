@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -119,7 +120,7 @@ class IdBlock:
         if connection.vendor == "sqlite":
             self._next = self._next_free_sqlite_id()
         elif connection.vendor != "postgresql":
-            raise NotImplementedError(f"Generating data needs SQLite or PostgreSQL, not {connection.vendor}.")
+            raise ImproperlyConfigured(f"Generating data needs SQLite or PostgreSQL, not {connection.vendor}.")
 
     def _next_free_sqlite_id(self) -> int:
         quote = self._connection.ops.quote_name
