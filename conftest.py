@@ -1,6 +1,7 @@
 """The small, named world every test starts from: two offices, their staff, and an outsider.
 
-Sofia (SOF): Ana the caseworker, Boris the supervisor, Vera the office administrator.
+Sofia (SOF): Ana the caseworker, Boris the supervisor, Vera the office administrator — all with
+child-protection clearance — and Nina, a caseworker without it.
 Skopje (SKP): Marko, a caseworker who must never see Sofia's cases.
 """
 
@@ -14,7 +15,8 @@ from django.test import Client
 
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, ConsentPurpose
-from pristan.core.models import Membership, Office, Organisation, Role
+from pristan.core.models import Office, Organisation, Role
+from pristan.core.services import membership_grant
 from pristan.people.services import person_register
 from pristan.screening.services import screening_record
 
@@ -36,9 +38,9 @@ def skopje(organisation: Organisation) -> Office:
     return Office.objects.create(organisation=organisation, code="SKP", name="Skopje", country="MK", city="Skopje")
 
 
-def _member(username: str, office: Office, role: str) -> User:
+def _member(username: str, office: Office, role: str, **grant: Any) -> User:
     user = User.objects.create_user(username, password=PASSWORD, first_name=username.title())
-    Membership.objects.create(user=user, office=office, role=role)
+    membership_grant(actor=None, user=user, office=office, role=role, child_clearance=grant.pop("child_clearance", True), **grant)
     return user
 
 
@@ -55,6 +57,11 @@ def boris(sofia: Office) -> User:
 @pytest.fixture
 def vera(sofia: Office) -> User:
     return _member("vera", sofia, Role.OFFICE_ADMIN)
+
+
+@pytest.fixture
+def nina(sofia: Office) -> User:
+    return _member("nina", sofia, Role.CASEWORKER, child_clearance=False, scope="office")
 
 
 @pytest.fixture

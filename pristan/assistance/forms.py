@@ -7,6 +7,7 @@ from pristan.assistance.models import PlanObjective, ServiceKind, ServiceStatus
 from pristan.cases.models import Case
 from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Organisation
+from pristan.core.policy import SERVICE_SECTIONS, Section
 
 
 class ObjectiveForm(forms.Form):
@@ -36,9 +37,14 @@ class ServiceForm(forms.Form):
         label=_("Currency"), required=False, max_length=3, help_text=_("Three letters, such as EUR or BGN.")
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, sections: frozenset[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "objective").queryset = case.objectives.all()
+        # Services of a sensitive kind can be added only by those granted that section.
+        choice_field(self, "kind").choices = [
+            ("", "—"),
+            *[(kind, label) for kind, label in ServiceKind.choices if SERVICE_SECTIONS.get(kind, Section.ASSISTANCE) in sections],
+        ]
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data.get("currency") or "").strip().upper()

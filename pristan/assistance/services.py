@@ -12,6 +12,7 @@ from pristan.cases.models import Case
 from pristan.core import access, vocabularies
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
+from pristan.core.policy import SERVICE_SECTIONS, Section
 
 SERVICE_TRANSITIONS: dict[str, frozenset[str]] = {
     ServiceStatus.PLANNED: frozenset({ServiceStatus.IN_PROGRESS, ServiceStatus.DELIVERED, ServiceStatus.CANCELLED}),
@@ -24,7 +25,7 @@ STATUS_NOT_ALLOWED = _("A service that is %(current)s cannot become %(target)s."
 
 @transaction.atomic
 def objective_add(*, actor: User, case: Case, data: dict[str, Any]) -> PlanObjective:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.ASSISTANCE)
     errors: dict[str, Any] = {}
     if data.get("plan_type") not in vocabularies.codes("spl_Type"):
         errors["plan_type"] = _("Choose the type of objective.")
@@ -56,7 +57,7 @@ def _validate_service(case: Case, data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def service_add(*, actor: User, case: Case, data: dict[str, Any]) -> ServiceItem:
-    access.require_write(actor, case)
+    access.require_write(actor, case, SERVICE_SECTIONS.get(str(data.get("kind")), Section.ASSISTANCE))
     _validate_service(case, data)
     service = ServiceItem.objects.create(case=case, created_by=actor, **data)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=service, case=case, fields=data)
@@ -65,7 +66,7 @@ def service_add(*, actor: User, case: Case, data: dict[str, Any]) -> ServiceItem
 
 @transaction.atomic
 def service_change_status(*, actor: User, service: ServiceItem, status: str) -> ServiceItem:
-    access.require_write(actor, service.case)
+    access.require_write(actor, service.case, SERVICE_SECTIONS.get(service.kind, Section.ASSISTANCE))
     if status not in SERVICE_TRANSITIONS.get(service.status, frozenset()):
         raise ValidationError(
             STATUS_NOT_ALLOWED,

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pristan.assistance import services
+from pristan.assistance import selectors, services
 from pristan.assistance.forms import ObjectiveForm, ServiceForm, ServiceStatusForm
 from pristan.assistance.models import ServiceItem, ServiceStatus
 from pristan.cases.models import Case
@@ -13,6 +13,7 @@ from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
+from pristan.core.policy import Section
 
 
 def _page(
@@ -20,20 +21,25 @@ def _page(
 ) -> HttpResponse:
     return render_case(request, case, "assistance/assistance.html", "case_assistance", {
         "objectives": case.objectives.all(),
-        "services": case.services.select_related("provider", "objective"),
+        "services": selectors.services_visible(user=request.user, case=case),
         "objective_form": objective_form, "service_form": service_form,
         "transitions": services.SERVICE_TRANSITIONS, "statuses": ServiceStatus,
     }, status=status)  # fmt: skip
 
 
 def assistance(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference)
-    return _page(request, case, ObjectiveForm(prefix="obj"), ServiceForm(prefix="svc", case=case))
+    case = access.case_for(request.user, reference, section=Section.ASSISTANCE)
+    return _page(
+        request,
+        case,
+        ObjectiveForm(prefix="obj"),
+        ServiceForm(prefix="svc", case=case, sections=access.visible_sections(request.user, case)),
+    )
 
 
 @require_POST
 def objective_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.ASSISTANCE, write=True)
     form = ObjectiveForm(request.POST, prefix="obj")
     if form.is_valid():
         try:
@@ -43,13 +49,19 @@ def objective_create(request: AuthenticatedRequest, reference: str) -> HttpRespo
         else:
             messages.success(request, _("Objective added to the plan."))
             return redirect("case_assistance", reference=case.reference)
-    return _page(request, case, form, ServiceForm(prefix="svc", case=case), status=422)
+    return _page(
+        request,
+        case,
+        form,
+        ServiceForm(prefix="svc", case=case, sections=access.visible_sections(request.user, case)),
+        status=422,
+    )
 
 
 @require_POST
 def service_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
-    form = ServiceForm(request.POST, prefix="svc", case=case)
+    case = access.case_for(request.user, reference, section=Section.ASSISTANCE, write=True)
+    form = ServiceForm(request.POST, prefix="svc", case=case, sections=access.visible_sections(request.user, case))
     if form.is_valid():
         try:
             services.service_add(actor=request.user, case=case, data=form.cleaned_data)
@@ -63,7 +75,7 @@ def service_create(request: AuthenticatedRequest, reference: str) -> HttpRespons
 
 @require_POST
 def service_status(request: AuthenticatedRequest, service_id: int) -> HttpResponse:
-    service = access.case_object_for(request.user, ServiceItem, service_id, write=True)
+    service = access.case_object_for(request.user, ServiceItem, service_id, section=Section.ASSISTANCE, write=True)
     form = ServiceStatusForm(request.POST)
     if form.is_valid():
         try:

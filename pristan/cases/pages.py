@@ -10,29 +10,34 @@ from pristan.cases.forms import StageForm
 from pristan.cases.models import Case
 from pristan.cases.services import ALLOWED_STAGES
 from pristan.core import access
+from pristan.core.policy import Section
 
-SECTIONS = [
-    ("case_summary", _("Summary")),
-    ("case_consent", _("Consent")),
-    ("case_screening", _("Screening")),
-    ("case_experience", _("Trafficking experience")),
-    ("case_assistance", _("Assistance")),
-    ("case_notes", _("Notes and tasks")),
-    ("case_history", _("History")),
+# The tabs of a case page: URL name, label, and the section a user must be granted to see it.
+TABS = [
+    ("case_summary", _("Summary"), Section.SUMMARY),
+    ("case_consent", _("Consent"), Section.CONSENT),
+    ("case_screening", _("Screening"), Section.SCREENING),
+    ("case_experience", _("Trafficking experience"), Section.EXPERIENCE),
+    ("case_assistance", _("Assistance"), Section.ASSISTANCE),
+    ("case_notes", _("Notes and tasks"), Section.NOTES),
+    ("case_history", _("History"), Section.HISTORY),
 ]
 
 
 def render_case(
     request: HttpRequest, case: Case, template: str, section: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    writable = access.can_write(request.user, case)
+    grant = access.grant_for(request.user, case)
+    assert grant is not None, "render_case is only reached through access.case_for"
+    writable = grant.writes
     context = {
         "case": case,
         "person": case.person,
-        "sections": SECTIONS,
+        "sections": [(name, label) for name, label, needed in TABS if grant.has(needed)],
+        "granted": {str(granted) for granted in grant.sections},
         "section": section,
         "can_write": writable,
-        "can_override": access.can_override(request.user, case),
+        "can_override": grant.overrides,
         "stage_form": context.pop("stage_form", None) or (StageForm(allowed=ALLOWED_STAGES[case.stage]) if writable else None),
         **context,
     }

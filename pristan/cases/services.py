@@ -14,6 +14,7 @@ from pristan.cases.selectors import consent_in_force
 from pristan.core import access, vocabularies
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
+from pristan.core.policy import Section
 from pristan.people.models import Person
 
 ALLOWED_STAGES: dict[str, frozenset[str]] = {
@@ -78,7 +79,7 @@ def _status_for(stage: str, closure_reason: str) -> str:
 
 @transaction.atomic
 def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: str = "", closure_details: str = "") -> Case:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.SUMMARY)
     current = case.stage
     if stage not in ALLOWED_STAGES.get(current, frozenset()):
         raise ValidationError(
@@ -113,7 +114,7 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
 
 @transaction.atomic
 def case_assign(*, actor: User, case: Case, owner: User) -> Case:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.SUMMARY)
     if not case.office.memberships.filter(user_id=owner.pk).exists():
         raise ValidationError({"owner": _("The caseworker must work in the case's office.")})
     if apply_changes(case, {"owner": owner}):
@@ -134,7 +135,7 @@ REFERRAL_FIELDS = (
 
 @transaction.atomic
 def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> Case:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.SUMMARY)
     errors = {
         name: _("Choose a reason from the list.")
         for name in ("incoming_referral_reason", "outgoing_referral_reason")
@@ -151,7 +152,7 @@ def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> C
 
 @transaction.atomic
 def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: date | None = None, note: str = "") -> ConsentEvent:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.CONSENT)
     on = on or timezone.localdate()
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Choose a purpose from the list.")})
@@ -178,7 +179,7 @@ def consent_override(*, actor: User, case: Case, reason: str) -> Case:
 
 @transaction.atomic
 def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.NOTES)
     if not text.strip():
         raise ValidationError({"text": _("Write the note before saving it.")})
     note = CaseNote.objects.create(case=case, text=text.strip(), author=actor)
@@ -188,7 +189,7 @@ def note_add(*, actor: User, case: Case, text: str) -> CaseNote:
 
 @transaction.atomic
 def task_add(*, actor: User, case: Case, title: str, due_on: date, assignee: User | None = None) -> Task:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.NOTES)
     assignee = assignee or actor
     errors: dict[str, Any] = {}
     if not title.strip():
@@ -204,7 +205,7 @@ def task_add(*, actor: User, case: Case, title: str, due_on: date, assignee: Use
 
 @transaction.atomic
 def task_complete(*, actor: User, task: Task) -> Task:
-    access.require_write(actor, task.case)
+    access.require_write(actor, task.case, Section.NOTES)
     if task.done_at is None:
         task.done_at = timezone.now()
         task.save(update_fields=["done_at"])

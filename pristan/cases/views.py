@@ -25,6 +25,7 @@ from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
+from pristan.core.policy import Section
 from pristan.people.forms import DocumentForm, PersonForm
 from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
 
@@ -61,9 +62,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def register(request: AuthenticatedRequest) -> HttpResponse:
-    offices = access.offices_for(request.user).filter(
-        memberships__user=request.user, memberships__role__in=["caseworker", "supervisor"]
-    )
+    offices = access.registration_offices(request.user)
     form = RegisterForm(request.POST or None, offices=offices)
     if request.method == "POST" and form.is_valid():
         office = form.cleaned_data["office"]
@@ -82,7 +81,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference)
+    case = access.case_for(request.user, reference, section=Section.SUMMARY)
     return render_case(request, case, "cases/summary.html", "case_summary", {
         "documents": case.person.documents.all(),
         "referral_form": ReferralForm(initial={name: getattr(case, name) for name in services.REFERRAL_FIELDS}),
@@ -90,7 +89,7 @@ def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 
 def person_edit(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=request.method == "POST")
+    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=request.method == "POST")
     person = case.person
     form = PersonForm(request.POST or None, initial={name: getattr(person, name) for name in PERSON_FIELDS})
     document_form = DocumentForm(prefix="doc")
@@ -107,7 +106,7 @@ def person_edit(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def document_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
     document_form = DocumentForm(request.POST, prefix="doc")
     if document_form.is_valid():
         try:
@@ -125,7 +124,7 @@ def document_create(request: AuthenticatedRequest, reference: str) -> HttpRespon
 
 @require_POST
 def referrals_update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
     form = ReferralForm(request.POST)
     if form.is_valid():
         try:
@@ -143,7 +142,7 @@ def referrals_update(request: AuthenticatedRequest, reference: str) -> HttpRespo
 
 @require_POST
 def stage_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
     form = StageForm(request.POST, allowed=services.ALLOWED_STAGES[case.stage])
     if form.is_valid():
         try:
@@ -162,7 +161,7 @@ def stage_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 
 def consent(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=request.method == "POST")
+    case = access.case_for(request.user, reference, section=Section.CONSENT, write=request.method == "POST")
     form = ConsentForm(request.POST or None, initial={"on": timezone.localdate(), "purpose": ConsentPurpose.CASE_MANAGEMENT})
     if request.method == "POST" and form.is_valid():
         try:
@@ -177,7 +176,7 @@ def consent(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def consent_override(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference)
+    case = access.case_for(request.user, reference, section=Section.CONSENT)
     access.require_override(request.user, case)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -204,7 +203,7 @@ def _consent_page(
 
 
 def notes(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference)
+    case = access.case_for(request.user, reference, section=Section.NOTES)
     return _notes_page(request, case, NoteForm(), TaskForm(case=case, initial={"assignee": request.user}))
 
 
@@ -219,7 +218,7 @@ def _notes_page(
 
 @require_POST
 def note_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.NOTES, write=True)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -234,7 +233,7 @@ def note_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def task_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.NOTES, write=True)
     form = TaskForm(request.POST, case=case)
     if form.is_valid():
         try:
@@ -249,7 +248,7 @@ def task_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
-    task = access.case_object_for(request.user, Task, task_id, write=True)
+    task = access.case_object_for(request.user, Task, task_id, section=Section.NOTES, write=True)
     services.task_complete(actor=request.user, task=task)
     messages.success(request, _("Task done."))
     target = request.POST.get("next", "")
@@ -257,5 +256,5 @@ def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
 
 
 def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference)
+    case = access.case_for(request.user, reference, section=Section.HISTORY)
     return render_case(request, case, "cases/history.html", "case_history", {"rows": selectors.case_history(case)})

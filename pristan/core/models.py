@@ -52,15 +52,36 @@ class Office(models.Model):
 class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     SUPERVISOR = "supervisor", _("Supervisor")
+    MOVEMENT_OFFICER = "movement_officer", _("Movement officer")
+    FOCAL_POINT = "focal_point", _("Data-protection focal point")
+    ANALYST = "analyst", _("Data analyst")
+    AUDITOR = "auditor", _("Auditor")
     OFFICE_ADMIN = "office_admin", _("Office administrator")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+class Scope(models.TextChoices):
+    ASSIGNED = "assigned", _("Own and assigned cases")
+    OFFICE = "office", _("The whole office")
+    REGION = "region", _("Several offices")
+    GLOBAL = "global", _("All offices")
 
 
 class Membership(models.Model):
-    """A user's role in one office; what they may see follows from their memberships."""
+    """A user's role in one office, and how far it reaches; what they may see follows from it.
+    The rules that turn memberships into access live in pristan/core/access.py and policy.py."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.OFFICE)
+    region_offices = models.ManyToManyField(
+        Office, blank=True, related_name="+", verbose_name=_("other offices"),
+        help_text=_("With the scope 'several offices': the offices besides this one."),
+    )  # fmt: skip
+    child_clearance = models.BooleanField(
+        _("child-protection clearance"), default=False, help_text=_("Only cleared users may open or find the cases of children.")
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "office"], name="one_membership_per_office")]
@@ -70,13 +91,21 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.office.code} · {self.get_role_display()}"
 
-    @property
-    def can_write_cases(self) -> bool:
-        return self.role in (Role.CASEWORKER, Role.SUPERVISOR)
 
-    @property
-    def can_override(self) -> bool:
-        return self.role == Role.SUPERVISOR
+class PartnerMembership(models.Model):
+    """A user of a partner organisation: sees only cases referred to it, while consent holds."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="partner_memberships")
+    child_clearance = models.BooleanField(_("child-protection clearance"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_partner_membership")]
+        verbose_name = _("partner membership")
+        verbose_name_plural = _("partner memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation}"
 
 
 class AuditEntry(models.Model):

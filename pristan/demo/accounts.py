@@ -45,6 +45,7 @@ class DemoAccount:
     office: str  # office code
     first_name: str
     last_name: str
+    child_clearance: bool = True
     password: str = DEMO_PASSWORD
 
 
@@ -53,8 +54,14 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("supervisor.sofia", Role.SUPERVISOR, "SOF", "Георги", "Димитров"),
     DemoAccount("admin.sofia", Role.OFFICE_ADMIN, "SOF", "Елена", "Маринова"),
     DemoAccount("caseworker.skopje", Role.CASEWORKER, "SKP", "Марија", "Стојановска"),
-    DemoAccount("caseworker.sarajevo", Role.CASEWORKER, "SJJ", "Amra", "Hadžić"),
+    # Without child-protection clearance: the children's cases of Sarajevo do not exist for her.
+    DemoAccount("caseworker.sarajevo", Role.CASEWORKER, "SJJ", "Amra", "Hadžić", child_clearance=False),
     DemoAccount("supervisor.sarajevo", Role.SUPERVISOR, "SJJ", "Edin", "Begić"),
+    DemoAccount("movement.sofia", Role.MOVEMENT_OFFICER, "SOF", "Николай", "Стоянов"),
+    DemoAccount("focalpoint.sofia", Role.FOCAL_POINT, "SOF", "Десислава", "Петрова"),
+    DemoAccount("auditor.sofia", Role.AUDITOR, "SOF", "Петър", "Колев"),
+    DemoAccount("analyst.sofia", Role.ANALYST, "SOF", "Мила", "Тодорова"),
+    DemoAccount("sysadmin.sofia", Role.SYSTEM_ADMIN, "SOF", "Иво", "Ангелов"),
 )
 
 
@@ -74,6 +81,7 @@ def ensure_demo_accounts(offices: dict[str, Office]) -> dict[str, User]:
             first_name=account.first_name,
             last_name=account.last_name,
             password=account.password,
+            child_clearance=account.child_clearance,
         )
         for account in DEMO_ACCOUNTS
     }

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db import transaction
 
-from pristan.core.models import Membership, Office, Organisation, Role
+from pristan.core.models import Membership, Office, Organisation, Role, Scope
+from pristan.core.services import membership_grant
 
 __all__ = [
     "OFFICE_SPECS",
@@ -139,8 +141,9 @@ def _ensure_partners(spec: OfficeSpec) -> tuple[Organisation, ...]:
 
 
 def ensure_member(
-    office: Office, *, username: str, role: str, first_name: str = "", last_name: str = "", password: str | None = None
-) -> User:
+    office: Office, *, username: str, role: str, first_name: str = "", last_name: str = "", password: str | None = None,
+    child_clearance: bool = True, scope: str | None = None,
+) -> User:  # fmt: skip
     """A user with a membership of ``office``; created with ``password``, or an unusable one.
 
     An existing user keeps their password and names: the demo must not undo what someone changed.
@@ -154,7 +157,9 @@ def ensure_member(
         else:
             user.set_unusable_password()
         user.save(update_fields=["password"])
-    Membership.objects.get_or_create(user=user, office=office, defaults={"role": role})
+    if not Membership.objects.filter(user=user, office=office).exists():
+        with transaction.atomic():
+            membership_grant(actor=None, user=user, office=office, role=role, scope=scope, child_clearance=child_clearance)
     return user
 
 
@@ -164,6 +169,7 @@ def _generator_caseworker(office: Office) -> User:
         office,
         username=f"gen.cw.{office.code.lower()}",
         role=Role.CASEWORKER,
+        scope=Scope.OFFICE,
         first_name="Generated",
         last_name=f"Caseworker {office.code}",
     )

@@ -11,6 +11,7 @@ from pristan.cases.models import Case
 from pristan.core import access, geography, vocabularies
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry
+from pristan.core.policy import Section
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
 
 # Experience field -> the HTCDS picklist its codes come from.
@@ -51,7 +52,7 @@ def _minor_at_exploitation(case: Case, experience: TraffickingExperience) -> boo
 
 @transaction.atomic
 def experience_update(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingExperience:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.EXPERIENCE)
     data = {name: data[name] for name in (*EXPERIENCE_PICKLISTS, *OTHER_FIELDS) if name in data}
     _check_codes(data)
     experience, created = TraffickingExperience.objects.get_or_create(case=case)
@@ -72,7 +73,7 @@ def experience_update(*, actor: User, case: Case, data: dict[str, Any]) -> Traff
 
 @transaction.atomic
 def event_add(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingEvent:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.EXPERIENCE)
     errors: dict[str, Any] = {}
     if data.get("event_type") not in vocabularies.codes("hte_Type"):
         errors["event_type"] = _("Choose recruitment, transit or exploitation.")
@@ -89,7 +90,7 @@ def event_add(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingEv
 
 @transaction.atomic
 def perpetrator_add(*, actor: User, case: Case, data: dict[str, Any]) -> Perpetrator:
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.PERPETRATORS)
     errors: dict[str, Any] = {}
     if not str(data.get("name", "")).strip():
         errors["name"] = _("Give a name, nickname or short description.")

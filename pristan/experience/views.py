@@ -10,6 +10,7 @@ from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
+from pristan.core.policy import Section
 from pristan.experience import services
 from pristan.experience.forms import EventForm, ExperienceForm, PerpetratorForm
 from pristan.experience.models import TraffickingExperience
@@ -28,12 +29,12 @@ def _page(
 ) -> HttpResponse:  # fmt: skip
     return render_case(request, case, "experience/experience.html", "case_experience", {
         "form": form, "event_form": event_form, "perpetrator_form": perpetrator_form,
-        "events": case.events.all(), "perpetrators": case.perpetrators.all(),
+        "events": case.events.all(), "perpetrators": case.perpetrators.all(),  # shown only with that section
     }, status=status)  # fmt: skip
 
 
 def experience(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=request.method == "POST")
+    case = access.case_for(request.user, reference, section=Section.EXPERIENCE, write=request.method == "POST")
     form = ExperienceForm(request.POST or None, initial=_initial(case))
     if request.method == "POST" and form.is_valid():
         try:
@@ -50,7 +51,7 @@ def experience(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def event_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.EXPERIENCE, write=True)
     form = EventForm(request.POST, prefix="event")
     if form.is_valid():
         try:
@@ -65,7 +66,7 @@ def event_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def perpetrator_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=True)
+    case = access.case_for(request.user, reference, section=Section.PERPETRATORS, write=True)
     form = PerpetratorForm(request.POST, prefix="per")
     if form.is_valid():
         try:

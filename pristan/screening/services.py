@@ -13,6 +13,7 @@ from pristan.cases.models import Case
 from pristan.core import access, vocabularies
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
+from pristan.core.policy import Section
 from pristan.screening.indicators import IndicatorList
 from pristan.screening.models import Screening
 from pristan.screening.rules import assess
@@ -23,7 +24,7 @@ def screening_record(
     *, actor: User, case: Case, indicator_list: str, indicators: Iterable[str], decision: str,
     reason: str, deciding_body: str = "", screened_on: date | None = None,
 ) -> Screening:  # fmt: skip
-    access.require_write(actor, case)
+    access.require_write(actor, case, Section.SCREENING)
     screened_on = screened_on or timezone.localdate()
     errors: dict[str, object] = {}
     if indicator_list not in IndicatorList.values:

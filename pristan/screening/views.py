@@ -10,6 +10,7 @@ from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
+from pristan.core.policy import Section
 from pristan.screening.forms import ScreeningForm
 from pristan.screening.indicators import IndicatorList, indicator_list_for, indicators_for
 from pristan.screening.rules import assess
@@ -25,7 +26,7 @@ def _list_for(request: AuthenticatedRequest, case: Case) -> IndicatorList:
 
 
 def screening(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, write=request.method == "POST")
+    case = access.case_for(request.user, reference, section=Section.SCREENING, write=request.method == "POST")
     indicator_list = _list_for(request, case)
     initial = {"indicator_list": indicator_list, "screened_on": timezone.localdate()}
     form = ScreeningForm(request.POST or None, indicator_list=indicator_list, initial=initial)
@@ -47,7 +48,7 @@ def screening(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 def suggestion(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """The live suggestion beside the checklist, recomputed as indicators are ticked (htmx)."""
-    case = access.case_for(request.user, reference)
+    case = access.case_for(request.user, reference, section=Section.SCREENING)
     indicator_list = _list_for(request, case)
     valid = {item.key for item in indicators_for(indicator_list)}
     keys = [key for key in request.POST.getlist("indicators") if key in valid]

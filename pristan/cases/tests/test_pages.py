@@ -123,7 +123,7 @@ def test_case_list_paginates_in_few_queries(open_case, ana, client_of, django_as
     for index in range(12):
         open_case(given_name=f"Person{index}")
     client = client_of(ana)
-    with django_assert_max_num_queries(10):  # session, user, memberships, offices, count, page: not per row
+    with django_assert_max_num_queries(11):  # session, user, memberships, offices, count, page: not per row
         response = client.get(reverse("case_list"), {"page": 3})
     assert "Page 3 of 3" in response.content.decode()
     assert len(response.context["page"].object_list) == 2

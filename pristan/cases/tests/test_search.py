@@ -67,7 +67,7 @@ def _found_by(user, **filters) -> set[str]:
 
 
 def test_search_runs_in_a_fixed_number_of_queries(people, ana, django_assert_num_queries):
-    with django_assert_num_queries(2):  # memberships, then the cases with persons and offices
+    with django_assert_num_queries(3):  # memberships, partner memberships, then the cases with persons and offices
         rows = list(case_search(user=ana, filters=CaseFilters(query="a")))
         assert [row.person.full_name for row in rows]
         assert [row.office.code for row in rows]

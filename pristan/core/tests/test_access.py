@@ -8,8 +8,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pristan.assistance.services import service_add
 from pristan.cases.models import Case
 from pristan.cases.selectors import CaseFilters, case_search
-from pristan.cases.services import note_add, task_add
+from pristan.cases.services import case_update_referrals, consent_record, note_add, task_add
 from pristan.core import access
+from pristan.core.models import Role
+from pristan.core.services import membership_grant, partner_membership_grant
 
 PUBLIC = {"login", "set_language"}
 
@@ -67,16 +69,105 @@ def test_another_office_gets_404_for_every_object(objects, marko, client_of):
     assert case.stage == "assistance"
 
 
-def test_an_office_administrator_may_read_but_not_write(objects, vera, client_of):
+@pytest.mark.parametrize("role", [Role.OFFICE_ADMIN, Role.AUDITOR, Role.ANALYST, Role.SYSTEM_ADMIN])
+def test_roles_without_case_content_see_no_case(objects, sofia, role, django_user_model, client_of):
     case, task, service = objects
-    client = client_of(vera)
-    assert client.get(reverse("case_summary", args=[case.reference])).status_code == 200
+    user = django_user_model.objects.create_user(f"u-{role}")
+    membership_grant(actor=None, user=user, office=sofia, role=role, scope="office", child_clearance=True)
+    client = client_of(user)
     for url in _all_urls(case, task.pk, service.pk):
-        if client.get(url).status_code == 405:  # a POST-only endpoint
-            assert client.post(url, {"text": "x"}).status_code == 403, url
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url, {"text": "x"}).status_code == 404, url
+    assert access.cases_for(user).count() == 0
+    assert case.reference not in client.get(reverse("case_list")).content.decode()
+
+
+def _person_of_role(django_user_model, office, role, **grant):
+    user = django_user_model.objects.create_user(f"u-{role}-{len(grant)}")
+    membership_grant(actor=None, user=user, office=office, role=role, **grant)
+    return user
+
+
+def test_a_focal_point_reads_consent_and_history_only(objects, sofia, django_user_model, client_of):
+    case, _task, _service = objects
+    client = client_of(_person_of_role(django_user_model, sofia, Role.FOCAL_POINT, child_clearance=True))
+    for name in ("case_summary", "case_consent", "case_history"):
+        assert client.get(reverse(name, args=[case.reference])).status_code == 200, name
+    for name in ("case_screening", "case_experience", "case_assistance", "case_notes"):
+        assert client.get(reverse(name, args=[case.reference])).status_code == 403, name
     response = client.post(reverse("note_create", args=[case.reference]), {"text": "x"})
     assert response.status_code == 403
-    assert "lets you read this case, not change it" in response.content.decode()
+    assert "does not include this part of the case" in response.content.decode()
+    assert client.post(reverse("case_consent", args=[case.reference]), {"purpose": "referral", "given": "yes"}).status_code == 403
+
+
+def test_sensitive_sections_stay_hidden_from_a_movement_officer(objects, ana, sofia, django_user_model, client_of):
+    case, _task, medical = objects
+    service_add(actor=ana, case=case, data={"kind": "accommodation"})
+    client = client_of(_person_of_role(django_user_model, sofia, Role.MOVEMENT_OFFICER, child_clearance=True))
+    page = client.get(reverse("case_assistance", args=[case.reference]))
+    assert page.status_code == 200
+    kinds = {service.kind for service in page.context["services"]}
+    assert kinds == {"accommodation"}  # the medical service belongs to the health section
+    assert "medical" not in dict(page.context["service_form"].fields["kind"].choices)
+    assert client.get(reverse("case_screening", args=[case.reference])).status_code == 403
+    assert client.post(reverse("service_status", args=[medical.pk]), {"status": "delivered"}).status_code == 403
+    medical.refresh_from_db()
+    assert medical.status == "planned"
+
+
+def test_a_caseworker_sees_own_and_assigned_cases_only(case, ana, boris, sofia, django_user_model, client_of):
+    colleague = _person_of_role(django_user_model, sofia, Role.CASEWORKER, child_clearance=True)
+    url = reverse("case_summary", args=[case.reference])
+    assert client_of(colleague).get(url).status_code == 404
+    assert access.cases_for(colleague).count() == 0
+    task_add(actor=boris, case=case, title="Cover the visit", due_on=date(2026, 1, 1), assignee=colleague)
+    assert client_of(colleague).get(url).status_code == 200
+    assert access.cases_for(colleague).count() == 1
+
+
+def test_a_childs_case_does_not_exist_without_clearance(open_case, nina, ana, client_of):
+    child = open_case(given_name="Ема", born=date.today().replace(year=date.today().year - 12))
+    adult = open_case(given_name="Мила")
+    assert set(access.cases_for(nina)) == {adult}
+    assert case_search(user=nina, filters=CaseFilters(query="Ema")).count() == 0
+    assert case_search(user=nina, filters=CaseFilters(minors=True)).count() == 0
+    assert client_of(nina).get(reverse("case_summary", args=[child.reference])).status_code == 404
+    assert child.reference not in client_of(nina).get(reverse("case_list")).content.decode()
+    assert set(access.cases_for(ana)) == {child, adult}
+
+
+def test_a_minor_at_exploitation_is_protected_too(case, nina, ana):
+    from pristan.experience.services import experience_update
+
+    assert case in access.cases_for(nina)
+    experience_update(actor=ana, case=case, data={"age_when_trafficked": 15})
+    assert case not in access.cases_for(nina)
+
+
+@pytest.fixture
+def partner_user(partner, django_user_model):
+    user = django_user_model.objects.create_user("partner-user")
+    partner_membership_grant(actor=None, user=user, organisation=partner)
+    return user
+
+
+def test_a_partner_sees_a_referred_case_only_while_consent_holds(objects, ana, partner, partner_user, client_of):
+    case, _task, _service = objects
+    summary = reverse("case_summary", args=[case.reference])
+    case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
+    assert client_of(partner_user).get(summary).status_code == 404  # referred, but no consent to referral yet
+    consent_record(actor=ana, case=case, purpose="referral", given=True)
+    client = client_of(partner_user)
+    assert client.get(summary).status_code == 200
+    assert client.get(reverse("case_assistance", args=[case.reference])).status_code == 200
+    for name in ("case_screening", "case_experience", "case_notes", "case_history"):
+        assert client.get(reverse(name, args=[case.reference])).status_code == 403, name
+    assert client.post(reverse("note_create", args=[case.reference]), {"text": "x"}).status_code == 403
+    consent_record(actor=ana, case=case, purpose="referral", given=False)
+    client = client_of(partner_user)
+    assert client.get(summary).status_code == 404  # withdrawing consent cuts access at once
+    assert access.cases_for(partner_user).count() == 0
 
 
 def test_lists_search_and_counts_never_leak(objects, marko, ana, client_of):

@@ -1,0 +1,66 @@
+"""What each role may do: the sections of a case it may read and change, how far it reaches by
+default, and whether it sees case content at all. Data, not code paths: access.py applies it."""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pristan.core.models import Role, Scope
+
+
+class Section(models.TextChoices):
+    SUMMARY = "summary", _("Summary")
+    CONSENT = "consent", _("Consent")
+    SCREENING = "screening", _("Screening")
+    EXPERIENCE = "experience", _("Trafficking experience")
+    PERPETRATORS = "perpetrators", _("Perpetrators")
+    ASSISTANCE = "assistance", _("Assistance")
+    HEALTH = "health", _("Health")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
+    LEGAL = "legal", _("Legal matters")
+    SECURITY_RISK = "security_risk", _("Security risk")
+    NOTES = "notes", _("Notes and tasks")
+    HISTORY = "history", _("History")
+
+
+SENSITIVE = frozenset({Section.PERPETRATORS, Section.HEALTH, Section.PSYCHOSOCIAL, Section.LEGAL, Section.SECURITY_RISK})
+ALL_SECTIONS = frozenset(Section)
+
+# A service of these kinds belongs to a sensitive section, and only roles granted it see it.
+SERVICE_SECTIONS = {
+    "medical": Section.HEALTH,
+    "psychosocial": Section.PSYCHOSOCIAL,
+    "legal": Section.LEGAL,
+    "risk_assessment": Section.SECURITY_RISK,
+}
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    sections: frozenset[Section]  # empty: no case content at all
+    writes: bool = False
+    overrides: bool = False  # approvals: consent overrides, reopening closed cases
+    reads_audit: bool = False
+    default_scope: Scope = Scope.OFFICE
+
+
+POLICIES: dict[str, RolePolicy] = {
+    Role.CASEWORKER: RolePolicy(ALL_SECTIONS, writes=True, default_scope=Scope.ASSIGNED),
+    Role.SUPERVISOR: RolePolicy(ALL_SECTIONS, writes=True, overrides=True, reads_audit=True),
+    Role.MOVEMENT_OFFICER: RolePolicy(
+        frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE, Section.NOTES}), writes=True
+    ),
+    Role.FOCAL_POINT: RolePolicy(frozenset({Section.SUMMARY, Section.CONSENT, Section.HISTORY}), reads_audit=True),
+    Role.ANALYST: RolePolicy(frozenset(), default_scope=Scope.GLOBAL),
+    Role.AUDITOR: RolePolicy(frozenset(), reads_audit=True),
+    Role.OFFICE_ADMIN: RolePolicy(frozenset()),
+    Role.SYSTEM_ADMIN: RolePolicy(frozenset(), default_scope=Scope.GLOBAL),
+}
+
+# A partner organisation sees who the person is and the services it was asked to provide.
+PARTNER_SECTIONS = frozenset({Section.SUMMARY, Section.ASSISTANCE})
+
+
+def policy(role: str) -> RolePolicy:
+    return POLICIES[role]
