@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
+from pristan.cases.services import assignable_users
 from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Office, Organisation
 from pristan.people.forms import PersonForm
@@ -59,7 +60,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "assignee").queryset = User.objects.filter(memberships__office=case.office).order_by("username")
+        model_choice_field(self, "assignee").queryset = assignable_users(case).order_by("username")
 
 
 class ReferralForm(forms.Form):

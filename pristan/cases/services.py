@@ -6,15 +6,17 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pristan.cases.minors import minor_on
 from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
 from pristan.cases.selectors import consent_in_force
 from pristan.core import access, vocabularies
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
-from pristan.core.policy import Section
+from pristan.core.policy import POLICIES, Section
 from pristan.people.models import Person
 
 ALLOWED_STAGES: dict[str, frozenset[str]] = {
@@ -23,7 +25,7 @@ ALLOWED_STAGES: dict[str, frozenset[str]] = {
     Stage.MOVEMENT: frozenset({Stage.ASSISTANCE, Stage.REINTEGRATION, Stage.CLOSED}),
     Stage.REINTEGRATION: frozenset({Stage.ASSISTANCE, Stage.FOLLOW_UP, Stage.CLOSED}),
     Stage.FOLLOW_UP: frozenset({Stage.ASSISTANCE, Stage.REINTEGRATION, Stage.CLOSED}),
-    Stage.CLOSED: frozenset({Stage.ASSISTANCE}),
+    Stage.CLOSED: frozenset({Stage.SCREENING, Stage.ASSISTANCE}),  # reopening, by a supervisor
 }
 ELIGIBLE_DECISIONS = frozenset({"PossibleVictimOfTrafficking", "ActualVictimOfTrafficking"})
 
@@ -35,11 +37,6 @@ NEEDS_CONSENT = _(
 NEEDS_SCREENING = _("Record a screening decision that the person is a possible or actual victim first.")
 NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
 REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
-
-
-def minor_on(person: Person, day: date) -> bool:
-    age = person.age_on(day)
-    return age is not None and age < 18
 
 
 def _next_reference(office: Office, year: int) -> str:
@@ -86,9 +83,10 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
             TRANSITION_NOT_ALLOWED,
             params={"current": Stage(current).label, "target": Stage(stage).label if stage in Stage.values else stage},
         )
-    if current == Stage.CLOSED:
-        access.require_override(actor, case)
-    if current == Stage.SCREENING and stage != Stage.CLOSED:
+    if current == Stage.CLOSED and not access.can_override(actor, case):
+        raise ValidationError({"stage": REOPEN_SUPERVISOR})
+    # Entering assistance, from screening or on reopening, needs consent (or an override) and an eligible decision.
+    if current in (Stage.SCREENING, Stage.CLOSED) and stage not in (Stage.SCREENING, Stage.CLOSED):
         if not consent_in_force(case, ConsentPurpose.CASE_MANAGEMENT) and case.consent_override_at is None:
             raise ValidationError(NEEDS_CONSENT, code="consent")
         latest = case.screenings.order_by("-screened_on", "-id").first()
@@ -103,10 +101,11 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
         case.closure_reason, case.closure_details, case.closed_on = closure_reason, closure_details, timezone.localdate()
     else:
         case.closure_reason, case.closure_details, case.closed_on = "", "", None
-    case.save()
+    changed = ["stage", "status", "closure_reason", "closure_details", "closed_on"]
+    case.save(update_fields=[*changed, "updated_at"])
     audit_record(
         actor=actor, action=AuditEntry.Action.TRANSITION, obj=case, case=case,
-        fields=["stage", "status", "closure_reason"] if stage == Stage.CLOSED else ["stage", "status"],
+        fields=changed if stage == Stage.CLOSED or current == Stage.CLOSED else ["stage", "status"],
         detail=f"{current} → {stage}",
     )  # fmt: skip
     return case
@@ -145,7 +144,7 @@ def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> C
         raise ValidationError(errors)
     changed = apply_changes(case, {name: data[name] for name in REFERRAL_FIELDS if name in data})
     if changed:
-        case.save()
+        case.save(update_fields=[*changed, "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=changed)
     return case
 
@@ -172,7 +171,7 @@ def consent_override(*, actor: User, case: Case, reason: str) -> Case:
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Explain in a sentence or more why the case must proceed without consent.")})
     case.consent_override_by, case.consent_override_reason, case.consent_override_at = actor, reason.strip(), timezone.now()
-    case.save()
+    case.save(update_fields=["consent_override_by", "consent_override_reason", "consent_override_at", "updated_at"])
     audit_record(actor=actor, action=AuditEntry.Action.OVERRIDE, obj=case, case=case, fields=["consent_override_reason"])
     return case
 
@@ -194,13 +193,19 @@ def task_add(*, actor: User, case: Case, title: str, due_on: date, assignee: Use
     errors: dict[str, Any] = {}
     if not title.strip():
         errors["title"] = _("Say what needs to be done.")
-    if not case.office.memberships.filter(user_id=assignee.pk).exists():
-        errors["assignee"] = _("Assign the task to someone who works in the case's office.")
+    if not assignable_users(case).filter(pk=assignee.pk).exists():
+        errors["assignee"] = _("Assign the task to someone who works on cases in the case's office.")
     if errors:
         raise ValidationError(errors)
     task = Task.objects.create(case=case, title=title.strip(), due_on=due_on, assignee=assignee, created_by=actor)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=task, case=case, fields=["title", "due_on", "assignee"])
     return task
+
+
+def assignable_users(case: Case) -> QuerySet[User]:
+    """Active users who can work on the case's notes and tasks in its office."""
+    roles = [role for role, rules in POLICIES.items() if rules.writes and Section.NOTES in rules.sections]
+    return User.objects.filter(is_active=True, memberships__office=case.office, memberships__role__in=roles).distinct()
 
 
 @transaction.atomic

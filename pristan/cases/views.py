@@ -89,13 +89,13 @@ def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 
 def person_edit(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=request.method == "POST")
+    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
     person = case.person
     form = PersonForm(request.POST or None, initial={name: getattr(person, name) for name in PERSON_FIELDS})
     document_form = DocumentForm(prefix="doc")
     if request.method == "POST" and form.is_valid():
         try:
-            person_update(actor=request.user, person=person, data=form.cleaned_data, case=case)
+            person_update(actor=request.user, case=case, data=form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -110,7 +110,7 @@ def document_create(request: AuthenticatedRequest, reference: str) -> HttpRespon
     document_form = DocumentForm(request.POST, prefix="doc")
     if document_form.is_valid():
         try:
-            document_add(actor=request.user, person=case.person, data=document_form.cleaned_data, case=case)
+            document_add(actor=request.user, case=case, data=document_form.cleaned_data)
         except ValidationError as error:
             show_errors(document_form, error)
         else:

@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pristan.cases.minors import refresh_minor_flags
 from pristan.cases.models import Case
 from pristan.core import access, geography, vocabularies
 from pristan.core.audit import apply_changes, audit_record
@@ -41,20 +43,16 @@ def _check_codes(data: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _minor_at_exploitation(case: Case, experience: TraffickingExperience) -> bool:
-    if experience.age_when_trafficked is not None:
-        return experience.age_when_trafficked < 18
-    if experience.exploitation_began_on is not None:
-        age = case.person.age_on(experience.exploitation_began_on)
-        return age is not None and age < 18
-    return False
-
-
 @transaction.atomic
 def experience_update(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingExperience:
     access.require_write(actor, case, Section.EXPERIENCE)
     data = {name: data[name] for name in (*EXPERIENCE_PICKLISTS, *OTHER_FIELDS) if name in data}
     _check_codes(data)
+    began, born = data.get("exploitation_began_on"), case.person.date_of_birth
+    if began and began > timezone.localdate():
+        raise ValidationError({"exploitation_began_on": _("This date cannot be in the future.")})
+    if began and born and began < born:
+        raise ValidationError({"exploitation_began_on": _("The exploitation cannot have begun before the person was born.")})
     experience, created = TraffickingExperience.objects.get_or_create(case=case)
     changed = apply_changes(experience, data)
     if changed or created:
@@ -63,11 +61,11 @@ def experience_update(*, actor: User, case: Case, data: dict[str, Any]) -> Traff
             actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
             obj=experience, case=case, fields=changed,
         )  # fmt: skip
-    minor = _minor_at_exploitation(case, experience)
-    if minor != case.minor_at_exploitation:
-        case.minor_at_exploitation = minor
-        case.save(update_fields=["minor_at_exploitation", "updated_at"])
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=["minor_at_exploitation"])
+    case.experience = experience
+    flags = refresh_minor_flags(case)
+    if flags:
+        case.save(update_fields=[*flags, "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=flags)
     return experience
 
 

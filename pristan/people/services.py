@@ -3,17 +3,21 @@
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pristan.core import geography, vocabularies
+from pristan.cases.minors import refresh_minor_flags
+from pristan.cases.models import Case
+from pristan.core import access, geography, vocabularies
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.names import search_key, to_latin
+from pristan.core.policy import Section
 from pristan.people.models import IdentityDocument, Person
 
+CANNOT_REGISTER = _("You cannot register persons in this office.")
 PERSON_FIELDS = (
     "given_name", "family_name", "other_names", "aliases", "gender", "date_of_birth", "date_of_birth_estimated",
     "citizenships", "languages", "phone", "email", "city", "country",
@@ -48,6 +52,8 @@ def _derive_names(person: Person) -> None:
 
 @transaction.atomic
 def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Person:
+    if not access.can_register_in(actor, office):
+        raise PermissionDenied(CANNOT_REGISTER)
     data = {name: data[name] for name in PERSON_FIELDS if name in data}
     _validate(data)
     person = Person(office=office, created_by=actor, **data)
@@ -58,19 +64,29 @@ def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Per
 
 
 @transaction.atomic
-def person_update(*, actor: User, person: Person, data: dict[str, Any], case: Any = None) -> Person:
+def person_update(*, actor: User, case: Case, data: dict[str, Any]) -> Person:
+    access.require_write(actor, case, Section.SUMMARY)
+    person = case.person
     data = {name: data[name] for name in PERSON_FIELDS if name in data}
     _validate({**{name: getattr(person, name) for name in PERSON_FIELDS}, **data})
     changed = apply_changes(person, data)
     if changed:
         _derive_names(person)
-        person.save()
+        person.save(update_fields=[*changed, "name_latin", "search_key"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=person, case=case, office=person.office, fields=changed)
+    if "date_of_birth" in changed:  # who is a child may have changed, in every case of the person
+        for each in person.cases.select_related("experience", "person"):
+            flags = refresh_minor_flags(each)
+            if flags:
+                each.save(update_fields=[*flags, "updated_at"])
+                audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=each, case=each, fields=flags)
     return person
 
 
 @transaction.atomic
-def document_add(*, actor: User, person: Person, data: dict[str, Any], case: Any = None) -> IdentityDocument:
+def document_add(*, actor: User, case: Case, data: dict[str, Any]) -> IdentityDocument:
+    access.require_write(actor, case, Section.SUMMARY)
+    person = case.person
     if data.get("issuing_country") and not geography.is_country(data["issuing_country"]):
         raise ValidationError({"issuing_country": _("Choose a country from the list.")})
     document = IdentityDocument.objects.create(person=person, **data)

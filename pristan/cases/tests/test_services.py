@@ -88,7 +88,7 @@ def test_transitions_not_in_the_map_are_refused(case, ana, start, target):
 
 def test_only_a_supervisor_reopens_a_closed_case(active_case, ana, boris):
     services.case_change_stage(actor=ana, case=active_case, stage=Stage.CLOSED, closure_reason="assistance_completed")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="Only a supervisor can reopen"):
         services.case_change_stage(actor=ana, case=active_case, stage=Stage.ASSISTANCE)
     services.case_change_stage(actor=boris, case=active_case, stage=Stage.ASSISTANCE)
     assert (active_case.stage, active_case.closure_reason, active_case.closed_on) == (Stage.ASSISTANCE, "", None)
@@ -132,3 +132,31 @@ def test_referral_reasons_come_from_the_standard(case, ana, partner):
     )
     case.refresh_from_db()
     assert case.referring_organisation == partner
+
+
+def test_reopening_does_not_skip_consent_and_screening(case, ana, boris):
+    services.case_change_stage(actor=ana, case=case, stage=Stage.CLOSED, closure_reason="not_eligible")
+    with pytest.raises(ValidationError) as error:
+        services.case_change_stage(actor=boris, case=case, stage=Stage.ASSISTANCE)
+    assert error.value.code == "consent"
+    services.case_change_stage(actor=boris, case=case, stage=Stage.SCREENING)
+    assert (case.stage, case.status) == (Stage.SCREENING, "Active")
+
+
+def test_a_date_of_birth_added_later_marks_the_child(open_case, ana):
+    from pristan.people.services import person_update
+
+    case = open_case(born=None)
+    assert not case.is_minor
+    person_update(actor=ana, case=case, data={"date_of_birth": timezone.localdate().replace(year=timezone.localdate().year - 10)})
+    case.refresh_from_db()
+    assert case.minor_at_registration
+
+
+def test_tasks_go_only_to_active_people_who_work_on_cases(case, ana, vera):
+    with pytest.raises(ValidationError) as error:
+        services.task_add(actor=ana, case=case, title="Call", due_on=date(2026, 1, 1), assignee=vera)
+    assert "assignee" in error.value.error_dict
+    ana.is_active = False
+    ana.save()
+    assert not services.assignable_users(case).filter(pk=ana.pk).exists()
