@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext
 
 from pristan.core.models import Membership, Office, Organisation, Role, Scope
 from pristan.core.services import membership_grant
@@ -113,12 +114,25 @@ def ensure_operator() -> Organisation:
     return operator
 
 
+class RealOfficeError(Exception):
+    """Synthetic data and demo accounts never go into an office the demo did not create."""
+
+
 def ensure_office(spec: OfficeSpec, operator: Organisation) -> Office:
-    """The office with the spec's code; an existing one is reused as it is, whoever created it."""
+    """The office with the spec's code, created under the demo operator; an office with that code
+    that belongs to another organisation is a real one, and is refused."""
     office, _created = Office.objects.get_or_create(
         code=spec.code,
         defaults={"organisation": operator, "name": spec.name, "kind": spec.kind, "country": spec.country, "city": spec.city},
     )
+    if office.organisation_id != operator.pk:
+        raise RealOfficeError(
+            gettext(
+                "The office %(code)s belongs to %(organisation)s, not to the demo organisation: "
+                "synthetic data and demo accounts are never added to a real office."
+            )
+            % {"code": spec.code, "organisation": office.organisation}
+        )
     return office
 
 

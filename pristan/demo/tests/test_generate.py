@@ -336,3 +336,14 @@ def test_the_demo_command_is_idempotent_and_its_accounts_work() -> None:
             tasks = list(tasks_open_for(user=user))
             assert any(task.due_on < today for task in tasks), account.username
             assert any(task.due_on >= today for task in tasks), account.username
+
+
+def test_demo_data_never_goes_into_a_real_office(db):
+    real = Organisation.objects.create(name="A real mission", is_operator=True)
+    Office.objects.create(organisation=real, code="SOF", name="Sofia", country="BG")
+    with pytest.raises(CommandError, match="never added to a real office"):
+        call_command("demo", quiet=True, stdout=StringIO())
+    with pytest.raises(CommandError, match="never added to a real office"):
+        call_command("generate", cases=5, offices=1, no_progress=True, stdout=StringIO())
+    assert not Case.objects.exists()
+    assert not Membership.objects.exists()

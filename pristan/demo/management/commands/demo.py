@@ -3,6 +3,7 @@
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -20,6 +21,7 @@ from pristan.demo.accounts import (
 )
 from pristan.demo.generate import generate
 from pristan.demo.management.translated import TranslatedCommand
+from pristan.demo.world import RealOfficeError
 
 URL = "http://127.0.0.1:8000"
 QUIET_HELP = gettext_lazy("Do not print the table of demo accounts.")
@@ -35,9 +37,12 @@ class Command(TranslatedCommand):
         parser.add_argument("--quiet", action="store_true", help=str(QUIET_HELP))
 
     def handle(self, *args: Any, quiet: bool, **options: Any) -> None:
-        with transaction.atomic():
-            offices = ensure_demo_offices()
-            users = ensure_demo_accounts(offices)
+        try:
+            with transaction.atomic():
+                offices = ensure_demo_offices()
+                users = ensure_demo_accounts(offices)
+        except RealOfficeError as error:
+            raise CommandError(str(error)) from None
         if not Case.objects.exists():
             # generate() fills the first offices of its list, which are the demo offices.
             result = generate(cases=DEMO_CASES, offices=len(DEMO_OFFICES), seed=DEMO_SEED, progress=not quiet)

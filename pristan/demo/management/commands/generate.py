@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from pristan.demo.generate import generate
 from pristan.demo.management.translated import TranslatedCommand
-from pristan.demo.world import OFFICE_SPECS
+from pristan.demo.world import OFFICE_SPECS, RealOfficeError
 
 CASES_HELP = gettext_lazy("How many cases to create (default: %(default)s).")
 OFFICES_HELP = gettext_lazy("Spread them over the first K demo offices (default: %(default)s).")
@@ -34,7 +34,10 @@ class Command(TranslatedCommand):
             raise CommandError(_("The number of cases cannot be negative."))
         if not 1 <= offices <= len(OFFICE_SPECS):
             raise CommandError(_("Choose between 1 and %(count)d offices.") % {"count": len(OFFICE_SPECS)})
-        result = generate(cases=cases, offices=offices, seed=seed, progress=not no_progress)
+        try:
+            result = generate(cases=cases, offices=offices, seed=seed, progress=not no_progress)
+        except RealOfficeError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 ngettext(
