@@ -5,13 +5,17 @@ child-protection clearance — and Nina, a caseworker without it.
 Skopje (SKP): Marko, a caseworker who must never see Sofia's cases.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, ConsentPurpose
@@ -21,6 +25,13 @@ from pristan.people.services import person_register
 from pristan.screening.services import screening_record
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the test world's password
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Iterator[None]:
+    # A request in another language leaves it active in the thread; each test starts in English.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -105,11 +116,31 @@ def active_case(case: Case, ana: User) -> Case:
     return case_services.case_change_stage(actor=ana, case=case, stage="assistance")
 
 
+def authenticator_of(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator (two-step sign-in is required of every user), made if missing."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the authenticator app would show now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):0{device.digits}d}"
+
+
+def sign_in_verified(client: Client, user: User) -> Client:
+    """Sign `client` in as `user` with both steps done (as after password and authenticator code)."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator_of(user).persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def client_of() -> Callable[[User], Client]:
+    """A client signed in as the user, past the second step; `Client().force_login` alone stops before it."""
+
     def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return sign_in_verified(Client(), user)
 
     return make

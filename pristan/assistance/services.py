@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pycountry
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +15,8 @@ from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
 from pristan.core.policy import SERVICE_SECTIONS, Section
 
+# Currencies replaced by the euro that older records still carry (Croatia 2023, Bulgaria 2026).
+FORMER_CURRENCIES = frozenset({"HRK", "BGN"})
 SERVICE_TRANSITIONS: dict[str, frozenset[str]] = {
     ServiceStatus.PLANNED: frozenset({ServiceStatus.IN_PROGRESS, ServiceStatus.DELIVERED, ServiceStatus.CANCELLED}),
     ServiceStatus.IN_PROGRESS: frozenset({ServiceStatus.DELIVERED, ServiceStatus.CANCELLED}),
@@ -49,7 +52,11 @@ def _validate_service(case: Case, data: dict[str, Any]) -> None:
     cost, currency = data.get("cost"), str(data.get("currency", ""))
     if cost is not None and cost < 0:
         errors["cost"] = _("The cost cannot be negative.")
-    if cost is not None and not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+    if (
+        (cost is not None or currency)
+        and pycountry.currencies.get(alpha_3=currency) is None
+        and currency not in FORMER_CURRENCIES
+    ):
         errors["currency"] = _("Give the currency of the cost as a three-letter code, such as EUR or BGN.")
     if errors:
         raise ValidationError(errors)

@@ -85,4 +85,6 @@ def service_status(request: AuthenticatedRequest, service_id: int) -> HttpRespon
                 messages.error(request, message)
         else:
             messages.success(request, _("Service status changed."))
+    else:
+        messages.error(request, _("Choose the new status from the list."))
     return redirect("case_assistance", reference=service.case.reference)

@@ -17,8 +17,8 @@ class Person(models.Model):
     other_names = models.CharField(_("other names"), max_length=300, blank=True)  # prs_MiddleName and the like
     aliases = models.CharField(_("aliases"), max_length=300, blank=True)
     # Derived from the names on every save by the people services; never typed.
-    name_latin = models.CharField(_("name in Latin script"), max_length=600, editable=False)
-    search_key = models.CharField(max_length=1000, editable=False, db_index=True)
+    name_latin = models.TextField(_("name in Latin script"), editable=False)
+    search_key = models.TextField(editable=False)
 
     gender = models.CharField(_("gender"), max_length=30, blank=True)  # prs_Gender
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)  # prs_Birthdate

@@ -158,3 +158,29 @@ def test_dates_follow_the_language(case, ana, client_of):
         assert geography.country_name("BG") == "България"
         assert "България" in body
     assert "May 4, 1996" not in body
+
+
+def test_an_unknown_currency_is_refused(active_case, ana, client_of):
+    url = reverse("service_create", args=[active_case.reference])
+    response = client_of(ana).post(url, {"svc-kind": "medical", "svc-status": "planned", "svc-cost": "5", "svc-currency": "XYZ"})
+    assert response.status_code == 422
+    assert active_case.services.count() == 0
+
+
+def test_a_bogus_service_status_is_explained(active_case, ana, client_of):
+    from pristan.assistance.services import service_add
+
+    service = service_add(actor=ana, case=active_case, data={"kind": "medical"})
+    response = client_of(ana).post(reverse("service_status", args=[service.pk]), {"status": "bogus"}, follow=True)
+    assert "Choose the new status from the list." in response.content.decode()
+    service.refresh_from_db()
+    assert service.status == "planned"
+
+
+def test_a_very_long_name_is_kept_whole(ana, client_of):
+    name = "Щ" * 150
+    response = client_of(ana).post(
+        reverse("register"), {"office": ana.memberships.get().office_id, "given_name": name, "family_name": name}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get().person.given_name == name
