@@ -87,7 +87,8 @@ def _journey(page: Page, base: str, screenshot, *, language: str, given: str, fa
     expect(page.locator(".note").first).to_contain_text("Първа среща" if language == "bg" else "Prvi sastanak")
 
     page.get_by_role("link", name=_in(language, "All cases")).click()
-    page.fill("#id_q", query)
+    with page.expect_response(lambda response: response.url.endswith("/cases/") and response.request.method == "POST"):
+        page.fill("#id_q", query)  # htmx posts the search as it is typed: the name never enters the address
     results = page.locator("#results")
     expect(results).to_contain_text(case.reference)  # htmx replaced the results as the name was typed
     expect(results.locator("tbody tr")).to_have_count(1)

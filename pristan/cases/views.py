@@ -46,19 +46,20 @@ def my_cases(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None, user=request.user, offices=access.offices_for(request.user))
+    # Searches are posted, never put in the address: a name must not reach URLs, history or logs.
+    submitted = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method == "GET":
+        submitted.pop("q", None)
+    form = CaseFilterForm(submitted or None, user=request.user, offices=access.offices_for(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.CaseFilters(
         query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
         office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
     )  # fmt: skip
-    page = Paginator(selectors.case_search(user=request.user, filters=filters), settings.PRISTAN_CASES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    paginator = Paginator(selectors.case_search(user=request.user, filters=filters), settings.PRISTAN_CASES_PER_PAGE)
+    page = paginator.get_page(submitted.get("page"))
     template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, template, {"form": form, "page": page})
 
 
 def register(request: AuthenticatedRequest) -> HttpResponse:

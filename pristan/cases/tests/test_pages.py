@@ -124,7 +124,7 @@ def test_case_list_paginates_in_few_queries(open_case, ana, client_of, django_as
         open_case(given_name=f"Person{index}")
     client = client_of(ana)
     with django_assert_max_num_queries(11):  # session, user, memberships, offices, count, page: not per row
-        response = client.get(reverse("case_list"), {"page": 3})
+        response = client.post(reverse("case_list"), {"page": 3})
     assert "Page 3 of 3" in response.content.decode()
     assert len(response.context["page"].object_list) == 2
 
@@ -184,3 +184,12 @@ def test_a_very_long_name_is_kept_whole(ana, client_of):
     )
     assert response.status_code == 302
     assert Case.objects.get().person.given_name == name
+
+
+def test_a_name_searched_never_goes_into_the_address(case, ana, client_of):
+    client = client_of(ana)
+    found = client.post(reverse("case_list"), {"q": "Ivan Petrov"}).content.decode()
+    assert case.reference in found
+    assert "?q=" not in found
+    ignored = client.get(reverse("case_list"), {"q": "Nobody"}).content.decode()
+    assert case.reference in ignored  # a name in the address is not used as a search
