@@ -1,14 +1,96 @@
 """Writing the audit trail. Every service that changes a record calls `audit_record` inside
-its own transaction, so the change and its entry are committed together or not at all."""
+its own transaction, so the change and its entry are committed together or not at all.
 
+The trail is tamper-evident:
+
+* **A hash chain.** Each entry has a gapless `sequence`, the `prev_hash` of the entry before it
+  and its own `hash`: an HMAC-SHA256 over a canonical JSON serialisation of its content and
+  `prev_hash`. `pristan audit verify` recomputes the chain and names the first entry that was
+  altered, removed or inserted, and compares the chain head with the last entry so that entries
+  removed from the end are noticed too.
+* **A key outside the database.** The HMAC key is derived from SECRET_KEY (with
+  `salted_hmac`, a salt of its own), so someone who can write to the database but does not know
+  the secret key cannot compute the hash of a forged or altered entry. Keep the secret key out of
+  the database and out of its backups (PRISTAN_SECRET_KEY or PRISTAN_SECRET_KEY_FILE). When the
+  key is rotated, keep the old one in SECRET_KEY_FALLBACKS for as long as its entries must verify.
+* **One writer at a time.** Appends lock the one-row `AuditChainHead` (`SELECT … FOR UPDATE` on
+  PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time) until the
+  transaction commits, so two transactions never take the same sequence number or predecessor.
+* **Append-only in the database.** Triggers refuse UPDATE and DELETE on the audit table (and
+  TRUNCATE on PostgreSQL, where PUBLIC's UPDATE, DELETE and TRUNCATE are also revoked). A
+  database role that owns the table can still drop them, which is why the chain exists; run
+  Pristan as a role that does not own its tables for the strongest guarantee.
+
+What the chain cannot prove on its own is that the *newest* entries were not all removed together
+with the head. Record the last line of `pristan audit verify` (sequence and hash of the last
+entry) somewhere outside the database from time to time to anchor the chain.
+"""
+
+import hmac
+import ipaddress
+import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.ipv6 import clean_ipv6_address
 
-from pristan.core.models import AuditEntry, Office
+from pristan.core.models import AuditChainHead, AuditEntry, Office
+
+HASH_KEY_SALT = "pristan.core.audit.chain.v1"
+HASHED_FIELDS = (
+    "sequence", "at", "actor_id", "action", "object_type", "object_id", "case_id", "office_id", "fields", "detail", "ip",
+    "prev_hash",
+)  # fmt: skip
+APPEND_ONLY_MESSAGE = "audit entries are append-only"
+TABLE = AuditEntry._meta.db_table
+
+# The append-only guard, per database vendor: (name, SQL to install it, SQL to remove it).
+SQLITE_GUARD = [
+    (
+        f"{TABLE}_no_update",
+        f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
+    ),
+    (
+        f"{TABLE}_no_delete",
+        f"CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
+    ),
+]
+POSTGRESQL_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
+END;
+$$;
+"""
+POSTGRESQL_GUARD = [
+    (
+        f"{TABLE}_no_update_delete",
+        f"CREATE TRIGGER {TABLE}_no_update_delete BEFORE UPDATE OR DELETE ON {TABLE} "
+        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only();",
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_update_delete ON {TABLE};",
+    ),
+    (
+        f"{TABLE}_no_truncate",
+        f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();",
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE};",
+    ),
+]
+POSTGRESQL_REVOKE = f"REVOKE UPDATE, DELETE, TRUNCATE ON {TABLE} FROM PUBLIC;"
+
+
+class AuditChainError(RuntimeError):
+    """The chain cannot be continued: its head is missing although entries exist."""
 
 
 def audit_record(
@@ -20,11 +102,12 @@ def audit_record(
     office: Office | None = None,
     fields: Iterable[str] = (),
     detail: str = "",
+    ip: str | None = None,
 ) -> AuditEntry:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records.")
     meta = obj._meta
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if isinstance(actor, User) else None,
         action=action,
         object_type=f"{meta.app_label}.{meta.model_name}",
@@ -33,7 +116,116 @@ def audit_record(
         office=office if office is not None else getattr(case, "office", None),
         fields=sorted(fields),
         detail=detail,
+        ip=_stored_ip(ip),
     )
+    head = _lock_head()  # held until the caller's transaction ends: appends happen one at a time
+    entry.sequence = head.sequence + 1
+    entry.prev_hash = head.hash
+    entry.at = timezone.now()  # after the lock, so that time runs in the order of the chain
+    entry.hash = entry_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+    entry.save(force_insert=True)
+    head.sequence, head.hash = entry.sequence, entry.hash
+    head.save(update_fields=["sequence", "hash"])
+    return entry
+
+
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # a new or flushed database; refuse if the head was removed from a real trail
+        if AuditEntry.objects.exists():
+            raise AuditChainError("The audit chain head is missing although audit entries exist; run `pristan audit verify`.")
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _stored_ip(ip: str | None) -> str | None:
+    """The address as the database will keep it (ValueError if it is not one)."""
+    if not ip:
+        return None
+    address = ipaddress.ip_address(ip.strip())
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
+
+
+def _canonical_ip(ip: str | None) -> str | None:
+    """The same text for the same address, however the database gives it back."""
+    return ipaddress.ip_address(ip).exploded if ip else None
+
+
+def _canonical_at(at: datetime) -> str:
+    at = at.replace(tzinfo=UTC) if timezone.is_naive(at) else at.astimezone(UTC)
+    return at.isoformat(timespec="microseconds")
+
+
+def canonical_payload(values: Mapping[str, Any]) -> bytes:
+    """The bytes an entry's hash covers: the hashed fields as JSON with sorted keys."""
+    data = {name: values[name] for name in HASHED_FIELDS}
+    data["at"] = _canonical_at(data["at"])
+    data["ip"] = _canonical_ip(data["ip"])
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def entry_hash(values: Mapping[str, Any], secret: str | bytes | None = None) -> str:
+    """HMAC-SHA256, keyed from the secret key (SECRET_KEY unless given), of the canonical payload."""
+    return salted_hmac(HASH_KEY_SALT, canonical_payload(values), secret=secret, algorithm="sha256").hexdigest()
+
+
+def hash_matches(values: Mapping[str, Any], stored: str) -> bool:
+    """Whether `stored` is the entry's hash under the secret key or one of its fallbacks (a rotated key)."""
+    payload = canonical_payload(values)
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        expected = salted_hmac(HASH_KEY_SALT, payload, secret=secret, algorithm="sha256").hexdigest()
+        if hmac.compare_digest(expected, stored):
+            return True
+    return False
+
+
+def _guard(connection: BaseDatabaseWrapper) -> list[tuple[str, str, str]]:
+    return {"sqlite": SQLITE_GUARD, "postgresql": POSTGRESQL_GUARD}.get(connection.vendor, [])
+
+
+def install_append_only_guard(connection: BaseDatabaseWrapper) -> None:
+    """Make the audit table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). Idempotent."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(POSTGRESQL_FUNCTION)
+            cursor.execute(POSTGRESQL_REVOKE)
+        for _name, create, drop in _guard(connection):
+            cursor.execute(drop)
+            cursor.execute(create)
+
+
+def remove_append_only_guard(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for _name, _create, drop in _guard(connection):
+            cursor.execute(drop)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP FUNCTION IF EXISTS {TABLE}_append_only();")
+
+
+def _guard_triggers(connection: BaseDatabaseWrapper, *, enabled_only: bool) -> set[str]:
+    """The names of the guard's triggers present on the audit table."""
+    expected = {name for name, _create, _drop in _guard(connection)}
+    if not expected:
+        return set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE])
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND NOT tgisinternal"
+            cursor.execute(query + (" AND tgenabled <> 'D'" if enabled_only else ""), [TABLE])
+        return expected & {row[0] for row in cursor.fetchall()}
+
+
+def append_only_guard_installed(connection: BaseDatabaseWrapper) -> bool:
+    """Whether every trigger of the guard exists and is enabled."""
+    expected = {name for name, _create, _drop in _guard(connection)}
+    return bool(expected) and _guard_triggers(connection, enabled_only=True) == expected
+
+
+def append_only_guard_present(connection: BaseDatabaseWrapper) -> bool:
+    """Whether any trigger of the guard exists, enabled or not."""
+    return bool(_guard_triggers(connection, enabled_only=False))
 
 
 def apply_changes(instance: models.Model, data: Mapping[str, Any]) -> list[str]:

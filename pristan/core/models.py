@@ -109,7 +109,17 @@ class PartnerMembership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One thing someone did. Field names only, never the values of identifying fields."""
+    """One thing someone did. Field names only, never the values of identifying fields.
+
+    Entries form a hash chain (see `pristan.core.audit`): each carries a gapless `sequence`, the
+    `hash` of the entry before it and its own `hash`, an HMAC keyed from SECRET_KEY over its
+    content, so `pristan audit verify` finds any entry that was altered, removed or inserted.
+    The database refuses UPDATE and DELETE on this table (triggers installed by the migrations).
+    On SQLite, a migration that alters this table rebuilds it and drops those triggers: end such a
+    migration with `pristan.core.audit.install_append_only_guard`.
+    """
+
+    GENESIS_HASH = "0" * 64  # the `prev_hash` of the first entry
 
     class Action(models.TextChoices):
         CREATE = "create", _("created")
@@ -128,7 +138,7 @@ class AuditEntry(models.Model):
         MFA_ENROLLED = "mfa_enrolled", _("set up two-step sign-in")
         CONFIGURE = "configure", _("changed the configuration of")
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("when"), db_index=True)  # set by audit_record, before the hash is computed
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("object"), max_length=50)
@@ -137,6 +147,10 @@ class AuditEntry(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     fields = models.JSONField(_("fields"), default=list)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -146,3 +160,18 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: one row, locked by every append so that entries are numbered one
+    at a time, and compared with the last entry so that entries removed from the end are noticed."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=AuditEntry.GENESIS_HASH)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_is_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} {self.hash}"
