@@ -17,6 +17,7 @@ test: $(VENV)/.dev catalogues lint typecheck test-sqlite test-postgres test-brow
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r pristan -x '*/tests/*,*/migrations/*'
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

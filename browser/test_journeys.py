@@ -3,11 +3,12 @@
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD
+from conftest import PASSWORD, authenticator_of, current_code
 from pristan.cases.models import Case
 from pristan.screening.indicators import IndicatorList, indicators_for
 
@@ -20,12 +21,15 @@ def _in(language: str, text: str) -> str:
 
 
 def _sign_in(page: Page, base: str, language: str, username: str) -> None:
+    device = authenticator_of(User.objects.get(username=username))
     page.goto(f"{base}/accounts/login/")
     with page.expect_navigation():
         page.select_option("#language-select", language)
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.fill("#id_code", current_code(device))  # the second step: the code the authenticator app shows
     page.locator("main form button[type=submit]").click()
     expect(page.locator("h1")).to_have_text(_in(language, "My cases"))
 
@@ -108,11 +112,15 @@ def test_bosnian_caseworker_registers_a_latin_name_and_finds_it_in_cyrillic(page
 
 
 def test_the_pages_work_with_a_keyboard_alone(page, live_server, ana):
+    device = authenticator_of(ana)
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.locator("#id_username")).to_be_focused()  # sign-in starts where typing starts
     page.keyboard.type("ana")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_code")).to_be_focused()  # and so does the second step
+    page.keyboard.type(current_code(device))
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("My cases")
     page.keyboard.press("Tab")

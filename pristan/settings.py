@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pristan.core",
     "pristan.people",
     "pristan.cases",
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "pristan.experience",
     "pristan.assistance",
     "pristan.demo",
+    "pristan.accounts",
 ]
 
 MIDDLEWARE = [
@@ -43,10 +47,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "pristan.accounts.middleware.SessionLifetimeMiddleware",
+    "pristan.accounts.middleware.SecondStepRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "pristan.core.middleware.NoStoreMiddleware",
+    "pristan.core.middleware.AuditRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "pristan.urls"
@@ -63,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "pristan.core.context_processors.navigation",
             ],
         },
     },
@@ -89,6 +99,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "pristan.accounts.validators.BreachedLookingPasswordValidator"},
+]
+# Argon2id for new and changed passwords; older hashes still verify and are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_cases"
@@ -98,6 +116,10 @@ SESSION_COOKIE_AGE = env_int("PRISTAN_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Sign-in (pristan/accounts): a session ends this long after sign-in however active it is; the
+# client address is REMOTE_ADDR unless this many proxies in front of Pristan add X-Forwarded-For.
+PRISTAN_SESSION_MAX_SECONDS = env_int("PRISTAN_SESSION_MAX_SECONDS", 12 * 60 * 60)
+PRISTAN_TRUSTED_PROXY_COUNT = env_int("PRISTAN_TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = env_str("PRISTAN_LANGUAGE", "en")
 # Each language is named in itself, as a speaker of it looks for it.
@@ -121,6 +143,21 @@ STATIC_ROOT = VAR_DIR / "static"
 
 PRISTAN_CASES_PER_PAGE = env_int("PRISTAN_CASES_PER_PAGE", 25)
 PRISTAN_ORGANISATION_NAME = env_str("PRISTAN_ORGANISATION_NAME", "Pristan")
+OTP_TOTP_ISSUER = PRISTAN_ORGANISATION_NAME  # the account's name in authenticator apps
+
+# Content-Security-Policy (django-csp): only Pristan's own scripts, styles and forms; no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

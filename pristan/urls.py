@@ -1,8 +1,8 @@
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from pristan.accounts import views as accounts
 from pristan.assistance import views as assistance
 from pristan.cases import views as cases
 from pristan.core import views as core
@@ -33,8 +33,11 @@ case_urls = [
 
 urlpatterns = [
     path("", core.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
+    path("accounts/logout/", accounts.SignOutView.as_view(), name="logout"),
+    path("accounts/two-step/", accounts.mfa_verify, name="mfa_verify"),
+    path("accounts/two-step/set-up/", accounts.mfa_enrol, name="mfa_enrol"),
+    path("accounts/two-step/recovery-codes/", accounts.mfa_recovery_codes, name="mfa_recovery_codes"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/mine/", cases.my_cases, name="my_cases"),
@@ -42,4 +45,5 @@ urlpatterns = [
     path("cases/<str:reference>/", include(case_urls)),
     path("tasks/<int:task_id>/done/", cases.task_done, name="task_done"),
     path("services/<int:service_id>/status/", assistance.service_status, name="service_status"),
+    path("audit/", core.audit_trail, name="audit_trail"),
 ]

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.forms import StageForm
 from pristan.cases.models import Case
 from pristan.cases.services import ALLOWED_STAGES
-from pristan.core import access
+from pristan.core import access, trail
 from pristan.core.policy import Section
 
 # The tabs of a case page: URL name, label, and the section a user must be granted to see it.
@@ -28,7 +28,10 @@ def render_case(
     request: HttpRequest, case: Case, template: str, section: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     grant = access.grant_for(request.user, case)
-    assert grant is not None, "render_case is only reached through access.case_for"
+    if grant is None:  # render_case is only reached through access.case_for; never render a case unchecked
+        raise Http404
+    if request.method == "GET":
+        trail.record_read(request, case=case, section=section.removeprefix("case_"))
     writable = grant.writes
     context = {
         "case": case,

@@ -109,7 +109,9 @@ def _detail(entry: AuditEntry) -> str:
 
 
 def case_history(case: Case) -> list[HistoryRow]:
-    entries = AuditEntry.objects.filter(case=case).select_related("actor").order_by("-at", "-id")
+    entries = (
+        AuditEntry.objects.filter(case=case).exclude(action=AuditEntry.Action.VIEW).select_related("actor").order_by("-sequence")
+    )
     return [
         HistoryRow(
             entry=entry,

@@ -22,7 +22,7 @@ from pristan.cases.forms import (
 )
 from pristan.cases.models import Case, ConsentPurpose, Task
 from pristan.cases.pages import render_case
-from pristan.core import access
+from pristan.core import access, trail
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
 from pristan.core.policy import Section
@@ -258,4 +258,10 @@ def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
 
 def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.HISTORY)
-    return render_case(request, case, "cases/history.html", "case_history", {"rows": selectors.case_history(case)})
+    return render_case(
+        request,
+        case,
+        "cases/history.html",
+        "case_history",
+        {"rows": selectors.case_history(case), "viewers": trail.viewers_of(case)},
+    )

@@ -74,7 +74,7 @@ def _reaches(user: AnyUser) -> list[_Reach]:
             continue
         offices: frozenset[int] | None = frozenset({membership.office_id})
         if membership.scope == Scope.REGION:
-            offices = offices | set(membership.region_offices.values_list("pk", flat=True))
+            offices = frozenset({membership.office_id, *membership.region_offices.values_list("pk", flat=True)})
         elif membership.scope == Scope.GLOBAL:
             offices = None
         reaches.append(
@@ -85,7 +85,7 @@ def _reaches(user: AnyUser) -> list[_Reach]:
                 grant=Grant(rules.sections, rules.writes, rules.overrides),
             )
         )
-    user._pristan_reaches = reaches  # type: ignore[union-attr]
+    setattr(user, "_pristan_reaches", reaches)  # noqa: B010 - remembered for this request only
     return reaches
 
 
@@ -95,7 +95,7 @@ def _partners(user: AnyUser) -> list[PartnerMembership]:
     cached: list[PartnerMembership] | None = getattr(user, "_pristan_partners", None)
     if cached is None:
         cached = list(PartnerMembership.objects.filter(user_id=user.pk))
-        user._pristan_partners = cached  # type: ignore[union-attr]
+        setattr(user, "_pristan_partners", cached)  # noqa: B010 - remembered for this request only
     return cached
 
 

@@ -5,8 +5,10 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from pristan.core import geography, vocabularies
+from pristan.core.models import AuditEntry
 
 
 def picklist(field: str, *, blank: bool = True) -> list[tuple[str, str]]:
@@ -47,3 +49,22 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
 
 def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
     return cast(forms.ModelChoiceField[Any], form.fields[name])
+
+
+class TrailFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Who (username)"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    office = forms.CharField(label=_("Office code"), required=False, max_length=8)
+    reference = forms.CharField(label=_("Case reference"), required=False, max_length=30)
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "action").choices = [("", _("Any action")), *AuditEntry.Action.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", _("The end cannot be before the start."))
+        return data

@@ -122,21 +122,22 @@ class AuditEntry(models.Model):
     GENESIS_HASH = "0" * 64  # the `prev_hash` of the first entry
 
     class Action(models.TextChoices):
-        CREATE = "create", _("created")
-        UPDATE = "update", _("changed")
-        DELETE = "delete", _("deleted")
-        TRANSITION = "transition", _("moved")
-        OVERRIDE = "override", _("overrode")
-        GENERATE = "generate", _("generated")
-        VIEW = "view", _("viewed")
-        DENIED = "denied", _("was refused access to")
-        EXPORT = "export", _("exported")
-        SIGN_IN = "sign_in", _("signed in")
-        SIGN_IN_FAILED = "sign_in_failed", _("failed to sign in")
-        LOCKED_OUT = "locked_out", _("was locked out")
-        SIGN_OUT = "sign_out", _("signed out")
-        MFA_ENROLLED = "mfa_enrolled", _("set up two-step sign-in")
-        CONFIGURE = "configure", _("changed the configuration of")
+        # Standalone labels, each shown in its own column beside the object: never joined into a sentence.
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        TRANSITION = "transition", _("Stage changed")
+        OVERRIDE = "override", _("Override recorded")
+        GENERATE = "generate", _("Generated")
+        VIEW = "view", _("Viewed")
+        DENIED = "denied", _("Access refused")
+        EXPORT = "export", _("Exported")
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        SIGN_OUT = "sign_out", _("Signed out")
+        MFA_ENROLLED = "mfa_enrolled", _("Two-step sign-in set up")
+        CONFIGURE = "configure", _("Configuration changed")
 
     at = models.DateTimeField(_("when"), db_index=True)  # set by audit_record, before the hash is computed
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 # Published on purpose: these accounts exist only in demo databases, and people must be able to log in.
-DEMO_PASSWORD = "pristan-demo-2026"  # noqa: S105
+DEMO_PASSWORD = "pristan-demo-2026"  # noqa: S105 - published demo password, demo offices only # nosec B105
 DEMO_CASES = 300
 DEMO_SEED = 2026
 DEMO_OFFICES = ("SOF", "SKP", "SJJ")  # the first three of OFFICE_SPECS, so `generate --offices 3` fills them

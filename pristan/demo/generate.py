@@ -785,7 +785,7 @@ def generate(*, cases: int, offices: int, seed: int, progress: bool = True, stdo
     started = time.perf_counter()
     with transaction.atomic():
         world = ensure_world(offices)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # reproducible synthetic data, not secrets # nosec B311
     today = timezone.localdate()
     factory = _CaseFactory(rng, build_name_pools(seed), today)
     plan = _plan(rng, cases, world.offices, today)

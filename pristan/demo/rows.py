@@ -68,7 +68,7 @@ class Table:
         converters = [(index, _converter(field, connection)) for index, field in enumerate(fields)]
         self._converters = [(index, convert) for index, convert in converters if convert is not None]
         # Table and column names come from the model, never from input.
-        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - model names # nosec B608
             quote(model._meta.db_table),
             ", ".join(quote(_column(field)) for field in fields),
             ", ".join(["%s"] * len(fields)),
@@ -125,7 +125,7 @@ class IdBlock:
     def _next_free_sqlite_id(self) -> int:
         quote = self._connection.ops.quote_name
         with self._connection.cursor() as cursor:
-            cursor.execute(f"SELECT MAX({quote(self._pk_column)}) FROM {quote(self._table)}")  # noqa: S608 -- model names
+            cursor.execute(f"SELECT MAX({quote(self._pk_column)}) FROM {quote(self._table)}")  # noqa: S608 - model names # nosec B608
             highest = cursor.fetchone()[0] or 0
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self._table])
             found = cursor.fetchone()

@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
@@ -118,13 +120,17 @@ def test_adding_a_service_with_a_cost_needs_a_currency(active_case, ana, client_
     assert active_case.services.get().currency == "BGN"
 
 
-def test_case_list_paginates_in_few_queries(open_case, ana, client_of, django_assert_max_num_queries, settings):
+def test_case_list_paginates_in_few_queries(open_case, ana, client_of, settings):
     settings.PRISTAN_CASES_PER_PAGE = 5
     for index in range(12):
         open_case(given_name=f"Person{index}")
     client = client_of(ana)
-    with django_assert_max_num_queries(11):  # session, user, memberships, offices, count, page: not per row
-        response = client.post(reverse("case_list"), {"page": 3})
+    counts = []
+    for page in (1, 3):  # five rows, then two: the number of queries must not grow with the rows
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(reverse("case_list"), {"page": page})
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 14
     assert "Page 3 of 3" in response.content.decode()
     assert len(response.context["page"].object_list) == 2
 

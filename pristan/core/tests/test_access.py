@@ -1,8 +1,10 @@
 """Need to know: a user sees only the cases of offices where they hold a membership."""
 
 from datetime import date
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pristan.assistance.services import service_add
@@ -10,7 +12,7 @@ from pristan.cases.models import Case
 from pristan.cases.selectors import CaseFilters, case_search
 from pristan.cases.services import case_update_referrals, consent_record, note_add, task_add
 from pristan.core import access
-from pristan.core.models import Role
+from pristan.core.models import Office, Role
 from pristan.core.services import membership_grant, partner_membership_grant
 
 PUBLIC = {"login", "set_language"}
@@ -82,7 +84,7 @@ def test_roles_without_case_content_see_no_case(objects, sofia, role, django_use
     assert case.reference not in client.get(reverse("case_list")).content.decode()
 
 
-def _person_of_role(django_user_model, office, role, **grant):
+def _person_of_role(django_user_model: type[User], office: Office, role: str, **grant: Any) -> User:
     user = django_user_model.objects.create_user(f"u-{role}-{len(grant)}")
     membership_grant(actor=None, user=user, office=office, role=role, **grant)
     return user

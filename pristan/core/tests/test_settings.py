@@ -62,3 +62,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     )  # fmt: skip
     assert result.returncode != 0
     assert "PRISTAN_SECRET_KEY" in result.stderr
+
+
+def test_pages_carry_a_content_security_policy(case, ana, client_of):
+    from django.urls import reverse
+
+    response = client_of(ana).get(reverse("case_summary", args=[case.reference]))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["Cache-Control"] == "no-store"

@@ -15,9 +15,10 @@ from django.utils import timezone
 from unidecode import unidecode
 
 from pristan.assistance.models import PlanObjective, ServiceItem, ServiceKind, ServiceStatus
+from pristan.cases.minors import minor_on
 from pristan.cases.models import Case, CaseNote, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
 from pristan.cases.selectors import CaseFilters, case_search, consent_in_force, my_open_cases, tasks_open_for
-from pristan.cases.services import ELIGIBLE_DECISIONS, _status_for, case_open, minor_on
+from pristan.cases.services import ELIGIBLE_DECISIONS, _status_for, case_open
 from pristan.core import geography, vocabularies
 from pristan.core.models import AuditEntry, Membership, Office, Organisation, Role
 from pristan.core.names import to_latin

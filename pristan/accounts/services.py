@@ -1,0 +1,365 @@
+"""Sign-in, throttling and sessions.
+
+Throttling never locks an account for everyone, so that nobody can lock out an office by
+typing its staff's usernames wrongly:
+
+* **A username from one address** (`PAIR_FAILURES` failures within `WINDOW`) is locked for
+  `PAIR_LOCK`. The same user can still sign in from any other address.
+* **An address** (`ADDRESS_FAILURES` failures within `WINDOW`, whatever the usernames) is blocked
+  for `ADDRESS_BLOCK`: a password sprayer. An office behind one address would need that many
+  failures in a quarter of an hour to block itself.
+* **A username from many addresses** (more than `ACCOUNT_SLOWDOWN_AFTER` failures within
+  `WINDOW`): no lock, but every further attempt for that username waits one more second before
+  the password is checked, up to `MAX_DELAY_SECONDS`. A distributed guesser is slowed and shows up
+  in the audit trail; the real user still gets in; and the second step (TOTP) stands behind the
+  password anyway.
+
+Attempts refused because of a lock are recorded (`refused`) but are not counted as failures,
+so a locked-out user retrying does not extend the lock or push the office's address towards a
+block. A successful sign-in clears the count for its username and address. The messages are the
+same whether or not the username exists, and unknown usernames are throttled the same way.
+
+IPv6 addresses are counted by their /64 network, which one client usually controls as a whole.
+"""
+
+import ipaddress
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from django.db.models import Max, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pristan.accounts.models import LoginAttempt, SignInLock, UserSession
+from pristan.core.audit import audit_record
+from pristan.core.http import client_ip
+from pristan.core.models import AuditEntry
+
+WINDOW = timedelta(minutes=15)
+PAIR_FAILURES = 5
+PAIR_LOCK = timedelta(minutes=15)
+ADDRESS_FAILURES = 30
+ADDRESS_BLOCK = timedelta(minutes=15)
+ACCOUNT_SLOWDOWN_AFTER = 20
+MAX_DELAY_SECONDS = 10
+
+RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_LENGTH = 16  # base32 letters: 80 bits, the most StaticToken can hold
+
+SIGNED_IN_AT = "pristan_signed_in_at"  # session key: when the password was accepted (Unix time)
+
+sleep = time.sleep  # replaced in tests
+
+
+# --- who and where ------------------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    """The form attempts are counted by: `Ana`, `ana ` and `ＡＮＡ` are one name."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()[:150]
+
+
+def network_of(ip: str) -> str:
+    """What throttling counts by: an IPv4 address itself, an IPv6 address's /64 network."""
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+# --- throttling ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Whether an attempt may go ahead, and how long it must wait first."""
+
+    refused: bool
+    delay: float = 0.0
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def sign_in_gate(*, username: str, ip: str, now: datetime | None = None) -> Gate:
+    now = _now(now)
+    name, network = normalise_username(username), network_of(ip)
+    locked = (
+        SignInLock.objects.filter(network=network, ends_at__gt=now, starts_at__lte=now)
+        .filter(Q(username=name) | Q(username=""))
+        .exists()
+    )
+    if locked:
+        return Gate(refused=True)
+    failures = LoginAttempt.objects.filter(username=name, succeeded=False, refused=False, at__gt=now - WINDOW).count()
+    beyond = failures - ACCOUNT_SLOWDOWN_AFTER
+    return Gate(refused=False, delay=float(min(beyond, MAX_DELAY_SECONDS)) if beyond > 0 else 0.0)
+
+
+def _counted_since(now: datetime, *others: datetime | None) -> datetime:
+    return max([now - WINDOW, *[other for other in others if other is not None]])
+
+
+def _audit_object(user: User | None, attempt: LoginAttempt) -> User | LoginAttempt:
+    """The user when the username exists; otherwise the attempt, so the trail reveals no one."""
+    return user if user is not None else attempt
+
+
+def record_refused(*, username: str, ip: str, user: User | None, now: datetime | None = None) -> LoginAttempt:
+    """An attempt refused because of a lock; the password was not checked."""
+    now = _now(now)
+    with transaction.atomic():
+        attempt = LoginAttempt.objects.create(
+            username=normalise_username(username), ip=ip, network=network_of(ip), at=now, refused=True
+        )
+        audit_record(
+            actor=None, action=AuditEntry.Action.SIGN_IN_FAILED, obj=_audit_object(user, attempt),
+            detail="refused: locked", ip=ip,
+        )  # fmt: skip
+    return attempt
+
+
+def record_failure(
+    *, username: str, ip: str, user: User | None, detail: str = "wrong password", now: datetime | None = None
+) -> bool:
+    """A wrong username or password. Locks the username from this address, or the whole address,
+    when this failure reaches the limits; returns whether it did."""
+    now = _now(now)
+    name, network = normalise_username(username), network_of(ip)
+    locked = False
+    with transaction.atomic():
+        attempt = LoginAttempt.objects.create(username=name, ip=ip, network=network, at=now)
+        audit_record(actor=None, action=AuditEntry.Action.SIGN_IN_FAILED, obj=_audit_object(user, attempt), detail=detail, ip=ip)
+
+        pair = LoginAttempt.objects.filter(username=name, network=network)
+        since = _counted_since(
+            now,
+            SignInLock.objects.filter(username=name, network=network, ends_at__lte=now).aggregate(last=Max("ends_at"))["last"],
+            pair.filter(succeeded=True, at__lte=now).aggregate(last=Max("at"))["last"],
+        )
+        if pair.filter(succeeded=False, refused=False, at__gt=since, at__lte=now).count() >= PAIR_FAILURES:
+            SignInLock.objects.create(username=name, network=network, starts_at=now, ends_at=now + PAIR_LOCK)
+            audit_record(
+                actor=None, action=AuditEntry.Action.LOCKED_OUT, obj=_audit_object(user, attempt),
+                detail=f"{PAIR_FAILURES} failures for this username from {network}; locked there for "
+                f"{int(PAIR_LOCK.total_seconds() // 60)} minutes",
+                ip=ip,
+            )  # fmt: skip
+            locked = True
+
+        since = _counted_since(
+            now, SignInLock.objects.filter(username="", network=network, ends_at__lte=now).aggregate(last=Max("ends_at"))["last"]
+        )
+        failures = LoginAttempt.objects.filter(network=network, succeeded=False, refused=False, at__gt=since, at__lte=now)
+        if failures.count() >= ADDRESS_FAILURES:
+            SignInLock.objects.create(username="", network=network, starts_at=now, ends_at=now + ADDRESS_BLOCK)
+            audit_record(
+                actor=None, action=AuditEntry.Action.LOCKED_OUT, obj=attempt,
+                detail=f"{ADDRESS_FAILURES} failures from {network} for any username; address blocked for "
+                f"{int(ADDRESS_BLOCK.total_seconds() // 60)} minutes",
+                ip=ip,
+            )  # fmt: skip
+            locked = True
+    return locked
+
+
+def record_success(*, user: User, ip: str, now: datetime | None = None) -> LoginAttempt:
+    """The password was right. Call inside the transaction that signs the user in."""
+    now = _now(now)
+    attempt = LoginAttempt.objects.create(
+        username=normalise_username(user.get_username()), ip=ip, network=network_of(ip), at=now, succeeded=True
+    )
+    audit_record(actor=user, action=AuditEntry.Action.SIGN_IN, obj=user, detail="password", ip=ip)
+    return attempt
+
+
+def pause(seconds: float) -> None:
+    if seconds > 0:
+        sleep(seconds)
+
+
+# --- two-step sign-in ---------------------------------------------------------------------------
+
+
+def mfa_required(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Every signed-in user needs the second step. All roles see personal data, and a rule that
+    listed the kinds of access (memberships, partner memberships, staff) would miss the next one."""
+    return bool(user.is_authenticated)
+
+
+def user_has_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def is_verified(request: HttpRequest) -> bool:
+    verified = getattr(request.user, "is_verified", None)
+    return bool(verified()) if callable(verified) else False
+
+
+def enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed authenticator of this enrolment: the one this session started, or a new
+    one. Another session's unconfirmed secret is thrown away, so nobody who saw it can reuse it."""
+    with transaction.atomic():
+        if device_id is not None:
+            device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+            if device is not None:
+                return device
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def new_recovery_code() -> str:
+    code = ""
+    while len(code) < RECOVERY_CODE_LENGTH:
+        code += StaticToken.random_token()
+    return code[:RECOVERY_CODE_LENGTH]
+
+
+def normalise_code(code: str) -> str:
+    return "".join(char for char in code.casefold() if char.isalnum())
+
+
+def format_recovery_code(code: str) -> str:
+    return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
+def confirm_enrolment(*, request: HttpRequest, user: User, device: TOTPDevice, code: str, ip: str) -> list[str] | None:
+    """Confirm the authenticator with a current code; on success replace the recovery codes,
+    mark this session verified and return the new codes (shown once)."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if device.confirmed or not device.verify_token(normalise_code(code)):
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=recovery, token=token) for token in codes])
+        audit_record(actor=user, action=AuditEntry.Action.MFA_ENROLLED, obj=user, detail="authenticator app", ip=ip)
+    otp_login(request, device)
+    rotate_session(request)
+    return codes
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    throttled: bool = False
+    recovery_codes_left: int | None = None  # set when a recovery code was used
+
+
+def verify_second_step(*, request: HttpRequest, user: User, code: str, ip: str) -> Verification:
+    """Accept a current authenticator code or an unused recovery code (which is then used up)."""
+    token = normalise_code(code)
+    devices: list[TOTPDevice | StaticDevice] = []
+    if token.isdigit():
+        devices += list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if len(token) == RECOVERY_CODE_LENGTH or not token.isdigit():
+        devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
+    throttled = False
+    for candidate in devices:
+        with transaction.atomic():
+            device = type(candidate).objects.select_for_update().get(pk=candidate.pk)
+            allowed, _ = device.verify_is_allowed()
+            if not allowed:
+                throttled = True
+                continue
+            if device.verify_token(token):
+                left = device.token_set.count() if isinstance(device, StaticDevice) else None
+                detail = "second step: recovery code" if left is not None else "second step: authenticator app"
+                audit_record(actor=user, action=AuditEntry.Action.SIGN_IN, obj=user, detail=detail, ip=ip)
+                otp_login(request, device)
+                rotate_session(request)
+                return Verification(ok=True, recovery_codes_left=left)
+    with transaction.atomic():
+        audit_record(actor=None, action=AuditEntry.Action.SIGN_IN_FAILED, obj=user, detail="second step: wrong code", ip=ip)
+    return Verification(ok=False, throttled=throttled)
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+def _session_store() -> type[SessionBase]:
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def track_session(request: HttpRequest, user: User) -> None:
+    """At sign-in: stamp the time (for the absolute lifetime) and remember the session as the
+    user's; forget the user's sessions that have already ended."""
+    session = request.session
+    session[SIGNED_IN_AT] = int(time.time())
+    if session.session_key is None:
+        session.save()  # login() flushed the old session; the new one needs its key now
+    key = session.session_key
+    if key is None:
+        return
+    store = _session_store()
+    ended = [row.pk for row in UserSession.objects.filter(user=user) if not store().exists(row.session_key)]
+    UserSession.objects.filter(pk__in=ended).delete()
+    UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+
+
+def rotate_session(request: HttpRequest) -> None:
+    """A new session key after the second step (the session gained privileges)."""
+    old = request.session.session_key
+    request.session.cycle_key()
+    new = request.session.session_key
+    if old and new and old != new:
+        UserSession.objects.filter(session_key=old).update(session_key=new)
+
+
+def forget_session(session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def end_all_sessions(user: AbstractBaseUser) -> int:
+    """End every session the user signed in to, on every device. Returns how many there were."""
+    store = _session_store()
+    keys = list(UserSession.objects.filter(user_id=user.pk).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    UserSession.objects.filter(user_id=user.pk).delete()
+    return len(keys)
+
+
+def sign_out(*, request: HttpRequest, reason: str = "signed out") -> None:
+    """Audit the sign-out and end all of the user's sessions (the caller then logs out)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return
+    with transaction.atomic():
+        audit_record(actor=user, action=AuditEntry.Action.SIGN_OUT, obj=user, detail=reason, ip=client_ip(request))
+    end_all_sessions(user)
+
+
+def session_expired(request: HttpRequest, now: float | None = None) -> bool:
+    """Whether the session has outlived the absolute lifetime (or was never stamped)."""
+    stamp = request.session.get(SIGNED_IN_AT)
+    now = time.time() if now is None else now
+    return not isinstance(stamp, int | float) or now - stamp > settings.PRISTAN_SESSION_MAX_SECONDS
+
+
+def audit_expiry(request: HttpRequest) -> None:
+    user = request.user
+    if isinstance(user, User):
+        with transaction.atomic():
+            audit_record(
+                actor=user, action=AuditEntry.Action.SIGN_OUT, obj=user, detail="session reached its maximum lifetime",
+                ip=client_ip(request),
+            )  # fmt: skip
