@@ -36,6 +36,9 @@ class ConsentForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=[(p.value, p.label) for p in (ConsentPurpose.CASE_MANAGEMENT, ConsentPurpose.REFERRAL)]
+    )
     reason = forms.CharField(label=_("Why the case must proceed without consent"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

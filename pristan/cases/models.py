@@ -45,13 +45,6 @@ class Case(models.Model):
     minor_at_registration = models.BooleanField(_("minor at registration"), default=False)
     minor_at_exploitation = models.BooleanField(_("minor when exploited"), default=False)
 
-    # Without consent for case management, a supervisor's recorded override lets the case proceed.
-    consent_override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    consent_override_reason = models.TextField(_("reason for proceeding without consent"), blank=True)
-    consent_override_at = models.DateTimeField(null=True, blank=True)
-
     # HTCDS referral details, incoming and outgoing.
     referring_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("referred by")
@@ -124,6 +117,25 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}={self.given}"
+
+
+class ConsentOverride(models.Model):
+    """A supervisor's recorded decision to proceed without the person's consent for one purpose
+    (for example a child in danger who cannot consent). It never counts as consent itself."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_overrides")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    reason = models.TextField(_("reason for proceeding without consent"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervisor"))
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("consent override")
+        verbose_name_plural = _("consent overrides")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.purpose} override"
 
 
 class CaseNote(models.Model):

@@ -68,6 +68,11 @@ def consent_in_force(case: Case, purpose: str) -> bool:
     return latest is not None and latest.given
 
 
+def may_proceed(case: Case, purpose: str) -> bool:
+    """Consent for the purpose is in force, or a supervisor recorded why to proceed without it."""
+    return consent_in_force(case, purpose) or case.consent_overrides.filter(purpose=purpose).exists()
+
+
 def consents_for(case: Case) -> dict[str, ConsentEvent | None]:
     """The consent event in force for every purpose (None where nothing was recorded)."""
     in_force: dict[str, ConsentEvent | None] = dict.fromkeys(ConsentPurpose.values)

@@ -11,8 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.minors import minor_on
-from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
-from pristan.cases.selectors import consent_in_force
+from pristan.cases.models import (
+    Case,
+    CaseNote,
+    ClosureReason,
+    ConsentEvent,
+    ConsentOverride,
+    ConsentPurpose,
+    ReferenceCounter,
+    Stage,
+    Task,
+)  # fmt: skip
+from pristan.cases.selectors import may_proceed
 from pristan.core import access, vocabularies
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
@@ -37,6 +47,10 @@ NEEDS_CONSENT = _(
 NEEDS_SCREENING = _("Record a screening decision that the person is a possible or actual victim first.")
 NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
 REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
+NEEDS_REFERRAL_CONSENT = _(
+    "The person has not consented to referral to third parties. Record their consent, or ask a supervisor to record "
+    "why the referral must go ahead without it."
+)
 
 
 def _next_reference(office: Office, year: int) -> str:
@@ -87,7 +101,7 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
         raise ValidationError({"stage": REOPEN_SUPERVISOR})
     # Entering assistance, from screening or on reopening, needs consent (or an override) and an eligible decision.
     if current in (Stage.SCREENING, Stage.CLOSED) and stage not in (Stage.SCREENING, Stage.CLOSED):
-        if not consent_in_force(case, ConsentPurpose.CASE_MANAGEMENT) and case.consent_override_at is None:
+        if not may_proceed(case, ConsentPurpose.CASE_MANAGEMENT):
             raise ValidationError(NEEDS_CONSENT, code="consent")
         latest = case.screenings.order_by("-screened_on", "-id").first()
         if latest is None or latest.decision not in ELIGIBLE_DECISIONS:
@@ -135,6 +149,9 @@ REFERRAL_FIELDS = (
 @transaction.atomic
 def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> Case:
     access.require_write(actor, case, Section.SUMMARY)
+    partner = data.get("referred_organisation")
+    if partner is not None and partner != case.referred_organisation and not may_proceed(case, ConsentPurpose.REFERRAL):
+        raise ValidationError({"referred_organisation": NEEDS_REFERRAL_CONSENT})
     errors = {
         name: _("Choose a reason from the list.")
         for name in ("incoming_referral_reason", "outgoing_referral_reason")
@@ -166,14 +183,17 @@ def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: da
 
 
 @transaction.atomic
-def consent_override(*, actor: User, case: Case, reason: str) -> Case:
+def consent_override(*, actor: User, case: Case, purpose: str, reason: str) -> ConsentOverride:
     access.require_override(actor, case)
+    if purpose not in (ConsentPurpose.CASE_MANAGEMENT, ConsentPurpose.REFERRAL):
+        raise ValidationError({"purpose": _("Choose a purpose from the list.")})
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Explain in a sentence or more why the case must proceed without consent.")})
-    case.consent_override_by, case.consent_override_reason, case.consent_override_at = actor, reason.strip(), timezone.now()
-    case.save(update_fields=["consent_override_by", "consent_override_reason", "consent_override_at", "updated_at"])
-    audit_record(actor=actor, action=AuditEntry.Action.OVERRIDE, obj=case, case=case, fields=["consent_override_reason"])
-    return case
+    override = ConsentOverride.objects.create(case=case, purpose=purpose, reason=reason.strip(), by=actor, at=timezone.now())
+    audit_record(
+        actor=actor, action=AuditEntry.Action.OVERRIDE, obj=override, case=case, fields=["purpose", "reason"], detail=purpose
+    )
+    return override
 
 
 @transaction.atomic

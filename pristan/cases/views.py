@@ -182,7 +182,7 @@ def consent_override(request: AuthenticatedRequest, reference: str) -> HttpRespo
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
-            services.consent_override(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+            services.consent_override(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -199,6 +199,7 @@ def _consent_page(
         "form": form, "override_form": override_form,
         "in_force": selectors.consents_for(case),
         "events": case.consent_events.select_related("recorded_by"),
+        "overrides": case.consent_overrides.select_related("by"),
         "purposes": ConsentPurpose,
     }, status=status)  # fmt: skip
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from pristan.cases import services
 from pristan.cases.models import ConsentPurpose, Stage
 from pristan.cases.selectors import consent_in_force
+from pristan.core.models import AuditEntry
 from pristan.screening.services import screening_record
 
 
@@ -55,13 +56,18 @@ def test_a_case_cannot_leave_screening_without_an_eligible_decision(case, ana):
         services.case_change_stage(actor=ana, case=case, stage=Stage.ASSISTANCE)
 
 
+UNCONSCIOUS = "The person is unconscious in hospital."
+
+
 def test_only_a_supervisor_may_override_missing_consent(case, ana, boris):
     with pytest.raises(PermissionDenied):
-        services.consent_override(actor=ana, case=case, reason="The person is unconscious in hospital.")
+        services.consent_override(
+            actor=ana, case=case, purpose="case_management", reason="The person is unconscious in hospital."
+        )
     with pytest.raises(ValidationError) as error:
-        services.consent_override(actor=boris, case=case, reason="short")
+        services.consent_override(actor=boris, case=case, purpose="case_management", reason="short")
     assert "reason" in error.value.error_dict
-    services.consent_override(actor=boris, case=case, reason="The person is unconscious in hospital.")
+    services.consent_override(actor=boris, case=case, purpose="case_management", reason=UNCONSCIOUS)
     screening_record(
         actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="PossibleVictimOfTrafficking", reason="x"
     )
@@ -132,6 +138,27 @@ def test_referral_reasons_come_from_the_standard(case, ana, partner):
     )
     case.refresh_from_db()
     assert case.referring_organisation == partner
+
+
+def test_a_referral_to_a_partner_needs_consent_to_referral(case, ana, boris, partner):
+    with pytest.raises(ValidationError) as error:
+        services.case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
+    assert "referred_organisation" in error.value.error_dict
+    case.refresh_from_db()
+    assert case.referred_organisation is None
+    services.consent_record(actor=ana, case=case, purpose=ConsentPurpose.REFERRAL, given=True)
+    services.case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
+    assert case.referred_organisation == partner
+
+
+def test_a_supervisor_may_override_consent_to_referral_with_a_reason(case, ana, boris, partner):
+    with pytest.raises(PermissionDenied):
+        services.consent_override(actor=ana, case=case, purpose="referral", reason="A child in immediate danger.")
+    override = services.consent_override(actor=boris, case=case, purpose="referral", reason="A child in immediate danger.")
+    services.case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
+    assert case.referred_organisation == partner
+    assert AuditEntry.objects.filter(action="override", object_type="cases.consentoverride", object_id=str(override.pk)).exists()
+    assert not consent_in_force(case, ConsentPurpose.REFERRAL)  # an override is never consent
 
 
 def test_reopening_does_not_skip_consent_and_screening(case, ana, boris):

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pristan.assistance.services import service_add
 from pristan.cases.models import Case
 from pristan.cases.selectors import CaseFilters, case_search
-from pristan.cases.services import case_update_referrals, consent_record, note_add, task_add
+from pristan.cases.services import case_update_referrals, consent_override, consent_record, note_add, task_add
 from pristan.core import access
 from pristan.core.models import Office, Role
 from pristan.core.services import membership_grant, partner_membership_grant
@@ -154,11 +154,12 @@ def partner_user(partner, django_user_model):
     return user
 
 
-def test_a_partner_sees_a_referred_case_only_while_consent_holds(objects, ana, partner, partner_user, client_of):
+def test_a_partner_sees_a_referred_case_only_while_consent_holds(objects, ana, boris, partner, partner_user, client_of):
     case, _task, _service = objects
     summary = reverse("case_summary", args=[case.reference])
+    consent_override(actor=boris, case=case, purpose="referral", reason="Referred in an emergency, consent to follow.")
     case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
-    assert client_of(partner_user).get(summary).status_code == 404  # referred, but no consent to referral yet
+    assert client_of(partner_user).get(summary).status_code == 404  # an override lets the referral go, not the partner in
     consent_record(actor=ana, case=case, purpose="referral", given=True)
     client = client_of(partner_user)
     assert client.get(summary).status_code == 200

@@ -51,8 +51,8 @@ def _outcome(status: int, location: str) -> str:
 
 @pytest.fixture
 def world(active_case, ana, boris, marko, sofia, partner, client_of, django_user_model):
-    case_update_referrals(actor=ana, case=active_case, data={"referred_organisation": partner})
     consent_record(actor=ana, case=active_case, purpose="referral", given=True)
+    case_update_referrals(actor=ana, case=active_case, data={"referred_organisation": partner})
     task = task_add(actor=ana, case=active_case, title="Visit", due_on=date(2026, 1, 1))
     service = service_add(actor=ana, case=active_case, data={"kind": "accommodation"})
     users: dict[str, User] = {"caseworker": ana, "supervisor": boris, "other_office": marko}
