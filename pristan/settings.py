@@ -132,6 +132,7 @@ LANGUAGES = [
     ("sr", "Српски"),
     ("sr-latn", "Srpski (latinica)"),
 ]
+FORMAT_MODULE_PATH = ["pristan.formats"]  # where Django's own locale formats fall short
 LOCALE_PATHS = [Path(env_str("PRISTAN_LOCALE_DIR", str(BASE_DIR / "locale")))]
 USE_I18N = True
 USE_TZ = True

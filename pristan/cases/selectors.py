@@ -3,16 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django_stubs_ext import StrOrPromise
 
 from pristan.assistance.models import ServiceStatus
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
 from pristan.core import access, vocabularies
-from pristan.core.audit import object_type_label
+from pristan.core.audit import field_labels, object_type_label
 from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
 from pristan.core.names import search_tokens
@@ -90,20 +88,6 @@ class HistoryRow:
     detail: str
 
 
-def _field_labels(object_type: str, names: list[str]) -> list[str]:
-    try:
-        meta = apps.get_model(object_type)._meta
-    except (LookupError, ValueError):
-        return names
-    labels = []
-    for name in names:
-        try:
-            labels.append(str(meta.get_field(name).verbose_name))
-        except FieldDoesNotExist:
-            labels.append(name)
-    return labels
-
-
 def _detail(entry: AuditEntry) -> str:
     """Details are stored as codes ("screening → assistance"); show them as labels."""
     vocab: dict[str, StrOrPromise] = {
@@ -121,7 +105,7 @@ def case_history(case: Case) -> list[HistoryRow]:
         HistoryRow(
             entry=entry,
             object_label=object_type_label(entry.object_type),
-            field_labels=_field_labels(entry.object_type, entry.fields),
+            field_labels=field_labels(entry.object_type, entry.fields),
             detail=_detail(entry),
         )
         for entry in entries

@@ -36,6 +36,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
@@ -244,3 +245,18 @@ def object_type_label(object_type: str) -> str:
     except (LookupError, ValueError):
         return object_type
     return str(model._meta.verbose_name)
+
+
+def field_labels(object_type: str, names: list[str]) -> list[str]:
+    """The recorded field names as the reader knows them (their verbose names, translated)."""
+    try:
+        meta = apps.get_model(object_type)._meta
+    except (LookupError, ValueError):
+        return names
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return labels

@@ -34,3 +34,17 @@ def test_countries_and_languages_follow_the_language():
         assert geography.language_name("mk") == "Македонски"
     assert geography.is_country("MK")
     assert not geography.is_country("XX")
+
+
+def test_dates_and_times_are_written_day_first_in_every_language_but_english():
+    from datetime import datetime
+
+    from django.utils import formats
+
+    moment = datetime(2026, 11, 22, 15, 4)
+    for code in ("bg", "mk", "bs", "hr", "sr", "sr-latn"):
+        with translation.override(code):
+            written = formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+            assert written.startswith("22."), (code, written)
+            assert "15:04" in written, (code, written)
+            assert formats.date_format(moment.date(), "SHORT_DATE_FORMAT").startswith("22."), code
