@@ -37,17 +37,25 @@ class SignInForm(AuthenticationForm):
             return self.cleaned_data
         ip = client_ip(self.request)
         known = User.objects.filter(username=username).first()  # only to name the user in the audit trail
-        gate = services.sign_in_gate(username=username, ip=ip)
-        if gate.refused:
-            services.record_refused(username=username, ip=ip, user=known)
+        services.pause(services.sign_in_gate(username=username, ip=ip).delay)  # slow down before taking the lock
+        outcome = "ok"
+        with services.one_attempt_at_a_time(username=username, ip=ip):
+            # Checked again inside: a parallel attempt may have just locked this pair.
+            if services.sign_in_gate(username=username, ip=ip).refused:
+                services.record_refused(username=username, ip=ip, user=known)
+                outcome = "locked"
+            else:
+                self.user_cache = authenticate(self.request, username=username, password=password)
+                if self.user_cache is None:
+                    detail = "unknown username" if known is None else "wrong password" if known.is_active else "inactive account"
+                    locked = services.record_failure(username=username, ip=ip, user=known, detail=detail)
+                    outcome = "locked" if locked else "wrong"
+        # Raised only after the attempt's records are committed.
+        if outcome == "locked":
             raise self._locked_error()
-        services.pause(gate.delay)
-        self.user_cache = authenticate(self.request, username=username, password=password)
-        if self.user_cache is None:
-            detail = "unknown username" if known is None else "wrong password" if known.is_active else "inactive account"
-            if services.record_failure(username=username, ip=ip, user=known, detail=detail):
-                raise self._locked_error()
+        if outcome == "wrong":
             raise self.get_invalid_login_error()
+        assert self.user_cache is not None
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 

@@ -22,9 +22,12 @@ same whether or not the username exists, and unknown usernames are throttled the
 IPv6 addresses are counted by their /64 network, which one client usually controls as a whole.
 """
 
+import hashlib
 import ipaddress
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import import_module
@@ -32,7 +35,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -184,6 +187,20 @@ def record_success(*, user: User, ip: str, now: datetime | None = None) -> Login
     )
     audit_record(actor=user, action=AuditEntry.Action.SIGN_IN, obj=user, detail="password", ip=ip)
     return attempt
+
+
+@contextmanager
+def one_attempt_at_a_time(*, username: str, ip: str) -> Iterator[None]:
+    """Checks the lock, the password and records the outcome of one (username, address) pair one
+    attempt at a time, so that parallel guesses cannot all slip under the limit. SQLite's IMMEDIATE
+    transactions already serialise writers; PostgreSQL takes a transaction-level advisory lock."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            key = f"{normalise_username(username)}|{network_of(ip)}".encode()
+            number = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+        yield
 
 
 def pause(seconds: float) -> None:

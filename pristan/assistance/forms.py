@@ -1,10 +1,13 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from pristan.assistance.models import PlanObjective, ServiceKind, ServiceStatus
+from pristan.assistance.selectors import objectives_visible
 from pristan.cases.models import Case
+from pristan.core import access
 from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Organisation
 from pristan.core.policy import SERVICE_SECTIONS, Section
@@ -37,9 +40,10 @@ class ServiceForm(forms.Form):
         label=_("Currency"), required=False, max_length=3, help_text=_("Three letters, such as EUR or BGN.")
     )
 
-    def __init__(self, *args: Any, case: Case, sections: frozenset[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "objective").queryset = case.objectives.all()
+        sections = access.visible_sections(user, case)
+        model_choice_field(self, "objective").queryset = objectives_visible(user=user, case=case)
         # Services of a sensitive kind can be added only by those granted that section.
         choice_field(self, "kind").choices = [
             ("", "—"),

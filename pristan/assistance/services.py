@@ -13,7 +13,7 @@ from pristan.cases.models import Case
 from pristan.core import access, vocabularies
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
-from pristan.core.policy import SERVICE_SECTIONS, Section
+from pristan.core.policy import OBJECTIVE_SECTIONS, SERVICE_SECTIONS, Section
 
 # Currencies replaced by the euro that older records still carry (Croatia 2023, Bulgaria 2026).
 FORMER_CURRENCIES = frozenset({"HRK", "BGN"})
@@ -29,6 +29,7 @@ STATUS_NOT_ALLOWED = _("A service that is %(current)s cannot become %(target)s."
 @transaction.atomic
 def objective_add(*, actor: User, case: Case, data: dict[str, Any]) -> PlanObjective:
     access.require_write(actor, case, Section.ASSISTANCE)
+    access.require_write(actor, case, OBJECTIVE_SECTIONS.get(str(data.get("plan_type")), Section.ASSISTANCE))
     errors: dict[str, Any] = {}
     if data.get("plan_type") not in vocabularies.codes("spl_Type"):
         errors["plan_type"] = _("Choose the type of objective.")

@@ -20,7 +20,7 @@ def _page(
     request: AuthenticatedRequest, case: Case, objective_form: ObjectiveForm, service_form: ServiceForm, status: int = 200
 ) -> HttpResponse:
     return render_case(request, case, "assistance/assistance.html", "case_assistance", {
-        "objectives": case.objectives.all(),
+        "objectives": selectors.objectives_visible(user=request.user, case=case),
         "services": selectors.services_visible(user=request.user, case=case),
         "objective_form": objective_form, "service_form": service_form,
         "transitions": services.SERVICE_TRANSITIONS, "statuses": ServiceStatus,
@@ -33,7 +33,7 @@ def assistance(request: AuthenticatedRequest, reference: str) -> HttpResponse:
         request,
         case,
         ObjectiveForm(prefix="obj"),
-        ServiceForm(prefix="svc", case=case, sections=access.visible_sections(request.user, case)),
+        ServiceForm(prefix="svc", case=case, user=request.user),
     )
 
 
@@ -53,7 +53,7 @@ def objective_create(request: AuthenticatedRequest, reference: str) -> HttpRespo
         request,
         case,
         form,
-        ServiceForm(prefix="svc", case=case, sections=access.visible_sections(request.user, case)),
+        ServiceForm(prefix="svc", case=case, user=request.user),
         status=422,
     )
 
@@ -61,7 +61,7 @@ def objective_create(request: AuthenticatedRequest, reference: str) -> HttpRespo
 @require_POST
 def service_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.ASSISTANCE, write=True)
-    form = ServiceForm(request.POST, prefix="svc", case=case, sections=access.visible_sections(request.user, case))
+    form = ServiceForm(request.POST, prefix="svc", case=case, user=request.user)
     if form.is_valid():
         try:
             services.service_add(actor=request.user, case=case, data=form.cleaned_data)

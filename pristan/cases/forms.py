@@ -87,7 +87,7 @@ class ReferralForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or reference"), required=False)
+    q = forms.CharField(label=_("Name or reference"), required=False, max_length=200)
     status = forms.ChoiceField(label=_("Status"), required=False)
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Any stage")), *Stage.choices])
     office = forms.ChoiceField(label=_("Office"), required=False)

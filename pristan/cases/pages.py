@@ -30,8 +30,7 @@ def render_case(
     grant = access.grant_for(request.user, case)
     if grant is None:  # render_case is only reached through access.case_for; never render a case unchecked
         raise Http404
-    if request.method == "GET":
-        trail.record_read(request, case=case, section=section.removeprefix("case_"))
+    trail.record_read(request, case=case, section=section.removeprefix("case_"))  # any render shows the case
     writable = grant.writes
     context = {
         "case": case,

@@ -14,6 +14,9 @@ from pristan.core.audit import field_labels, object_type_label
 from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
 from pristan.core.names import search_tokens
+from pristan.core.policy import Section
+
+MAX_SEARCH_WORDS = 8  # a name has a few words; more would only make the query heavy
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet
     """Cases the user may see that match the filters. Every query token must start a token of the
     person's name key (both scripts, any case or diacritics) or match the case reference."""
     cases = access.cases_for(user).select_related("person", "office", "owner")
-    for token in search_tokens(filters.query):
+    for token in search_tokens(filters.query)[:MAX_SEARCH_WORDS]:
         cases = cases.filter(
             Q(person__search_key__startswith=token)
             | Q(person__search_key__contains=f" {token}")
@@ -62,7 +65,8 @@ def tasks_open_for(*, user: User) -> QuerySet[Task]:
 
 
 def consent_in_force(case: Case, purpose: str) -> bool:
-    latest = case.consent_events.filter(purpose=purpose).order_by("-on", "-id").first()
+    # The decision recorded last is in force, whatever date it carries: a withdrawal can't be outdated by backdating.
+    latest = case.consent_events.filter(purpose=purpose).order_by("-id").first()
     return latest is not None and latest.given
 
 
@@ -74,7 +78,7 @@ def may_proceed(case: Case, purpose: str) -> bool:
 def consents_for(case: Case) -> dict[str, ConsentEvent | None]:
     """The consent event in force for every purpose (None where nothing was recorded)."""
     in_force: dict[str, ConsentEvent | None] = dict.fromkeys(ConsentPurpose.values)
-    for event in case.consent_events.select_related("recorded_by").order_by("-on", "-id"):
+    for event in case.consent_events.select_related("recorded_by").order_by("-id"):
         if in_force[event.purpose] is None:
             in_force[event.purpose] = event
     return in_force
@@ -97,7 +101,22 @@ def _detail(entry: AuditEntry) -> str:
     return " ".join(str(vocab.get(word, word)) for word in entry.detail.split(" "))
 
 
-def case_history(case: Case) -> list[HistoryRow]:
+# The section each recorded object belongs to: a reader not granted it sees that something changed, not what.
+OBJECT_SECTIONS = {
+    "screening.screening": Section.SCREENING,
+    "experience.traffickingexperience": Section.EXPERIENCE,
+    "experience.traffickingevent": Section.EXPERIENCE,
+    "experience.perpetrator": Section.PERPETRATORS,
+    "cases.consentevent": Section.CONSENT,
+    "cases.consentoverride": Section.CONSENT,
+    "cases.casenote": Section.NOTES,
+    "cases.task": Section.NOTES,
+    "assistance.planobjective": Section.ASSISTANCE,
+    "assistance.serviceitem": Section.ASSISTANCE,
+}
+
+
+def case_history(case: Case, *, sections: frozenset[Section]) -> list[HistoryRow]:
     entries = (
         AuditEntry.objects.filter(case=case).exclude(action=AuditEntry.Action.VIEW).select_related("actor").order_by("-sequence")
     )
@@ -105,10 +124,11 @@ def case_history(case: Case) -> list[HistoryRow]:
         HistoryRow(
             entry=entry,
             object_label=object_type_label(entry.object_type),
-            field_labels=field_labels(entry.object_type, entry.fields),
-            detail=_detail(entry),
+            field_labels=field_labels(entry.object_type, entry.fields) if granted else [],
+            detail=_detail(entry) if granted else "",
         )
         for entry in entries
+        for granted in [OBJECT_SECTIONS.get(entry.object_type, Section.SUMMARY) in sections]
     ]
 
 

@@ -259,10 +259,5 @@ def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
 
 def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.HISTORY)
-    return render_case(
-        request,
-        case,
-        "cases/history.html",
-        "case_history",
-        {"rows": selectors.case_history(case), "viewers": trail.viewers_of(case)},
-    )
+    rows = selectors.case_history(case, sections=access.visible_sections(request.user, case))
+    return render_case(request, case, "cases/history.html", "case_history", {"rows": rows, "viewers": trail.viewers_of(case)})

@@ -103,7 +103,7 @@ _NOT_A_CHILD = Q(minor_at_registration=False, minor_at_exploitation=False)
 
 
 def _referral_consent_in_force() -> Subquery:
-    latest = ConsentEvent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.REFERRAL).order_by("-on", "-id")
+    latest = ConsentEvent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.REFERRAL).order_by("-id")
     return Subquery(latest.values("given")[:1])
 
 
@@ -159,7 +159,7 @@ def grant_for(user: AnyUser, case: Case) -> Grant | None:
     grants = [reach.grant for reach in _reaches(user) if _covers(user, reach, case)]
     for partner in _partners(user):
         if case.referred_organisation_id == partner.organisation_id and (partner.child_clearance or not case.is_minor):
-            latest = case.consent_events.filter(purpose=ConsentPurpose.REFERRAL).order_by("-on", "-id").first()
+            latest = case.consent_events.filter(purpose=ConsentPurpose.REFERRAL).order_by("-id").first()
             if latest is not None and latest.given:
                 grants.append(Grant(PARTNER_SECTIONS, writes=False, overrides=False))
     if not grants:
@@ -234,7 +234,10 @@ def case_object_for(user: AnyUser, model: type[M], pk: int, *, section: Section,
         obj = model._default_manager.select_related("case").get(pk=pk, case__in=cases_for(user))
     except model.DoesNotExist:  # type: ignore[attr-defined]
         raise Http404 from None
-    require_section(user, obj.case, section_of(obj, default=section), write=write)  # type: ignore[attr-defined]
+    own_section = section_of(obj, default=section)
+    if own_section not in visible_sections(user, obj.case):  # type: ignore[attr-defined]
+        raise Http404  # an object of a section the user is not granted does not exist for them
+    require_section(user, obj.case, own_section, write=write)  # type: ignore[attr-defined]
     return obj
 
 

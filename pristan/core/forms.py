@@ -65,6 +65,9 @@ class TrailFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("since", "until"):
+            if data.get(name) and data[name].year < 2000:
+                self.add_error(name, _("Choose a date in this century."))
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", _("The end cannot be before the start."))
         return data

@@ -36,6 +36,16 @@ SERVICE_SECTIONS = {
 }
 
 
+# Plan objectives of these HTCDS spl_Type values say as much as the sections they belong to: a
+# rehabilitation objective names the kind of exploitation.
+OBJECTIVE_SECTIONS = {
+    "Health": Section.HEALTH,
+    "Legal": Section.LEGAL,
+    "LabourExploitationRehabilitation": Section.EXPERIENCE,
+    "SexualExploitationRehabilitation": Section.EXPERIENCE,
+}
+
+
 @dataclass(frozen=True)
 class RolePolicy:
     sections: frozenset[Section]  # empty: no case content at all

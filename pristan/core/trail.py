@@ -20,25 +20,40 @@ from pristan.core.models import AuditEntry, Membership, Scope
 from pristan.core.policy import policy
 
 
-def audit_offices(user: User | AnonymousUser) -> tuple[bool, set[int]]:
-    """(every office?, office ids) whose trail the user may read."""
-    if not user.is_authenticated or not user.is_active:
-        return False, set()
+@dataclass(frozen=True)
+class AuditReach:
+    everything: bool  # every office
+    offices: frozenset[int]
+    children_everywhere: bool
+    children_in: frozenset[int]  # offices where the reader may also see entries of children's cases
+
+    @property
+    def any(self) -> bool:
+        return self.everything or bool(self.offices)
+
+
+def audit_reach(user: User | AnonymousUser) -> AuditReach:
+    """Whose trail the user may read: which offices, and where children's cases are included."""
+    everything, children_everywhere = False, False
     offices: set[int] = set()
-    for membership in Membership.objects.filter(user_id=user.pk):
-        if not policy(membership.role).reads_audit:
-            continue
-        if membership.scope == Scope.GLOBAL:
-            return True, set()
-        offices.add(membership.office_id)
-        if membership.scope == Scope.REGION:
-            offices |= set(membership.region_offices.values_list("pk", flat=True))
-    return False, offices
+    children: set[int] = set()
+    if user.is_authenticated and user.is_active:
+        for membership in Membership.objects.filter(user_id=user.pk):
+            if not policy(membership.role).reads_audit:
+                continue
+            reach = {membership.office_id}
+            if membership.scope == Scope.REGION:
+                reach |= set(membership.region_offices.values_list("pk", flat=True))
+            everything |= membership.scope == Scope.GLOBAL
+            children_everywhere |= membership.scope == Scope.GLOBAL and membership.child_clearance
+            offices |= reach
+            if membership.child_clearance:
+                children |= reach
+    return AuditReach(everything, frozenset(offices), children_everywhere, frozenset(children))
 
 
 def can_read_trail(user: User | AnonymousUser) -> bool:
-    everything, offices = audit_offices(user)
-    return everything or bool(offices)
+    return audit_reach(user).any
 
 
 @dataclass(frozen=True)
@@ -52,12 +67,16 @@ class TrailFilters:
 
 
 def trail_search(*, user: User, filters: TrailFilters) -> QuerySet[AuditEntry]:
-    """Entries of the offices the user audits, and sign-ins of the people who work there."""
-    everything, offices = audit_offices(user)
+    """Entries of the offices the user audits, and sign-ins of the people who work there. Entries
+    about children's cases are left out for readers without child-protection clearance there."""
+    reach = audit_reach(user)
     entries = AuditEntry.objects.select_related("actor", "office", "case")
-    if not everything:
-        staff = Membership.objects.filter(office_id__in=offices).values("user_id")
-        entries = entries.filter(Q(office_id__in=offices) | Q(office__isnull=True, actor_id__in=staff))
+    if not reach.everything:
+        staff = Membership.objects.filter(office_id__in=reach.offices).values("user_id")
+        entries = entries.filter(Q(office_id__in=reach.offices) | Q(office__isnull=True, actor_id__in=staff))
+    if not reach.children_everywhere:
+        not_a_child = Q(case__isnull=True) | Q(case__minor_at_registration=False, case__minor_at_exploitation=False)
+        entries = entries.filter(not_a_child | Q(office_id__in=reach.children_in))
     if filters.actor:
         entries = entries.filter(actor__username__iexact=filters.actor.strip())
     if filters.action:

@@ -113,7 +113,7 @@ def test_sensitive_sections_stay_hidden_from_a_movement_officer(objects, ana, so
     assert kinds == {"accommodation"}  # the medical service belongs to the health section
     assert "medical" not in dict(page.context["service_form"].fields["kind"].choices)
     assert client.get(reverse("case_screening", args=[case.reference])).status_code == 403
-    assert client.post(reverse("service_status", args=[medical.pk]), {"status": "delivered"}).status_code == 403
+    assert client.post(reverse("service_status", args=[medical.pk]), {"status": "delivered"}).status_code == 404
     medical.refresh_from_db()
     assert medical.status == "planned"
 
