@@ -18,7 +18,6 @@ from pristan.core import access
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.core.trail import TrailFilters, trail_search
-from pristan.experience.services import experience_update
 
 
 def _member(django_user_model, office, role, **grant) -> User:
