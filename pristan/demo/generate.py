@@ -422,7 +422,8 @@ class _CaseFactory:
                 consent(ConsentPurpose.CASE_MANAGEMENT, False, facts.closed_on)  # withdrawn: why the case closed
         if rng.random() < 0.6:
             consent(ConsentPurpose.RESEARCH, True, facts.opened_on)
-        if facts.stage != Stage.SCREENING and rng.random() < 0.5:
+        # A case referred to a partner always had the person's consent to referral (Pristan refuses it otherwise).
+        if facts.closure_reason == ClosureReason.REFERRED or (facts.stage != Stage.SCREENING and rng.random() < 0.5):
             consent(ConsentPurpose.REFERRAL, True, self._day_between(facts.opened_on, facts.last_day))
 
     def screening(self, tables: _Tables, facts: _Facts) -> None:

@@ -348,3 +348,10 @@ def test_demo_data_never_goes_into_a_real_office(db):
         call_command("generate", cases=5, offices=1, no_progress=True, stdout=StringIO())
     assert not Case.objects.exists()
     assert not Membership.objects.exists()
+
+
+def test_every_generated_referral_to_a_partner_has_consent_to_referral(db):
+    generate(cases=300, offices=2, seed=7, progress=False)
+    referred = Case.objects.exclude(referred_organisation=None)
+    assert referred.exists()
+    assert all(consent_in_force(case, ConsentPurpose.REFERRAL) for case in referred)
