@@ -15,7 +15,9 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
 What a user may not see does not exist for them (404); what they may see but not do is refused (403).
 """
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -119,17 +121,20 @@ def _reach_q(user: AnyUser, reach: _Reach) -> Q:
 
 def cases_for(user: AnyUser) -> QuerySet[Case]:
     """Every case the user may see at all, whatever the section."""
-    condition = Q(pk__in=[])
-    for reach in _reaches(user):
-        condition |= _reach_q(user, reach)
+    conditions = [_reach_q(user, reach) for reach in _reaches(user)]
+    if any(not condition for condition in conditions):  # an empty Q: a reach over every case (global, cleared)
+        return Case.objects.all()
     cases = Case.objects.all()
     partners = _partners(user)
     if partners:
         cases = cases.alias(referral_consent=_referral_consent_in_force())
         for partner in partners:
             shared = Q(referred_organisation_id=partner.organisation_id, referral_consent=True)
-            condition |= shared if partner.child_clearance else shared & _NOT_A_CHILD
-    return cases.filter(condition)
+            conditions.append(shared if partner.child_clearance else shared & _NOT_A_CHILD)
+    if not conditions:
+        return Case.objects.none()
+    # Q() is dropped when OR-ed, so the conditions are combined only once none of them is empty.
+    return cases.filter(reduce(operator.or_, conditions))
 
 
 def persons_for(user: AnyUser) -> QuerySet[Person]:

@@ -85,7 +85,7 @@ def test_roles_without_case_content_see_no_case(objects, sofia, role, django_use
 
 
 def _person_of_role(django_user_model: type[User], office: Office, role: str, **grant: Any) -> User:
-    user = django_user_model.objects.create_user(f"u-{role}-{len(grant)}")
+    user = django_user_model.objects.create_user(f"u-{role}-{django_user_model.objects.count()}")
     membership_grant(actor=None, user=user, office=office, role=role, **grant)
     return user
 
@@ -198,3 +198,16 @@ def test_a_user_without_membership_sees_nothing(objects, django_user_model, clie
 def test_an_inactive_user_loses_access(objects, ana):
     ana.is_active = False
     assert access.cases_for(ana).count() == 0
+
+
+def test_global_and_regional_scopes_reach_beyond_the_office(open_case, sofia, skopje, organisation, django_user_model):
+    from pristan.core.models import Office
+
+    sofia_case = open_case()
+    zagreb = Office.objects.create(organisation=organisation, code="ZAG", name="Zagreb", country="HR")
+    everywhere = _person_of_role(django_user_model, skopje, Role.SUPERVISOR, scope="global", child_clearance=True)
+    assert list(access.cases_for(everywhere)) == [sofia_case]
+    regional = _person_of_role(django_user_model, zagreb, Role.SUPERVISOR, scope="region", region_offices=[sofia])
+    assert list(access.cases_for(regional)) == [sofia_case]
+    elsewhere = _person_of_role(django_user_model, zagreb, Role.SUPERVISOR, scope="region", region_offices=[skopje])
+    assert list(access.cases_for(elsewhere)) == []

@@ -1,0 +1,94 @@
+"""How fast is name search over many cases? Measured on a fresh SQLite database.
+
+    .venv/bin/python bench/search.py [CASES] [--queries N]
+
+Generates CASES synthetic cases (default 100,000) into a temporary database, then times
+`case_search` for a supervisor of one office and for a user with global scope, with queries
+taken from the generated names in Latin and in Cyrillic, and prints the median and 95th
+percentile in milliseconds (first page of 25 rows and the count, as the case list shows them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _setup_django(directory: Path) -> None:
+    os.environ["PRISTAN_VAR_DIR"] = str(directory)
+    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pristan.settings"
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def _time(run: object, queries: list[str]) -> tuple[float, float]:
+    timings = []
+    for query in queries:
+        started = time.perf_counter()
+        run(query)  # type: ignore[operator]
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", nargs="?", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
+        _setup_django(Path(directory))
+        from django.contrib.auth.models import User
+        from django.core.management import call_command
+
+        from pristan.cases.selectors import CaseFilters, case_search
+        from pristan.core.models import Office, Role
+        from pristan.core.names import to_latin
+        from pristan.core.services import membership_grant
+        from pristan.demo.generate import generate
+        from pristan.people.models import Person
+
+        call_command("migrate", verbosity=0)
+        generate(cases=args.cases, offices=12, seed=1, progress=False)
+        office = Office.objects.get(code="SOF")
+        supervisor = User.objects.create_user("bench.supervisor")
+        membership_grant(actor=None, user=supervisor, office=office, role=Role.SUPERVISOR, child_clearance=True)
+        everywhere = User.objects.create_user("bench.global")
+        membership_grant(actor=None, user=everywhere, office=office, role=Role.SUPERVISOR, scope="global", child_clearance=True)
+
+        rng = random.Random(7)  # noqa: S311 - a reproducible order of queries, not a secret
+        names = list(Person.objects.order_by("?").values_list("given_name", "family_name")[: args.queries])
+        latin = [to_latin(f"{given} {family}") for given, family in names]
+        cyrillic = [f"{given} {family}" for given, family in names]
+        prefixes = [name.split()[-1][:4] for name in latin if name.split()]
+        rng.shuffle(prefixes)
+
+        def page(user: User) -> object:
+            def run(query: str) -> None:
+                results = case_search(user=user, filters=CaseFilters(query=query))
+                results.count()
+                list(results[:25])
+
+            return run
+
+        print(f"{args.cases:,} cases; {len(names)} queries each; milliseconds (median / 95th percentile)")
+        for label, user in (("one office (supervisor)", supervisor), ("all offices (global scope)", everywhere)):
+            for kind, queries in (("full name, Latin", latin), ("full name, as written", cyrillic), ("surname prefix", prefixes)):
+                median, p95 = _time(page(User.objects.get(pk=user.pk)), queries)
+                print(f"  {label:28} {kind:22} {median:8.1f} {p95:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
