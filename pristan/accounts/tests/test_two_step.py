@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, authenticator_of, current_code
+from pristan.accounts import services
 from pristan.accounts.models import UserSession
 from pristan.core.models import AuditEntry
 
@@ -29,7 +30,7 @@ def _signed_in_with_password(user: User) -> Any:  # Any: redirects have .url
 def _recovery_codes(user: User, *codes: str) -> StaticDevice:
     device = StaticDevice.objects.create(user=user, name="Recovery codes")
     for code in codes:
-        StaticToken.objects.create(device=device, token=code)
+        StaticToken.objects.create(device=device, token=services.recovery_digest(code))
     return device
 
 
@@ -113,15 +114,15 @@ def test_a_code_cannot_be_used_twice(ana):
 
 def test_a_recovery_code_works_once(ana):
     authenticator_of(ana)
-    _recovery_codes(ana, "abcdefghijklmnop", "qrstuvwxyz234567")
+    _recovery_codes(ana, "abcdefghijklmnopqrstuvwx", "yz234567abcdefghijklmnop")
     first = _signed_in_with_password(ana)
-    response = first.post(reverse("mfa_verify"), {"code": "ABCD-EFGH-IJKL-MNOP"}, follow=True)  # as shown, in capitals
+    response = first.post(reverse("mfa_verify"), {"code": "ABCD-EFGH-IJKL-MNOP-QRST-UVWX"}, follow=True)  # in capitals
     assert response.redirect_chain[0][0] == reverse("my_cases")
     assert "You signed in with a recovery code; 1 is left." in response.content.decode()
     assert first.get(MY_CASES).status_code == 200
 
     second = _signed_in_with_password(ana)
-    response = second.post(reverse("mfa_verify"), {"code": "abcd-efgh-ijkl-mnop"})
+    response = second.post(reverse("mfa_verify"), {"code": "abcd-efgh-ijkl-mnop-qrst-uvwx"})
     assert response.status_code == 422
     assert second.get(MY_CASES).status_code == 302
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.SIGN_IN, object_id=str(ana.pk)).latest("sequence")
@@ -153,9 +154,12 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_recovery_codes_once(ana)
     assert response.status_code == 302
     assert response.url == f"{reverse('mfa_recovery_codes')}?next=%2Fcases%2F"
     codes_page = client.get(response.url)
-    codes = re.findall(r"<li><code>([a-z2-7]{4}(?:-[a-z2-7]{4}){3})</code></li>", codes_page.content.decode())
+    codes = re.findall(r"<li><code>([a-z2-7]{4}(?:-[a-z2-7]{4}){5})</code></li>", codes_page.content.decode())
     assert len(codes) == 10
-    assert StaticToken.objects.filter(device__user=ana).count() == 10
+    stored = set(StaticToken.objects.filter(device__user=ana).values_list("token", flat=True))
+    assert len(stored) == 10
+    assert not stored & {code.replace("-", "") for code in codes}  # only keyed digests are kept
+    assert stored == {services.recovery_digest(code) for code in codes}
     assert client.get(reverse("mfa_recovery_codes") + "?next=/cases/").url == "/cases/"  # shown only once
     assert client.get(MY_CASES).status_code == 200
     device.refresh_from_db()
