@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -46,6 +46,7 @@ NEEDS_CONSENT = _(
 )
 NEEDS_SCREENING = _("Record a screening decision that the person is a possible or actual victim first.")
 NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
+CANNOT_OPEN = _("You cannot open cases in this office.")
 REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
 NEEDS_REFERRAL_CONSENT = _(
     "The person has not consented to referral to third parties. Record their consent, or ask a supervisor to record "
@@ -65,6 +66,8 @@ def case_open(
     *, actor: User, person: Person, office: Office, owner: User | None = None,
     opened_on: date | None = None, referral: dict[str, Any] | None = None,
 ) -> Case:  # fmt: skip
+    if not access.can_register_in(actor, office):
+        raise PermissionDenied(CANNOT_OPEN)
     opened_on = opened_on or timezone.localdate()
     case = Case(
         reference=_next_reference(office, opened_on.year),
@@ -82,7 +85,7 @@ def case_open(
     return case
 
 
-def _status_for(stage: str, closure_reason: str) -> str:
+def status_for(stage: str, closure_reason: str) -> str:
     if stage == Stage.CLOSED:
         return "ClosedReferred" if closure_reason == ClosureReason.REFERRED else "Closed"
     return "FollowUp" if stage == Stage.FOLLOW_UP else "Active"
@@ -110,7 +113,7 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
         raise ValidationError({"closure_reason": NEEDS_CLOSURE_REASON})
 
     case.stage = stage
-    case.status = _status_for(stage, closure_reason)
+    case.status = status_for(stage, closure_reason)
     if stage == Stage.CLOSED:
         case.closure_reason, case.closure_details, case.closed_on = closure_reason, closure_details, timezone.localdate()
     else:

@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from pristan.assistance.models import PlanObjective, ServiceItem, ServiceStatus
 from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
-from pristan.cases.services import _status_for  # the services' own rule, so statuses cannot drift from it
+from pristan.cases.services import status_for  # the services' own rule, so statuses cannot drift from it
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.names import fold, search_tokens, to_latin
@@ -390,7 +390,7 @@ class _CaseFactory:
             person_id=person_id,
             office_id=ctx.office.pk,
             owner_id=facts.owner_id,
-            status=_status_for(facts.stage, facts.closure_reason),
+            status=status_for(facts.stage, facts.closure_reason),
             stage=facts.stage,
             opened_on=facts.opened_on,
             closed_on=facts.closed_on,

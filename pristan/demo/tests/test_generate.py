@@ -18,7 +18,7 @@ from pristan.assistance.models import PlanObjective, ServiceItem, ServiceKind, S
 from pristan.cases.minors import minor_on
 from pristan.cases.models import Case, CaseNote, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
 from pristan.cases.selectors import CaseFilters, case_search, consent_in_force, my_open_cases, tasks_open_for
-from pristan.cases.services import ELIGIBLE_DECISIONS, _status_for, case_open
+from pristan.cases.services import ELIGIBLE_DECISIONS, case_open, status_for
 from pristan.core import geography, vocabularies
 from pristan.core.models import AuditEntry, Membership, Office, Organisation, Role
 from pristan.core.names import to_latin
@@ -82,7 +82,7 @@ class TestOneRun:
     def test_stage_status_and_closure_agree(self) -> None:
         today = timezone.localdate()
         for case in Case.objects.all():
-            assert case.status == _status_for(case.stage, case.closure_reason)
+            assert case.status == status_for(case.stage, case.closure_reason)
             assert case.status in vocabularies.codes("cas_Status")
             assert case.opened_on <= today
             if case.stage == Stage.CLOSED:
