@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from scratch_db import setup_django
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -28,17 +27,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sort", default="cumulative", help="profile order: cumulative or tottime")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
-
-
-def _setup_django(directory: Path) -> None:
-    # Forced, not defaulted: a DATABASE_URL in the environment must not send the benchmark to a real database.
-    os.environ["PRISTAN_VAR_DIR"] = str(directory)
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "pristan.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 def _row_counts() -> dict[str, int]:
@@ -54,7 +42,7 @@ def _row_counts() -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
-        _setup_django(Path(directory))
+        setup_django(Path(directory))
         from django.core.management import call_command
 
         from pristan.demo.generate import generate

@@ -11,7 +11,6 @@ percentile in milliseconds (first page of 25 rows and the count, as the case lis
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -19,17 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _setup_django(directory: Path) -> None:
-    os.environ["PRISTAN_VAR_DIR"] = str(directory)
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "pristan.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+from scratch_db import setup_django
 
 
 def _time(run: object, queries: list[str]) -> tuple[float, float]:
@@ -48,7 +37,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
-        _setup_django(Path(directory))
+        setup_django(Path(directory))
         from django.contrib.auth.models import User
         from django.core.management import call_command
 

@@ -74,11 +74,7 @@ def _reaches(user: AnyUser) -> list[_Reach]:
         rules = policy(membership.role)
         if not rules.sections:
             continue
-        offices: frozenset[int] | None = frozenset({membership.office_id})
-        if membership.scope == Scope.REGION:
-            offices = frozenset({membership.office_id, *membership.region_offices.values_list("pk", flat=True)})
-        elif membership.scope == Scope.GLOBAL:
-            offices = None
+        offices = None if membership.scope == Scope.GLOBAL else membership_offices(membership)
         reaches.append(
             _Reach(
                 office_ids=offices,
@@ -89,6 +85,13 @@ def _reaches(user: AnyUser) -> list[_Reach]:
         )
     setattr(user, "_pristan_reaches", reaches)  # noqa: B010 - remembered for this request only
     return reaches
+
+
+def membership_offices(membership: Membership) -> frozenset[int]:
+    """The offices a membership reaches short of a global scope: its own, plus a region's others."""
+    if membership.scope == Scope.REGION:
+        return frozenset({membership.office_id, *membership.region_offices.values_list("pk", flat=True)})
+    return frozenset({membership.office_id})
 
 
 def _partners(user: AnyUser) -> list[PartnerMembership]:

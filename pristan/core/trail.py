@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from pristan.cases.models import Case
+from pristan.core.access import membership_offices
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry, Membership, Scope
@@ -41,9 +42,7 @@ def audit_reach(user: User | AnonymousUser) -> AuditReach:
         for membership in Membership.objects.filter(user_id=user.pk):
             if not policy(membership.role).reads_audit:
                 continue
-            reach = {membership.office_id}
-            if membership.scope == Scope.REGION:
-                reach |= set(membership.region_offices.values_list("pk", flat=True))
+            reach = membership_offices(membership)
             everything |= membership.scope == Scope.GLOBAL
             children_everywhere |= membership.scope == Scope.GLOBAL and membership.child_clearance
             offices |= reach
