@@ -8,6 +8,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 serve: $(VENV)/.run catalogues
 	@mkdir -p var
+	$(BIN)/pristan migrate --noinput --database keys
 	$(BIN)/pristan migrate --noinput
 	$(BIN)/pristan demo
 	$(BIN)/pristan runserver --insecure 127.0.0.1:8000
@@ -40,6 +41,7 @@ messages: $(VENV)/.run
 	$(BIN)/python -m pristan.core.serbian_latin
 
 demo: $(VENV)/.run catalogues
+	$(BIN)/pristan migrate --noinput --database keys
 	$(BIN)/pristan migrate --noinput
 	$(BIN)/pristan demo
 

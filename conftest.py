@@ -27,6 +27,20 @@ from pristan.screening.services import screening_record
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the test world's password
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that touches a database touches both: the case database and the key store."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_a_test_says_otherwise() -> Iterator[None]:
     # A request in another language leaves it active in the thread; each test starts in English.

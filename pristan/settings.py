@@ -38,10 +38,13 @@ INSTALLED_APPS = [
     "pristan.assistance",
     "pristan.demo",
     "pristan.accounts",
+    "pristan.exports",
+    "pristan.keystore",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pristan.keystore.middleware.KeyScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,13 +87,37 @@ DATABASES = {
         conn_max_age=env_int("PRISTAN_DB_CONN_MAX_AGE", 0),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers work while one writer commits; IMMEDIATE avoids deadlocking upgrades.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        "timeout": 20,
-    }
+
+# The key store (every person's wrapped data key) is a database of its own, backed up apart
+# from the case database and kept briefly, so that erasing a key reaches the case backups.
+# Default: beside the case database (var/keys.sqlite3, or "<name>_keys" on the same server).
+_keys_url = env_str("PRISTAN_KEYS_DATABASE_URL", "")
+if _keys_url:
+    DATABASES["keys"] = dj_database_url.parse(_keys_url)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["keys"] = dj_database_url.parse(f"sqlite:///{VAR_DIR / 'keys.sqlite3'}")
+else:
+    DATABASES["keys"] = {**DATABASES["default"], "NAME": f"{DATABASES['default']['NAME']}_keys"}
+DATABASES["keys"]["TEST"] = {"DEPENDENCIES": []}
+DATABASES["default"]["TEST"] = {"DEPENDENCIES": ["keys"]}
+DATABASE_ROUTERS = ["pristan.keystore.router.KeystoreRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while one writer commits; IMMEDIATE avoids deadlocking upgrades.
+        _database["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "timeout": 20,
+        }
+
+# Master keys wrap the data keys; the index key makes the blind indexes of names. From the
+# environment (PRISTAN_MASTER_KEYS="id:base64[,id:base64…]", first active, and PRISTAN_INDEX_KEY,
+# or their _FILE variants), else from the key file; `pristan keys init` writes one.
+PRISTAN_MASTER_KEYS = env_secret("PRISTAN_MASTER_KEYS", "")
+PRISTAN_INDEX_KEY = env_secret("PRISTAN_INDEX_KEY", "")
+PRISTAN_KEY_FILE = env_str("PRISTAN_KEY_FILE", str(VAR_DIR / "keyring.toml"))
+# Development and tests create the key file on first use; production never does (it must exist).
+PRISTAN_KEY_FILE_AUTOCREATE = env_bool("PRISTAN_KEY_FILE_AUTOCREATE", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -120,6 +147,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # client address is REMOTE_ADDR unless this many proxies in front of Pristan add X-Forwarded-For.
 PRISTAN_SESSION_MAX_SECONDS = env_int("PRISTAN_SESSION_MAX_SECONDS", 12 * 60 * 60)
 PRISTAN_TRUSTED_PROXY_COUNT = env_int("PRISTAN_TRUSTED_PROXY_COUNT", 0)
+# Exporting identifiable data needs the password and a second-step code again, at most this long before.
+PRISTAN_REAUTH_SECONDS = env_int("PRISTAN_REAUTH_SECONDS", 5 * 60)
 
 LANGUAGE_CODE = env_str("PRISTAN_LANGUAGE", "en")
 # Each language is named in itself, as a speaker of it looks for it.

@@ -4,15 +4,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.models import Case
+from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.models import Organisation
+from pristan.core.sealed import SealedTextField
 
 
-class PlanObjective(models.Model):
+class PlanObjective(SealedUnderCase, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objectives")
     plan_type = models.CharField(_("type"), max_length=40)  # spl_Type
-    objectives = models.TextField(_("objectives"))  # spl_Objectives
-    action_plan = models.TextField(_("action plan"), blank=True)  # spl_ActionPlan
+    objectives = SealedTextField(_("objectives"))  # spl_Objectives
+    action_plan = SealedTextField(_("action plan"), blank=True)  # spl_ActionPlan
     planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
     actual_end_on = models.DateField(_("actual end"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -48,13 +49,13 @@ class ServiceStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class ServiceItem(models.Model):
+class ServiceItem(SealedUnderCase, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="services")
     objective = models.ForeignKey(
         PlanObjective, on_delete=models.SET_NULL, null=True, blank=True, related_name="services", verbose_name=_("objective")
     )
     kind = models.CharField(_("service"), max_length=30, choices=ServiceKind.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = SealedTextField(_("description"), blank=True)
     provider = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,

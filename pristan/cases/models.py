@@ -1,11 +1,23 @@
 """A case: one person's journey through assistance, owned by an office and a caseworker."""
 
+from uuid import UUID
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core.models import Office, Organisation
+from pristan.core.sealed import SealedTextField
 from pristan.people.models import Person
+
+
+class SealedUnderCase:
+    """For records of a case: their sealed values use the data key of the case's person."""
+
+    case: "Case"
+
+    def sealing_key_id(self) -> UUID:
+        return self.case.person.sealing_key_id()
 
 
 class Stage(models.TextChoices):
@@ -40,7 +52,7 @@ class Case(models.Model):
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closure_reason = models.CharField(_("reason for closure"), max_length=30, choices=ClosureReason.choices, blank=True)
-    closure_details = models.TextField(_("details of closure"), blank=True)  # cas_ReasonForCaseClosure
+    closure_details = SealedTextField(_("details of closure"), blank=True)  # cas_ReasonForCaseClosure
 
     minor_at_registration = models.BooleanField(_("minor at registration"), default=False)
     minor_at_exploitation = models.BooleanField(_("minor when exploited"), default=False)
@@ -51,13 +63,13 @@ class Case(models.Model):
     )
     incoming_referral_date = models.DateField(_("date referred to us"), null=True, blank=True)
     incoming_referral_reason = models.CharField(_("reason for referral to us"), max_length=40, blank=True)
-    incoming_referral_details = models.TextField(_("details of referral to us"), blank=True)
+    incoming_referral_details = SealedTextField(_("details of referral to us"), blank=True)
     referred_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("referred to")
     )
     outgoing_referral_date = models.DateField(_("date we referred"), null=True, blank=True)
     outgoing_referral_reason = models.CharField(_("reason we referred"), max_length=40, blank=True)
-    outgoing_referral_details = models.TextField(_("details of our referral"), blank=True)
+    outgoing_referral_details = SealedTextField(_("details of our referral"), blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -73,6 +85,9 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def sealing_key_id(self) -> UUID:
+        return self.person.sealing_key_id()
 
     @property
     def is_minor(self) -> bool:
@@ -97,9 +112,10 @@ class ConsentPurpose(models.TextChoices):
     CASE_MANAGEMENT = "case_management", _("Case management")
     REFERRAL = "referral", _("Referral to third parties")
     RESEARCH = "research", _("Anonymised research use")
+    EXPORT = "export", _("Export of identifiable data")
 
 
-class ConsentEvent(models.Model):
+class ConsentEvent(SealedUnderCase, models.Model):
     """Consent given or withdrawn for one purpose; the latest event per purpose is in force."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_events")
@@ -108,7 +124,7 @@ class ConsentEvent(models.Model):
     on = models.DateField(_("date"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = SealedTextField(_("note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-on", "-id"]
@@ -119,13 +135,13 @@ class ConsentEvent(models.Model):
         return f"{self.purpose}={self.given}"
 
 
-class ConsentOverride(models.Model):
+class ConsentOverride(SealedUnderCase, models.Model):
     """A supervisor's recorded decision to proceed without the person's consent for one purpose
     (for example a child in danger who cannot consent). It never counts as consent itself."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_overrides")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
-    reason = models.TextField(_("reason for proceeding without consent"))
+    reason = SealedTextField(_("reason for proceeding without consent"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervisor"))
     at = models.DateTimeField(_("when"))
 
@@ -138,9 +154,9 @@ class ConsentOverride(models.Model):
         return f"{self.case} {self.purpose} override"
 
 
-class CaseNote(models.Model):
+class CaseNote(SealedUnderCase, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    text = models.TextField(_("note"))  # HTCDS cco_CaseComment
+    text = SealedTextField(_("note"))  # HTCDS cco_CaseComment
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -153,9 +169,9 @@ class CaseNote(models.Model):
         return f"{self.case} note {self.pk}"
 
 
-class Task(models.Model):
+class Task(SealedUnderCase, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    title = models.CharField(_("task"), max_length=200)
+    title = SealedTextField(_("task"), max_length=200)
     due_on = models.DateField(_("due on"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("assigned to")

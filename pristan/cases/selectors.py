@@ -11,10 +11,12 @@ from pristan.assistance.models import ServiceStatus
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
 from pristan.core import access, vocabularies
 from pristan.core.audit import field_labels, object_type_label
+from pristan.core.blind_index import query_hashes, query_words
 from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
-from pristan.core.names import search_tokens
 from pristan.core.policy import Section
+from pristan.keystore.services import keyring
+from pristan.people.models import NameToken
 
 MAX_SEARCH_WORDS = 8  # a name has a few words; more would only make the query heavy
 
@@ -30,15 +32,14 @@ class CaseFilters:
 
 
 def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
-    """Cases the user may see that match the filters. Every query token must start a token of the
-    person's name key (both scripts, any case or diacritics) or match the case reference."""
+    """Cases the user may see that match the filters. Every query word must match the person's
+    names through the blind index (both scripts, any case or diacritics, prefixes, one typo; see
+    core/blind_index.py), or the query must be the case reference."""
     cases = access.cases_for(user).select_related("person", "office", "owner")
-    for token in search_tokens(filters.query)[:MAX_SEARCH_WORDS]:
-        cases = cases.filter(
-            Q(person__search_key__startswith=token)
-            | Q(person__search_key__contains=f" {token}")
-            | Q(reference__iexact=filters.query.strip())
-        )
+    ring = keyring()
+    for word in query_words(filters.query, MAX_SEARCH_WORDS):
+        named = NameToken.objects.filter(token__in=query_hashes(ring, word)).values("person_id")
+        cases = cases.filter(Q(person_id__in=named) | Q(reference__iexact=filters.query.strip()))
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.stage:

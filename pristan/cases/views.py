@@ -26,6 +26,7 @@ from pristan.core import access, trail
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
 from pristan.core.policy import Section
+from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
 from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
 
@@ -33,11 +34,13 @@ from pristan.people.services import PERSON_FIELDS, document_add, person_register
 def my_cases(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     tasks = list(selectors.tasks_open_for(user=request.user))
+    cases = list(selectors.my_open_cases(user=request.user)[:50])
+    preload_for([*tasks, *cases])  # the names on the page, unwrapped in one query
     return render(
         request,
         "cases/my_cases.html",
         {
-            "cases": selectors.my_open_cases(user=request.user)[:50],
+            "cases": cases,
             "overdue": [task for task in tasks if task.due_on < today],
             "due": [task for task in tasks if task.due_on >= today],
             "today": today,
@@ -58,6 +61,8 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     )  # fmt: skip
     paginator = Paginator(selectors.case_search(user=request.user, filters=filters), settings.PRISTAN_CASES_PER_PAGE)
     page = paginator.get_page(submitted.get("page"))
+    page.object_list = list(page.object_list)
+    preload_for(page.object_list)  # the names on the page, unwrapped in one query
     template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
     return render(request, template, {"form": form, "page": page})
 

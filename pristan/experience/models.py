@@ -3,11 +3,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.models import Case
+from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.fields import CodeListField
+from pristan.core.sealed import SealedTextField
 
 
-class TraffickingExperience(models.Model):
+class TraffickingExperience(SealedUnderCase, models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="experience")
     methods_of_recruitment = CodeListField(_("method of recruitment"))  # vic_MethodOfRecruitment
     recruitment_websites = CodeListField(_("recruitment websites and apps"))  # vic_RecruitmentWebsitesAndApps
@@ -18,7 +19,7 @@ class TraffickingExperience(models.Model):
     types_of_sex_exploitation = CodeListField(_("type of sexual exploitation"))  # vic_TypeOfSexExploitation
     exploitation_websites = CodeListField(_("exploitation websites and apps"))  # vic_ExploitationWebsitesAndApps
     vulnerabilities = CodeListField(_("vulnerabilities"))  # vic_Vulnerabilities
-    vulnerability_details = models.TextField(_("details of vulnerabilities"), blank=True)
+    vulnerability_details = SealedTextField(_("details of vulnerabilities"), blank=True)
     age_when_trafficked = models.PositiveSmallIntegerField(_("age when trafficked"), null=True, blank=True)
     exploitation_began_on = models.DateField(_("exploitation began on"), null=True, blank=True)
 
@@ -30,16 +31,16 @@ class TraffickingExperience(models.Model):
         return f"{self.case} experience"
 
 
-class TraffickingEvent(models.Model):
+class TraffickingEvent(SealedUnderCase, models.Model):
     """A step of the route: where and when the person was recruited, moved and exploited."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     event_type = models.CharField(_("type of event"), max_length=20)  # hte_Type
     country = models.CharField(_("country"), max_length=2)  # hte_Country
-    city = models.CharField(_("city"), max_length=100, blank=True)  # hte_City
+    city = SealedTextField(_("city"), max_length=100, blank=True)  # hte_City
     started_on = models.DateField(_("from"), null=True, blank=True)  # hte_Date
     ended_on = models.DateField(_("until"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)  # hte_Description
+    description = SealedTextField(_("description"), blank=True)  # hte_Description
 
     class Meta:
         ordering = ["started_on", "id"]
@@ -50,13 +51,13 @@ class TraffickingEvent(models.Model):
         return f"{self.event_type} {self.country}"
 
 
-class Perpetrator(models.Model):
+class Perpetrator(SealedUnderCase, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="perpetrators")
-    name = models.CharField(_("name or description"), max_length=300)
+    name = SealedTextField(_("name or description"), max_length=300)
     gender = models.CharField(_("gender"), max_length=30, blank=True)
     nationality = models.CharField(_("nationality"), max_length=2, blank=True)
     roles = CodeListField(_("role in the process"))  # per_RoleInProcess
-    role_details = models.TextField(_("details of the role"), blank=True)  # per_RoleDetails
+    role_details = SealedTextField(_("details of the role"), blank=True)  # per_RoleDetails
 
     class Meta:
         verbose_name = _("perpetrator")

@@ -1,38 +1,47 @@
 """The people in the records: names exactly as written, in their own script."""
 
 from datetime import date
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core.fields import CodeListField
 from pristan.core.models import Office
+from pristan.core.sealed import SealedDateField, SealedTextField
+from pristan.keystore.services import create_data_key
 
 
 class Person(models.Model):
+    """Identifying values are sealed under the person's own data key (see core/sealed.py); the
+    key's id is all the case database knows of it. Names are found through NameToken."""
+
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="persons", verbose_name=_("registering office"))
-    given_name = models.CharField(_("given name"), max_length=150)  # HTCDS prs_FirstName
-    family_name = models.CharField(_("family name"), max_length=150, blank=True)  # prs_SecondName
-    other_names = models.CharField(_("other names"), max_length=300, blank=True)  # prs_MiddleName and the like
-    aliases = models.CharField(_("aliases"), max_length=300, blank=True)
+    key_id = models.UUIDField(null=True, editable=False)  # the data key in the key store; None only before the first save
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
+    given_name = SealedTextField(_("given name"), max_length=150)  # HTCDS prs_FirstName
+    family_name = SealedTextField(_("family name"), max_length=150, blank=True)  # prs_SecondName
+    other_names = SealedTextField(_("other names"), max_length=300, blank=True)  # prs_MiddleName and the like
+    aliases = SealedTextField(_("aliases"), max_length=300, blank=True)
     # Derived from the names on every save by the people services; never typed.
-    name_latin = models.TextField(_("name in Latin script"), editable=False)
-    search_key = models.TextField(editable=False)
+    name_latin = SealedTextField(_("name in Latin script"), blank=True, editable=False)
 
     gender = models.CharField(_("gender"), max_length=30, blank=True)  # prs_Gender
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)  # prs_Birthdate
+    date_of_birth = SealedDateField(_("date of birth"), blank=True)  # prs_Birthdate
     date_of_birth_estimated = models.BooleanField(_("date of birth is estimated"), default=False)
     citizenships = CodeListField(_("citizenships"))  # prs_Citizenship, ISO 3166-1 alpha-2
     languages = CodeListField(_("languages"))  # prs_PrimaryLanguage first, ISO 639-1
-    phone = models.CharField(_("phone"), max_length=50, blank=True)  # prs_MobilePhone
-    email = models.EmailField(_("email"), blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)  # prs_MailingCity
+    phone = SealedTextField(_("phone"), max_length=50, blank=True)  # prs_MobilePhone
+    email = SealedTextField(_("email"), max_length=254, blank=True, validators=[validate_email])
+    city = SealedTextField(_("city"), max_length=100, blank=True)  # prs_MailingCity
     country = models.CharField(_("country of residence"), max_length=2, blank=True)  # prs_MailingCountry
 
-    guardian_name = models.CharField(_("guardian"), max_length=300, blank=True)
+    guardian_name = SealedTextField(_("guardian"), max_length=300, blank=True)
     guardian_relationship = models.CharField(_("guardian's relationship"), max_length=100, blank=True)
-    guardian_contact = models.CharField(_("guardian's contact"), max_length=200, blank=True)
+    guardian_contact = SealedTextField(_("guardian's contact"), max_length=200, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
@@ -43,6 +52,16 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.key_id is None:
+            self.key_id = create_data_key()
+        super().save(*args, **kwargs)
+
+    def sealing_key_id(self) -> UUID:
+        if self.key_id is None:
+            raise ValueError("A person's data key is created when the person is first saved.")
+        return self.key_id
 
     @property
     def full_name(self) -> str:
@@ -66,7 +85,7 @@ class IdentityDocument(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind of document"), max_length=30, choices=Kind.choices)
-    number = models.CharField(_("number"), max_length=100)  # prs_IdentityNumber
+    number = SealedTextField(_("number"), max_length=100)  # prs_IdentityNumber
     issuing_country = models.CharField(_("issuing country"), max_length=2, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
 
@@ -76,3 +95,21 @@ class IdentityDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}"
+
+    def sealing_key_id(self) -> UUID:
+        return self.person.sealing_key_id()
+
+
+class NameToken(models.Model):
+    """One keyed blind-index entry of a person's names (HMAC of a folded token, a prefix of one,
+    or a one-letter deletion of one, see core/blind_index.py): how names are found without being
+    readable in the database."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_tokens")
+    token = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["token", "person"], name="people_nametoken_token")]
+
+    def __str__(self) -> str:
+        return str(self.token)

@@ -12,10 +12,12 @@ from pristan.cases.minors import refresh_minor_flags
 from pristan.cases.models import Case
 from pristan.core import access, geography, vocabularies
 from pristan.core.audit import apply_changes, audit_record
+from pristan.core.blind_index import name_hashes
 from pristan.core.models import AuditEntry, Office
-from pristan.core.names import search_key, to_latin
+from pristan.core.names import to_latin
 from pristan.core.policy import Section
-from pristan.people.models import IdentityDocument, Person
+from pristan.keystore.services import keyring
+from pristan.people.models import IdentityDocument, NameToken, Person
 
 CANNOT_REGISTER = _("You cannot register persons in this office.")
 PERSON_FIELDS = (
@@ -44,10 +46,18 @@ def _validate(data: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+NAME_FIELDS = ("given_name", "family_name", "other_names", "aliases")
+
+
 def _derive_names(person: Person) -> None:
-    names = (person.given_name, person.family_name, person.other_names, person.aliases)
-    person.name_latin = to_latin(" ".join(part for part in names[:2] if part))
-    person.search_key = search_key(*names)
+    person.name_latin = to_latin(" ".join(part for part in (person.given_name, person.family_name) if part))
+
+
+def index_names(person: Person) -> None:
+    """Replace the person's blind-index entries with those of the names they carry now."""
+    hashes = name_hashes(keyring(), *(getattr(person, name) for name in NAME_FIELDS))
+    NameToken.objects.filter(person=person).delete()
+    NameToken.objects.bulk_create(NameToken(person=person, token=token) for token in hashes)
 
 
 @transaction.atomic
@@ -59,6 +69,7 @@ def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Per
     person = Person(office=office, created_by=actor, **data)
     _derive_names(person)
     person.save()
+    index_names(person)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=person, office=office, fields=data)
     return person
 
@@ -72,7 +83,9 @@ def person_update(*, actor: User, case: Case, data: dict[str, Any]) -> Person:
     changed = apply_changes(person, data)
     if changed:
         _derive_names(person)
-        person.save(update_fields=[*changed, "name_latin", "search_key"])
+        person.save(update_fields=[*changed, "name_latin"])
+        if set(changed) & set(NAME_FIELDS):
+            index_names(person)
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=person, case=case, office=person.office, fields=changed)
     if "date_of_birth" in changed:  # who is a child may have changed, in every case of the person
         for each in person.cases.select_related("experience", "person"):

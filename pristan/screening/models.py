@@ -4,12 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.models import Case
+from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.fields import CodeListField
+from pristan.core.sealed import SealedTextField
 from pristan.screening.indicators import IndicatorList
 
 
-class Screening(models.Model):
+class Screening(SealedUnderCase, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
     indicator_list = models.CharField(_("indicator list"), max_length=20, choices=IndicatorList.choices)
     indicators = CodeListField(_("indicators observed"))  # Indicator.key values
@@ -17,7 +18,7 @@ class Screening(models.Model):
     suggested_victim = models.BooleanField(_("Pristan suggests a presumed victim"))
     decision = models.CharField(_("decision"), max_length=40)  # HTCDS vic_TraffickingStatus
     deciding_body = models.CharField(_("decided by"), max_length=40, blank=True)  # vic_TraffickingStatusDecisionMakingOrg
-    reason = models.TextField(_("reason for the decision"))
+    reason = SealedTextField(_("reason for the decision"))
     screened_on = models.DateField(_("date of screening"))
     screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,22 @@
+"""The key store: every person's data key, wrapped under a master key.
+
+It lives in a database of its own (the ``keys`` alias, see router.py) so that the case
+database and its backups never hold a data key, wrapped or not. Deleting a row here is
+erasure: every sealed value of that person, in the database, its backups and any copy,
+stops opening once this row and the key store's own (short-lived) backups are gone.
+"""
+
+from django.db import models
+
+
+class DataKey(models.Model):
+    id = models.UUIDField(primary_key=True)
+    master_key_id = models.CharField(max_length=64, db_index=True)  # which master key wraps it
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "keystore_datakey"
+
+    def __str__(self) -> str:
+        return str(self.id)
