@@ -48,9 +48,23 @@ def test_production_settings_pass_the_deployment_check():
         DJANGO_SETTINGS_MODULE="pristan.settings_production",
         PRISTAN_SECRET_KEY="x" * 20 + "-a-long-and-random-production-secret-key-0123456789",
         PRISTAN_ALLOWED_HOSTS="pristan.example.org",
+        PRISTAN_MASTER_KEYS="k1:" + "A" * 43 + "=",
+        PRISTAN_INDEX_KEY="B" * 43 + "=",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_its_keys(tmp_path):
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="pristan.settings_production",
+        PRISTAN_SECRET_KEY="x" * 20 + "-a-long-and-random-production-secret-key-0123456789",
+        PRISTAN_KEY_FILE=str(tmp_path / "keyring.toml"),
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "pristan.E001" in result.stderr
+    assert not (tmp_path / "keyring.toml").exists()  # production never makes up a key
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -223,3 +223,12 @@ def test_erasure_reaches_a_backup_of_the_case_database(tmp_path):
     for leftover in tmp_path.glob("pristan.sqlite3-*"):
         leftover.unlink()
     assert run(str(script), "read", str(tmp_path)).strip() == "('', '')"
+
+
+def test_the_system_check_stops_a_server_without_keys(tmp_path, settings):
+    from pristan.keystore.apps import keyring_check
+
+    assert keyring_check() == []
+    settings.PRISTAN_KEY_FILE = str(tmp_path / "missing.toml")
+    settings.PRISTAN_KEY_FILE_AUTOCREATE = False
+    assert [message.id for message in keyring_check()] == ["pristan.E001"]
