@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/generate.py [CASES] [--offices K] [--seed S] [--profile]
 
-The database lives in a temporary directory that is removed afterwards, so the figure never
-depends on (or touches) the data in var/. See bench/README.md.
+The databases (cases and key store) and the keyring live in a temporary directory that is removed
+afterwards, so the figure never depends on (or touches) the data in var/. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scratch_db import setup_django
+from scratch_db import migrate, setup_django
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -35,7 +35,7 @@ def _row_counts() -> dict[str, int]:
     return {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"people", "cases", "screening", "experience", "assistance"}
+        if model._meta.app_label in {"people", "cases", "screening", "experience", "assistance", "keystore"}
     }
 
 
@@ -43,11 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
         setup_django(Path(directory))
-        from django.core.management import call_command
-
         from pristan.demo.generate import generate
 
-        call_command("migrate", verbosity=0, interactive=False)
+        migrate()
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
             profiler.enable()
@@ -56,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             profiler.disable()
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
         counts = _row_counts()
-        size = (Path(directory) / "bench.sqlite3").stat().st_size
+        size, keys_size = ((Path(directory) / name).stat().st_size for name in ("bench.sqlite3", "keys.sqlite3"))
         print(f"{sum(counts.values()):,} rows in {len(counts)} tables, database {size / 2**20:,.0f} MiB")
+        print(f"of which {counts['people.NameToken']:,} name tokens; key store {keys_size / 2**20:,.1f} MiB")
         print(f"{result.cases:,} cases over {len(result.offices)} offices in {result.seconds:.1f} s")
         print(f"{result.cases_per_second:,.0f} cases/second")
     return 0

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scratch_db import setup_django
+from scratch_db import migrate, setup_django
 
 
 def _time(run: object, queries: list[str]) -> tuple[float, float]:
@@ -39,16 +39,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
         setup_django(Path(directory))
         from django.contrib.auth.models import User
-        from django.core.management import call_command
 
         from pristan.cases.selectors import CaseFilters, case_search
         from pristan.core.models import Office, Role
         from pristan.core.names import to_latin
         from pristan.core.services import membership_grant
         from pristan.demo.generate import generate
+        from pristan.keystore.services import key_scope
         from pristan.people.models import Person
 
-        call_command("migrate", verbosity=0)
+        migrate()
         generate(cases=args.cases, offices=12, seed=1, progress=False)
         office = Office.objects.get(code="SOF")
         supervisor = User.objects.create_user("bench.supervisor")
@@ -57,7 +57,8 @@ def main() -> int:
         membership_grant(actor=None, user=everywhere, office=office, role=Role.SUPERVISOR, scope="global", child_clearance=True)
 
         rng = random.Random(7)  # noqa: S311 - a reproducible order of queries, not a secret
-        names = list(Person.objects.order_by("?").values_list("given_name", "family_name")[: args.queries])
+        with key_scope():  # names are sealed: read them through the model, which opens them
+            names = [(person.given_name, person.family_name) for person in Person.objects.order_by("?")[: args.queries]]
         latin = [to_latin(f"{given} {family}") for given, family in names]
         cyrillic = [f"{given} {family}" for given, family in names]
         prefixes = [name.split()[-1][:4] for name in latin if name.split()]

@@ -6,14 +6,21 @@ from pristan.accounts import views as accounts
 from pristan.assistance import views as assistance
 from pristan.cases import views as cases
 from pristan.core import views as core
+from pristan.erasure import views as erasure
 from pristan.experience import views as experience
+from pristan.exports import views as exports
+from pristan.movements import views as movements
+from pristan.referrals import views as referrals
 from pristan.screening import views as screening
 
 case_urls = [
     path("", cases.case_summary, name="case_summary"),
     path("person/", cases.person_edit, name="person_edit"),
     path("person/documents/", cases.document_create, name="document_create"),
-    path("referrals/", cases.referrals_update, name="referrals_update"),
+    path("referrals/", referrals.case_referrals, name="case_referrals"),
+    path("referrals/new/", referrals.referral_create, name="referral_create"),
+    path("referrals/incoming/", referrals.referral_incoming_create, name="referral_incoming_create"),
+    path("transfers/new/", referrals.transfer_create, name="transfer_create"),
     path("stage/", cases.stage_change, name="stage_change"),
     path("consent/", cases.consent, name="case_consent"),
     path("consent/override/", cases.consent_override, name="consent_override"),
@@ -29,6 +36,19 @@ case_urls = [
     path("notes/add/", cases.note_create, name="note_create"),
     path("tasks/add/", cases.task_create, name="task_create"),
     path("history/", cases.history, name="case_history"),
+    path("reintegration/", include("pristan.reintegration.urls")),
+    path("movement/", movements.case_movement, name="case_movement"),
+    path("movement/details/", movements.movement_details, name="movement_details"),
+    path("movement/stage/", movements.movement_stage, name="movement_stage"),
+    path("movement/travellers/", movements.traveller_create, name="traveller_create"),
+    path("movement/legs/", movements.leg_create, name="leg_create"),
+    path("movement/legs/remove/", movements.leg_delete, name="leg_delete"),
+    path("movement/counselling/", movements.counselling_create, name="counselling_create"),
+    path("movement/documents/", movements.document_create, name="movement_document_create"),
+    path("movement/documents/status/", movements.document_status, name="movement_document_status"),
+    path("movement/fitness/", movements.fitness_create, name="fitness_create"),
+    path("movement/allowances/", movements.allowance_create, name="allowance_create"),
+    path("erasure/", erasure.erasure_request, name="erasure_request"),
 ]
 
 urlpatterns = [
@@ -38,6 +58,7 @@ urlpatterns = [
     path("accounts/two-step/", accounts.mfa_verify, name="mfa_verify"),
     path("accounts/two-step/set-up/", accounts.mfa_enrol, name="mfa_enrol"),
     path("accounts/two-step/recovery-codes/", accounts.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("accounts/confirm/", accounts.reauthenticate, name="reauthenticate"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/mine/", cases.my_cases, name="my_cases"),
@@ -46,4 +67,16 @@ urlpatterns = [
     path("tasks/<int:task_id>/done/", cases.task_done, name="task_done"),
     path("services/<int:service_id>/status/", assistance.service_status, name="service_status"),
     path("audit/", core.audit_trail, name="audit_trail"),
+    path("movements/", movements.movement_board, name="movement_board"),
+    path("movements/manifest/", movements.movement_manifest, name="movement_manifest"),
+    path("referrals/", referrals.referral_inbox, name="referral_inbox"),
+    path("referrals/<int:referral_id>/status/", referrals.referral_status, name="referral_status"),
+    path("transfers/<int:transfer_id>/decide/", referrals.transfer_decide, name="transfer_decide"),
+    path("transfers/<int:transfer_id>/cancel/", referrals.transfer_cancel, name="transfer_cancel"),
+    path("partners/", referrals.partner_directory, name="partner_directory"),
+    path("exports/", exports.export_list, name="export_list"),
+    path("exports/new/", exports.export_create, name="export_create"),
+    path("erasure/", erasure.erasure_list, name="erasure_list"),
+    path("erasure/retention/", erasure.retention_settings, name="retention_settings"),
+    path("erasure/<str:reference>/", erasure.erasure_decide, name="erasure_decide"),
 ]

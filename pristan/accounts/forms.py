@@ -132,3 +132,42 @@ class VerifyForm(forms.Form):
             )
         self.result = result
         return code
+
+
+class ReauthenticateForm(forms.Form):
+    """Confirms the signed-in user's identity again: the password and a second-step code."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("The six-digit code from your authenticator app, or one of your recovery codes."),
+        widget=OneTimeCodeInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request, self.user = request, user
+
+    @sensitive_variables("password", "code")
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, code = data.get("password"), data.get("code")
+        if not password or not code:
+            return data
+        outcome = services.reauthenticate(request=self.request, user=self.user, password=password, code=code)
+        if outcome is services.Confirmation.LOCKED:
+            minutes = int(services.PAIR_LOCK.total_seconds() // 60)
+            raise ValidationError(SignInForm.error_messages["locked"], code="locked", params={"minutes": minutes})
+        if outcome is services.Confirmation.THROTTLED:
+            raise ValidationError(TOO_MANY_WRONG_CODES, code="throttled")
+        if outcome is services.Confirmation.WRONG:
+            raise ValidationError(
+                _("The password or the code is not right. Enter your password and the code the app shows now."),
+                code="wrong",
+            )
+        return data

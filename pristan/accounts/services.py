@@ -1,4 +1,4 @@
-"""Sign-in, throttling and sessions.
+"""Sign-in, throttling, confirming identity again before a sensitive action, and sessions.
 
 Throttling never locks an account for everyone, so that nobody can lock out an office by
 typing its staff's usernames wrongly:
@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from importlib import import_module
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -66,6 +68,7 @@ RECOVERY_CODE_LENGTH = 24
 RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 
 SIGNED_IN_AT = "pristan_signed_in_at"  # session key: when the password was accepted (Unix time)
+REAUTHENTICATED_AT = "pristan_reauthenticated_at"  # session key: when identity was last confirmed again (Unix time)
 
 sleep = time.sleep  # replaced in tests
 
@@ -289,8 +292,22 @@ class Verification:
     recovery_codes_left: int | None = None  # set when a recovery code was used
 
 
-def verify_second_step(*, request: HttpRequest, user: User, code: str, ip: str) -> Verification:
-    """Accept a current authenticator code or an unused recovery code (which is then used up)."""
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of checking a second-step code: the device that accepted it, if any."""
+
+    device: TOTPDevice | StaticDevice | None
+    throttled: bool = False
+    recovery_codes_left: int | None = None  # set when a recovery code was used
+
+    @property
+    def method(self) -> str:
+        return "recovery code" if self.recovery_codes_left is not None else "authenticator app"
+
+
+def check_code(*, user: User, code: str) -> CodeCheck:
+    """Whether `code` is a current authenticator code or an unused recovery code of the user (which
+    it then uses up). Runs inside the transaction that records the outcome."""
     token = normalise_code(code)
     devices: list[TOTPDevice | StaticDevice] = []
     if token.isdigit():
@@ -299,22 +316,84 @@ def verify_second_step(*, request: HttpRequest, user: User, code: str, ip: str) 
         devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
     throttled = False
     for candidate in devices:
-        with transaction.atomic():
-            device = type(candidate).objects.select_for_update().get(pk=candidate.pk)
-            allowed, _ = device.verify_is_allowed()
-            if not allowed:
-                throttled = True
-                continue
-            if device.verify_token(recovery_digest(token) if isinstance(device, StaticDevice) else token):
-                left = device.token_set.count() if isinstance(device, StaticDevice) else None
-                detail = "second step: recovery code" if left is not None else "second step: authenticator app"
-                audit_record(actor=user, action=AuditEntry.Action.SIGN_IN, obj=user, detail=detail, ip=ip)
-                otp_login(request, device)
-                rotate_session(request)
-                return Verification(ok=True, recovery_codes_left=left)
+        device = type(candidate).objects.select_for_update().get(pk=candidate.pk)
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            throttled = True
+            continue
+        if device.verify_token(recovery_digest(token) if isinstance(device, StaticDevice) else token):
+            left = device.token_set.count() if isinstance(device, StaticDevice) else None
+            return CodeCheck(device=device, recovery_codes_left=left)
+    return CodeCheck(device=None, throttled=throttled)
+
+
+def verify_second_step(*, request: HttpRequest, user: User, code: str, ip: str) -> Verification:
+    """Accept a current authenticator code or an unused recovery code (which is then used up)."""
     with transaction.atomic():
+        check = check_code(user=user, code=code)
+        if check.device is not None:
+            audit_record(actor=user, action=AuditEntry.Action.SIGN_IN, obj=user, detail=f"second step: {check.method}", ip=ip)
+            otp_login(request, check.device)
+            rotate_session(request)
+            return Verification(ok=True, recovery_codes_left=check.recovery_codes_left)
         audit_record(actor=None, action=AuditEntry.Action.SIGN_IN_FAILED, obj=user, detail="second step: wrong code", ip=ip)
-    return Verification(ok=False, throttled=throttled)
+    return Verification(ok=False, throttled=check.throttled)
+
+
+# --- confirming identity again before a sensitive action ----------------------------------------
+
+
+class Confirmation(Enum):
+    CONFIRMED = "confirmed"
+    WRONG = "wrong"  # the password or the code is not right (which one is not said)
+    THROTTLED = "throttled"  # too many wrong codes for the authenticator: wait a minute
+    LOCKED = "locked"  # sign-in is locked for this username from this address
+
+
+@sensitive_variables("password", "code")
+def reauthenticate(*, request: HttpRequest, user: User, password: str, code: str) -> Confirmation:
+    """Confirm that the person at the keyboard is the signed-in user before a sensitive action
+    (an export of identifiable data): the password and a second-step code again. Throttled and
+    locked exactly like signing in: a wrong password or a wrong code is a failed attempt for this
+    username from this address. On success the time is kept in the session (see
+    `recently_reauthenticated`) and the session key changes."""
+    ip = client_ip(request)
+    username = user.get_username()
+    pause(sign_in_gate(username=username, ip=ip).delay)
+    outcome = Confirmation.WRONG
+    with one_attempt_at_a_time(username=username, ip=ip):
+        if sign_in_gate(username=username, ip=ip).refused:
+            record_refused(username=username, ip=ip, user=user)
+            outcome = Confirmation.LOCKED
+        elif not (user.is_active and user.check_password(password)):
+            locked = record_failure(username=username, ip=ip, user=user, detail="re-authentication: wrong password")
+            outcome = Confirmation.LOCKED if locked else Confirmation.WRONG
+        else:
+            check = check_code(user=user, code=code)
+            if check.device is None:
+                locked = record_failure(username=username, ip=ip, user=user, detail="re-authentication: wrong code")
+                outcome = Confirmation.LOCKED if locked else Confirmation.THROTTLED if check.throttled else Confirmation.WRONG
+            else:
+                _record_reauthentication(user=user, ip=ip, method=check.method)
+                outcome = Confirmation.CONFIRMED
+    if outcome is Confirmation.CONFIRMED:
+        rotate_session(request)
+        request.session[REAUTHENTICATED_AT] = time.time()
+    return outcome
+
+
+def _record_reauthentication(*, user: User, ip: str, method: str) -> None:
+    """A success like a sign-in's: it clears the count of failures for this username and address."""
+    LoginAttempt.objects.create(username=normalise_username(user.get_username()), ip=ip, network=network_of(ip), succeeded=True)
+    detail = f"re-authenticated: password and {method}"
+    audit_record(actor=user, action=AuditEntry.Action.SIGN_IN, obj=user, detail=detail, ip=ip)
+
+
+def recently_reauthenticated(request: HttpRequest, now: float | None = None) -> bool:
+    """Whether this session confirmed the user's identity again within PRISTAN_REAUTH_SECONDS."""
+    stamp = request.session.get(REAUTHENTICATED_AT)
+    now = time.time() if now is None else now
+    return isinstance(stamp, int | float) and 0 <= now - stamp <= settings.PRISTAN_REAUTH_SECONDS
 
 
 # --- sessions -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Sign-in (password, then the second step), enrolment of an authenticator, and sign-out."""
+"""Sign-in (password, then the second step), enrolment of an authenticator, confirming identity
+again before a sensitive action, and sign-out."""
 
 import re
 from base64 import b32encode
@@ -21,12 +22,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pristan.accounts import services
-from pristan.accounts.forms import EnrolForm, SignInForm, VerifyForm
+from pristan.accounts.forms import EnrolForm, ReauthenticateForm, SignInForm, VerifyForm
 from pristan.core.http import AuthenticatedRequest, client_ip
 
 ENROL_DEVICE = "pristan_enrol_device"  # session key: the unconfirmed authenticator of this enrolment
@@ -144,3 +146,15 @@ def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
             )
         return redirect(next_url)
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url}, status=422 if form.is_bound else 200)
+
+
+@sensitive_post_parameters("password", "code")
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: AuthenticatedRequest) -> HttpResponse:
+    """The password and a second-step code again, before an export of identifiable data."""
+    next_url = _next_url(request)
+    form = ReauthenticateForm(request.POST if request.method == "POST" else None, request=request, user=request.user)
+    if form.is_valid():
+        return redirect(next_url)
+    context = {"form": form, "next": next_url, "minutes": max(1, settings.PRISTAN_REAUTH_SECONDS // 60)}
+    return render(request, "accounts/reauthenticate.html", context, status=422 if form.is_bound else 200)

@@ -5,9 +5,9 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
-from pristan.cases.services import assignable_users
+from pristan.cases.services import OVERRIDABLE_PURPOSES, assignable_users
 from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
-from pristan.core.models import Office, Organisation
+from pristan.core.models import Office
 from pristan.people.forms import PersonForm
 
 
@@ -37,7 +37,7 @@ class ConsentForm(forms.Form):
 
 class OverrideForm(forms.Form):
     purpose = forms.ChoiceField(
-        label=_("Purpose"), choices=[(p.value, p.label) for p in (ConsentPurpose.CASE_MANAGEMENT, ConsentPurpose.REFERRAL)]
+        label=_("Purpose"), choices=[(p.value, p.label) for p in OVERRIDABLE_PURPOSES]
     )
     reason = forms.CharField(label=_("Why the case must proceed without consent"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -64,26 +64,6 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "assignee").queryset = assignable_users(case).order_by("username")
-
-
-class ReferralForm(forms.Form):
-    referring_organisation = forms.ModelChoiceField(label=_("Referred by"), queryset=Organisation.objects.all(), required=False)
-    incoming_referral_date = forms.DateField(label=_("Date referred to us"), required=False, widget=DateInput())
-    incoming_referral_reason = forms.ChoiceField(label=_("Reason for referral to us"), required=False)
-    incoming_referral_details = forms.CharField(
-        label=_("Details of referral to us"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    referred_organisation = forms.ModelChoiceField(label=_("Referred to"), queryset=Organisation.objects.all(), required=False)
-    outgoing_referral_date = forms.DateField(label=_("Date we referred"), required=False, widget=DateInput())
-    outgoing_referral_reason = forms.ChoiceField(label=_("Reason we referred"), required=False)
-    outgoing_referral_details = forms.CharField(
-        label=_("Details of our referral"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choice_field(self, "incoming_referral_reason").choices = picklist("cas_ReasonForIncomingReferral")
-        choice_field(self, "outgoing_referral_reason").choices = picklist("cas_ReasonForOutgoingReferral")
 
 
 class CaseFilterForm(forms.Form):

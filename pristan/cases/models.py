@@ -113,6 +113,7 @@ class ConsentPurpose(models.TextChoices):
     REFERRAL = "referral", _("Referral to third parties")
     RESEARCH = "research", _("Anonymised research use")
     EXPORT = "export", _("Export of identifiable data")
+    TRANSFER = "transfer", _("Transfer to another office")
 
 
 class ConsentEvent(SealedUnderCase, models.Model):

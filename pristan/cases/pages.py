@@ -16,9 +16,12 @@ from pristan.core.policy import Section
 TABS = [
     ("case_summary", _("Summary"), Section.SUMMARY),
     ("case_consent", _("Consent"), Section.CONSENT),
+    ("case_referrals", _("Referrals"), Section.SUMMARY),
     ("case_screening", _("Screening"), Section.SCREENING),
     ("case_experience", _("Trafficking experience"), Section.EXPERIENCE),
     ("case_assistance", _("Assistance"), Section.ASSISTANCE),
+    ("case_movement", _("Movement"), Section.MOVEMENT),
+    ("case_reintegration", _("Reintegration"), Section.REINTEGRATION),
     ("case_notes", _("Notes and tasks"), Section.NOTES),
     ("case_history", _("History"), Section.HISTORY),
 ]

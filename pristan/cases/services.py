@@ -23,11 +23,12 @@ from pristan.cases.models import (
     Task,
 )  # fmt: skip
 from pristan.cases.selectors import may_proceed
-from pristan.core import access, vocabularies
+from pristan.core import access
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import POLICIES, Section
 from pristan.people.models import Person
+from pristan.reintegration.closure import reintegration_closure_check
 
 ALLOWED_STAGES: dict[str, frozenset[str]] = {
     Stage.SCREENING: frozenset({Stage.ASSISTANCE, Stage.CLOSED}),
@@ -48,10 +49,6 @@ NEEDS_SCREENING = _("Record a screening decision that the person is a possible o
 NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
 CANNOT_OPEN = _("You cannot open cases in this office.")
 REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
-NEEDS_REFERRAL_CONSENT = _(
-    "The person has not consented to referral to third parties. Record their consent, or ask a supervisor to record "
-    "why the referral must go ahead without it."
-)
 
 
 def _next_reference(office: Office, year: int) -> str:
@@ -111,6 +108,8 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
             raise ValidationError(NEEDS_SCREENING, code="screening")
     if stage == Stage.CLOSED and closure_reason not in ClosureReason.values:
         raise ValidationError({"closure_reason": NEEDS_CLOSURE_REASON})
+    if stage == Stage.CLOSED:
+        reintegration_closure_check(case=case)  # a case with a reintegration plan closes only once its criteria hold
 
     case.stage = stage
     case.status = status_for(stage, closure_reason)
@@ -139,36 +138,6 @@ def case_assign(*, actor: User, case: Case, owner: User) -> Case:
     return case
 
 
-PICKLIST_OF = {
-    "incoming_referral_reason": "cas_ReasonForIncomingReferral",
-    "outgoing_referral_reason": "cas_ReasonForOutgoingReferral",
-}
-REFERRAL_FIELDS = (
-    "referring_organisation", "incoming_referral_date", "incoming_referral_reason", "incoming_referral_details",
-    "referred_organisation", "outgoing_referral_date", "outgoing_referral_reason", "outgoing_referral_details",
-)  # fmt: skip
-
-
-@transaction.atomic
-def case_update_referrals(*, actor: User, case: Case, data: dict[str, Any]) -> Case:
-    access.require_write(actor, case, Section.SUMMARY)
-    partner = data.get("referred_organisation")
-    if partner is not None and partner != case.referred_organisation and not may_proceed(case, ConsentPurpose.REFERRAL):
-        raise ValidationError({"referred_organisation": NEEDS_REFERRAL_CONSENT})
-    errors = {
-        name: _("Choose a reason from the list.")
-        for name in ("incoming_referral_reason", "outgoing_referral_reason")
-        if data.get(name) and data[name] not in vocabularies.codes(PICKLIST_OF[name])
-    }
-    if errors:
-        raise ValidationError(errors)
-    changed = apply_changes(case, {name: data[name] for name in REFERRAL_FIELDS if name in data})
-    if changed:
-        case.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=changed)
-    return case
-
-
 @transaction.atomic
 def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: date | None = None, note: str = "") -> ConsentEvent:
     access.require_write(actor, case, Section.CONSENT)
@@ -185,10 +154,14 @@ def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: da
     return event
 
 
+# Consent to anonymised research use is never overridden: research can always do without a case.
+OVERRIDABLE_PURPOSES = (ConsentPurpose.CASE_MANAGEMENT, ConsentPurpose.REFERRAL, ConsentPurpose.TRANSFER, ConsentPurpose.EXPORT)
+
+
 @transaction.atomic
 def consent_override(*, actor: User, case: Case, purpose: str, reason: str) -> ConsentOverride:
     access.require_override(actor, case)
-    if purpose not in (ConsentPurpose.CASE_MANAGEMENT, ConsentPurpose.REFERRAL):
+    if purpose not in OVERRIDABLE_PURPOSES:
         raise ValidationError({"purpose": _("Choose a purpose from the list.")})
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Explain in a sentence or more why the case must proceed without consent.")})

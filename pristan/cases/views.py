@@ -15,7 +15,6 @@ from pristan.cases.forms import (
     ConsentForm,
     NoteForm,
     OverrideForm,
-    ReferralForm,
     RegisterForm,
     StageForm,
     TaskForm,
@@ -29,6 +28,7 @@ from pristan.core.policy import Section
 from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
 from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
+from pristan.reintegration.selectors import overdue_visits_for
 
 
 def my_cases(request: AuthenticatedRequest) -> HttpResponse:
@@ -36,6 +36,8 @@ def my_cases(request: AuthenticatedRequest) -> HttpResponse:
     tasks = list(selectors.tasks_open_for(user=request.user))
     cases = list(selectors.my_open_cases(user=request.user)[:50])
     preload_for([*tasks, *cases])  # the names on the page, unwrapped in one query
+    overdue_visits = overdue_visits_for(user=request.user, today=today)  # monitoring visits past due and grace
+    preload_for(overdue_visits)
     return render(
         request,
         "cases/my_cases.html",
@@ -44,6 +46,7 @@ def my_cases(request: AuthenticatedRequest) -> HttpResponse:
             "overdue": [task for task in tasks if task.due_on < today],
             "due": [task for task in tasks if task.due_on >= today],
             "today": today,
+            "overdue_visits": overdue_visits,
         },
     )
 
@@ -88,10 +91,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
 
 def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.SUMMARY)
-    return render_case(request, case, "cases/summary.html", "case_summary", {
-        "documents": case.person.documents.all(),
-        "referral_form": ReferralForm(initial={name: getattr(case, name) for name in services.REFERRAL_FIELDS}),
-    })  # fmt: skip
+    return render_case(request, case, "cases/summary.html", "case_summary", {"documents": case.person.documents.all()})
 
 
 def person_edit(request: AuthenticatedRequest, reference: str) -> HttpResponse:
@@ -129,24 +129,6 @@ def document_create(request: AuthenticatedRequest, reference: str) -> HttpRespon
 
 
 @require_POST
-def referrals_update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
-    form = ReferralForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_update_referrals(actor=request.user, case=case, data=form.cleaned_data)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, _("Referral details saved."))
-            return redirect("case_summary", reference=case.reference)
-    documents = case.person.documents.all()
-    return render_case(
-        request, case, "cases/summary.html", "case_summary", {"documents": documents, "referral_form": form}, status=422
-    )
-
-
-@require_POST
 def stage_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
     form = StageForm(request.POST, allowed=services.ALLOWED_STAGES[case.stage])
@@ -158,11 +140,9 @@ def stage_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("The case is now in the stage: %(stage)s.") % {"stage": case.get_stage_display()})
             return redirect("case_summary", reference=case.reference)
-    documents = case.person.documents.all()
-    referral_form = ReferralForm(initial={name: getattr(case, name) for name in services.REFERRAL_FIELDS})
     return render_case(
         request, case, "cases/summary.html", "case_summary",
-        {"documents": documents, "referral_form": referral_form, "stage_form": form}, status=422,
+        {"documents": case.person.documents.all(), "stage_form": form}, status=422,
     )  # fmt: skip
 
 

@@ -7,10 +7,17 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
   offices, or all. Roles without case content (analyst, auditor, administrators) see no case.
 - The cases of children (minor at registration or at exploitation) exist only for users with a
   child-protection clearance in that membership: everyone else cannot find them, even by count.
-- A partner organisation's users see cases referred to it, and only while the person's consent
-  to referral holds; they see only the partner sections.
+- A partner organisation's users see cases referred to it (a referral in progress or accepted),
+  and only while the person's consent to referral holds; they see only the partner sections.
+- An office a case is referred to reads its summary and assistance while the referral is open; an
+  office a transfer is asked of lets its supervisors read the summary to decide; an office that
+  handed a case over keeps reading what its role allows, without changing anything.
 - Sensitive sections (health, psychosocial, legal, perpetrators, security risk) are readable and
   writable only by roles granted them (pristan/core/policy.py).
+- Identifiable data leaves Pristan only through an export by a role that exports (caseworkers,
+  supervisors), and only of the cases it sees through that role (`exportable_cases_for`).
+- Nothing more is written in the cases of an erased person; erasure requests are decided only by
+  a data-protection focal point whose scope reaches the case's office (`require_erasure_decider`).
 
 What a user may not see does not exist for them (404); what they may see but not do is refused (403).
 """
@@ -31,6 +38,7 @@ from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
 from pristan.core.policy import PARTNER_SECTIONS, SERVICE_SECTIONS, Section, policy
 from pristan.people.models import Person
+from pristan.referrals.models import OPEN_STATUSES, Referral, Transfer, TransferStatus
 
 AnyUser = User | AnonymousUser
 M = TypeVar("M", bound=models.Model)
@@ -38,6 +46,9 @@ M = TypeVar("M", bound=models.Model)
 CANNOT_CHANGE = _("Your role lets you read this case, not change it.")
 SECTION_NOT_GRANTED = _("Your role does not include this part of the case.")
 SUPERVISORS_ONLY = _("Only a supervisor of this office can do this.")
+EXPORT_NOT_GRANTED = _("Your role does not include exporting identifiable data.")
+PERSON_ERASED = _("This person's identifying data was erased: nothing more can be recorded in their cases.")
+ERASURE_NOT_GRANTED = _("Only a data-protection focal point of the case's office decides erasure requests.")
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class _Reach:
     assigned_only: bool
     children: bool
     grant: Grant
+    exports: bool = False
 
 
 def _reaches(user: AnyUser) -> list[_Reach]:
@@ -81,6 +93,7 @@ def _reaches(user: AnyUser) -> list[_Reach]:
                 assigned_only=membership.scope == Scope.ASSIGNED,
                 children=membership.child_clearance,
                 grant=Grant(rules.sections, rules.writes, rules.overrides),
+                exports=rules.exports,
             )
         )
     setattr(user, "_pristan_reaches", reaches)  # noqa: B010 - remembered for this request only
@@ -122,22 +135,62 @@ def _reach_q(user: AnyUser, reach: _Reach) -> Q:
     return condition
 
 
+def _handed_q(reach: _Reach) -> Q | None:
+    """Cases an office reaches through a referral, a transfer asked of it, or a transfer it made."""
+    if reach.office_ids is None or reach.assigned_only:
+        return None
+    offices = sorted(reach.office_ids)
+    condition = Q(Exists(Referral.objects.filter(case=OuterRef("pk"), office_id__in=offices, status__in=OPEN_STATUSES)))
+    condition |= Q(Exists(Transfer.objects.filter(case=OuterRef("pk"), from_office_id__in=offices, status=TransferStatus.ACCEPTED)))
+    if reach.grant.overrides:
+        condition |= Q(Exists(Transfer.objects.filter(case=OuterRef("pk"), to_office_id__in=offices, status=TransferStatus.REQUESTED)))
+    return condition if reach.children else condition & _NOT_A_CHILD
+
+
 def cases_for(user: AnyUser) -> QuerySet[Case]:
     """Every case the user may see at all, whatever the section."""
-    conditions = [_reach_q(user, reach) for reach in _reaches(user)]
+    reaches = _reaches(user)
+    conditions = [_reach_q(user, reach) for reach in reaches]
     if any(not condition for condition in conditions):  # an empty Q: a reach over every case (global, cleared)
         return Case.objects.all()
+    conditions += [handed for reach in reaches if (handed := _handed_q(reach)) is not None]
     cases = Case.objects.all()
     partners = _partners(user)
     if partners:
         cases = cases.alias(referral_consent=_referral_consent_in_force())
         for partner in partners:
-            shared = Q(referred_organisation_id=partner.organisation_id, referral_consent=True)
+            referred = Exists(
+                Referral.objects.filter(case=OuterRef("pk"), organisation_id=partner.organisation_id, status__in=OPEN_STATUSES)
+            )
+            shared = Q(referred) & Q(referral_consent=True)
             conditions.append(shared if partner.child_clearance else shared & _NOT_A_CHILD)
     if not conditions:
         return Case.objects.none()
     # Q() is dropped when OR-ed, so the conditions are combined only once none of them is empty.
     return cases.filter(reduce(operator.or_, conditions))
+
+
+def may_export(user: AnyUser) -> bool:
+    """Whether any of the user's memberships lets them export identifiable data (partners never do)."""
+    return any(reach.exports for reach in _reaches(user))
+
+
+def require_export(user: AnyUser) -> None:
+    if not may_export(user):
+        raise PermissionDenied(EXPORT_NOT_GRANTED)
+
+
+def exportable_cases_for(user: AnyUser) -> QuerySet[Case]:
+    """The cases the user sees through a membership whose role exports, within `cases_for`: the
+    cases of their own offices, not those another office only shared with them (a referral, a
+    transfer not yet accepted). Whether the person consented to the export is a further condition
+    (pristan/exports)."""
+    conditions = [_reach_q(user, reach) for reach in _reaches(user) if reach.exports]
+    if not conditions:
+        return Case.objects.none()
+    if any(not condition for condition in conditions):  # an empty Q: a reach over every case
+        return cases_for(user)
+    return cases_for(user).filter(reduce(operator.or_, conditions))
 
 
 def persons_for(user: AnyUser) -> QuerySet[Person]:
@@ -162,11 +215,57 @@ def _covers(user: AnyUser, reach: _Reach, case: Case) -> bool:
     return not reach.assigned_only or case.owner_id == user.pk or case.tasks.filter(assignee_id=user.pk).exists()
 
 
+# What an office reads of a case it does not own: while a referral to it is open, while its
+# supervisors decide a transfer asked of it, and after it handed the case over.
+REFERRED_OFFICE_SECTIONS = frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE})
+TRANSFER_DECISION_SECTIONS = frozenset({Section.SUMMARY, Section.CONSENT})
+
+
+def _handed_grant(reach: _Reach, case: Case) -> Grant | None:
+    if reach.office_ids is None or reach.assigned_only or (case.is_minor and not reach.children):
+        return None
+    offices = sorted(reach.office_ids)
+    sections: frozenset[Section] = frozenset()
+    if case.transfers.filter(from_office_id__in=offices, status=TransferStatus.ACCEPTED).exists():
+        sections |= reach.grant.sections
+    if case.referrals.filter(office_id__in=offices, status__in=OPEN_STATUSES).exists():
+        sections |= reach.grant.sections & REFERRED_OFFICE_SECTIONS
+    if reach.grant.overrides and case.transfers.filter(to_office_id__in=offices, status=TransferStatus.REQUESTED).exists():
+        sections |= reach.grant.sections & TRANSFER_DECISION_SECTIONS
+    return Grant(sections, writes=False, overrides=False) if sections else None
+
+
+def receives_referral(user: AnyUser, referral: Referral) -> bool:
+    """Whether the user answers for the receiver of this referral: a partner's user, or someone who
+    changes cases in the receiving office (not only their own)."""
+    if referral.organisation_id is not None:
+        return any(partner.organisation_id == referral.organisation_id for partner in _partners(user))
+    return any(
+        reach.grant.writes and not reach.assigned_only and (reach.office_ids is None or referral.office_id in reach.office_ids)
+        and (reach.children or not referral.case.is_minor)
+        for reach in _reaches(user)
+    )  # fmt: skip
+
+
+def supervises_office(user: AnyUser, office: Office) -> bool:
+    return any(
+        reach.grant.overrides and (reach.office_ids is None or office.pk in reach.office_ids) for reach in _reaches(user)
+    )
+
+
 def grant_for(user: AnyUser, case: Case) -> Grant | None:
     """The union of what the user's memberships allow on this case; None if they may not see it."""
-    grants = [reach.grant for reach in _reaches(user) if _covers(user, reach, case)]
+    grants = []
+    for reach in _reaches(user):
+        if _covers(user, reach, case):
+            grants.append(reach.grant)
+        elif (handed := _handed_grant(reach, case)) is not None:
+            grants.append(handed)
     for partner in _partners(user):
-        if case.referred_organisation_id == partner.organisation_id and (partner.child_clearance or not case.is_minor):
+        if not (partner.child_clearance or not case.is_minor):
+            continue
+        referred = case.referrals.filter(organisation_id=partner.organisation_id, status__in=OPEN_STATUSES).exists()
+        if referred:
             latest = case.consent_events.filter(purpose=ConsentPurpose.REFERRAL).order_by("-id").first()
             if latest is not None and latest.given:
                 grants.append(Grant(PARTNER_SECTIONS, writes=False, overrides=False))
@@ -219,6 +318,31 @@ def require_write(user: AnyUser, case: Case, section: Section | None = None) -> 
         raise PermissionDenied(CANNOT_CHANGE)
     if section is not None and not grant.has(section):
         raise PermissionDenied(SECTION_NOT_GRANTED)
+    if case.person.erased_at is not None:  # their data key is gone: nothing could be sealed for them
+        raise PermissionDenied(PERSON_ERASED)
+
+
+def erasure_offices(user: AnyUser) -> QuerySet[Office]:
+    """The offices whose erasure requests the user decides (roles with policy.decides_erasure)."""
+    if not user.is_authenticated or not user.is_active:
+        return Office.objects.none()
+    ids: set[int] = set()
+    for membership in Membership.objects.filter(user_id=user.pk):
+        if not policy(membership.role).decides_erasure:
+            continue
+        if membership.scope == Scope.GLOBAL:
+            return Office.objects.all()
+        ids |= membership_offices(membership)
+    return Office.objects.filter(pk__in=sorted(ids))
+
+
+def may_decide_erasure(user: AnyUser, office: Office) -> bool:
+    return erasure_offices(user).filter(pk=office.pk).exists()
+
+
+def require_erasure_decider(user: AnyUser, office: Office) -> None:
+    if not may_decide_erasure(user, office):
+        raise PermissionDenied(ERASURE_NOT_GRANTED)
 
 
 def require_override(user: AnyUser, case: Case) -> None:

@@ -2,8 +2,11 @@
 the audit trail."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from pristan.core.fields import CodeListField
 
 
 class Organisation(models.Model):
@@ -16,6 +19,7 @@ class Organisation(models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     is_operator = models.BooleanField(_("runs this Pristan"), default=False)
     services_offered = models.TextField(_("services offered"), blank=True)
+    service_kinds = CodeListField(_("kinds of service offered"))  # assistance.ServiceKind codes, for the directory
 
     class Meta:
         ordering = ["name"]
@@ -39,6 +43,13 @@ class Office(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUNTRY)
     country = models.CharField(_("country"), max_length=2)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention period in years"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_(
+            "When every case of a person has been closed for this many years, the person is erased. "
+            "Leave empty to keep the records."
+        ),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["code"]
@@ -138,6 +149,8 @@ class AuditEntry(models.Model):
         SIGN_OUT = "sign_out", _("Signed out")
         MFA_ENROLLED = "mfa_enrolled", _("Two-step sign-in set up")
         CONFIGURE = "configure", _("Configuration changed")
+        REFERRAL = "referral", _("Referral")
+        TRANSFER = "transfer", _("Transfer")
 
     at = models.DateTimeField(_("when"), db_index=True)  # set by audit_record, before the hash is computed
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")

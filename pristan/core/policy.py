@@ -22,6 +22,8 @@ class Section(models.TextChoices):
     SECURITY_RISK = "security_risk", _("Security risk")
     NOTES = "notes", _("Notes and tasks")
     HISTORY = "history", _("History")
+    MOVEMENT = "movement", _("Movement")
+    REINTEGRATION = "reintegration", _("Reintegration")  # the plan, monitoring visits and scores, events after return
 
 
 SENSITIVE = frozenset({Section.PERPETRATORS, Section.HEALTH, Section.PSYCHOSOCIAL, Section.LEGAL, Section.SECURITY_RISK})
@@ -52,16 +54,20 @@ class RolePolicy:
     writes: bool = False
     overrides: bool = False  # approvals: consent overrides, reopening closed cases
     reads_audit: bool = False
+    exports: bool = False  # may export identifiable data (the cases it sees that have consent to export)
+    decides_erasure: bool = False  # approves or refuses erasure requests (the data-protection focal point)
     default_scope: Scope = Scope.OFFICE
 
 
 POLICIES: dict[str, RolePolicy] = {
-    Role.CASEWORKER: RolePolicy(ALL_SECTIONS, writes=True, default_scope=Scope.ASSIGNED),
-    Role.SUPERVISOR: RolePolicy(ALL_SECTIONS, writes=True, overrides=True, reads_audit=True),
+    Role.CASEWORKER: RolePolicy(ALL_SECTIONS, writes=True, exports=True, default_scope=Scope.ASSIGNED),
+    Role.SUPERVISOR: RolePolicy(ALL_SECTIONS, writes=True, overrides=True, reads_audit=True, exports=True),
     Role.MOVEMENT_OFFICER: RolePolicy(
-        frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE, Section.NOTES}), writes=True
+        frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE, Section.NOTES, Section.MOVEMENT}), writes=True
     ),
-    Role.FOCAL_POINT: RolePolicy(frozenset({Section.SUMMARY, Section.CONSENT, Section.HISTORY}), reads_audit=True),
+    Role.FOCAL_POINT: RolePolicy(
+        frozenset({Section.SUMMARY, Section.CONSENT, Section.HISTORY}), reads_audit=True, decides_erasure=True
+    ),
     Role.ANALYST: RolePolicy(frozenset(), default_scope=Scope.GLOBAL),
     Role.AUDITOR: RolePolicy(frozenset(), reads_audit=True),
     Role.OFFICE_ADMIN: RolePolicy(frozenset()),

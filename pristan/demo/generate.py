@@ -5,6 +5,11 @@ that reference numbers and ids grow with time, and writes it in batches. Each ba
 transaction: reserve reference numbers and ids, build every row of every table in memory, and
 insert each table with a single `executemany` (see `rows.py` for why not `bulk_create`).
 
+What is stored is what the services would store: every person has a data key of their own (in the
+key store's database, committed just before the batch's cases), every sealed value of the person
+and their case's records is sealed under it, and names are findable only through the keyed blind
+index (`NameToken`), as `people.services.index_names` writes it.
+
 What the data keeps consistent, because pages and reports rely on it:
 
 * status follows stage as `cases.services` sets it; closed cases have a reason and a date;
@@ -13,7 +18,7 @@ What the data keeps consistent, because pages and reports rely on it:
 * the screening's suggestion is what `screening.rules.assess` says about its indicators;
 * minor at registration from the date of birth on the opening day, as `case_open` decides it;
   minor when exploited from the age when trafficked, as `experience_update` decides it;
-* `name_latin` and `search_key` are derived as `people.services` derives them;
+* `name_latin` and the name tokens are derived as `people.services` derives them;
 * every stored HTCDS code comes from its picklist (`weights.check_vocabularies`);
 * records are dated within the life of their case, never in the future.
 """
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from itertools import repeat
 from typing import Any, TextIO
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -40,18 +46,23 @@ from pristan.assistance.models import PlanObjective, ServiceItem, ServiceStatus
 from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, ConsentPurpose, ReferenceCounter, Stage, Task
 from pristan.cases.services import status_for  # the services' own rule, so statuses cannot drift from it
 from pristan.core.audit import audit_record
+from pristan.core.blind_index import name_hashes
+from pristan.core.crypto import Keyring
 from pristan.core.models import AuditEntry, Office
-from pristan.core.names import fold, search_tokens, to_latin
+from pristan.core.names import fold, to_latin
 from pristan.demo import distributions as dist
 from pristan.demo import places, texts
 from pristan.demo.indicator_picks import choose_indicators
 from pristan.demo.name_pools import NamePool, build_name_pools, bulgarian_patronymic
 from pristan.demo.places import Nationality
-from pristan.demo.rows import IdBlock, Table
+from pristan.demo.rows import IdBlock, SealingKey, Table
 from pristan.demo.weights import Weighted, between, check_vocabularies, pick
 from pristan.demo.world import OfficeContext, World, ensure_world
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
-from pristan.people.models import Person
+from pristan.keystore.models import DataKey
+from pristan.keystore.router import KEYS_DB
+from pristan.keystore.services import keyring, wrapped_rows
+from pristan.people.models import NameToken, Person
 from pristan.screening.indicators import indicator_list_for
 from pristan.screening.models import Screening
 from pristan.screening.rules import assess
@@ -85,22 +96,35 @@ def _latin_part(name: str) -> str:
     return to_latin(name)
 
 
-@cache
-def _tokens_of_part(name: str) -> tuple[str, ...]:
-    return tuple(search_tokens(name))
+def derive_names(given: str, family: str) -> str:
+    """``name_latin`` exactly as `people.services._derive_names` sets it.
 
-
-def derive_names(given: str, family: str, other_names: str, aliases: str) -> tuple[str, str]:
-    """``(name_latin, search_key)`` exactly as `people.services._derive_names` sets them.
-
-    Both are computed per name part and cached, because parts repeat (they come from pools) while
-    whole names rarely do. That gives the same strings: `to_latin` reads no context across a
-    space, and `search_key` is the de-duplicated concatenation of the tokens of each part. The
+    Computed per name part and cached, because parts repeat (they come from pools) while whole
+    names rarely do. That gives the same string: `to_latin` reads no context across a space. The
     tests compare the result with `_derive_names` for every generated person.
     """
-    name_latin = " ".join(_latin_part(part) for part in (given, family) if part)
-    tokens = dict.fromkeys(token for part in (given, family, other_names, aliases) for token in _tokens_of_part(part))
-    return name_latin, " ".join(tokens)
+    return " ".join(_latin_part(part) for part in (given, family) if part)
+
+
+class _NameIndex:
+    """A person's blind-index entries, as `people.services.index_names` makes them.
+
+    Cached per name part, for the same reason as `derive_names`; the union of the parts' entries is
+    the person's, because each word is indexed on its own. The cache lives for one run only.
+    """
+
+    def __init__(self, ring: Keyring) -> None:
+        self._ring = ring
+        self._parts: dict[str, frozenset[int]] = {}
+
+    def _of_part(self, part: str) -> frozenset[int]:
+        hashes = self._parts.get(part)
+        if hashes is None:
+            hashes = self._parts[part] = frozenset(name_hashes(self._ring, part))
+        return hashes
+
+    def hashes(self, *names: str) -> set[int]:
+        return set().union(*(self._of_part(part) for part in names if part))
 
 
 # --- One batch of rows ------------------------------------------------------------------------
@@ -109,8 +133,10 @@ def derive_names(given: str, family: str, other_names: str, aliases: str) -> tup
 class _Tables:
     """The rows of one batch, one `Table` per model."""
 
-    def __init__(self, db: BaseDatabaseWrapper) -> None:
+    def __init__(self, db: BaseDatabaseWrapper, keys_db: BaseDatabaseWrapper) -> None:
+        self.data_keys = Table(DataKey, keys_db, with_id=True)
         self.persons = Table(Person, db, with_id=True)
+        self.name_tokens = Table(NameToken, db, with_id=False)
         self.cases = Table(Case, db, with_id=True)
         self.objectives = Table(PlanObjective, db, with_id=True)  # services point to them
         self.services = Table(ServiceItem, db, with_id=False)
@@ -122,13 +148,13 @@ class _Tables:
         self.notes = Table(CaseNote, db, with_id=False)
         self.tasks = Table(Task, db, with_id=False)
 
-    def write(self, db: BaseDatabaseWrapper) -> None:
+    def write(self) -> None:
         # Parents first, although the foreign keys are only checked at commit.
         for table in (
-            self.persons, self.cases, self.objectives, self.services, self.consents, self.screenings,
-            self.experiences, self.events, self.perpetrators, self.notes, self.tasks,
+            self.data_keys, self.persons, self.name_tokens, self.cases, self.objectives, self.services, self.consents,
+            self.screenings, self.experiences, self.events, self.perpetrators, self.notes, self.tasks,
         ):  # fmt: skip
-            table.write(db)
+            table.write()
 
 
 @dataclass(frozen=True)
@@ -152,6 +178,7 @@ class _Facts:
     """What is decided about a case before its rows are built, and what the rows share."""
 
     ctx: OfficeContext
+    key: SealingKey  # the person's: it seals the person and every record of the case
     today: date
     stage: str
     opened_on: date
@@ -192,9 +219,10 @@ class _CaseFactory:
     """Builds the rows of cases. All randomness comes from one seeded `random.Random`, and nothing
     here reads the database, so the same seed gives the same cases whatever is already stored."""
 
-    def __init__(self, rng: random.Random, pools: Mapping[str, NamePool], today: date) -> None:
+    def __init__(self, rng: random.Random, pools: Mapping[str, NamePool], names: _NameIndex, today: date) -> None:
         self.rng = rng
         self.pools = pools
+        self.names = names
         self.today = today
         self.now = timezone.now()
         self.zone = timezone.get_current_timezone()
@@ -215,7 +243,7 @@ class _CaseFactory:
 
     # Deciding the facts
 
-    def _facts(self, ctx: OfficeContext, stage: str, opened_on: date, reference: str) -> _Facts:
+    def _facts(self, ctx: OfficeContext, key: SealingKey, stage: str, opened_on: date, reference: str) -> _Facts:
         rng = self.rng
         gender = dist.GENDERS.pick(rng)
         if gender in dist.FEMININE_GENDERS:
@@ -229,7 +257,7 @@ class _CaseFactory:
         else:
             nationality = pick(rng, self.nationalities)
         facts = _Facts(
-            ctx=ctx, today=self.today, stage=stage, opened_on=opened_on, reference=reference,
+            ctx=ctx, key=key, today=self.today, stage=stage, opened_on=opened_on, reference=reference,
             nationality=nationality, gender=gender, feminine=feminine, owner_id=ctx.caseworker.pk,
         )  # fmt: skip
         self._birth(facts)
@@ -340,18 +368,18 @@ class _CaseFactory:
     def person(self, tables: _Tables, facts: _Facts, person_id: int) -> None:
         rng = self.rng
         given, family, other_names, aliases = self._names(facts)
-        name_latin, key = derive_names(given, family, other_names, aliases)
         country = facts.nationality.country if rng.random() < 0.9 else facts.ctx.spec.country
         guardian = self._guardian(facts, family) if facts.minor_at_registration else {}
         tables.persons.add(
+            facts.key,
             id=person_id,
             office_id=facts.ctx.office.pk,
+            key_id=facts.key.id,
             given_name=given,
             family_name=family,
             other_names=other_names,
             aliases=aliases,
-            name_latin=name_latin,
-            search_key=key,
+            name_latin=derive_names(given, family),
             gender=facts.gender,
             date_of_birth=facts.born,
             date_of_birth_estimated=facts.born_estimated,
@@ -365,6 +393,8 @@ class _CaseFactory:
             created_by_id=facts.owner_id,
             **guardian,
         )
+        hashes = self.names.hashes(given, family, other_names, aliases)
+        tables.name_tokens.add_many(("person_id", "token"), zip(repeat(person_id), hashes))
 
     # The case and its records
 
@@ -385,6 +415,7 @@ class _CaseFactory:
                 "outgoing_referral_reason": dist.OUTGOING_REASONS.pick(rng),
             }
         tables.cases.add(
+            facts.key,
             id=facts.case_id,
             reference=facts.reference,
             person_id=person_id,
@@ -408,6 +439,7 @@ class _CaseFactory:
 
         def consent(purpose: str, given: bool, on: date) -> None:
             tables.consents.add(
+                facts.key,
                 case_id=facts.case_id,
                 purpose=purpose,
                 given=given,
@@ -435,6 +467,7 @@ class _CaseFactory:
         deciding = dist.ACTUAL_DECIDED_BY if facts.decision == dist.ACTUAL_VICTIM else dist.OTHERWISE_DECIDED_BY
         screened_on = min(facts.opened_on + timedelta(days=between(rng, 0, 14)), facts.closed_on or self.today)
         tables.screenings.add(
+            facts.key,
             case_id=facts.case_id,
             indicator_list=indicator_list.value,
             indicators=keys,
@@ -460,6 +493,7 @@ class _CaseFactory:
         if sexual and rng.random() < 0.5:
             control += dist.SEXUAL_CONTROL.values
         tables.experiences.add(
+            facts.key,
             case_id=facts.case_id,
             methods_of_recruitment=recruitment,
             recruitment_websites=[dist.RECRUITMENT_APPS.pick(rng)] if dist.ONLINE_RECRUITMENT.intersection(recruitment) else [],
@@ -486,6 +520,7 @@ class _CaseFactory:
         if rng.random() >= 0.15:  # the rest only remember where they were exploited
             recruited_on = began - timedelta(days=between(rng, 3, 60))
             events.add(
+                facts.key,
                 case_id=facts.case_id,
                 event_type="Recruitment",
                 country=origin,
@@ -497,6 +532,7 @@ class _CaseFactory:
                 passed_on = self._day_between(recruited_on, began)
                 ended_on = min(passed_on + timedelta(days=between(rng, 0, 4)), began)
                 events.add(
+                    facts.key,
                     case_id=facts.case_id,
                     event_type="Transit",
                     country=pick(rng, transit),
@@ -504,6 +540,7 @@ class _CaseFactory:
                     ended_on=ended_on,
                 )
         events.add(
+            facts.key,
             case_id=facts.case_id,
             event_type="Exploitation",
             country=destination,
@@ -523,6 +560,7 @@ class _CaseFactory:
             if rng.random() < 0.7:  # the rest are known by a first name only
                 name = f"{name} {pick(rng, pool.female_family if feminine else pool.male_family)}"
             tables.perpetrators.add(
+                facts.key,
                 case_id=facts.case_id,
                 name=name,
                 gender=gender,
@@ -551,6 +589,7 @@ class _CaseFactory:
             finished = facts.stage in (Stage.CLOSED, Stage.FOLLOW_UP) and rng.random() < 0.7
             text, action_plan = texts.OBJECTIVES[plan_type]
             tables.objectives.add(
+                facts.key,
                 id=objective_id,
                 case_id=facts.case_id,
                 plan_type=plan_type,
@@ -603,6 +642,7 @@ class _CaseFactory:
             provider_type = dist.PROVIDER_TYPE.get(kind)
             provider = ctx.partner_of_type(provider_type) if provider_type and rng.random() < 0.5 else None
             tables.services.add(
+                facts.key,
                 case_id=facts.case_id,
                 objective_id=objective_id,
                 kind=kind,
@@ -621,6 +661,7 @@ class _CaseFactory:
         templates = texts.localised(texts.NOTES, facts.language)
         for _ in range(dist.NOTE_COUNTS.pick(rng)):
             tables.notes.add(
+                facts.key,
                 case_id=facts.case_id,
                 text=pick(rng, templates),
                 author_id=facts.owner_id,
@@ -645,6 +686,7 @@ class _CaseFactory:
             done_at = self._at(due_on)
         created_on = max(facts.opened_on, min(due_on, self.today) - timedelta(days=between(rng, 3, 21)))
         tables.tasks.add(
+            facts.key,
             case_id=facts.case_id,
             title=pick(rng, texts.localised(texts.TASK_TITLES, facts.language)),
             due_on=due_on,
@@ -654,9 +696,11 @@ class _CaseFactory:
             created_at=self._at(created_on),
         )
 
-    def add_case(self, tables: _Tables, ids: _Ids, ctx: OfficeContext, stage: str, opened_on: date, reference: str) -> None:
-        """Decide one case and add all its rows."""
-        facts = self._facts(ctx, stage, opened_on, reference)
+    def add_case(
+        self, tables: _Tables, ids: _Ids, ctx: OfficeContext, key: SealingKey, stage: str, opened_on: date, reference: str
+    ) -> None:
+        """Decide one case and add all its rows, sealed under ``key``, the new person's data key."""
+        facts = self._facts(ctx, key, stage, opened_on, reference)
         person_id = ids.persons.take()
         facts.case_id = ids.cases.take()
         self.person(tables, facts, person_id)
@@ -756,13 +800,21 @@ def _references(batch: Sequence[_Planned], world: World) -> list[str]:
     return references
 
 
-def _write_batch(factory: _CaseFactory, world: World, db: BaseDatabaseWrapper, batch: Sequence[_Planned]) -> None:
-    """Number, build and insert the cases of one batch, all in one transaction."""
-    with transaction.atomic():
-        tables, ids = _Tables(db), _Ids.reserve(db)  # ids inside the transaction: see IdBlock
-        for planned, reference in zip(batch, _references(batch, world), strict=True):
-            factory.add_case(tables, ids, world.offices[planned.office], planned.stage, planned.opened_on, reference)
-        tables.write(db)
+def _write_batch(
+    factory: _CaseFactory, world: World, db: BaseDatabaseWrapper, keys_db: BaseDatabaseWrapper, batch: Sequence[_Planned]
+) -> None:
+    """Number, build and insert the cases of one batch, all in one transaction, and their persons'
+    data keys in one of the key store's. That one commits first, so that no sealed value is ever
+    stored without its key; if the cases then fail to commit, the keys left over seal nothing."""
+    created_at = timezone.now()
+    with transaction.atomic(), transaction.atomic(using=KEYS_DB):
+        tables, ids = _Tables(db, keys_db), _Ids.reserve(db)  # ids inside the transaction: see IdBlock
+        keys = wrapped_rows(len(batch))
+        for planned, reference, (key_id, data_key, row) in zip(batch, _references(batch, world), keys, strict=True):
+            tables.data_keys.add(None, id=key_id, master_key_id=row.master_key_id, wrapped=row.wrapped, created_at=created_at)
+            key = SealingKey(key_id, data_key)
+            factory.add_case(tables, ids, world.offices[planned.office], key, planned.stage, planned.opened_on, reference)
+        tables.write()
 
 
 def _record_run(world: World, *, written: int, requested: int, seed: int) -> None:
@@ -788,16 +840,16 @@ def generate(*, cases: int, offices: int, seed: int, progress: bool = True, stdo
         world = ensure_world(offices)
     rng = random.Random(seed)  # reproducible synthetic data, not secrets # nosec B311
     today = timezone.localdate()
-    factory = _CaseFactory(rng, build_name_pools(seed), today)
+    factory = _CaseFactory(rng, build_name_pools(seed), _NameIndex(keyring()), today)
     plan = _plan(rng, cases, world.offices, today)
     # The backend itself, not the `django.db.connection` proxy, whose every attribute lookup costs.
-    connection = connections[DEFAULT_DB_ALIAS]
+    connection, keys_connection = connections[DEFAULT_DB_ALIAS], connections[KEYS_DB]
     written = 0
     try:
         with tqdm(total=cases, disable=not progress, file=stdout or sys.stderr, unit="case") as bar:
             for start in range(0, cases, BATCH_SIZE):
                 batch = [_unpack(packed) for packed in plan[start : start + BATCH_SIZE]]
-                _write_batch(factory, world, connection, batch)
+                _write_batch(factory, world, connection, keys_connection, batch)
                 written += len(batch)
                 bar.update(len(batch))
     finally:

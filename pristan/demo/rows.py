@@ -9,21 +9,37 @@ decimals, code lists) are converted, by the same backend adapters the ORM ends i
 
 Rows refer to each other by ids handed out by `IdBlock` before anything is inserted, so a case,
 its person and its services can be built in one pass and written in any order.
+
+Sealed columns (core/sealed.py) are sealed as a row is added, under the `SealingKey` of the person
+the row belongs to, exactly as `SealedField.pre_save` seals them: the value as text, bound to its
+column by the same additional data, and an empty value stored as empty bytes, unsealed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from pristan.core import crypto
 from pristan.core.fields import CodeListField
+from pristan.core.sealed import SealedDateField, SealedTextField
 
-__all__ = ["IdBlock", "Table"]
+__all__ = ["IdBlock", "SealingKey", "Table"]
+
+_SEALED = (SealedTextField, SealedDateField)
+
+
+class SealingKey(NamedTuple):
+    """A person's data key (see keystore.services.wrapped_rows): what their rows are sealed with."""
+
+    id: UUID
+    key: bytes
 
 
 def _converter(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
@@ -35,6 +51,8 @@ def _converter(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callab
     and is most of what makes `bulk_create` slow.
     """
     ops = db.ops
+    if isinstance(field, models.UUIDField):  # hex text in SQLite, native in PostgreSQL
+        return partial(field.get_db_prep_value, connection=db, prepared=True)
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
@@ -52,19 +70,23 @@ def _column(field: models.Field[Any, Any]) -> str:
 
 
 class Table:
-    """Rows for one model, added as keyword arguments and inserted together.
+    """Rows for one model, added as keyword arguments and inserted together into ``connection``.
 
     Columns left out of ``add`` get the field's default (``""`` for text, ``None`` where null is
-    allowed). With ``with_id=False`` the database numbers the rows itself.
+    allowed, empty bytes where sealed). With ``with_id=False`` the database numbers the rows itself.
     """
 
     def __init__(self, model: type[models.Model], connection: BaseDatabaseWrapper, *, with_id: bool) -> None:
         fields = [field for field in model._meta.concrete_fields if with_id or not field.primary_key]
         quote = connection.ops.quote_name
         self.model = model
+        self._connection = connection
         self._names = tuple(field.attname for field in fields)
         self._known = frozenset(self._names)
-        self._defaults = {field.attname: field.get_default() for field in fields if not field.primary_key}
+        self._defaults = {
+            field.attname: b"" if isinstance(field, _SEALED) else field.get_default() for field in fields if not field.primary_key
+        }
+        self._sealed = [(index, field.aad, field.to_text) for index, field in enumerate(fields) if isinstance(field, _SEALED)]
         converters = [(index, _converter(field, connection)) for index, field in enumerate(fields)]
         self._converters = [(index, convert) for index, convert in converters if convert is not None]
         # Table and column names come from the model, never from input.
@@ -73,26 +95,52 @@ class Table:
             ", ".join(quote(_column(field)) for field in fields),
             ", ".join(["%s"] * len(fields)),
         )
-        self.rows: list[list[Any]] = []
+        self.rows: list[Sequence[Any]] = []
 
-    def add(self, **values: Any) -> None:
+    def add(self, key: SealingKey | None, /, **values: Any) -> None:
+        """Add a row; ``key`` seals its sealed columns (None only for a model without any)."""
         if not self._known.issuperset(values):
             raise TypeError(f"{self.model.__name__} has no column {sorted(set(values) - self._known)}")
         defaults = self._defaults
-        self.rows.append([values[name] if name in values else defaults[name] for name in self._names])
+        row = [values[name] if name in values else defaults[name] for name in self._names]
+        if self._sealed:
+            if key is None:
+                raise TypeError(f"{self.model.__name__} has sealed columns: its rows need the key of their person.")
+            key_id, data_key = key
+            for index, aad, to_text in self._sealed:
+                value = row[index]
+                if value is None or value == "" or value == b"":
+                    row[index] = b""
+                else:
+                    row[index] = crypto.seal(key_id, data_key, to_text(value).encode(), aad)
+        self.rows.append(row)
 
-    def _prepared(self) -> Iterator[list[Any]]:
+    def add_many(self, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> None:
+        """Add rows given as tuples of ``columns`` (all the table's, in order), stored as they are.
+
+        For tables of many small rows (name tokens), where the checks `add` makes for every row
+        would cost more than inserting it: so no defaults, no conversion and no sealing.
+        """
+        if columns != self._names:
+            raise TypeError(f"{self.model.__name__} rows have the columns {self._names}, not {columns}")
+        if self._sealed or self._converters:
+            raise TypeError(f"{self.model.__name__} has values to seal or convert: add its rows one by one.")
+        self.rows.extend(rows)
+
+    def _prepared(self) -> list[Sequence[Any]]:
         converters = self._converters
-        for row in self.rows:
-            for index, convert in converters:
-                row[index] = convert(row[index])
-            yield row
+        if converters:
+            for row in self.rows:
+                assert isinstance(row, list)  # rows with values to convert come from `add`
+                for index, convert in converters:
+                    row[index] = convert(row[index])
+        return self.rows
 
-    def write(self, connection: BaseDatabaseWrapper) -> int:
+    def write(self) -> int:
         if not self.rows:
             return 0
-        with connection.cursor() as cursor:
-            cursor.executemany(self._sql, list(self._prepared()))
+        with self._connection.cursor() as cursor:
+            cursor.executemany(self._sql, self._prepared())
         count = len(self.rows)
         self.rows = []
         return count

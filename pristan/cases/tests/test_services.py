@@ -130,37 +130,6 @@ def test_tasks_are_completed_once(case, ana):
     assert task.done_at == first
 
 
-def test_referral_reasons_come_from_the_standard(case, ana, partner):
-    with pytest.raises(ValidationError):
-        services.case_update_referrals(actor=ana, case=case, data={"incoming_referral_reason": "Because"})
-    services.case_update_referrals(
-        actor=ana, case=case, data={"referring_organisation": partner, "incoming_referral_reason": "AdditionalServicesRequired"}
-    )
-    case.refresh_from_db()
-    assert case.referring_organisation == partner
-
-
-def test_a_referral_to_a_partner_needs_consent_to_referral(case, ana, boris, partner):
-    with pytest.raises(ValidationError) as error:
-        services.case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
-    assert "referred_organisation" in error.value.error_dict
-    case.refresh_from_db()
-    assert case.referred_organisation is None
-    services.consent_record(actor=ana, case=case, purpose=ConsentPurpose.REFERRAL, given=True)
-    services.case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
-    assert case.referred_organisation == partner
-
-
-def test_a_supervisor_may_override_consent_to_referral_with_a_reason(case, ana, boris, partner):
-    with pytest.raises(PermissionDenied):
-        services.consent_override(actor=ana, case=case, purpose="referral", reason="A child in immediate danger.")
-    override = services.consent_override(actor=boris, case=case, purpose="referral", reason="A child in immediate danger.")
-    services.case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
-    assert case.referred_organisation == partner
-    assert AuditEntry.objects.filter(action="override", object_type="cases.consentoverride", object_id=str(override.pk)).exists()
-    assert not consent_in_force(case, ConsentPurpose.REFERRAL)  # an override is never consent
-
-
 def test_reopening_does_not_skip_consent_and_screening(case, ana, boris):
     services.case_change_stage(actor=ana, case=case, stage=Stage.CLOSED, closure_reason="not_eligible")
     with pytest.raises(ValidationError) as error:

@@ -4,13 +4,15 @@ from datetime import date
 from typing import Any
 
 import pytest
+
+from pristan.referrals.services import referral_send
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pristan.assistance.services import service_add
 from pristan.cases.models import Case
 from pristan.cases.selectors import CaseFilters, case_search
-from pristan.cases.services import case_update_referrals, consent_override, consent_record, note_add, task_add
+from pristan.cases.services import consent_override, consent_record, note_add, task_add
 from pristan.core import access
 from pristan.core.models import Office, Role
 from pristan.core.services import membership_grant, partner_membership_grant
@@ -158,7 +160,7 @@ def test_a_partner_sees_a_referred_case_only_while_consent_holds(objects, ana, b
     case, _task, _service = objects
     summary = reverse("case_summary", args=[case.reference])
     consent_override(actor=boris, case=case, purpose="referral", reason="Referred in an emergency, consent to follow.")
-    case_update_referrals(actor=ana, case=case, data={"referred_organisation": partner})
+    referral_send(actor=ana, case=case, organisation=partner, reason="AdditionalServicesRequired")
     assert client_of(partner_user).get(summary).status_code == 404  # an override lets the referral go, not the partner in
     consent_record(actor=ana, case=case, purpose="referral", given=True)
     client = client_of(partner_user)

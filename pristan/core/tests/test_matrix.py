@@ -5,13 +5,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+from pristan.referrals.services import referral_send, transfer_request
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pristan.assistance.services import service_add
-from pristan.cases.services import case_update_referrals, consent_record, task_add
+from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
 
@@ -50,9 +52,11 @@ def _outcome(status: int, location: str) -> str:
 
 
 @pytest.fixture
-def world(active_case, ana, boris, marko, sofia, partner, client_of, django_user_model):
+def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, django_user_model):
     consent_record(actor=ana, case=active_case, purpose="referral", given=True)
-    case_update_referrals(actor=ana, case=active_case, data={"referred_organisation": partner})
+    referral = referral_send(actor=ana, case=active_case, organisation=partner, reason="AdditionalServicesRequired")
+    consent_record(actor=ana, case=active_case, purpose="transfer", given=True)
+    transfer = transfer_request(actor=ana, case=active_case, to_office=skopje, reason="She returns home to Skopje.")
     task = task_add(actor=ana, case=active_case, title="Visit", due_on=date(2026, 1, 1))
     service = service_add(actor=ana, case=active_case, data={"kind": "accommodation"})
     users: dict[str, User] = {"caseworker": ana, "supervisor": boris, "other_office": marko}
@@ -61,7 +65,8 @@ def world(active_case, ana, boris, marko, sofia, partner, client_of, django_user
         membership_grant(actor=None, user=users[role], office=sofia, role=role, child_clearance=True)
     users["partner"] = django_user_model.objects.create_user("matrix-partner")
     partner_membership_grant(actor=None, user=users["partner"], organisation=partner)
-    values = {"reference": active_case.reference, "task_id": task.pk, "service_id": service.pk}
+    values = {"reference": active_case.reference, "task_id": task.pk, "service_id": service.pk,
+              "referral_id": referral.pk, "transfer_id": transfer.pk}  # fmt: skip
     return users, values
 
 

@@ -4,6 +4,8 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+
+from pristan.referrals.services import referral_send
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
@@ -13,7 +15,7 @@ from django.urls import reverse
 from pristan.accounts.models import LoginAttempt
 from pristan.accounts.services import PAIR_FAILURES
 from pristan.assistance.services import objective_add, service_add
-from pristan.cases.services import case_update_referrals, consent_record
+from pristan.cases.services import consent_record
 from pristan.core import access
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant, partner_membership_grant
@@ -72,7 +74,7 @@ def test_history_shows_no_detail_from_sections_not_granted(active_case, sofia, d
 
 def test_the_consent_recorded_last_is_in_force_whatever_its_date(active_case, ana, partner, django_user_model):
     consent_record(actor=ana, case=active_case, purpose="referral", given=True, on=date(2026, 3, 1))
-    case_update_referrals(actor=ana, case=active_case, data={"referred_organisation": partner})
+    referral_send(actor=ana, case=active_case, organisation=partner, reason="AdditionalServicesRequired")
     user = django_user_model.objects.create_user("partner-late")
     partner_membership_grant(actor=None, user=user, organisation=partner)
     assert access.cases_for(user).count() == 1

@@ -1,0 +1,65 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
+
+from pristan.cases.forms import CaseFilterForm
+from pristan.cases.selectors import CaseFilters
+from pristan.core import access
+from pristan.exports.models import ExportPurpose
+
+CONFIRM = "confirm"  # the export form's marker; anything else posted to the page is a search handed over
+
+
+class ExportForm(forms.Form):
+    """Why, and the passphrase that will open the archive (checked by the service, never kept)."""
+
+    step = forms.CharField(widget=forms.HiddenInput, initial=CONFIRM)
+    purpose = forms.ChoiceField(label=_("Purpose of the export"), choices=[("", "—"), *ExportPurpose.choices])
+    passphrase = forms.CharField(
+        label=_("Passphrase for the archive"),
+        strip=False,
+        help_text=_(
+            "At least 12 characters, and not your password. Give it to the recipient by another way than the file "
+            "(by telephone, for example): without it the archive cannot be opened, and Pristan does not keep it."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    passphrase_again = forms.CharField(
+        label=_("The passphrase again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("passphrase") and data.get("passphrase_again") and data["passphrase"] != data["passphrase_again"]:
+            self.add_error("passphrase_again", _("The two passphrases differ. Type the same passphrase twice."))
+        return data
+
+
+def search_form(user: User, data: Any) -> CaseFilterForm:
+    return CaseFilterForm(data, user=user, offices=access.offices_for(user))
+
+
+def filters_of(form: CaseFilterForm) -> CaseFilters:
+    """The search of a valid case-list form, as the case list applies it."""
+    data = form.cleaned_data
+    return CaseFilters(
+        query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
+        office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
+    )  # fmt: skip
+
+
+def described(form: CaseFilterForm) -> list[tuple[str, str]]:
+    """The search as the user set it: each filter that is set, by its label and the value's label."""
+    rows = []
+    for field in form:
+        value = form.cleaned_data.get(field.name)
+        if not value:
+            continue
+        if isinstance(field.field, forms.BooleanField):
+            rows.append((str(field.label), str(_("Yes"))))
+            continue
+        choices = dict(getattr(field.field, "choices", []))
+        rows.append((str(field.label), str(choices.get(value, value))))
+    return rows

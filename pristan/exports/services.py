@@ -1,0 +1,179 @@
+"""Exporting identifiable data: only the cases the actor may see and export, only with the person's
+consent to export (or a supervisor's recorded override), as a CSV inside an AES-256 encrypted ZIP
+archive whose passphrase the actor chooses. Each export is an ExportRecord (which cases, the file's
+SHA-256) and one audit entry naming the columns, never their values. Neither the file nor the
+passphrase is kept."""
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pyzipper
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+from django_stubs_ext import StrOrPromise
+
+from pristan.cases.models import Case
+from pristan.core import access
+from pristan.core.audit import audit_record
+from pristan.core.models import AuditEntry
+from pristan.exports.models import ExportFormat, ExportPurpose, ExportRecord
+from pristan.exports.selectors import export_candidates, with_consent_to_export
+from pristan.people.models import Person
+
+NOTHING_TO_EXPORT = _(
+    "None of these cases can be exported: the person's consent to export is not recorded for any of them, "
+    "and no supervisor has recorded a decision to export without it."
+)
+PASSPHRASE_IS_PASSWORD = _("Choose a passphrase other than your password for Pristan.")
+CHOOSE_A_PURPOSE = _("Choose a purpose from the list.")
+
+# Spreadsheets run a cell that starts with one of these as a formula: such cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # what the audit entry records
+    label: Callable[[], StrOrPromise]  # the header, in the active language
+    value: Callable[[Case], object]
+
+
+def _label(model: type[models.Model], name: str) -> Callable[[], StrOrPromise]:
+    """A model field's own name, which the catalogues already translate."""
+
+    def label() -> StrOrPromise:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return capfirst(field.verbose_name)
+
+    return label
+
+
+def _person(name: str) -> Column:
+    # Read as attributes, never with .values(): identifying fields are decrypted by their model fields.
+    return Column(name, _label(Person, name), lambda case: getattr(case.person, name))
+
+
+COLUMNS = [
+    Column("reference", _label(Case, "reference"), lambda case: case.reference),
+    Column("office", lambda: _("Office code"), lambda case: case.office.code),
+    Column("stage", _label(Case, "stage"), lambda case: case.stage),
+    Column("status", _label(Case, "status"), lambda case: case.status),
+    Column("opened_on", _label(Case, "opened_on"), lambda case: case.opened_on),
+    *[
+        _person(name)
+        for name in ("given_name", "family_name", "other_names", "aliases", "name_latin", "gender", "date_of_birth",
+                     "citizenships", "languages", "phone", "email", "city", "country")
+    ],
+]  # fmt: skip
+COLUMN_NAMES = [column.name for column in COLUMNS]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    record: ExportRecord
+    filename: str
+    content: bytes  # the encrypted ZIP archive
+
+    @property
+    def included(self) -> int:
+        return self.record.cases_included
+
+    @property
+    def excluded(self) -> int:
+        return self.record.cases_excluded
+
+
+def cell(value: object) -> str:
+    """One value as text: dates in ISO 8601, lists joined with semicolons, formulas defused."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "; ".join(str(item) for item in value)
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_bytes(cases: list[Case]) -> bytes:
+    """UTF-8 with a byte-order mark, so that spreadsheets read Cyrillic and Latin names as written."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(column.label()) for column in COLUMNS])
+    for case in cases:
+        writer.writerow([cell(column.value(case)) for column in COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+@sensitive_variables("passphrase")
+def encrypted_zip(*, name: str, content: bytes, passphrase: str) -> bytes:
+    buffer = io.BytesIO()
+    with pyzipper.AESZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES) as archive:
+        archive.setpassword(passphrase.encode("utf-8"))
+        archive.setencryption(pyzipper.WZ_AES, nbits=256)
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@sensitive_variables("passphrase")
+def validate_passphrase(*, passphrase: str, user: User) -> None:
+    """The rules for passwords (AUTH_PASSWORD_VALIDATORS), and not the user's own password."""
+    try:
+        password_validation.validate_password(passphrase, user=user)
+    except ValidationError as error:
+        raise ValidationError({"passphrase": error.error_list}) from None
+    if user.check_password(passphrase):
+        raise ValidationError({"passphrase": PASSPHRASE_IS_PASSWORD})
+
+
+@sensitive_variables("passphrase")
+def export_cases(*, actor: User, cases: QuerySet[Case], purpose: str, passphrase: str, ip: str | None) -> ExportResult:
+    """Export the identifiable data of `cases`: those the actor may export and that have consent to
+    export (the others are left out and counted; cases the actor may not see are neither included nor
+    counted). Refused, and the refusal audited, when none is left."""
+    access.require_export(actor)
+    if purpose not in ExportPurpose.values:
+        raise ValidationError({"purpose": CHOOSE_A_PURPOSE})
+    validate_passphrase(passphrase=passphrase, user=actor)
+    with transaction.atomic():
+        candidates = export_candidates(user=actor, cases=cases)
+        included = list(with_consent_to_export(candidates).select_related("person", "office").order_by("reference"))
+        if included:
+            excluded = candidates.count() - len(included)
+            return _write(actor=actor, cases=included, excluded=excluded, purpose=purpose, passphrase=passphrase, ip=ip)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=AuditEntry.Action.DENIED, obj=actor, ip=ip,
+            detail="export: no case with consent to export",
+        )  # fmt: skip
+    raise ValidationError(NOTHING_TO_EXPORT, code="nothing_to_export")
+
+
+@sensitive_variables("passphrase")
+def _write(*, actor: User, cases: list[Case], excluded: int, purpose: str, passphrase: str, ip: str | None) -> ExportResult:
+    stem = f"pristan-export-{timezone.localtime():%Y%m%d-%H%M%S}"  # names no one
+    content = encrypted_zip(name=f"{stem}.csv", content=csv_bytes(cases), passphrase=passphrase)
+    record = ExportRecord.objects.create(
+        actor=actor, purpose=purpose, file_format=ExportFormat.CSV_IN_AES_ZIP, cases_included=len(cases),
+        cases_excluded=excluded, sha256=hashlib.sha256(content).hexdigest(), ip=ip or None,
+    )  # fmt: skip
+    record.cases.set(cases)
+    offices = {case.office for case in cases}
+    # The counts stay in the record: the trail's readers without child clearance must not count children's cases.
+    audit_record(
+        actor=actor, action=AuditEntry.Action.EXPORT, obj=record, office=offices.pop() if len(offices) == 1 else None,
+        fields=COLUMN_NAMES, detail=purpose, ip=ip,
+    )  # fmt: skip
+    return ExportResult(record=record, filename=f"{stem}.zip", content=content)
