@@ -44,7 +44,13 @@ INSTALLED_APPS = [
     "pristan.reintegration",
     "pristan.erasure",
     "pristan.referrals",
+    "pristan.research",
     "pristan.keystore",
+    "pristan.interchange",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "pristan.api",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +206,38 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
+}
+
+# The REST API (pristan/api): JSON only; a personal access token or the verified session (with
+# CSRF); one error shape; the OpenAPI document and its page served from Pristan's own static files.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "pristan.api.authentication.TokenAuthentication",
+        "pristan.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "pristan.api.schema.PristanSchema",
+    "DEFAULT_PAGINATION_CLASS": "pristan.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "pristan.api.errors.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pristan API",
+    "DESCRIPTION": "Cases, persons, screening, consent, services and referrals, with the same access rules as the pages.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceStatusEnum": "pristan.assistance.models.ServiceStatus",
+        "ReferralStatusEnum": "pristan.referrals.models.ReferralStatus",
+    },
 }
 
 LOGGING = {

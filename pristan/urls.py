@@ -3,14 +3,18 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from pristan.accounts import views as accounts
+from pristan.api import pages as api_tokens
 from pristan.assistance import views as assistance
 from pristan.cases import views as cases
 from pristan.core import views as core
 from pristan.erasure import views as erasure
 from pristan.experience import views as experience
 from pristan.exports import views as exports
+from pristan.interchange import views as interchange
 from pristan.movements import views as movements
 from pristan.referrals import views as referrals
+from pristan.reintegration import views as reintegration
+from pristan.research import views as research
 from pristan.screening import views as screening
 
 case_urls = [
@@ -36,7 +40,15 @@ case_urls = [
     path("notes/add/", cases.note_create, name="note_create"),
     path("tasks/add/", cases.task_create, name="task_create"),
     path("history/", cases.history, name="case_history"),
-    path("reintegration/", include("pristan.reintegration.urls")),
+    path("reintegration/", reintegration.reintegration, name="case_reintegration"),
+    path("reintegration/plan/", reintegration.plan_save, name="reintegration_plan_save"),
+    path("reintegration/assistance/", reintegration.item_create, name="reintegration_item_create"),
+    path("reintegration/assistance/status/", reintegration.item_status, name="reintegration_item_status"),
+    path("reintegration/payments/", reintegration.payment_create, name="reintegration_payment_create"),
+    path("reintegration/visits/", reintegration.visit_record, name="reintegration_visit_record"),
+    path("reintegration/visits/not-possible/", reintegration.visit_not_possible, name="reintegration_visit_not_possible"),
+    path("reintegration/events/", reintegration.event_create, name="reintegration_event_create"),
+    path("reintegration/closure-override/", reintegration.closure_override, name="reintegration_closure_override"),
     path("movement/", movements.case_movement, name="case_movement"),
     path("movement/details/", movements.movement_details, name="movement_details"),
     path("movement/stage/", movements.movement_stage, name="movement_stage"),
@@ -59,6 +71,10 @@ urlpatterns = [
     path("accounts/two-step/set-up/", accounts.mfa_enrol, name="mfa_enrol"),
     path("accounts/two-step/recovery-codes/", accounts.mfa_recovery_codes, name="mfa_recovery_codes"),
     path("accounts/confirm/", accounts.reauthenticate, name="reauthenticate"),
+    path("accounts/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path("accounts/api-tokens/new/", api_tokens.api_token_create, name="api_token_create"),
+    path("accounts/api-tokens/revoke/", api_tokens.api_token_revoke, name="api_token_revoke"),
+    path("api/v1/", include("pristan.api.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/mine/", cases.my_cases, name="my_cases"),
@@ -76,6 +92,10 @@ urlpatterns = [
     path("partners/", referrals.partner_directory, name="partner_directory"),
     path("exports/", exports.export_list, name="export_list"),
     path("exports/new/", exports.export_create, name="export_create"),
+    path("imports/", interchange.import_start, name="import_start"),
+    path("imports/<uuid:job_id>/", interchange.import_job, name="import_job"),
+    path("imports/<uuid:job_id>/progress/", interchange.import_progress, name="import_progress"),
+    path("research/", research.research_export, name="research_export"),
     path("erasure/", erasure.erasure_list, name="erasure_list"),
     path("erasure/retention/", erasure.retention_settings, name="retention_settings"),
     path("erasure/<str:reference>/", erasure.erasure_decide, name="erasure_decide"),

@@ -16,6 +16,9 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
   writable only by roles granted them (pristan/core/policy.py).
 - Identifiable data leaves Pristan only through an export by a role that exports (caseworkers,
   supervisors), and only of the cases it sees through that role (`exportable_cases_for`).
+- Anonymised research data (pristan/research) is made only by roles with policy.research (analysts,
+  supervisors), from the cases their memberships reach (`research_cases_for`), children's cases
+  only with clearance; it never shows a case, only k-anonymous rows and counts. Partners never.
 - Nothing more is written in the cases of an erased person; erasure requests are decided only by
   a data-protection focal point whose scope reaches the case's office (`require_erasure_decider`).
 
@@ -49,6 +52,7 @@ SUPERVISORS_ONLY = _("Only a supervisor of this office can do this.")
 EXPORT_NOT_GRANTED = _("Your role does not include exporting identifiable data.")
 PERSON_ERASED = _("This person's identifying data was erased: nothing more can be recorded in their cases.")
 ERASURE_NOT_GRANTED = _("Only a data-protection focal point of the case's office decides erasure requests.")
+RESEARCH_NOT_GRANTED = _("Your role does not include producing anonymised research data.")
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,47 @@ def exportable_cases_for(user: AnyUser) -> QuerySet[Case]:
     if any(not condition for condition in conditions):  # an empty Q: a reach over every case
         return cases_for(user)
     return cases_for(user).filter(reduce(operator.or_, conditions))
+
+
+def _research_reaches(user: AnyUser) -> list[_Reach]:
+    """The user's memberships whose role produces research data (policy.research), resolved. These
+    roles may have no case content at all (analysts): their reach serves only anonymised data."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return [
+        _Reach(
+            office_ids=None if membership.scope == Scope.GLOBAL else membership_offices(membership),
+            assigned_only=membership.scope == Scope.ASSIGNED,
+            children=membership.child_clearance,
+            grant=Grant(frozenset(), writes=False, overrides=False),
+        )
+        for membership in Membership.objects.filter(user_id=user.pk)
+        if policy(membership.role).research
+    ]
+
+
+def may_research(user: AnyUser) -> bool:
+    """Whether any of the user's memberships lets them produce anonymised research data (partners never do)."""
+    return bool(_research_reaches(user))
+
+
+def require_research(user: AnyUser) -> None:
+    if not may_research(user):
+        raise PermissionDenied(RESEARCH_NOT_GRANTED)
+
+
+def research_cases_for(user: AnyUser) -> QuerySet[Case]:
+    """The cases whose anonymised data may go into research data made by the user: those of the
+    offices their research memberships reach, children's cases only where that membership has
+    child-protection clearance (as everywhere else, even a count of them is withheld otherwise).
+    Only for aggregated, k-anonymous output (pristan/research): never to show or link a case.
+    Whether the person consented to research use is a further condition (pristan/research)."""
+    conditions = [_reach_q(user, reach) for reach in _research_reaches(user)]
+    if not conditions:
+        return Case.objects.none()
+    if any(not condition for condition in conditions):  # an empty Q: a reach over every case (global, cleared)
+        return Case.objects.all()
+    return Case.objects.filter(reduce(operator.or_, conditions))
 
 
 def persons_for(user: AnyUser) -> QuerySet[Person]:

@@ -56,19 +56,20 @@ class RolePolicy:
     reads_audit: bool = False
     exports: bool = False  # may export identifiable data (the cases it sees that have consent to export)
     decides_erasure: bool = False  # approves or refuses erasure requests (the data-protection focal point)
+    research: bool = False  # may produce anonymised, k-anonymous research data (pristan/research), never case content
     default_scope: Scope = Scope.OFFICE
 
 
 POLICIES: dict[str, RolePolicy] = {
     Role.CASEWORKER: RolePolicy(ALL_SECTIONS, writes=True, exports=True, default_scope=Scope.ASSIGNED),
-    Role.SUPERVISOR: RolePolicy(ALL_SECTIONS, writes=True, overrides=True, reads_audit=True, exports=True),
+    Role.SUPERVISOR: RolePolicy(ALL_SECTIONS, writes=True, overrides=True, reads_audit=True, exports=True, research=True),
     Role.MOVEMENT_OFFICER: RolePolicy(
         frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE, Section.NOTES, Section.MOVEMENT}), writes=True
     ),
     Role.FOCAL_POINT: RolePolicy(
         frozenset({Section.SUMMARY, Section.CONSENT, Section.HISTORY}), reads_audit=True, decides_erasure=True
     ),
-    Role.ANALYST: RolePolicy(frozenset(), default_scope=Scope.GLOBAL),
+    Role.ANALYST: RolePolicy(frozenset(), research=True, default_scope=Scope.GLOBAL),
     Role.AUDITOR: RolePolicy(frozenset(), reads_audit=True),
     Role.OFFICE_ADMIN: RolePolicy(frozenset()),
     Role.SYSTEM_ADMIN: RolePolicy(frozenset(), default_scope=Scope.GLOBAL),

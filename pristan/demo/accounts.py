@@ -16,6 +16,7 @@ from pristan.cases.models import Case, Stage, Task
 from pristan.core.models import Office, Role
 from pristan.demo import texts
 from pristan.demo.world import OFFICE_SPECS, ensure_member, ensure_office, ensure_operator
+from pristan.keystore.services import key_scope
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -99,7 +100,8 @@ def _case_workers_by_office(users: dict[str, User]) -> dict[str, list[User]]:
 def _add_open_tasks(owner: User, office: Office) -> None:
     """A few open tasks on the owner's open cases, so "My tasks" shows due and overdue work."""
     today = timezone.localdate()
-    cases = list(Case.objects.filter(owner=owner).exclude(stage=Stage.CLOSED).order_by("-opened_on", "id")[: len(DEMO_TASK_DAYS)])
+    open_cases = Case.objects.filter(owner=owner).exclude(stage=Stage.CLOSED).select_related("person")  # whose key seals titles
+    cases = list(open_cases.order_by("-opened_on", "id")[: len(DEMO_TASK_DAYS)])
     titles = texts.localised(texts.TASK_TITLES, next((s.language for s in OFFICE_SPECS if s.code == office.code), "en"))
     Task.objects.bulk_create(
         Task(case=case, title=titles[index % len(titles)], due_on=today + timedelta(days=days), assignee=owner, created_by=owner)
@@ -113,10 +115,11 @@ def share_demo_cases(offices: dict[str, Office], users: dict[str, User]) -> None
     Generated cases belong to the generator's own account, which nobody logs in as; without this
     the demo accounts would start with empty "My cases" pages.
     """
-    for code, owners in _case_workers_by_office(users).items():
-        case_ids = list(Case.objects.filter(office=offices[code]).order_by("id").values_list("id", flat=True))
-        for turn, owner in enumerate(owners):
-            mine = case_ids[turn :: len(owners)]
-            Case.objects.filter(pk__in=mine).update(owner=owner)
-            Task.objects.filter(case_id__in=mine, done_at__isnull=True).update(assignee=owner)
-            _add_open_tasks(owner, offices[code])
+    with key_scope():  # the new tasks' titles are sealed: each person's key is fetched once
+        for code, owners in _case_workers_by_office(users).items():
+            case_ids = list(Case.objects.filter(office=offices[code]).order_by("id").values_list("id", flat=True))
+            for turn, owner in enumerate(owners):
+                mine = case_ids[turn :: len(owners)]
+                Case.objects.filter(pk__in=mine).update(owner=owner)
+                Task.objects.filter(case_id__in=mine, done_at__isnull=True).update(assignee=owner)
+                _add_open_tasks(owner, offices[code])

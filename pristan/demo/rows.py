@@ -3,9 +3,10 @@
 `bulk_create` spends most of its time compiling SQL: for every value of every object it runs
 `pre_save` and `get_db_prep_save` and builds a multi-row statement. With it the generator spent
 more time inserting than deciding what to insert, and managed about 1,250 cases a second; this way
-it manages over 3,000. Here each table has one prepared statement, rows are tuples in column
-order, and only the values whose stored form differs from the Python one (dates, moments,
-decimals, code lists) are converted, by the same backend adapters the ORM ends in.
+it managed over 3,000 (before names were sealed and indexed, which halved that: bench/README.md).
+Here each table has one prepared statement, rows are tuples in column order, and only the values
+whose stored form differs from the Python one (dates, moments, decimals, ids, code lists) are
+converted, by the same backend adapters the ORM ends in.
 
 Rows refer to each other by ids handed out by `IdBlock` before anything is inserted, so a case,
 its person and its services can be built in one pass and written in any order.
@@ -114,6 +115,11 @@ class Table:
                 else:
                     row[index] = crypto.seal(key_id, data_key, to_text(value).encode(), aad)
         self.rows.append(row)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The field names (``attname``) of the columns, in the order `add_many` takes them."""
+        return self._names
 
     def add_many(self, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> None:
         """Add rows given as tuples of ``columns`` (all the table's, in order), stored as they are.

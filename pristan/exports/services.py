@@ -29,6 +29,7 @@ from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
 from pristan.exports.models import ExportFormat, ExportPurpose, ExportRecord
 from pristan.exports.selectors import export_candidates, with_consent_to_export
+from pristan.keystore.services import preload_for
 from pristan.people.models import Person
 
 NOTHING_TO_EXPORT = _(
@@ -78,6 +79,7 @@ COLUMNS = [
     ],
 ]  # fmt: skip
 COLUMN_NAMES = [column.name for column in COLUMNS]
+CHOOSE_A_FORMAT = _("Choose a file format from the list.")
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,22 @@ def csv_bytes(cases: list[Case]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+@dataclass(frozen=True)
+class FileFormat:
+    """A layout of the file inside the archive. Other apps register theirs in FILE_FORMATS
+    (pristan.interchange adds the HTCDS 2.0 layouts)."""
+
+    label: Callable[[], StrOrPromise]
+    extension: str
+    render: Callable[[list[Case]], bytes]
+    fields: Callable[[], list[str]]  # the column names, for the audit entry
+
+
+FILE_FORMATS: dict[str, FileFormat] = {
+    ExportFormat.CSV_IN_AES_ZIP: FileFormat(lambda: ExportFormat.CSV_IN_AES_ZIP.label, "csv", csv_bytes, lambda: COLUMN_NAMES),
+}
+
+
 @sensitive_variables("passphrase")
 def encrypted_zip(*, name: str, content: bytes, passphrase: str) -> bytes:
     buffer = io.BytesIO()
@@ -139,20 +157,28 @@ def validate_passphrase(*, passphrase: str, user: User) -> None:
 
 
 @sensitive_variables("passphrase")
-def export_cases(*, actor: User, cases: QuerySet[Case], purpose: str, passphrase: str, ip: str | None) -> ExportResult:
+def export_cases(
+    *, actor: User, cases: QuerySet[Case], purpose: str, passphrase: str, ip: str | None,
+    file_format: str = ExportFormat.CSV_IN_AES_ZIP,
+) -> ExportResult:  # fmt: skip
     """Export the identifiable data of `cases`: those the actor may export and that have consent to
     export (the others are left out and counted; cases the actor may not see are neither included nor
     counted). Refused, and the refusal audited, when none is left."""
     access.require_export(actor)
     if purpose not in ExportPurpose.values:
         raise ValidationError({"purpose": CHOOSE_A_PURPOSE})
+    if file_format not in FILE_FORMATS:
+        raise ValidationError({"file_format": CHOOSE_A_FORMAT})
     validate_passphrase(passphrase=passphrase, user=actor)
     with transaction.atomic():
         candidates = export_candidates(user=actor, cases=cases)
         included = list(with_consent_to_export(candidates).select_related("person", "office").order_by("reference"))
         if included:
             excluded = candidates.count() - len(included)
-            return _write(actor=actor, cases=included, excluded=excluded, purpose=purpose, passphrase=passphrase, ip=ip)
+            return _write(
+                actor=actor, cases=included, excluded=excluded, purpose=purpose, passphrase=passphrase, ip=ip,
+                file_format=file_format,
+            )  # fmt: skip
     with transaction.atomic():
         audit_record(
             actor=actor, action=AuditEntry.Action.DENIED, obj=actor, ip=ip,
@@ -162,11 +188,15 @@ def export_cases(*, actor: User, cases: QuerySet[Case], purpose: str, passphrase
 
 
 @sensitive_variables("passphrase")
-def _write(*, actor: User, cases: list[Case], excluded: int, purpose: str, passphrase: str, ip: str | None) -> ExportResult:
+def _write(
+    *, actor: User, cases: list[Case], excluded: int, purpose: str, passphrase: str, ip: str | None, file_format: str
+) -> ExportResult:
     stem = f"pristan-export-{timezone.localtime():%Y%m%d-%H%M%S}"  # names no one
-    content = encrypted_zip(name=f"{stem}.csv", content=csv_bytes(cases), passphrase=passphrase)
+    preload_for(cases)  # every person's data key in one query
+    layout = FILE_FORMATS[file_format]
+    content = encrypted_zip(name=f"{stem}.{layout.extension}", content=layout.render(cases), passphrase=passphrase)
     record = ExportRecord.objects.create(
-        actor=actor, purpose=purpose, file_format=ExportFormat.CSV_IN_AES_ZIP, cases_included=len(cases),
+        actor=actor, purpose=purpose, file_format=file_format, cases_included=len(cases),
         cases_excluded=excluded, sha256=hashlib.sha256(content).hexdigest(), ip=ip or None,
     )  # fmt: skip
     record.cases.set(cases)
@@ -174,6 +204,6 @@ def _write(*, actor: User, cases: list[Case], excluded: int, purpose: str, passp
     # The counts stay in the record: the trail's readers without child clearance must not count children's cases.
     audit_record(
         actor=actor, action=AuditEntry.Action.EXPORT, obj=record, office=offices.pop() if len(offices) == 1 else None,
-        fields=COLUMN_NAMES, detail=purpose, ip=ip,
+        fields=layout.fields(), detail=purpose, ip=ip,
     )  # fmt: skip
     return ExportResult(record=record, filename=f"{stem}.zip", content=content)

@@ -87,7 +87,7 @@ def _movement(pdf: FPDF, item: ManifestMovement) -> None:
         pdf.cell(0, 5, f"{_('Received by')}: {reception}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     people = (_("Case"), _("Name"), _("Name in Latin script"), _("Travel documents"), _("Escort"))
-    with pdf.table(col_widths=(28, 55, 50, 100, 40), headings_style=BOLD, line_height=5, text_align="LEFT") as table:
+    with pdf.table(col_widths=(34, 55, 50, 94, 40), headings_style=BOLD, line_height=5, text_align="LEFT") as table:
         row = table.row()
         for text in people:
             row.cell(text)

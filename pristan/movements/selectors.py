@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import Http404
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,40 +44,32 @@ PREPARING = (
 BOARD_DAYS = 30
 
 
-def _movement_grants(user: AnyUser) -> tuple[bool, bool]:
-    """(whether some membership of the user grants the movement section, whether all that give case
-    content do): when all do, the cases the user sees are exactly those whose movements they see."""
-    if not user.is_authenticated or not user.is_active:
-        return False, False
-    sections = [policy(m.role).sections for m in Membership.objects.filter(user_id=user.pk)]
-    sections = [granted for granted in sections if granted]
-    if PartnerMembership.objects.filter(user_id=user.pk).exists():
-        sections.append(PARTNER_SECTIONS)
-    granting = [Section.MOVEMENT in granted for granted in sections]
-    return any(granting), bool(granting) and all(granting)
-
-
 def may_use_movements(user: AnyUser) -> bool:
-    """Whether the user works with movements at all (the board, the manifest, the menu link)."""
-    return _movement_grants(user)[0]
+    """Whether the user works with movements at all (the board, the manifest, the menu link): some
+    membership of theirs grants the movement section."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if any(Section.MOVEMENT in policy(m.role).sections for m in Membership.objects.filter(user_id=user.pk)):
+        return True
+    return Section.MOVEMENT in PARTNER_SECTIONS and PartnerMembership.objects.filter(user_id=user.pk).exists()
 
 
-def movements_for(user: AnyUser) -> QuerySet[Movement]:
-    """Every movement the user may see: those with every traveller's case visible to them, in the
-    movement section."""
-    some, every = _movement_grants(user)
-    if not some:
+def movements_for(user: AnyUser, within: QuerySet[Movement] | None = None) -> QuerySet[Movement]:
+    """The movements (of `within`, or of all) the user may see: those with the case of every
+    traveller visible to them with the movement section granted.
+
+    `access.cases_for` narrows them down in the database; the grant of each traveller's case then
+    decides the section, since a case may be seen without it (a focal point's, a case referred to
+    the user's office). Narrow `within` first (a day, a case): the grants are checked in Python."""
+    if not may_use_movements(user):
         return Movement.objects.none()
     cases = access.cases_for(user)
-    hidden = MovementTraveller.objects.filter(movement=OuterRef("pk")).exclude(case__in=cases.values("pk"))
     anyone = MovementTraveller.objects.filter(movement=OuterRef("pk"))
-    movements = Movement.objects.filter(Exists(anyone)).exclude(Exists(hidden))
-    if every:
-        return movements
-    # Some of the user's memberships see cases without the movement section: check case by case.
+    hidden = anyone.exclude(case__in=cases.values("pk"))
+    candidates = (Movement.objects.all() if within is None else within).filter(Exists(anyone)).exclude(Exists(hidden))
     granted: dict[int, bool] = {}
     visible = []
-    for movement in movements.prefetch_related(Prefetch("travellers", MovementTraveller.objects.select_related("case"))):
+    for movement in candidates.prefetch_related(Prefetch("travellers", MovementTraveller.objects.select_related("case"))):
         for traveller in movement.travellers.all():
             if traveller.case_id not in granted:
                 grant = access.grant_for(user, traveller.case)
@@ -88,16 +79,10 @@ def movements_for(user: AnyUser) -> QuerySet[Movement]:
     return Movement.objects.filter(pk__in=visible)
 
 
-def movement_for(user: AnyUser, pk: int) -> Movement:
-    """A movement the user may see, or 404."""
-    try:
-        return movements_for(user).select_related("office", "receiving_office", "receiving_partner").get(pk=pk)
-    except Movement.DoesNotExist:
-        raise Http404 from None
-
-
 def movements_of_case(*, user: AnyUser, case: Case) -> QuerySet[Movement]:
-    return movements_for(user).filter(Exists(MovementTraveller.objects.filter(movement=OuterRef("pk"), case=case)))
+    return movements_for(
+        user, Movement.objects.filter(Exists(MovementTraveller.objects.filter(movement=OuterRef("pk"), case=case)))
+    )
 
 
 def travellers_of(movements: QuerySet[Movement]) -> QuerySet[MovementTraveller]:
@@ -245,12 +230,13 @@ def movement_board(*, user: AnyUser, filters: BoardFilters) -> Board:
     what it still lacks; only movements the user may see."""
     since = filters.since or timezone.localdate()
     until = filters.until or since + timedelta(days=BOARD_DAYS)
-    movements = movements_for(user)
+    movements = Movement.objects.filter(Q(departs_on__gte=since, departs_on__lte=until) | Q(departs_on__isnull=True))
     if filters.office:
         movements = movements.filter(office__code=filters.office)
     movements = movements.filter(stage=filters.stage) if filters.stage else movements.filter(stage__in=PREPARING)
-    upcoming = _with_details(movements.filter(departs_on__gte=since, departs_on__lte=until)).order_by("departs_on", "id")
-    undated = _with_details(movements.filter(departs_on__isnull=True)).order_by("id")
+    visible = movements_for(user, movements)
+    upcoming = _with_details(visible.filter(departs_on__isnull=False)).order_by("departs_on", "id")
+    undated = _with_details(visible.filter(departs_on__isnull=True)).order_by("id")
     return Board(upcoming=_rows(upcoming), undated=_rows(undated), since=since, until=until)
 
 
@@ -335,7 +321,8 @@ def manifest_movements(*, user: AnyUser, day: date, route: str) -> list[Manifest
     """The movements that leave on the day on the route (see `route_key`), as the manifest lists them:
     not cancelled, seen by the user; document numbers only for readers granted the summary section,
     escort needs without any medical detail."""
-    movements = _with_details(movements_for(user).filter(departs_on=day).exclude(stage=MovementStage.CANCELLED))
+    leaving = Movement.objects.filter(departs_on=day).exclude(stage=MovementStage.CANCELLED)
+    movements = _with_details(movements_for(user, leaving))
     chosen = [movement for movement in movements.order_by("id") if route_key(movement) == route.upper()]
     preload_for([traveller for movement in chosen for traveller in movement.travellers.all()])
     result = []

@@ -92,6 +92,8 @@ def _page(
     movements = _movements(request, case)
     views = selectors.case_movements(user=request.user, case=case)
     blocks = []
+    if failed and failed[0] not in {view.movement.pk for view in views}:
+        messages.error(request, _("Choose the movement again: it is no longer one you may change from this case."))
     for view in views:
         movement_forms = _blank_forms(case, view.movement, movements)
         open_form = ""
@@ -163,10 +165,7 @@ def _act(
             messages.success(request, success)
             return _back(case, movement)
     movement_id = movement.pk if movement else _posted_id(request)
-    if movement_id is None:
-        messages.error(request, _("Choose the movement again: it is no longer one you may change."))
-        return _page(request, case, status=422)
-    return _page(request, case, failed=(movement_id, name, form), status=422)
+    return _page(request, case, failed=(movement_id or 0, name, form), status=422)
 
 
 def _movement_of(data: dict[str, Any]) -> Movement:

@@ -12,7 +12,7 @@ from django_stubs_ext import StrOrPromise
 from pristan.reintegration.selectors import ScoreRow
 
 WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 48, 48, 16, 44  # room for the labels of the axes
 SERIES: tuple[tuple[str, StrOrPromise], ...] = (
     ("economic", _("Economic")),
     ("social", _("Social")),

@@ -17,7 +17,7 @@ from pristan.reintegration.models import EventKind, ItemKind, ItemStatus, Survey
 from pristan.reintegration.survey import dimensions_of
 
 _TEXT = forms.Textarea(attrs={"rows": 2})
-NO_ANSWER = _("No answer (does not know, refused, or does not apply)")
+NO_ANSWER = _("No answer")  # does not know, refused, or does not apply: left out of the scores
 
 
 class PlanForm(forms.Form):

@@ -299,7 +299,8 @@ def event_record(*, actor: User, case: Case, data: dict[str, Any]) -> Reintegrat
         note=str(data.get("note") or "").strip(), corrects=corrects, recorded_by=actor,
     )  # fmt: skip
     fields = [name for name in ("kind", "occurred_on", "country", "place", "note", "corrects") if getattr(event, name)]
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case, fields=fields, detail=str(kind))
+    # No detail: what happened (re-trafficked, re-migrated) is only for readers of the section.
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case, fields=fields)
     return event
 
 

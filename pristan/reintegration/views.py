@@ -1,4 +1,7 @@
-"""The Reintegration tab of a case, and the page for recording a monitoring visit."""
+"""The Reintegration tab of a case, and the page for recording a monitoring visit.
+
+Every route is under the case's reference; the visit, item or event a request concerns is chosen
+in the form, from what the reader may see of that case (so it is always loaded through access)."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -16,6 +16,7 @@ from pristan.assistance.services import service_add
 from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.interchange.models import ImportJob
 
 MATRIX = tomllib.loads((Path(__file__).resolve().parents[1] / "authorization.toml").read_text(encoding="utf-8"))["routes"]
 PERSONAS = ["anonymous", "caseworker", "supervisor", "movement_officer", "focal_point", "analyst", "auditor", "office_admin",
@@ -66,7 +67,8 @@ def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, dja
     users["partner"] = django_user_model.objects.create_user("matrix-partner")
     partner_membership_grant(actor=None, user=users["partner"], organisation=partner)
     values = {"reference": active_case.reference, "task_id": task.pk, "service_id": service.pk,
-              "referral_id": referral.pk, "transfer_id": transfer.pk}  # fmt: skip
+              "referral_id": referral.pk, "transfer_id": transfer.pk, "person_id": active_case.person_id,
+              "job_id": ImportJob.objects.create(office=sofia, actor=ana, filename="cases.xlsx", status="ready").pk}  # fmt: skip
     return users, values
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import User
 from django.db import connections
+from django.db.models import Field, Model
 from django.test import Client
 
 from pristan.accounts.services import REAUTHENTICATED_AT
@@ -67,6 +68,13 @@ def full_case(active_case: Case, ana: User) -> Case:
     service_add(actor=ana, case=active_case, data={"kind": "medical", "objective": objective, "description": "Clinic in Ниш"})
     active_case.refresh_from_db()
     return active_case
+
+
+def column_of(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    assert field.column is not None
+    return field.column
 
 
 def raw_values(table: str, column: str, pks: list[int] | None = None) -> list[bytes]:

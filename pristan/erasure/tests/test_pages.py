@@ -62,7 +62,7 @@ def test_a_focal_point_approves_after_confirming_identity(
     assert response.status_code == 302
     person = Person.objects.get(pk=full_case.person_id)
     assert person.erased_at is not None
-    assert not DataKey.objects.filter(id=person.key_id).exists()
+    assert not DataKey.objects.filter(id=person.sealing_key_id()).exists()
 
     # Pages show a clear marker instead of empty names, and refuse writes with a message.
     client = client_of(ana)

@@ -64,7 +64,7 @@ def test_dry_run_counts_and_changes_nothing_then_apply_erases(open_case, ana, fi
     run = retention_apply(today=TODAY, dry_run=True)
     assert run.due == {"SOF": 1}
     assert Person.objects.get(pk=old.person_id).given_name == "Стара"
-    assert DataKey.objects.filter(id=old.person.key_id).exists()
+    assert DataKey.objects.filter(id=old.person.sealing_key_id()).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         run = retention_apply(today=TODAY)
@@ -72,7 +72,7 @@ def test_dry_run_counts_and_changes_nothing_then_apply_erases(open_case, ana, fi
     erased = Person.objects.get(pk=old.person_id)
     assert erased.erased_at is not None
     assert erased.given_name == ""
-    assert not DataKey.objects.filter(id=old.person.key_id).exists()
+    assert not DataKey.objects.filter(id=old.person.sealing_key_id()).exists()
     assert Person.objects.get(pk=recent.person_id).given_name == "Нова"
     entry = AuditEntry.objects.get(object_type="people.person", object_id=str(old.person_id), action="delete")
     assert entry.actor is None
@@ -106,7 +106,7 @@ def test_the_command_finishes_an_interrupted_erasure(case, boris, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         call_command("retention", stdout=out)
     assert "SOF: 1 erasure interrupted before the key was destroyed, finished" in out.getvalue()
-    assert not DataKey.objects.filter(id=case.person.key_id).exists()
+    assert not DataKey.objects.filter(id=case.person.sealing_key_id()).exists()
     assert list(erasures_unfinished()) == []
 
 

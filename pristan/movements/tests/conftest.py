@@ -2,12 +2,14 @@
 ten-year-old daughter), Mila the movement officer of Sofia, and helpers that take a movement through
 the real services."""
 
+import io
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
+from pypdf import PdfReader
 
 from pristan.cases.models import Case
 from pristan.core.models import Office, Role
@@ -87,3 +89,8 @@ def add_leg(movement: Movement, actor: User, *, day: date | None = None, **extra
 def to_booked(movement: Movement, caseworker: User, supervisor: User) -> Movement:
     advance(movement, supervisor, MovementStage.APPROVED)
     return advance(movement, caseworker, MovementStage.TRAVEL_DOCUMENTS, MovementStage.FIT_TO_TRAVEL, MovementStage.BOOKED)
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF, as a reader (or a screen reader) gets it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)

@@ -2,6 +2,7 @@
 
 import math
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -29,7 +30,9 @@ def test_the_default_survey_has_the_three_dimensions_and_their_items():
     for dimension in definition["dimensions"]:
         for item in dimension["items"]:
             scores = [option["score"] for option in item["options"]]
-            assert min(scores) == 0 and max(scores) == 1 and item["weight"] > 0
+            assert min(scores) == 0
+            assert max(scores) == 1
+            assert item["weight"] > 0
 
 
 def test_the_default_survey_is_version_1_after_migrating(db):
@@ -40,7 +43,7 @@ def test_the_default_survey_is_version_1_after_migrating(db):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("[[dimensions]]\nkey = \"economic\"", "[[dimensions]]\nkey = \"money\""), "exactly the dimensions"),
+        (('[[dimensions]]\nkey = "economic"', '[[dimensions]]\nkey = "money"'), "exactly the dimensions"),
         (("score = 0.67", "score = 1.5"), "from 0 to 1"),
         (("score = 0.0 },\n]\n\n[scales.debt]", "score = 0.1 },\n]\n\n[scales.debt]"), "scoring 0 and one scoring 1"),
         (('key = "debt"\nquestion', 'key = "income"\nquestion'), "used twice"),
@@ -93,12 +96,19 @@ def test_a_new_version_leaves_past_visits_and_their_scores_alone(reintegration_c
     assert AuditEntry.objects.filter(object_type="reintegration.survey", object_id=str(second.pk)).exists()
 
     visit.refresh_from_db()
-    assert visit.survey == first and math.isclose(visit.composite or 0, 0.5)  # not rescored
+    assert visit.survey == first
+    assert math.isclose(visit.composite or 0, 0.5)
     later = Visit.objects.get(case=reintegration_case, months_after=6)
     visit_record(actor=ana, visit=later, done_on=timezone.localdate(), answers=answers_for(second, {"economic": "best",
                  "social": "worst"}))  # fmt: skip
     later.refresh_from_db()
-    assert later.survey == second and math.isclose(later.composite or 0, 0.75)  # (3·1 + 1·0) / 4
+    assert later.survey == second
+    listing = StringIO()
+    call_command("survey", "list", stdout=listing)
+    assert "v1  Reintegration sustainability (Pristan default)  (1 visits" in listing.getvalue()
+    assert "v2" in listing.getvalue()
+    assert "from survey_2027.toml" in listing.getvalue()
+    assert math.isclose(later.composite or 0, 0.75)
 
 
 def test_loading_a_faulty_file_adds_no_version(db, tmp_path):

@@ -1,0 +1,15 @@
+"""The API's own messages, translated into the language the request asks for (Accept-Language)."""
+
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_REFUSED = _("This access token is not valid: it is unknown, expired or revoked, or its user can no longer sign in.")
+NOT_SIGNED_IN = _("Sign in, or send a personal access token in the Authorization header.")
+TOKEN_NO_READ = _("This access token does not allow reading %(resource)s.")
+TOKEN_NO_WRITE = _("This access token does not allow changing %(resource)s.")
+NOT_FOUND = _("Not found.")
+UNKNOWN_OFFICE = _("Choose an office where you may register persons.")
+UNKNOWN_PERSON = _("Choose a person whose case you can see.")
+UNKNOWN_ORGANISATION = _("Choose a partner organisation from the directory.")
+UNKNOWN_SERVICE = _("Choose a service of this case.")
+BAD_ORDERING = _("Order by one of: %(choices)s.")
+NO_WRITABLE_CASE = _("Your role lets you read this person's record, not change it.")

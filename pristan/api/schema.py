@@ -1,0 +1,44 @@
+"""The OpenAPI document: every operation lists the error bodies it may return."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+ERROR_CODES = {
+    "400": "The request has errors: each field's messages.",
+    "401": "No valid credentials.",
+    "403": "Refused: the role or the token does not allow this.",
+    "404": "Does not exist, or not for you.",
+}
+
+
+# `{"errors": {"field": ["message", …]}}` (pristan/api/errors.py)
+ERROR = inline_serializer("Error", {"errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()))})
+
+
+class PristanSchema(AutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        bodies: dict[str, Any] = super()._get_response_bodies(direction)
+        for code, description in ERROR_CODES.items():
+            response = self._get_response_for_code(ERROR, code, direction=direction)  # type: ignore[no-untyped-call]
+            bodies.setdefault(code, {**response, "description": description})
+        return bodies
+
+
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "pristan.api.authentication.TokenAuthentication"
+    name = "token"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "http", "scheme": "bearer", "description": "A personal access token (`pristan_…`)."}
+
+
+class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "pristan.api.authentication.VerifiedSessionAuthentication"
+    name = "session"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "A signed-in session, with its CSRF token."}

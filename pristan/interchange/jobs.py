@@ -1,0 +1,158 @@
+"""Import runs started from the page: checked, then (once confirmed) written, in the background.
+
+Why a thread of the web process rather than a task queue or a subprocess: Pristan runs without a
+broker or worker to operate, and the work is one database transaction either way. A thread
+keeps the request short; if the process dies mid-run, the transaction is rolled back and the page
+shows the run as interrupted (its progress stops moving), so nothing half-written remains.
+
+Progress lives in a small file beside the uploaded one, not in the database: the run's own rows are
+inside its uncommitted transaction, and a second writer would wait for it on SQLite. The upload is
+kept (readable by Pristan's user only) between the preview and the confirmation, and deleted when
+the run ends or is discarded. `PRISTAN_IMPORT_IN_BACKGROUND = False` runs inline (tests).
+"""
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from pristan.core.audit import audit_record
+from pristan.core.models import AuditEntry
+from pristan.interchange import readers, services
+from pristan.interchange.models import ImportJob
+
+STALE_AFTER = 120  # seconds without progress: the run was interrupted
+
+
+def directory() -> Path:
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def upload_path(job: ImportJob) -> Path:
+    return directory() / f"{job.pk}{Path(job.filename).suffix.lower()}"
+
+
+def _progress_path(job: ImportJob) -> Path:
+    return directory() / f"{job.pk}.progress"
+
+
+def store_upload(job: ImportJob, chunks: object) -> Path:
+    path = upload_path(job)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        for chunk in chunks:  # type: ignore[attr-defined]
+            handle.write(chunk)
+    return path
+
+
+def write_progress(job: ImportJob, done: int, total: int) -> None:
+    path = _progress_path(job)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"done": done, "total": total, "at": time.time()}), encoding="utf-8")
+    temporary.replace(path)
+
+
+def progress_of(job: ImportJob) -> tuple[int, int, bool]:
+    """(rows done, rows in all, whether the run stopped moving)."""
+    try:
+        data = json.loads(_progress_path(job).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0, job.rows, False
+    return int(data["done"]), int(data["total"] or job.rows), time.time() - float(data["at"]) > STALE_AFTER
+
+
+def _cleanup(job: ImportJob) -> None:
+    for path in (upload_path(job), _progress_path(job)):
+        path.unlink(missing_ok=True)
+
+
+def check(job: ImportJob) -> None:
+    """The first pass: fill the job's preview."""
+    with translation.override(job.language):
+        try:
+            table = readers.open_table(upload_path(job), job.filename)
+            preview = services.import_check(
+                actor=job.actor, office=job.office, table=table, source=job.source,
+                progress=lambda done, _total: write_progress(job, done, 0),
+            )  # fmt: skip
+        except (readers.UnreadableFile, PermissionDenied) as error:
+            job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(error), timezone.now()
+            job.save()
+            _cleanup(job)
+            return
+    job.rows, job.to_create, job.to_update, job.to_skip, job.invalid = (
+        preview.rows, preview.to_create, preview.to_update, preview.to_skip, preview.invalid,
+    )  # fmt: skip
+    job.problems = [problem.as_dict() for problem in preview.problems]
+    job.problem_count, job.ignored_columns = preview.problem_count, preview.ignored_columns
+    job.status = ImportJob.Status.READY
+    job.save()
+
+
+def write(job: ImportJob) -> None:
+    """The second pass: every row in one transaction, then the job's outcome."""
+    with translation.override(job.language):
+        try:
+            table = readers.open_table(upload_path(job), job.filename)
+            result = services.import_apply(
+                actor=job.actor, office=job.office, table=table, source=job.source, skip_invalid=job.skip_invalid,
+                progress=lambda done, total: write_progress(job, done, total), total=job.rows,
+            )  # fmt: skip
+        except (readers.UnreadableFile, ValidationError, PermissionDenied) as error:
+            job.status, job.error = ImportJob.Status.FAILED, " ".join(getattr(error, "messages", [str(error)]))
+        except Exception:
+            job.status, job.error = ImportJob.Status.FAILED, _("The import stopped on an unexpected error. Nothing was imported.")
+            raise
+        else:
+            job.status = ImportJob.Status.DONE
+            job.created, job.updated, job.cases = result.created, result.updated, result.references
+        finally:
+            job.finished_at = timezone.now()
+            job.save()
+            _cleanup(job)
+            with transaction.atomic():
+                audit_record(
+                    actor=job.actor, action=AuditEntry.Action.CREATE if job.status == ImportJob.Status.DONE else AuditEntry.Action.DENIED,
+                    obj=job, office=job.office, fields=["created", "updated"],
+                    detail=f"import {job.source}: {job.created} created, {job.updated} updated",
+                )  # fmt: skip
+
+
+def _in_background(target: object, job: ImportJob) -> None:
+    if not getattr(settings, "PRISTAN_IMPORT_IN_BACKGROUND", True):
+        target(job)  # type: ignore[operator]
+        return
+
+    def run() -> None:
+        try:
+            target(ImportJob.objects.select_related("actor", "office").get(pk=job.pk))  # type: ignore[operator]
+        finally:
+            close_old_connections()
+
+    transaction.on_commit(lambda: threading.Thread(target=run, name=f"import-{job.pk}", daemon=True).start())
+
+
+def start_check(job: ImportJob) -> None:
+    _in_background(check, job)
+
+
+def start_write(job: ImportJob) -> None:
+    job.status = ImportJob.Status.IMPORTING
+    job.save(update_fields=["status", "skip_invalid"])
+    write_progress(job, 0, job.rows)
+    _in_background(write, job)
+
+
+def discard(job: ImportJob) -> None:
+    job.status, job.finished_at = ImportJob.Status.DISCARDED, timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    _cleanup(job)

@@ -1,0 +1,72 @@
+"""What imports leave behind: which case each imported record became, and the import runs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pristan.cases.models import Case
+from pristan.core.models import Office
+
+
+class ImportedRecord(models.Model):
+    """A record of an outside file, by its stable identifier there, and the case it became: a
+    second import of the same record updates that case instead of opening another."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("source"), max_length=120)  # "pristan", "odk", or "file:<name>"
+    external_id = models.CharField(_("identifier in the source"), max_length=200)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="imported_as")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "source", "external_id"], name="one_case_per_imported_record")
+        ]
+        verbose_name = _("imported record")
+        verbose_name_plural = _("imported records")
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking the file")
+        READY = "ready", _("Checked, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed, nothing was imported")
+        DISCARDED = "discarded", _("Discarded")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", verbose_name=_("office"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("file"), max_length=200)  # as uploaded; the file itself is deleted after the run
+    source = models.CharField(_("source"), max_length=120)
+    language = models.CharField(max_length=10, default="en")  # of the problems' messages
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.VALIDATING)
+    rows = models.PositiveIntegerField(default=0)
+    to_create = models.PositiveIntegerField(default=0)
+    to_update = models.PositiveIntegerField(default=0)
+    to_skip = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list)  # the first ones, with row, column, value and message
+    problem_count = models.PositiveIntegerField(default=0)
+    ignored_columns = models.JSONField(default=list)
+    skip_invalid = models.BooleanField(default=False)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    cases = models.JSONField(default=list)  # references of the cases created or updated (the first ones)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

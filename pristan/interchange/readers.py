@@ -1,0 +1,271 @@
+"""Reading import files row by row: the official HTCDS spreadsheet (both variants), Pristan's HTCDS
+CSV, JSON and XLSX, and ODK Central / KoboToolbox submissions of the official XLSForm.
+
+A `Table` knows which column holds which HTCDS field; `rows()` opens the file again on every call
+and yields one row at a time, so that a large file is read twice (validate, then write) without
+being held in memory. JSON is the exception: it is parsed whole.
+"""
+
+import csv
+import hashlib
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from django.utils.translation import gettext_lazy as _
+
+from pristan.interchange import mapping
+
+UNREADABLE = _("This file cannot be read. Upload the HTCDS spreadsheet (.xlsx), a CSV file or a JSON file.")
+NO_COLUMNS = _("No column of this file is an HTCDS field: is its first row the field names, such as prs_FirstName?")
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+class Layout:
+    SPREADSHEET = "htcds-spreadsheet"  # the official Excel spreadsheet: names, labels, then rows
+    PRISTAN = "pristan"  # Pristan's own export: cas_Id is the case reference
+    SUBMISSIONS = "odk"  # ODK Central / KoboToolbox submissions: a submission id per row
+    TABLE = "table"  # any other table of HTCDS columns
+
+
+@dataclass
+class Columns:
+    single: dict[int, str] = field(default_factory=dict)  # column index -> field
+    options: dict[int, tuple[str, str]] = field(default_factory=dict)  # index -> (field, option): one 0/1 column per value
+    identifier: int | None = None
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as the user sees it: the spreadsheet's row number, or the line of the CSV file
+    cells: dict[str, Any]  # HTCDS field -> raw value
+    external_id: str
+
+
+SUBMISSION_META = {"start", "end", "today", "deviceid", "__version__", "_version_", "_submission_time", "_validation_status",
+                   "_notes", "_status", "_submitted_by", "_tags", "_index", "_attachments", "_geolocation", "_xform_id_string",
+                   "SubmissionDate", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status",
+                   "ReviewState", "DeviceID", "Edits", "FormVersion", "instanceName", "formhub/uuid", "uuid"}  # fmt: skip
+SPLIT = re.compile(r"[/\-]")
+TRUTHY = {"1", "1.0", "true", "yes"}
+
+
+def _columns(headers: list[Any], labels: list[Any] | None) -> Columns:
+    columns = Columns()
+    for index, header in enumerate(headers):
+        text = str(header).strip() if header is not None else ""
+        if not text:
+            if labels is not None and index == 0:
+                columns.identifier = index  # the official spreadsheet numbers its rows in column A
+            elif labels is not None and index < len(labels) and labels[index]:
+                name = mapping.field_for_label(str(labels[index]))
+                if name:
+                    columns.single[index] = name
+            continue
+        parts = [part for part in SPLIT.split(text) if part]
+        last = parts[-1] if parts else text
+        if last in mapping.ID_COLUMNS:
+            if columns.identifier is None or mapping.ID_COLUMNS.index(last) < mapping.ID_COLUMNS.index(str(headers[columns.identifier]).split("/")[-1]):
+                columns.identifier = index
+            continue
+        name = mapping.known_column(last)
+        if name:
+            columns.single[index] = name
+            continue
+        if len(parts) >= 2:
+            parent = mapping.known_column(parts[-2])
+            if parent and mapping.BY_NAME[parent].kind in (mapping.Kind.CHOICES, mapping.Kind.CHOICE, mapping.Kind.COUNTRIES):
+                columns.options[index] = (parent, last)
+                continue
+        if text not in SUBMISSION_META and last not in SUBMISSION_META and not last.startswith("_"):
+            columns.ignored.append(text)
+    return columns
+
+
+def _row(number: int, values: list[Any], columns: Columns) -> Row | None:
+    cells: dict[str, Any] = {}
+    chosen: dict[str, list[str]] = {}
+    for index, name in columns.single.items():
+        value = values[index] if index < len(values) else None
+        cells[name] = value.strip() if isinstance(value, str) else value
+    for index, (name, option) in columns.options.items():
+        value = values[index] if index < len(values) else None
+        chosen.setdefault(name, [])
+        if value is not None and str(value).strip().casefold() in TRUTHY:
+            chosen[name].append(option)
+    for name, options in chosen.items():
+        if not cells.get(name):  # the one space-separated column wins where both are exported
+            cells[name] = options
+    if all(value in (None, "", []) for value in cells.values()):
+        return None  # an empty row (the official spreadsheet comes numbered down to row 1002)
+    identifier = values[columns.identifier] if columns.identifier is not None and columns.identifier < len(values) else None
+    if isinstance(identifier, float) and identifier.is_integer():
+        identifier = int(identifier)
+    external_id = str(identifier).strip() if identifier not in (None, "") else _fingerprint(cells)
+    return Row(number=number, cells=cells, external_id=external_id)
+
+
+def _fingerprint(cells: dict[str, Any]) -> str:
+    """A row without an identifier is known by the person's names and date of birth."""
+    key = "|".join(str(cells.get(name) or "").strip().casefold() for name in ("prs_FirstName", "prs_SecondName", "prs_Birthdate"))
+    return "row:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class Table:
+    path: Path
+    kind: str  # "xlsx", "csv" or "json"
+    layout: str
+    columns: Columns
+    first_row: int
+
+    @property
+    def fields(self) -> list[str]:
+        return sorted({*self.columns.single.values(), *(name for name, _option in self.columns.options.values())})
+
+    def rows(self) -> Iterator[Row]:
+        if self.kind == "xlsx":
+            yield from self._xlsx_rows()
+        elif self.kind == "csv":
+            yield from self._csv_rows()
+        else:
+            yield from self._json_rows()
+
+    def _xlsx_rows(self) -> Iterator[Row]:
+        workbook = _workbook(self.path)
+        try:
+            sheet = workbook.worksheets[0]
+            for number, values in enumerate(sheet.iter_rows(min_row=self.first_row, values_only=True), start=self.first_row):
+                row = _row(number, list(values), self.columns)
+                if row is not None:
+                    yield row
+        finally:
+            workbook.close()
+
+    def _csv_rows(self) -> Iterator[Row]:
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=_delimiter(self.path))
+            for number, values in enumerate(reader, start=1):
+                if number < self.first_row:
+                    continue
+                row = _row(number, list(values), self.columns)
+                if row is not None:
+                    yield row
+
+    def _json_rows(self) -> Iterator[Row]:
+        records = _json_records(self.path)
+        headers = _json_headers(records)
+        for number, record in enumerate(records, start=1):
+            row = _row(number, [record.get(header) for header in headers], self.columns)
+            if row is not None:
+                yield row
+
+    def count(self) -> int:
+        return sum(1 for _row in self.rows())
+
+
+def _workbook(path: Path) -> openpyxl.Workbook:
+    with warnings.catch_warnings():  # the single-select variant's list validations, which reading does not need
+        warnings.filterwarnings("ignore", message="Data Validation extension is not supported")
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def _delimiter(path: Path) -> str:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _json_records(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    records = data.get("records", data.get("value")) if isinstance(data, dict) else data  # ours, or ODK Central's OData
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        raise UnreadableFile(str(UNREADABLE))
+    return [_flatten(record) for record in records]
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Submissions nest groups as objects; flattened to group/name like the CSV export."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}/"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _json_headers(records: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(key for record in records for key in record))
+
+
+def _layout(columns: Columns, headers: list[Any], labels: bool) -> str:
+    if labels:
+        return Layout.SPREADSHEET
+    name = str(headers[columns.identifier]).split("/")[-1] if columns.identifier is not None else ""
+    if name == mapping.ID_FIELD:
+        return Layout.PRISTAN
+    if name:
+        return Layout.SUBMISSIONS
+    return Layout.TABLE
+
+
+def _looks_like_labels(values: list[Any]) -> bool:
+    texts = [str(value) for value in values if value not in (None, "")]
+    return bool(texts) and sum(1 for text in texts if mapping.field_for_label(text)) >= len(texts) // 2 and not any(
+        mapping.known_column(text) for text in texts
+    )
+
+
+def open_table(path: Path, filename: str) -> Table:
+    """Read the header of the file and decide how its columns map; raises UnreadableFile."""
+    suffix = Path(filename).suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            workbook = _workbook(path)
+            try:
+                sheet = workbook.worksheets[0]
+                head = [list(values) for values in sheet.iter_rows(min_row=1, max_row=2, values_only=True)]
+            finally:
+                workbook.close()
+            kind = "xlsx"
+        elif suffix == ".json":
+            records = _json_records(path)
+            head = [_json_headers(records)]
+            kind = "json"
+        elif suffix in (".csv", ".txt"):
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle, delimiter=_delimiter(path))
+                head = [next(reader, []), next(reader, [])]
+            kind = "csv"
+        else:
+            raise UnreadableFile(str(UNREADABLE))
+    except (OSError, ValueError, KeyError, StopIteration, UnicodeDecodeError, openpyxl.utils.exceptions.InvalidFileException) as error:
+        if isinstance(error, UnreadableFile):
+            raise
+        raise UnreadableFile(str(UNREADABLE)) from None
+    headers = head[0] if head else []
+    labels = head[1] if len(head) > 1 and kind != "json" and _looks_like_labels(head[1]) else None
+    columns = _columns(headers, labels)
+    if not columns.single and not columns.options:
+        raise UnreadableFile(str(NO_COLUMNS))
+    first_row = 1 if kind == "json" else (3 if labels is not None else 2)
+    return Table(path=path, kind=kind, layout=_layout(columns, headers, labels is not None), columns=columns, first_row=first_row)
+
+
+def bytes_table(content: bytes, filename: str, directory: Path) -> Table:
+    """For tests and small uploads: the content written to a file first (openpyxl reads files)."""
+    path = directory / f"upload{Path(filename).suffix.lower()}"
+    path.write_bytes(content)
+    return open_table(path, filename)
+

@@ -1,0 +1,334 @@
+"""Importing HTCDS records: check the whole file first (the preview), then write it all or nothing.
+
+Both passes stream the file. The first keeps only the problems (the first MAX_PROBLEMS of them)
+and the identifiers seen; the second writes every valid row in one transaction, through the same
+services as a caseworker's typed records (access, sealing, blind index, audit), and writes only
+the fields whose value changed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pristan.cases import services as case_services
+from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
+from pristan.core import access
+from pristan.core.audit import apply_changes, audit_record
+from pristan.core.models import AuditEntry, Office, Organisation
+from pristan.experience.services import experience_update
+from pristan.interchange import mapping
+from pristan.interchange.mapping import Part, Problem
+from pristan.interchange.models import ImportedRecord
+from pristan.interchange.readers import Layout, Row, Table
+from pristan.keystore.services import key_scope
+from pristan.people.services import person_register, person_update
+from pristan.referrals.models import Referral, ReferralStatus
+from pristan.referrals.services import referral_record_incoming
+from pristan.screening.indicators import IndicatorList
+from pristan.screening.services import screening_record
+
+MAX_PROBLEMS = 1000
+BATCH = 500
+CANNOT_IMPORT = gettext_lazy("You cannot register persons in this office, so you cannot import into it.")
+HAS_PROBLEMS = gettext_lazy("Some rows have problems: correct them, or import only the valid rows.")
+UNCLEARABLE = ("con_Consent", "vic_TraffickingStatus", "vic_TraffickingStatusDecisionMakingOrg")
+Progress = Callable[[int, int], None]
+
+
+def source_of(table: Table, name: str) -> str:
+    """Where the identifiers of the file's rows are unique: case references and submission ids
+    everywhere; the official spreadsheet's row numbers only within one spreadsheet (its name)."""
+    if table.layout == Layout.PRISTAN:
+        return "pristan"
+    if table.layout == Layout.SUBMISSIONS:
+        return "odk"
+    return f"file:{name}"[:120]
+
+
+@dataclass
+class Preview:
+    rows: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    to_skip: int = 0
+    invalid: int = 0
+    problem_count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def add(self, problems: list[Problem]) -> None:
+        self.problem_count += len(problems)
+        self.problems.extend(problems[: max(0, MAX_PROBLEMS - len(self.problems))])
+
+
+@dataclass
+class Result:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    invalid: int = 0
+    references: list[str] = field(default_factory=list)
+
+
+def _batches(table: Table) -> Any:
+    batch: list[Row] = []
+    for row in table.rows():
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _existing(office: Office, source: str, rows: list[Row]) -> dict[str, Case]:
+    records = ImportedRecord.objects.filter(office=office, source=source, external_id__in=[row.external_id for row in rows])
+    return {record.external_id: record.case for record in records.select_related("case__person", "case__owner", "case__experience")}
+
+
+def _visible(actor: User, cases: dict[str, Case]) -> set[int]:
+    """The cases of earlier imports that the actor may change (the others are problems, never named)."""
+    seen = set(access.cases_for(actor).filter(pk__in=[case.pk for case in cases.values()]).values_list("pk", flat=True))
+    return {case.pk for case in cases.values() if case.pk in seen and access.can_write(actor, case)}
+
+
+def _owner_name(office: Office, wanted: str, fallback: str) -> str:
+    """The file's caseworker where they work in the office; otherwise the case keeps its owner."""
+    if wanted and User.objects.filter(username__iexact=wanted, memberships__office=office, is_active=True).exists():
+        return wanted
+    return fallback
+
+
+def import_check(*, actor: User, office: Office, table: Table, source: str, progress: Progress | None = None) -> Preview:
+    """The preview: rows to create, update and skip, and every problem. Writes nothing."""
+    if not access.can_register_in(actor, office):
+        raise PermissionDenied(CANNOT_IMPORT)
+    preview = Preview(ignored_columns=table.columns.ignored)
+    seen: set[str] = set()
+    with key_scope():
+        for batch in _batches(table):
+            existing = _existing(office, source, batch)
+            visible = _visible(actor, existing)
+            for row in batch:
+                preview.rows += 1
+                record, problems = mapping.parse_row(row.number, row.cells)
+                if row.external_id in seen:
+                    problems.append(Problem(row.number, "", row.external_id, _("This record appears twice in the file.")))
+                seen.add(row.external_id)
+                case = existing.get(row.external_id)
+                if case is not None and case.pk not in visible:
+                    problems.append(Problem(row.number, "", row.external_id, _("This record was imported into a case you cannot change.")))
+                if problems:
+                    preview.invalid += 1
+                    preview.add(problems)
+                elif case is None:
+                    preview.to_create += 1
+                elif _changes(office, case, record):
+                    preview.to_update += 1
+                else:
+                    preview.to_skip += 1
+            if progress:
+                progress(preview.rows, 0)
+    return preview
+
+
+def _changes(office: Office, case: Case, record: dict[str, Any]) -> list[str]:
+    current = mapping.record_of(case)
+    if "cas_CaseOwner" in record:
+        record = {**record, "cas_CaseOwner": _owner_name(office, record["cas_CaseOwner"], current["cas_CaseOwner"])}
+    # Consent and screening decisions are events: an empty cell records none, so it changes nothing.
+    kept = [name for name in record if not (name in UNCLEARABLE and record[name] in (None, ""))]
+    return mapping.differences(current, record, kept)
+
+
+def import_apply(
+    *, actor: User, office: Office, table: Table, source: str, skip_invalid: bool = False, progress: Progress | None = None,
+    total: int = 0,
+) -> Result:  # fmt: skip
+    """Write the file's records: all of them in one transaction, or none. Rows with a problem stop
+    the import, unless `skip_invalid`, when they are left out and counted."""
+    if not access.can_register_in(actor, office):
+        raise PermissionDenied(CANNOT_IMPORT)
+    result = Result()
+    done = 0
+    with key_scope(), transaction.atomic():
+        for batch in _batches(table):
+            existing = _existing(office, source, batch)
+            visible = _visible(actor, existing)
+            for row in batch:
+                done += 1
+                record, problems = mapping.parse_row(row.number, row.cells)
+                case = existing.get(row.external_id)
+                if problems or (case is not None and case.pk not in visible):
+                    if not skip_invalid:
+                        raise ValidationError(HAS_PROBLEMS, code="problems")
+                    result.invalid += 1
+                    continue
+                if case is None:
+                    case = _create(actor, office, record)
+                    ImportedRecord.objects.create(office=office, source=source, external_id=row.external_id, case=case)
+                    existing[row.external_id] = case
+                    result.created += 1
+                else:
+                    changed = _changes(office, case, record)
+                    if not changed:
+                        result.skipped += 1
+                        continue
+                    _update(actor, office, case, record, changed)
+                    result.updated += 1
+                if len(result.references) < MAX_PROBLEMS:
+                    result.references.append(case.reference)
+            if progress:
+                progress(done, total)
+    return result
+
+
+def _part(record: dict[str, Any], part: Part, names: list[str] | None = None) -> dict[str, Any]:
+    return {
+        field.attribute: record[field.name]
+        for field in mapping.FIELDS
+        if field.part == part and field.name in record and (names is None or field.name in names)
+    }
+
+
+def _person_data(record: dict[str, Any], current: list[str] | None = None) -> dict[str, Any]:
+    data = {name: value for name, value in _part(record, Part.PERSON).items() if not name.startswith("languages.")}
+    languages = list(current or [])
+    for index in (0, 1):
+        name = f"languages.{index}"
+        if name in _part(record, Part.PERSON):
+            value = _part(record, Part.PERSON)[name]
+            while len(languages) <= index:
+                languages.append("")
+            languages[index] = value
+    if "prs_PrimaryLanguage" in record or "prs_SecondaryLanguage" in record:
+        data["languages"] = list(dict.fromkeys(code for code in languages if code))
+    for name in ("date_of_birth",):
+        if name in data and data[name] == "":
+            data[name] = None
+    return data
+
+
+def _create(actor: User, office: Office, record: dict[str, Any]) -> Case:
+    person = person_register(actor=actor, office=office, data=_person_data(record))
+    owner_name = _owner_name(office, str(record.get("cas_CaseOwner") or ""), actor.username)
+    owner = User.objects.get(username__iexact=owner_name) if owner_name != actor.username else actor
+    case = case_services.case_open(actor=actor, person=person, office=office, owner=owner)
+    _write_parts(actor, case, record, [name for name in record if name != mapping.ID_FIELD])
+    return case
+
+
+def _update(actor: User, office: Office, case: Case, record: dict[str, Any], changed: list[str]) -> None:
+    person_changes = [name for name in changed if mapping.BY_NAME[name].part == Part.PERSON]
+    if person_changes:
+        data = _person_data({name: record[name] for name in person_changes}, case.person.languages)
+        person_update(actor=actor, case=case, data=data)
+    if "cas_CaseOwner" in changed:
+        owner = User.objects.get(username__iexact=_owner_name(office, record["cas_CaseOwner"], case.owner.username))
+        case_services.case_assign(actor=actor, case=case, owner=owner)
+    _write_parts(actor, case, record, changed)
+
+
+def _write_parts(actor: User, case: Case, record: dict[str, Any], changed: list[str]) -> None:
+    parts = {mapping.BY_NAME[name].part for name in changed}
+    if Part.EXPERIENCE in parts:
+        experience_update(actor=actor, case=case, data=_part(record, Part.EXPERIENCE, changed))
+    if Part.CONSENT in parts and record["con_Consent"] is not None:
+        case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.CASE_MANAGEMENT, given=record["con_Consent"])
+    if Part.SCREENING in parts:
+        _screening(actor, case, record)
+    if Part.INCOMING in parts:
+        _incoming(actor, case, record)
+    if Part.OUTGOING in parts:
+        _outgoing(actor, case, record)
+    if Part.CASE in parts:
+        _case_status(actor, case, record)
+
+
+def _screening(actor: User, case: Case, record: dict[str, Any]) -> None:
+    latest = case.screenings.order_by("-screened_on", "-id").first()
+    decision = record.get("vic_TraffickingStatus", latest.decision if latest else "")
+    body = record.get("vic_TraffickingStatusDecisionMakingOrg", latest.deciding_body if latest else "")
+    if not decision:
+        return  # Pristan records a decision with every screening; a deciding body alone has no place
+    screening_record(
+        actor=actor, case=case, indicator_list=IndicatorList.ADULT_LABOUR, indicators=[], decision=decision,
+        deciding_body=body, reason=_("Imported from an HTCDS record."),
+    )  # fmt: skip
+
+
+def _organisation(actor: User, case: Case, name: str) -> Organisation | None:
+    """A partner by name; one the directory does not know yet is added to it (audited)."""
+    if not name:
+        return None
+    found = Organisation.objects.filter(name__iexact=name).first()
+    if found is None:
+        found = Organisation.objects.create(name=name)
+        audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=found, office=case.office, fields=["name"], detail="import")
+    return found
+
+
+def _mirror(actor: User, case: Case, data: dict[str, Any]) -> None:
+    changed = apply_changes(case, data)
+    if changed:
+        case.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=changed, detail="import")
+
+
+def _incoming(actor: User, case: Case, record: dict[str, Any]) -> None:
+    data = _part(record, Part.INCOMING)
+    organisation = _organisation(actor, case, data.pop("referring_organisation", "") or "")
+    reason = data.get("incoming_referral_reason") or ""
+    if organisation is not None and reason:
+        referral_record_incoming(
+            actor=actor, case=case, organisation=organisation, reason=reason,
+            details=data.get("incoming_referral_details") or "",
+            referred_on=data.get("incoming_referral_date") or timezone.localdate(),
+        )  # fmt: skip
+    _mirror(actor, case, {**data, "referring_organisation": organisation})
+
+
+def _outgoing(actor: User, case: Case, record: dict[str, Any]) -> None:
+    data = _part(record, Part.OUTGOING)
+    organisation = _organisation(actor, case, data.pop("referred_organisation", "") or "")
+    reason = data.get("outgoing_referral_reason") or ""
+    if organisation is not None and reason and not organisation.is_operator:
+        # A referral made before the case came to Pristan: a record of its own, as every referral is.
+        referral = Referral.objects.create(
+            case=case, direction=Referral.Direction.OUTGOING, organisation=organisation, reason=reason,
+            details=data.get("outgoing_referral_details") or "", status=ReferralStatus.DONE, created_by=actor,
+            referred_on=data.get("outgoing_referral_date") or timezone.localdate(),
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEntry.Action.REFERRAL, obj=referral, case=case,
+            fields=["direction", "organisation", "reason", "details", "referred_on"], detail="import",
+        )  # fmt: skip
+    _mirror(actor, case, {**data, "referred_organisation": organisation})
+
+
+def _case_status(actor: User, case: Case, record: dict[str, Any]) -> None:
+    """The HTCDS status, and the stage it implies for a case that came from elsewhere."""
+    data: dict[str, Any] = {}
+    if "cas_Status" in record and record["cas_Status"]:
+        status = record["cas_Status"]
+        data["status"] = status
+        if status in ("Closed", "ClosedReferred"):
+            data["stage"] = Stage.CLOSED
+            data["closure_reason"] = case.closure_reason or (ClosureReason.REFERRED if status == "ClosedReferred" else ClosureReason.OTHER)
+            data["closed_on"] = case.closed_on or timezone.localdate()
+        elif status == "FollowUp":
+            data["stage"] = Stage.FOLLOW_UP
+            data["closed_on"] = None
+        elif case.stage in (Stage.CLOSED, Stage.FOLLOW_UP):
+            data["stage"] = Stage.ASSISTANCE
+            data["closed_on"] = None
+    if "cas_ReasonForCaseClosure" in record:
+        data["closure_details"] = record["cas_ReasonForCaseClosure"]
+    _mirror(actor, case, data)

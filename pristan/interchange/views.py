@@ -1,0 +1,92 @@
+"""The import pages: upload, the preview with its problems, confirmation, progress, and the outcome."""
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pristan.core import access
+from pristan.core.http import AuthenticatedRequest
+from pristan.interchange import jobs, readers, services
+from pristan.interchange.forms import ConfirmForm, ImportForm
+from pristan.interchange.models import ImportJob
+
+NOT_A_REGISTRAR = _("You do not work as a caseworker or supervisor in any office, so you cannot import cases.")
+
+
+def _job_for(request: AuthenticatedRequest, job_id: str) -> ImportJob:
+    """An import is seen only by the person who started it, while they may still register in its office."""
+    job = get_object_or_404(ImportJob.objects.select_related("office", "actor"), pk=job_id, actor=request.user)
+    if not access.can_register_in(request.user, job.office):
+        raise Http404
+    return job
+
+
+@require_http_methods(["GET", "POST"])
+def import_start(request: AuthenticatedRequest) -> HttpResponse:
+    if not access.registration_offices(request.user).exists():
+        raise PermissionDenied(NOT_A_REGISTRAR)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            office=form.cleaned_data["office"], actor=request.user, filename=Path(upload.name).name[:200],
+            language=translation.get_language() or "en",
+        )  # fmt: skip
+        path = jobs.store_upload(job, upload.chunks())
+        try:
+            table = readers.open_table(path, job.filename)
+        except readers.UnreadableFile as error:
+            jobs.discard(job)
+            form.add_error("file", str(error))
+        else:
+            job.source = services.source_of(table, form.cleaned_data["source"] or Path(job.filename).stem)
+            job.save(update_fields=["source"])
+            jobs.start_check(job)
+            return redirect("import_job", job_id=job.pk)
+    return render(request, "interchange/start.html", {"form": form}, status=422 if form.is_bound else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def import_job(request: AuthenticatedRequest, job_id: str) -> HttpResponse:
+    job = _job_for(request, job_id)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and job.status == ImportJob.Status.READY:
+        if request.POST.get("action") == "discard":
+            jobs.discard(job)
+            return redirect("import_start")
+        if form.is_valid():
+            job.skip_invalid = form.cleaned_data["skip_invalid"]
+            if job.invalid and not job.skip_invalid:
+                form.add_error("skip_invalid", _("Some rows have problems: correct them, or import only the valid rows."))
+            elif job.to_create + job.to_update == 0:
+                form.add_error(None, _("There is nothing to import: every row is unchanged or has a problem."))
+            else:
+                jobs.start_write(job)
+                return redirect("import_job", job_id=job.pk)
+    return render(request, "interchange/job.html", _context(job, form), status=422 if form.errors else 200)
+
+
+def _context(job: ImportJob, form: ConfirmForm | None = None) -> dict[str, object]:
+    done, total, stalled = jobs.progress_of(job)
+    running = job.status in (ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING)
+    return {
+        "job": job, "form": form, "done": done, "total": total or job.rows, "stalled": stalled and running, "running": running,
+        "percent": min(100, round(100 * done / total)) if total else 0,
+    }  # fmt: skip
+
+
+@require_GET
+def import_progress(request: AuthenticatedRequest, job_id: str) -> HttpResponse:
+    """The progress bar, polled by the page; once the run has ended, the page reloads itself."""
+    job = _job_for(request, job_id)
+    context = _context(job)
+    response = render(request, "interchange/_progress.html", context)
+    if not context["running"]:
+        response["HX-Redirect"] = reverse("import_job", kwargs={"job_id": job.pk})
+    return response

@@ -1,0 +1,28 @@
+"""Every research export that left Pristan: who made it, when, with which k, and how many records
+it held. No case is linked to it: the file is anonymised, and a list of the cases it drew on would
+itself tell who consented to research."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ResearchExport(models.Model):
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("exported by"))
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    k = models.PositiveSmallIntegerField(_("k (smallest group published)"))
+    records_considered = models.PositiveIntegerField(_("cases with consent to research"))
+    records_published = models.PositiveIntegerField(_("records published"))
+    records_suppressed = models.PositiveIntegerField(_("records suppressed"))
+    records_generalised = models.PositiveIntegerField(_("records generalised"))
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("research export")
+        verbose_name_plural = _("research exports")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} k={self.k} {self.records_published}"

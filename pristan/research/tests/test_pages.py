@@ -1,0 +1,82 @@
+"""The research data page: analysts and supervisors read counts and download the CSV; everyone else
+is refused; an analyst still reaches no case."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from pristan.core.models import AuditEntry
+from pristan.research import ctdc
+from pristan.research.models import ResearchExport
+
+pytestmark = pytest.mark.django_db
+URL = reverse("research_export")
+
+
+def test_it_shows_the_form(analyst, client_of):
+    response = client_of(analyst).get(URL)
+    assert response.status_code == 200
+    assert b'name="k"' in response.content
+    assert b"research-report" not in response.content
+
+
+def test_it_shows_the_report_in_counts_only(victim, analyst, client_of):
+    cases = [victim() for _ in range(6)]
+    response = client_of(analyst).get(URL, {"k": 5})
+    assert response.status_code == 200
+    assert response.context["report"].considered == 6
+    assert response.context["report"].published == 6
+    page = response.content.decode()
+    for case in cases:
+        assert case.reference not in page
+    assert "Иван" not in page
+    assert "Петров" not in page
+    assert not ResearchExport.objects.exists()  # a preview is not an export
+
+
+def test_it_downloads_the_csv_and_records_it(victim, boris, client_of):
+    for _ in range(6):
+        victim()
+    response = client_of(boris).post(URL, {"k": 5})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="pristan-ctdc-k5-')
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    assert header == list(ctdc.COLUMNS)
+    assert len(rows) == 6
+    record = ResearchExport.objects.get()
+    assert (record.actor, record.k, record.records_published) == (boris, 5, 6)
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT, actor=boris, case=None).count() == 1
+
+
+def test_it_checks_k(analyst, client_of):
+    response = client_of(analyst).post(URL, {"k": 2})
+    assert response.status_code == 422
+    assert not ResearchExport.objects.exists()
+    response = client_of(analyst).get(URL, {"k": "many"})
+    assert response.context["report"] is None
+
+
+@pytest.mark.parametrize("persona", ["ana", "vera", "auditor", "partner_user"])
+def test_it_refuses_everyone_else(persona, request, client_of):
+    user = request.getfixturevalue(persona)
+    client = client_of(user)
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"k": 11}).status_code == 403
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.DENIED, actor=user, detail="research_export").count() == 2
+
+
+def test_it_requires_signing_in():
+    response = Client().get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_analyst_still_reaches_no_case(victim, analyst, client_of):
+    case = victim()
+    client = client_of(analyst)
+    assert client.get(reverse("case_summary", kwargs={"reference": case.reference})).status_code == 404
+    assert case.reference not in client.get(reverse("case_list")).content.decode()
