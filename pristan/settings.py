@@ -5,10 +5,9 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pristan.env import env_bool, env_int, env_list, env_secret, env_str
+from pristan.env import env_bool, env_fraction, env_int, env_list, env_secret, env_str
 
 django_stubs_ext.monkeypatch()  # lets type hints such as ModelChoiceField[Office] run
 
@@ -184,13 +183,7 @@ STATIC_ROOT = VAR_DIR / "static"
 
 PRISTAN_CASES_PER_PAGE = env_int("PRISTAN_CASES_PER_PAGE", 25)
 # Reintegration: the latest composite score (0–1) a case with a reintegration plan needs before it closes.
-_close_score = env_str("PRISTAN_REINTEGRATION_CLOSE_SCORE", "0.66")
-try:
-    PRISTAN_REINTEGRATION_CLOSE_SCORE = float(_close_score)
-except ValueError:
-    PRISTAN_REINTEGRATION_CLOSE_SCORE = -1.0
-if not 0 <= PRISTAN_REINTEGRATION_CLOSE_SCORE <= 1:  # also refuses nan
-    raise ImproperlyConfigured(f"PRISTAN_REINTEGRATION_CLOSE_SCORE must be a number from 0 to 1, not {_close_score!r}.")
+PRISTAN_REINTEGRATION_CLOSE_SCORE = env_fraction("PRISTAN_REINTEGRATION_CLOSE_SCORE", 0.66)
 PRISTAN_ORGANISATION_NAME = env_str("PRISTAN_ORGANISATION_NAME", "Pristan")
 OTP_TOTP_ISSUER = PRISTAN_ORGANISATION_NAME  # the account's name in authenticator apps
 
@@ -221,7 +214,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "pristan.api.schema.PristanSchema",
     "DEFAULT_PAGINATION_CLASS": "pristan.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "pristan.api.errors.handle",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pristan API",

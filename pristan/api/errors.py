@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from pristan.api.messages import NOT_FOUND
+from pristan.api.messages import NOT_FOUND, NOT_SIGNED_IN
 from pristan.core import trail
 
 
@@ -51,6 +51,8 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = _body(exc.detail if isinstance(exc.detail, dict) else list(exc.detail))
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        response.data = _body(NOT_SIGNED_IN)
     else:
         response.data = _body(getattr(exc, "detail", str(exc)))
     if response.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):

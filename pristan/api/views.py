@@ -21,7 +21,9 @@ from rest_framework.serializers import ValidationError
 from pristan.api import serializers as api
 from pristan.api.messages import (
     BAD_ORDERING,
+    NO_SUCH_OFFICE,
     NO_WRITABLE_CASE,
+    UNKNOWN_OBJECTIVE,
     UNKNOWN_OFFICE,
     UNKNOWN_ORGANISATION,
     UNKNOWN_PERSON,
@@ -301,7 +303,7 @@ class ServiceList(ApiView):
         if data.get("objective") is not None:
             objective = assistance_selectors.objectives_visible(user=self.user, case=case).filter(pk=data["objective"]).first()
             if objective is None:
-                raise ValidationError({"objective": [UNKNOWN_SERVICE]})
+                raise ValidationError({"objective": [UNKNOWN_OBJECTIVE]})
             data["objective"] = objective
         if data.get("provider") is not None:
             data["provider"] = _partner(data["provider"], "provider")
@@ -346,7 +348,7 @@ class ReferralList(ApiView):
         organisation = _partner(data["organisation"], "organisation") if data.get("organisation") is not None else None
         office = Office.objects.filter(code=data["office"]).first() if data.get("office") else None
         if data.get("office") and office is None:
-            raise ValidationError({"office": [UNKNOWN_OFFICE]})
+            raise ValidationError({"office": [NO_SUCH_OFFICE]})
         service = None
         if data.get("service") is not None:
             service = assistance_selectors.services_visible(user=self.user, case=case).filter(pk=data["service"]).first()

@@ -36,9 +36,7 @@ class ConsentForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    purpose = forms.ChoiceField(
-        label=_("Purpose"), choices=[(p.value, p.label) for p in OVERRIDABLE_PURPOSES]
-    )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=[(p.value, p.label) for p in OVERRIDABLE_PURPOSES])
     reason = forms.CharField(label=_("Why the case must proceed without consent"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -34,7 +34,7 @@ def render_case(
     if grant is None:  # render_case is only reached through access.case_for; never render a case unchecked
         raise Http404
     trail.record_read(request, case=case, section=section.removeprefix("case_"))  # any render shows the case
-    writable = grant.writes
+    writable = grant.writes and case.person.erased_at is None  # nothing more is written for an erased person
     context = {
         "case": case,
         "person": case.person,

@@ -1,5 +1,6 @@
 """Reading cases: lists, search, consent in force, what is due."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,9 +17,12 @@ from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
 from pristan.core.policy import Section
 from pristan.keystore.services import keyring
+from pristan.movements.models import MovementStage
 from pristan.people.models import NameToken
+from pristan.referrals.models import ReferralStatus, TransferStatus
 
 MAX_SEARCH_WORDS = 8  # a name has a few words; more would only make the query heavy
+REFERENCE_RE = re.compile(r"[A-Za-z]{3,8}-\d{4}-\d{1,9}")  # SOF-2026-00042: a case reference, not a name
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,17 @@ class CaseFilters:
 
 
 def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
-    """Cases the user may see that match the filters. Every query word must match the person's
-    names through the blind index (both scripts, any case or diacritics, prefixes, one typo; see
-    core/blind_index.py), or the query must be the case reference."""
+    """Cases the user may see that match the filters. A query shaped like a case reference finds
+    that case; otherwise every query word must match the person's names through the blind index
+    (both scripts, any case or diacritics, prefixes, one typo; see core/blind_index.py)."""
     cases = access.cases_for(user).select_related("person", "office", "owner")
-    ring = keyring()
-    for word in query_words(filters.query, MAX_SEARCH_WORDS):
-        named = NameToken.objects.filter(token__in=query_hashes(ring, word)).values("person_id")
-        cases = cases.filter(Q(person_id__in=named) | Q(reference__iexact=filters.query.strip()))
+    query = filters.query.strip()
+    if REFERENCE_RE.fullmatch(query):
+        cases = cases.filter(reference__iexact=query)
+    else:  # each word through the token index; no OR, so the index drives the search
+        ring = keyring()
+        for word in query_words(query, MAX_SEARCH_WORDS):
+            cases = cases.filter(person_id__in=NameToken.objects.filter(token__in=query_hashes(ring, word)).values("person_id"))
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.stage:
@@ -96,6 +103,7 @@ class HistoryRow:
 def _detail(entry: AuditEntry) -> str:
     """Details are stored as codes ("screening → assistance"); show them as labels."""
     vocab: dict[str, StrOrPromise] = {
+        **dict(MovementStage.choices), **dict(ReferralStatus.choices), **dict(TransferStatus.choices),
         **dict(Stage.choices), **dict(ServiceStatus.choices), **dict(ConsentPurpose.choices),
         **dict(vocabularies.choices("vic_TraffickingStatus")),
     }  # fmt: skip
@@ -114,6 +122,19 @@ OBJECT_SECTIONS = {
     "cases.task": Section.NOTES,
     "assistance.planobjective": Section.ASSISTANCE,
     "assistance.serviceitem": Section.ASSISTANCE,
+    "movements.movement": Section.MOVEMENT,
+    "movements.movementtraveller": Section.MOVEMENT,
+    "movements.counselling": Section.MOVEMENT,
+    "movements.traveldocument": Section.MOVEMENT,
+    "movements.fittotravel": Section.HEALTH,  # a clearance says something of the person's health
+    "movements.leg": Section.MOVEMENT,
+    "movements.allowance": Section.MOVEMENT,
+    "reintegration.reintegrationplan": Section.REINTEGRATION,
+    "reintegration.assistanceitem": Section.REINTEGRATION,
+    "reintegration.disbursement": Section.REINTEGRATION,
+    "reintegration.visit": Section.REINTEGRATION,
+    "reintegration.reintegrationevent": Section.REINTEGRATION,
+    "reintegration.closureoverride": Section.REINTEGRATION,
 }
 
 

@@ -145,9 +145,13 @@ def _handed_q(reach: _Reach) -> Q | None:
         return None
     offices = sorted(reach.office_ids)
     condition = Q(Exists(Referral.objects.filter(case=OuterRef("pk"), office_id__in=offices, status__in=OPEN_STATUSES)))
-    condition |= Q(Exists(Transfer.objects.filter(case=OuterRef("pk"), from_office_id__in=offices, status=TransferStatus.ACCEPTED)))
+    condition |= Q(
+        Exists(Transfer.objects.filter(case=OuterRef("pk"), from_office_id__in=offices, status=TransferStatus.ACCEPTED))
+    )
     if reach.grant.overrides:
-        condition |= Q(Exists(Transfer.objects.filter(case=OuterRef("pk"), to_office_id__in=offices, status=TransferStatus.REQUESTED)))
+        condition |= Q(
+            Exists(Transfer.objects.filter(case=OuterRef("pk"), to_office_id__in=offices, status=TransferStatus.REQUESTED))
+        )
     return condition if reach.children else condition & _NOT_A_CHILD
 
 
@@ -293,9 +297,7 @@ def receives_referral(user: AnyUser, referral: Referral) -> bool:
 
 
 def supervises_office(user: AnyUser, office: Office) -> bool:
-    return any(
-        reach.grant.overrides and (reach.office_ids is None or office.pk in reach.office_ids) for reach in _reaches(user)
-    )
+    return any(reach.grant.overrides and (reach.office_ids is None or office.pk in reach.office_ids) for reach in _reaches(user))
 
 
 def grant_for(user: AnyUser, case: Case) -> Grant | None:

@@ -1,15 +1,31 @@
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
 
-from pristan.core import trail
-from pristan.movements.selectors import may_use_movements
+from pristan.core.models import Membership, Role
+from pristan.core.policy import Section, policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """What the main menu offers: the audit trail only to those who may read it, the movements board
-    only to those who work with movements (each evaluated lazily)."""
+    """What the main menu offers, from the user's roles (one query, only when the menu is drawn).
+    The pages themselves check access through the access layer; the menu only hides what would refuse."""
+    user = request.user
+
+    @cache
+    def roles() -> frozenset[str]:
+        if not user.is_authenticated or not user.is_active:
+            return frozenset()
+        return frozenset(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+
+    def any_role(test: Callable[[str], bool]) -> Callable[[], bool]:
+        return lambda: any(test(role) for role in roles())
+
     return {
-        "can_read_trail": lambda: trail.can_read_trail(request.user),
-        "can_see_movements": lambda: may_use_movements(request.user),
+        "can_read_trail": any_role(lambda role: policy(role).reads_audit),
+        "can_see_movements": any_role(lambda role: Section.MOVEMENT in policy(role).sections),
+        "decides_erasure": any_role(lambda role: policy(role).decides_erasure),
+        "sets_retention": any_role(lambda role: role == Role.OFFICE_ADMIN),
+        "may_research": any_role(lambda role: policy(role).research),
     }

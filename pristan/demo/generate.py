@@ -64,6 +64,7 @@ from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
 from pristan.keystore.services import keyring, wrapped_rows
 from pristan.people.models import NameToken, Person
+from pristan.referrals.models import Referral, ReferralStatus
 from pristan.screening.indicators import indicator_list_for
 from pristan.screening.models import Screening
 from pristan.screening.rules import assess
@@ -148,6 +149,7 @@ class _Tables:
         self.perpetrators = Table(Perpetrator, db, with_id=False)
         self.notes = Table(CaseNote, db, with_id=False)
         self.tasks = Table(Task, db, with_id=False)
+        self.referrals = Table(Referral, db, with_id=False)
 
     def write(self) -> None:
         # In token order, the index on tokens takes them in fewer page writes: a fifth less time for the largest table.
@@ -155,7 +157,7 @@ class _Tables:
         # Parents first, although the foreign keys are only checked at commit.
         for table in (
             self.data_keys, self.persons, self.name_tokens, self.cases, self.objectives, self.services, self.consents,
-            self.screenings, self.experiences, self.events, self.perpetrators, self.notes, self.tasks,
+            self.screenings, self.experiences, self.events, self.perpetrators, self.notes, self.tasks, self.referrals,
         ):  # fmt: skip
             table.write()
 
@@ -435,6 +437,22 @@ class _CaseFactory:
             updated_at=max(created_at, self._at(self._day_between(facts.opened_on, facts.last_day))),
             **referral,
         )
+        # The referrals themselves, as the referral services record them (the case's fields mirror them).
+        if "referring_organisation_id" in referral:
+            tables.referrals.add(
+                facts.key, case_id=facts.case_id, direction=Referral.Direction.INCOMING,
+                organisation_id=referral["referring_organisation_id"], reason=referral["incoming_referral_reason"],
+                referred_on=referral["incoming_referral_date"], status=ReferralStatus.ACCEPTED,
+                created_by_id=facts.owner_id, created_at=created_at, decided_by_id=facts.owner_id, decided_at=created_at,
+            )  # fmt: skip
+        if "referred_organisation_id" in referral:
+            referred_at = self._at(referral["outgoing_referral_date"])
+            tables.referrals.add(
+                facts.key, case_id=facts.case_id, direction=Referral.Direction.OUTGOING,
+                organisation_id=referral["referred_organisation_id"], reason=referral["outgoing_referral_reason"],
+                referred_on=referral["outgoing_referral_date"], status=ReferralStatus.ACCEPTED,
+                created_by_id=facts.owner_id, created_at=referred_at,
+            )  # fmt: skip
 
     def consents(self, tables: _Tables, facts: _Facts) -> None:
         """Case management consent for every case past screening (and most in it); research for ~60%."""

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from pristan.cases.forms import CaseFilterForm
 from pristan.cases.selectors import CaseFilters
 from pristan.core import access
-from pristan.exports.models import ExportPurpose
+from pristan.exports.models import ExportFormat, ExportPurpose
+from pristan.exports.services import FILE_FORMATS
 
 CONFIRM = "confirm"  # the export form's marker; anything else posted to the page is a search handed over
 
@@ -17,6 +18,7 @@ class ExportForm(forms.Form):
 
     step = forms.CharField(widget=forms.HiddenInput, initial=CONFIRM)
     purpose = forms.ChoiceField(label=_("Purpose of the export"), choices=[("", "—"), *ExportPurpose.choices])
+    file_format = forms.ChoiceField(label=_("File format"), required=False)  # empty: the CSV, as before there was a choice
     passphrase = forms.CharField(
         label=_("Passphrase for the archive"),
         strip=False,
@@ -30,8 +32,17 @@ class ExportForm(forms.Form):
         label=_("The passphrase again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every layout registered with the export service (pristan.interchange adds HTCDS 2.0).
+        choice_field = self.fields["file_format"]
+        assert isinstance(choice_field, forms.ChoiceField)
+        choice_field.choices = [(name, layout.label()) for name, layout in FILE_FORMATS.items()]
+        choice_field.initial = ExportFormat.CSV_IN_AES_ZIP
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["file_format"] = data.get("file_format") or ExportFormat.CSV_IN_AES_ZIP
         if data.get("passphrase") and data.get("passphrase_again") and data["passphrase"] != data["passphrase_again"]:
             self.add_error("passphrase_again", _("The two passphrases differ. Type the same passphrase twice."))
         return data

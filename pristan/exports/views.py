@@ -46,6 +46,7 @@ def export_create(request: AuthenticatedRequest) -> HttpResponse:
             result = services.export_cases(
                 actor=request.user, cases=case_search(user=request.user, filters=filters_of(search)),
                 purpose=form.cleaned_data["purpose"], passphrase=form.cleaned_data["passphrase"], ip=client_ip(request),
+                file_format=form.cleaned_data["file_format"],
             )  # fmt: skip
         except ValidationError as error:
             show_errors(form, error)

@@ -28,7 +28,10 @@ def language_from_environment() -> str:
 def describe(preview: Preview) -> list[str]:
     """The preview as the page shows it, line by line."""
     lines = [
-        _("Rows: %(rows)d. To create: %(create)d. To update: %(update)d. Unchanged, to skip: %(skip)d. With problems: %(invalid)d.")
+        _(
+            "Rows: %(rows)d. To create: %(create)d. To update: %(update)d. Unchanged, to skip: %(skip)d. "
+            "With problems: %(invalid)d."
+        )
         % {"rows": preview.rows, "create": preview.to_create, "update": preview.to_update, "skip": preview.to_skip,
            "invalid": preview.invalid},
     ]  # fmt: skip

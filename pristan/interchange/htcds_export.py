@@ -44,7 +44,7 @@ def records(cases: list[Case]) -> Iterator[dict[str, Any]]:
 
 
 def _cell(value: Any) -> str:
-    text = mapping.to_text("", value)
+    text = mapping.to_text(value)
     return f"'{text}" if text.startswith(exports.FORMULA_STARTS) else text
 
 

@@ -119,12 +119,14 @@ def write(job: ImportJob) -> None:
             job.finished_at = timezone.now()
             job.save()
             _cleanup(job)
-            with transaction.atomic():
-                audit_record(
-                    actor=job.actor, action=AuditEntry.Action.CREATE if job.status == ImportJob.Status.DONE else AuditEntry.Action.DENIED,
-                    obj=job, office=job.office, fields=["created", "updated"],
-                    detail=f"import {job.source}: {job.created} created, {job.updated} updated",
-                )  # fmt: skip
+            if job.status == ImportJob.Status.DONE:  # each record written has its own entries too
+                with transaction.atomic():
+                    audit_record(
+                        actor=job.actor,
+                        action=AuditEntry.Action.CREATE,
+                        obj=job, office=job.office, fields=["created", "updated"],
+                        detail=f"import {job.source}: {job.created} created, {job.updated} updated",
+                    )  # fmt: skip
 
 
 def _in_background(target: object, job: ImportJob) -> None:

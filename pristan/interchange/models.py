@@ -21,9 +21,7 @@ class ImportedRecord(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["office", "source", "external_id"], name="one_case_per_imported_record")
-        ]
+        constraints = [models.UniqueConstraint(fields=["office", "source", "external_id"], name="one_case_per_imported_record")]
         verbose_name = _("imported record")
         verbose_name_plural = _("imported records")
 

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 import openpyxl
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils.exceptions import InvalidFileException
 
 from pristan.interchange import mapping
 
@@ -74,7 +76,9 @@ def _columns(headers: list[Any], labels: list[Any] | None) -> Columns:
         parts = [part for part in SPLIT.split(text) if part]
         last = parts[-1] if parts else text
         if last in mapping.ID_COLUMNS:
-            if columns.identifier is None or mapping.ID_COLUMNS.index(last) < mapping.ID_COLUMNS.index(str(headers[columns.identifier]).split("/")[-1]):
+            if columns.identifier is None or mapping.ID_COLUMNS.index(last) < mapping.ID_COLUMNS.index(
+                str(headers[columns.identifier]).split("/")[-1]
+            ):
                 columns.identifier = index
             continue
         name = mapping.known_column(last)
@@ -222,8 +226,10 @@ def _layout(columns: Columns, headers: list[Any], labels: bool) -> str:
 
 def _looks_like_labels(values: list[Any]) -> bool:
     texts = [str(value) for value in values if value not in (None, "")]
-    return bool(texts) and sum(1 for text in texts if mapping.field_for_label(text)) >= len(texts) // 2 and not any(
-        mapping.known_column(text) for text in texts
+    return (
+        bool(texts)
+        and sum(1 for text in texts if mapping.field_for_label(text)) >= len(texts) // 2
+        and not any(mapping.known_column(text) for text in texts)
     )
 
 
@@ -241,16 +247,16 @@ def open_table(path: Path, filename: str) -> Table:
             kind = "xlsx"
         elif suffix == ".json":
             records = _json_records(path)
-            head = [_json_headers(records)]
+            head = [list[Any](_json_headers(records))]
             kind = "json"
         elif suffix in (".csv", ".txt"):
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle, delimiter=_delimiter(path))
-                head = [next(reader, []), next(reader, [])]
+                head = [list[Any](next(reader, [])), list[Any](next(reader, []))]
             kind = "csv"
         else:
             raise UnreadableFile(str(UNREADABLE))
-    except (OSError, ValueError, KeyError, StopIteration, UnicodeDecodeError, openpyxl.utils.exceptions.InvalidFileException) as error:
+    except (OSError, ValueError, KeyError, StopIteration, UnicodeDecodeError, InvalidFileException, BadZipFile) as error:
         if isinstance(error, UnreadableFile):
             raise
         raise UnreadableFile(str(UNREADABLE)) from None
@@ -268,4 +274,3 @@ def bytes_table(content: bytes, filename: str, directory: Path) -> Table:
     path = directory / f"upload{Path(filename).suffix.lower()}"
     path.write_bytes(content)
     return open_table(path, filename)
-

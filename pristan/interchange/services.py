@@ -90,7 +90,9 @@ def _batches(table: Table) -> Any:
 
 def _existing(office: Office, source: str, rows: list[Row]) -> dict[str, Case]:
     records = ImportedRecord.objects.filter(office=office, source=source, external_id__in=[row.external_id for row in rows])
-    return {record.external_id: record.case for record in records.select_related("case__person", "case__owner", "case__experience")}
+    return {
+        record.external_id: record.case for record in records.select_related("case__person", "case__owner", "case__experience")
+    }
 
 
 def _visible(actor: User, cases: dict[str, Case]) -> set[int]:
@@ -124,7 +126,9 @@ def import_check(*, actor: User, office: Office, table: Table, source: str, prog
                 seen.add(row.external_id)
                 case = existing.get(row.external_id)
                 if case is not None and case.pk not in visible:
-                    problems.append(Problem(row.number, "", row.external_id, _("This record was imported into a case you cannot change.")))
+                    problems.append(
+                        Problem(row.number, "", row.external_id, _("This record was imported into a case you cannot change."))
+                    )
                 if problems:
                     preview.invalid += 1
                     preview.add(problems)
@@ -222,7 +226,19 @@ def _create(actor: User, office: Office, record: dict[str, Any]) -> Case:
     owner = User.objects.get(username__iexact=owner_name) if owner_name != actor.username else actor
     case = case_services.case_open(actor=actor, person=person, office=office, owner=owner)
     _write_parts(actor, case, record, [name for name in record if name != mapping.ID_FIELD])
+    if case.stage == Stage.SCREENING and case.status == "Active":
+        _past_screening(actor, case)
     return case
+
+
+def _past_screening(actor: User, case: Case) -> None:
+    """An active case whose person consented and was found a victim was past screening where it came
+    from: it enters assistance, by the same rule as a typed one (otherwise it stays in screening)."""
+    try:
+        with transaction.atomic():
+            case_services.case_change_stage(actor=actor, case=case, stage=Stage.ASSISTANCE)
+    except ValidationError:
+        case.refresh_from_db(fields=["stage", "status"])
 
 
 def _update(actor: User, office: Office, case: Case, record: dict[str, Any], changed: list[str]) -> None:
@@ -271,7 +287,9 @@ def _organisation(actor: User, case: Case, name: str) -> Organisation | None:
     found = Organisation.objects.filter(name__iexact=name).first()
     if found is None:
         found = Organisation.objects.create(name=name)
-        audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=found, office=case.office, fields=["name"], detail="import")
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=found, office=case.office, fields=["name"], detail="import"
+        )
     return found
 
 
@@ -316,12 +334,14 @@ def _outgoing(actor: User, case: Case, record: dict[str, Any]) -> None:
 def _case_status(actor: User, case: Case, record: dict[str, Any]) -> None:
     """The HTCDS status, and the stage it implies for a case that came from elsewhere."""
     data: dict[str, Any] = {}
-    if "cas_Status" in record and record["cas_Status"]:
+    if record.get("cas_Status"):
         status = record["cas_Status"]
         data["status"] = status
         if status in ("Closed", "ClosedReferred"):
             data["stage"] = Stage.CLOSED
-            data["closure_reason"] = case.closure_reason or (ClosureReason.REFERRED if status == "ClosedReferred" else ClosureReason.OTHER)
+            data["closure_reason"] = case.closure_reason or (
+                ClosureReason.REFERRED if status == "ClosedReferred" else ClosureReason.OTHER
+            )
             data["closed_on"] = case.closed_on or timezone.localdate()
         elif status == "FollowUp":
             data["stage"] = Stage.FOLLOW_UP

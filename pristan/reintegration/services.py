@@ -86,6 +86,8 @@ def plan_save(*, actor: User, case: Case, data: dict[str, Any]) -> Reintegration
     access.require_write(actor, case, Section.REINTEGRATION)
     plan = ReintegrationPlan.objects.select_for_update().filter(case=case).first()
     values = {name: data[name] for name in PLAN_FIELDS if name in data}
+    if not values.get("arrival_on") and (plan is None or plan.arrival_on is None):
+        values["arrival_on"] = _arrived_on(case)  # the person already came back: the date is known
     _check_arrival(plan, values.get("arrival_on", plan.arrival_on if plan else None))
     if plan is None:
         plan = ReintegrationPlan.objects.create(case=case, created_by=actor, **values)
@@ -97,6 +99,27 @@ def plan_save(*, actor: User, case: Case, data: dict[str, Any]) -> Reintegration
             audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=plan, case=case, fields=changed)
     _plan_visits(actor, plan)
     return plan
+
+
+def _arrived_on(case: Case) -> date | None:
+    """The day the person's latest completed movement arrived, if any (the date of return)."""
+    from pristan.movements.models import MovementStage
+
+    arrived = case.movement_travels.filter(movement__stage=MovementStage.ARRIVED).aggregate(last=Max("movement__arrived_at"))
+    return timezone.localdate(arrived["last"]) if arrived["last"] else None
+
+
+def arrival_from_movement(*, movement: Any, actor: User, **_: Any) -> None:
+    """When a movement arrives, a traveller's reintegration plan without a date of return takes the
+    arrival's, and its monitoring visits are planned (the movement's officer needs no reintegration
+    rights for it: the date is a fact of the movement, recorded under their name)."""
+    arrived_on = timezone.localdate(movement.arrived_at)
+    plans = ReintegrationPlan.objects.select_for_update().filter(case__movement_travels__movement=movement, arrival_on=None)
+    for plan in plans.select_related("case"):
+        plan.arrival_on = arrived_on
+        plan.save(update_fields=["arrival_on", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=plan, case=plan.case, fields=["arrival_on"])
+        _plan_visits(actor, plan)
 
 
 @transaction.atomic

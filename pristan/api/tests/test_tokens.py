@@ -44,7 +44,7 @@ def test_without_credentials_the_api_answers_401_not_a_sign_in_page(case):
     response = Client().get(CASES)
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert list(response.json()["errors"]) == ["detail"]
+    assert response.json() == {"errors": {"detail": ["Sign in, or send a personal access token in the Authorization header."]}}
 
 
 @pytest.mark.parametrize("reason", ["expired", "revoked", "user deactivated", "wrong secret"])
@@ -60,8 +60,10 @@ def test_a_dead_token_is_refused_and_the_refusal_audited(ana, case, token_of, re
         ana.save()
     else:
         secret = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
+    before = AuditEntry.objects.count()
     response = _bearer(secret).get(CASES)
     assert response.status_code == 401
+    assert AuditEntry.objects.count() == before + 1  # the refusal, once; no use
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.DENIED).latest("sequence")
     assert entry.object_type == "api.accesstoken"
     assert entry.object_id == str(token.pk)

@@ -8,7 +8,6 @@ from django.utils import timezone
 from pristan.cases import services
 from pristan.cases.models import ConsentPurpose, Stage
 from pristan.cases.selectors import consent_in_force
-from pristan.core.models import AuditEntry
 from pristan.screening.services import screening_record
 
 

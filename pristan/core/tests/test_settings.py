@@ -23,6 +23,12 @@ def test_readers_fail_with_a_clear_message(monkeypatch):
         env.env_str("PRISTAN_X")
     monkeypatch.setenv("PRISTAN_X", "a, b,,c")
     assert env.env_list("PRISTAN_X", []) == ["a", "b", "c"]
+    for wrong in ("1.5", "-0.1", "nan", "two thirds"):
+        monkeypatch.setenv("PRISTAN_X", wrong)
+        with pytest.raises(ImproperlyConfigured, match="PRISTAN_X must be a number from 0 to 1"):
+            env.env_fraction("PRISTAN_X", 0.5)
+    monkeypatch.setenv("PRISTAN_X", "0.75")
+    assert env.env_fraction("PRISTAN_X", 0.5) == 0.75
 
 
 def test_a_secret_may_come_from_a_file(monkeypatch, tmp_path):

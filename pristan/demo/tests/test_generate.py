@@ -459,3 +459,16 @@ def test_every_generated_referral_to_a_partner_has_consent_to_referral(db):
     referred = Case.objects.exclude(referred_organisation=None)
     assert referred.exists()
     assert all(consent_in_force(case, ConsentPurpose.REFERRAL) for case in referred)
+    # Each is a referral record too, as the referral services write it, and so reaches the partner's users.
+    for case in referred:
+        referral = case.referrals.get(direction="outgoing")
+        assert (referral.organisation_id, referral.referred_on, referral.status) == (
+            case.referred_organisation_id,
+            case.outgoing_referral_date,
+            "accepted",
+        )
+    incoming = Case.objects.exclude(referring_organisation=None)
+    assert incoming.exists()
+    assert all(
+        case.referrals.filter(direction="incoming", organisation=case.referring_organisation).exists() for case in incoming
+    )

@@ -16,7 +16,7 @@ from pristan.demo.generate import generate
 from pristan.demo.world import ensure_world
 from pristan.interchange import mapping
 
-PASSPHRASE = "a long passphrase for the archive"  # noqa: S105 - the tests' own
+PASSPHRASE = "a long passphrase for the archive"
 
 
 @pytest.fixture(autouse=True)

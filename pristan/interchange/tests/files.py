@@ -22,7 +22,7 @@ def _cell(name: str, value: Any, *, labels: bool) -> Any:
     if value in (None, "", []):
         return None
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)  # noqa: DTZ001 - Excel dates have no zone
+        return datetime(value.year, value.month, value.day)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if field.kind in (mapping.Kind.CHOICE, mapping.Kind.CHOICES) and labels:
@@ -40,7 +40,9 @@ def fill_spreadsheet(template: Path, rows: list[dict[str, Any]], path: Path, *, 
     sheet = workbook.worksheets[0]
     columns: dict[str, int] = {}
     for index, (header, label) in enumerate(zip(sheet[1], sheet[2], strict=False), start=1):
-        name = mapping.known_column(str(header.value)) if header.value else mapping.field_for_label(str(label.value or ""))
+        name: str | None = (
+            mapping.known_column(str(header.value)) if header.value else mapping.field_for_label(str(label.value or ""))
+        )
         if name:
             columns[name] = index
     for offset, record in enumerate(rows):
@@ -86,11 +88,11 @@ def kobo_rows(records: list[dict[str, Any]], *, one_column_per_option: bool) -> 
     rows = []
     for number, record in enumerate(records, start=1):
         cells = ["2026-01-01T10:00:00", "2026-01-01T10:20:00"]
-        for _header, name, option in plan:
+        for _header, name, chosen in plan:
             field = mapping.known_column(name)
             value = record.get(field) if field else None
-            if option is not None:
-                cells.append(1 if option in (value if isinstance(value, list) else [value]) else 0)
+            if chosen is not None:
+                cells.append(1 if chosen in (value if isinstance(value, list) else [value]) else 0)
             elif name in split:
                 cells.append("")
             elif isinstance(value, list):

@@ -1,16 +1,21 @@
 """Each import format, filled with generated cases, imports into a fresh office as typed."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 
+from pristan.core.models import Office
 from pristan.interchange import mapping, readers, services
 from pristan.interchange.models import ImportedRecord
 from pristan.interchange.tests import files
 from pristan.interchange.tests.conftest import records_of
 
 
-def _import(path, office, actor, name="upload"):
+def _import(
+    path: Path, office: Office, actor: User, name: str = "upload"
+) -> tuple[readers.Table, services.Preview, services.Result]:
     table = readers.open_table(path, path.name)
     source = services.source_of(table, name)
     preview = services.import_check(actor=actor, office=office, table=table, source=source)
@@ -19,7 +24,7 @@ def _import(path, office, actor, name="upload"):
     return table, preview, result
 
 
-def _compare(originals: list[dict[str, Any]], office, fields: list[str]) -> None:
+def _compare(originals: list[dict[str, Any]], office: Office, fields: list[str]) -> None:
     imported = [record.case for record in ImportedRecord.objects.filter(office=office).order_by("pk")]
     copies = list(records_of(imported).values())
     by_name = {(copy["prs_FirstName"], copy["prs_SecondName"], copy["prs_Birthdate"]): copy for copy in copies}
@@ -91,7 +96,7 @@ def test_a_kobo_file_imported_again_changes_nothing(generated, second_office, tm
     path = files.write_xlsx(tmp_path / "kobo.xlsx", headers, rows)
     target, importer = second_office
     _import(path, target, importer)
-    table, preview, result = _import(path, target, importer)
+    _table, preview, result = _import(path, target, importer)
     assert (preview.to_create, preview.to_update, preview.to_skip) == (0, 0, 5)
     assert (result.created, result.updated, result.skipped) == (0, 0, 5)
 

@@ -16,7 +16,7 @@ NOT_COMPARED = {mapping.ID_FIELD, "cas_CaseOwner"}
     (htcds_export.HTCDS_JSON, ".json"), (htcds_export.HTCDS_CSV, ".csv"), (htcds_export.HTCDS_XLSX, ".xlsx"),
 ])  # fmt: skip
 def test_an_export_imports_into_another_office_with_nothing_lost(generated, second_office, tmp_path, file_format, suffix):
-    office, caseworker, cases = generated(25)
+    _office, caseworker, cases = generated(25)
     result = export_cases(
         actor=caseworker, cases=Case.objects.all(), purpose="transfer", passphrase=PASSPHRASE, ip=None, file_format=file_format
     )

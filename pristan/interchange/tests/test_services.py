@@ -1,19 +1,21 @@
 """The preview and its problems, idempotent re-imports, corrected files, all or nothing, access."""
 
 import csv
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from pristan.cases.models import Case
 from pristan.core import vocabularies
-from pristan.core.models import AuditEntry
+from pristan.core.models import AuditEntry, Office, Role
+from pristan.core.services import membership_grant
 from pristan.interchange import readers, services
 from pristan.interchange.models import ImportedRecord
 from pristan.people.models import NameToken, Person
-from pristan.core.models import Role
-from pristan.core.services import membership_grant
 
 HEADER = ["cas_Id", "prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_Gender", "prs_Citizenship",
           "vic_TypeOfExploitation", "con_Consent", "cas_Status"]  # fmt: skip
@@ -24,7 +26,7 @@ ROWS = [
 ]
 
 
-def write(tmp_path, rows, name="cases.csv", header=HEADER):
+def write(tmp_path: Path, rows: list[list[str]], name: str = "cases.csv", header: list[str] = HEADER) -> readers.Table:
     path = tmp_path / name
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -33,11 +35,11 @@ def write(tmp_path, rows, name="cases.csv", header=HEADER):
     return readers.open_table(path, name)
 
 
-def check(table, office, actor):
+def check(table: readers.Table, office: Office, actor: User) -> services.Preview:
     return services.import_check(actor=actor, office=office, table=table, source=services.source_of(table, "cases"))
 
 
-def apply(table, office, actor, **options):
+def apply(table: readers.Table, office: Office, actor: User, **options: Any) -> services.Result:
     return services.import_apply(actor=actor, office=office, table=table, source=services.source_of(table, "cases"), **options)
 
 
@@ -104,7 +106,7 @@ def test_imported_persons_are_sealed_indexed_audited_and_children_flagged(tmp_pa
     assert case.experience.types_of_exploitation == ["ChildLabour"]
     assert case.consent_events.get().given is True
     created = AuditEntry.objects.filter(action=AuditEntry.Action.CREATE, object_type="people.person")
-    assert created.count() == 1 and "given_name" in created.get().fields
+    assert "given_name" in created.get().fields
 
 
 def test_importing_the_same_file_again_changes_nothing(tmp_path, sofia, ana):
@@ -168,3 +170,17 @@ def test_a_record_whose_case_the_importer_cannot_change_is_a_problem(tmp_path, s
     preview = check(write(tmp_path, corrected), sofia, zoran)
     assert preview.invalid == 3
     assert all("cannot change" in problem.message and "SOF" not in problem.value for problem in preview.problems)
+
+
+def test_an_active_case_with_consent_and_a_victim_decision_enters_assistance(tmp_path, sofia, ana):
+    header = ["cas_Id", "prs_FirstName", "con_Consent", "vic_TraffickingStatus", "vic_TraffickingStatusDecisionMakingOrg", "cas_Status"]
+    rows = [
+        ["E-1", "Vesna", "TRUE", "Actual victim of trafficking", "Police", "Active"],
+        ["E-2", "Mila", "FALSE", "PossibleVictimOfTrafficking", "", "Active"],
+        ["E-3", "Dana", "TRUE", "NotAVictimOfTrafficking", "NGO", "Closed"],
+    ]
+    apply(write(tmp_path, rows, header=header), sofia, ana)
+    stages = {record.external_id: (record.case.stage, record.case.status) for record in ImportedRecord.objects.all()}
+    assert stages == {"E-1": ("assistance", "Active"), "E-2": ("screening", "Active"), "E-3": ("closed", "Closed")}
+    screening = ImportedRecord.objects.get(external_id="E-1").case.screenings.get()
+    assert (screening.decision, screening.deciding_body) == ("ActualVictimOfTrafficking", "Police")

@@ -253,3 +253,21 @@ def test_the_leg_times_of_one_country_must_be_in_order(household, request_moveme
     with pytest.raises(ValidationError) as error:
         add_leg(movement, ana, to_city="Варна", to_country="BG", arrives_at=at(day, 9))
     assert error.value.message_dict == {"arrives_at": ["The arrival cannot be before the departure."]}
+
+
+def test_an_arrival_dates_the_reintegration_plan_and_plans_its_visits(household, request_movement, ana, boris, skopje, mila):
+    from pristan.reintegration.models import ReintegrationPlan, Visit
+    from pristan.reintegration.services import plan_save
+
+    mother, father = household[:2]
+    plan_save(actor=ana, case=mother, data={"economic_objectives": "A small bakery"})  # planned before the return
+    movement = make_ready(to_booked(request_movement([mother, father]), ana, boris), ana, day=timezone.localdate())
+    advance(movement, ana, S.TRAVEL_READY)
+    services.movement_change_stage(actor=ana, movement=movement, stage=S.DEPARTED, at=timezone.now() - timedelta(hours=3))
+    services.movement_update(actor=ana, movement=movement, data={"receiving_office": skopje})
+    services.movement_change_stage(actor=mila, movement=movement, stage=S.ARRIVED)  # no reintegration rights needed
+    plan = ReintegrationPlan.objects.get(case=mother)
+    assert plan.arrival_on == timezone.localdate()
+    assert sorted(Visit.objects.filter(case=mother).values_list("months_after", flat=True)) == [3, 6, 12]
+    # A plan started after the return takes the date of arrival too.
+    assert plan_save(actor=ana, case=father, data={"economic_objectives": "Work"}).arrival_on == timezone.localdate()

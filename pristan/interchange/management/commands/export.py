@@ -28,8 +28,8 @@ class Command(TranslatedCommand):
         parser.add_argument("--format", required=True, choices=sorted(FORMATS), dest="file_format")
         parser.add_argument("--output", required=True, type=Path, metavar="FILE")
         parser.add_argument("--as", dest="username", required=True, metavar="USERNAME")
-        parser.add_argument("--passphrase-file", type=Path, metavar="F",
-                            help=str(gettext_lazy("Read the archive's passphrase from this file (default: ask for it).")))  # fmt: skip
+        passphrase_help = gettext_lazy("Read the archive's passphrase from this file (default: ask for it).")
+        parser.add_argument("--passphrase-file", type=Path, metavar="F", help=str(passphrase_help))
         parser.add_argument("--purpose", default=ExportPurpose.TRANSFER, choices=ExportPurpose.values)
         parser.add_argument("--lang")
         for command_format in FORMATS.values():

@@ -18,6 +18,10 @@ from pristan.interchange import readers, services
 from pristan.interchange.console import describe, language_from_environment
 
 
+def _advance(bar: "tqdm[Any]", done: int) -> None:
+    bar.update(done - bar.n)
+
+
 class Command(TranslatedCommand):
     help_text = gettext_lazy(
         "Import HTCDS records (the official spreadsheet, HTCDS CSV or JSON, ODK or KoboToolbox submissions) into an "
@@ -27,9 +31,18 @@ class Command(TranslatedCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--office", required=True, metavar="CODE", help=str(gettext_lazy("The office to import into.")))
-        parser.add_argument("--as", dest="username", metavar="USERNAME", help=str(gettext_lazy("Who imports (their access rules apply; recorded in the audit trail).")))
-        parser.add_argument("--dry-run", action="store_true", help=str(gettext_lazy("Check and show the preview; write nothing.")))
-        parser.add_argument("--skip-invalid", action="store_true", help=str(gettext_lazy("Import the valid rows and report the others.")))
+        parser.add_argument(
+            "--as",
+            dest="username",
+            metavar="USERNAME",
+            help=str(gettext_lazy("Who imports (their access rules apply; recorded in the audit trail).")),
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help=str(gettext_lazy("Check and show the preview; write nothing."))
+        )
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help=str(gettext_lazy("Import the valid rows and report the others."))
+        )
         parser.add_argument("--lang", help=str(gettext_lazy("The language of the messages (default: from the environment).")))
         parser.add_argument("--source", help=str(gettext_lazy("A name for where the rows come from (default: the file's name).")))
         parser.add_argument("--no-progress", action="store_true", help=str(gettext_lazy("Do not show a progress bar.")))
@@ -55,7 +68,7 @@ class Command(TranslatedCommand):
             with tqdm(disable=no_progress, file=self.stderr, unit="row", desc=_("Checking")) as bar:
                 preview = services.import_check(
                     actor=actor, office=target, table=table, source=origin,
-                    progress=lambda done, _total: bar.update(done - bar.n),
+                    progress=lambda done, _total: _advance(bar, done),
                 )  # fmt: skip
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
@@ -70,13 +83,16 @@ class Command(TranslatedCommand):
             with tqdm(total=preview.rows, disable=no_progress, file=self.stderr, unit="row", desc=_("Importing")) as bar:
                 result = services.import_apply(
                     actor=actor, office=target, table=table, source=origin, skip_invalid=skip_invalid,
-                    progress=lambda done, _total: bar.update(done - bar.n), total=preview.rows,
+                    progress=lambda done, _total: _advance(bar, done), total=preview.rows,
                 )  # fmt: skip
         except (ValidationError, PermissionDenied) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
         self.stdout.write(
             self.style.SUCCESS(
-                _("Imported: %(created)d created, %(updated)d updated, %(skipped)d unchanged, %(invalid)d left out with problems.")
+                _(
+                    "Imported: %(created)d created, %(updated)d updated, %(skipped)d unchanged, "
+                    "%(invalid)d left out with problems."
+                )
                 % {"created": result.created, "updated": result.updated, "skipped": result.skipped, "invalid": result.invalid}
             )
         )

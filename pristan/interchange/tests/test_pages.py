@@ -1,0 +1,124 @@
+"""The import pages: upload, preview with problems, confirm, progress, outcome; and the export choice."""
+
+import csv
+import io
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from pristan.accounts.services import REAUTHENTICATED_AT
+from pristan.cases.models import Case
+from pristan.interchange.models import ImportJob
+from pristan.interchange.tests.test_commands import BAD
+from pristan.interchange.tests.test_services import HEADER, ROWS
+
+
+def _upload(rows: list[list[str]], name: str = "cases.csv") -> SimpleUploadedFile:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8"), content_type="text/csv")
+
+
+def test_upload_preview_confirm_and_done(client_of, ana, sofia, settings):
+    client = client_of(ana)
+    response = client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import_job", args=[job.pk])
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert job.filename in page.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.to_create) == ("ready", 3)
+    assert Case.objects.count() == 0
+    done = client.post(reverse("import_job", args=[job.pk]), {"action": "import"}, follow=True)
+    assert Case.objects.count() == 3
+    text = done.content.decode()
+    assert "3 cases created" in text
+    for case in Case.objects.all():
+        assert case.reference in text
+    assert not list((settings.VAR_DIR / "imports").iterdir())  # the upload is gone
+
+
+def test_problems_are_listed_and_block_the_import_unless_skipped(client_of, ana, sofia):
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload([*ROWS, BAD])})
+    job = ImportJob.objects.get()
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    for shown in ("1999-13-45", "prs_Birthdate", "Femnine", "The closest is “Feminine”"):
+        assert shown in page
+    refused = client.post(reverse("import_job", args=[job.pk]), {"action": "import"})
+    assert refused.status_code == 422
+    assert Case.objects.count() == 0
+    client.post(reverse("import_job", args=[job.pk]), {"action": "import", "skip_invalid": "on"})
+    assert Case.objects.count() == 3
+
+
+def test_discard_deletes_the_upload(client_of, ana, sofia, settings):
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    client.post(reverse("import_job", args=[job.pk]), {"action": "discard"})
+    job.refresh_from_db()
+    assert job.status == "discarded"
+    assert not list((settings.VAR_DIR / "imports").glob(f"{job.pk}*"))
+
+
+def test_an_unreadable_file_is_a_form_error(client_of, ana, sofia):
+    response = client_of(ana).post(
+        reverse("import_start"), {"office": sofia.pk, "file": SimpleUploadedFile("x.csv", b"name,age\nA,3\n")}
+    )
+    assert response.status_code == 422
+    assert "No column of this file" in response.content.decode()
+
+
+def test_someone_who_cannot_register_gets_no_import_page(client_of, vera, sofia):
+    assert client_of(vera).get(reverse("import_start")).status_code == 403
+
+
+def test_an_office_the_user_does_not_work_in_cannot_be_chosen(client_of, marko, sofia):
+    response = client_of(marko).post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    assert response.status_code == 422
+    assert ImportJob.objects.count() == 0
+
+
+def test_only_the_importer_sees_an_import(client_of, ana, boris, sofia):
+    client_of(ana).post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    assert client_of(boris).get(reverse("import_job", args=[job.pk])).status_code == 404
+    assert client_of(boris).get(reverse("import_progress", args=[job.pk])).status_code == 404
+
+
+def test_the_progress_fragment_reloads_the_page_when_the_run_ends(client_of, ana, sofia):
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    response = client.get(reverse("import_progress", args=[job.pk]), headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == reverse("import_job", args=[job.pk])
+
+
+@pytest.mark.parametrize("file_format", ["htcds-xlsx-aes-zip", "htcds-csv-aes-zip", "htcds-json-aes-zip"])
+def test_the_export_page_offers_the_htcds_layouts(client_of, ana, active_case, file_format):
+    from pristan.cases.services import consent_record
+    from pristan.exports.models import ExportRecord
+    from pristan.interchange.tests.conftest import PASSPHRASE, unzip
+
+    consent_record(actor=ana, case=active_case, purpose="export", given=True)
+    client = client_of(ana)
+    session = client.session
+    session[REAUTHENTICATED_AT] = time.time()
+    session.save()
+    page = client.get(reverse("export_create"))
+    assert file_format in page.content.decode()
+    response = client.post(reverse("export_create"), {
+        "step": "confirm", "purpose": "transfer", "file_format": file_format, "passphrase": PASSPHRASE,
+        "passphrase_again": PASSPHRASE,
+    })  # fmt: skip
+    assert response.status_code == 200, response.content.decode()[:2000]
+    content = unzip(response.content)
+    assert content.startswith(b"PK") if file_format.startswith("htcds-xlsx") else active_case.reference in content.decode("utf-8")
+    assert ExportRecord.objects.get().file_format == file_format
