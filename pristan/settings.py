@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "pristan.reintegration",
     "pristan.erasure",
     "pristan.referrals",
+    "pristan.overview",
     "pristan.research",
     "pristan.keystore",
     "pristan.interchange",

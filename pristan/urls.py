@@ -12,6 +12,7 @@ from pristan.experience import views as experience
 from pristan.exports import views as exports
 from pristan.interchange import views as interchange
 from pristan.movements import views as movements
+from pristan.overview import views as overview
 from pristan.referrals import views as referrals
 from pristan.reintegration import views as reintegration
 from pristan.research import views as research
@@ -90,6 +91,7 @@ urlpatterns = [
     path("transfers/<int:transfer_id>/decide/", referrals.transfer_decide, name="transfer_decide"),
     path("transfers/<int:transfer_id>/cancel/", referrals.transfer_cancel, name="transfer_cancel"),
     path("partners/", referrals.partner_directory, name="partner_directory"),
+    path("overview/", overview.supervisor_overview, name="supervisor_overview"),
     path("exports/", exports.export_list, name="export_list"),
     path("exports/new/", exports.export_create, name="export_create"),
     path("imports/", interchange.import_start, name="import_start"),

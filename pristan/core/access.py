@@ -242,6 +242,22 @@ def research_cases_for(user: AnyUser) -> QuerySet[Case]:
     return Case.objects.filter(reduce(operator.or_, conditions))
 
 
+def supervised_cases_for(user: AnyUser) -> QuerySet[Case]:
+    """The cases a user sees through the memberships in which they supervise (for figures across
+    cases: the overview). Children's cases only where that membership has clearance."""
+    conditions = [_reach_q(user, reach) for reach in _reaches(user) if reach.grant.overrides]
+    if not conditions:
+        return Case.objects.none()
+    if any(not condition for condition in conditions):  # an empty Q: a reach over every case
+        return Case.objects.all()
+    return Case.objects.filter(reduce(operator.or_, conditions))
+
+
+def require_supervisor(user: AnyUser) -> None:
+    if not any(reach.grant.overrides for reach in _reaches(user)):
+        raise PermissionDenied(SUPERVISORS_ONLY)
+
+
 def persons_for(user: AnyUser) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=cases_for(user).values("person_id"))
 

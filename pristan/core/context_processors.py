@@ -28,4 +28,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "decides_erasure": any_role(lambda role: policy(role).decides_erasure),
         "sets_retention": any_role(lambda role: role == Role.OFFICE_ADMIN),
         "may_research": any_role(lambda role: policy(role).research),
+        "supervises": any_role(lambda role: policy(role).overrides),
     }
