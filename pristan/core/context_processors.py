@@ -29,4 +29,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "sets_retention": any_role(lambda role: role == Role.OFFICE_ADMIN),
         "may_research": any_role(lambda role: policy(role).research),
         "supervises": any_role(lambda role: policy(role).overrides),
+        "imports": any_role(lambda role: policy(role).writes and Section.SCREENING in policy(role).sections),
     }

@@ -6,29 +6,39 @@ keeps the request short; if the process dies mid-run, the transaction is rolled 
 shows the run as interrupted (its progress stops moving), so nothing half-written remains.
 
 Progress lives in a small file beside the uploaded one, not in the database: the run's own rows are
-inside its uncommitted transaction, and a second writer would wait for it on SQLite. The upload is
-kept (readable by Pristan's user only) between the preview and the confirmation, and deleted when
-the run ends or is discarded. `PRISTAN_IMPORT_IN_BACKGROUND = False` runs inline (tests).
+inside its uncommitted transaction, and a second writer would wait for it on SQLite.
+
+The upload waits between the preview and the confirmation sealed (AES-256-GCM) under a data key of
+its own in the key store, as a person's identifying fields are; when the run ends or is discarded
+the key is destroyed and the file deleted, so a copy of the file in a backup no longer opens. Each
+pass reads it into memory (uploads are limited in forms.MAX_UPLOAD_BYTES).
+`PRISTAN_IMPORT_IN_BACKGROUND = False` runs inline (tests).
 """
 
+import io
 import json
 import os
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from pristan.core import crypto
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
 from pristan.interchange import readers, services
 from pristan.interchange.models import ImportJob
+from pristan.keystore.services import create_data_key, data_key, destroy_data_key
 
 STALE_AFTER = 120  # seconds without progress: the run was interrupted
+GONE = gettext_lazy("The uploaded file is no longer here. Upload it again.")
 
 
 def directory() -> Path:
@@ -45,13 +55,36 @@ def _progress_path(job: ImportJob) -> Path:
     return directory() / f"{job.pk}.progress"
 
 
-def store_upload(job: ImportJob, chunks: object) -> Path:
-    path = upload_path(job)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _aad(job: ImportJob) -> bytes:
+    return f"pristan.interchange.upload:{job.pk}".encode()
+
+
+def store_upload(job: ImportJob, content: bytes) -> None:
+    """Seal the uploaded file under a new data key (whose id the job keeps) and write it."""
+    key_id = create_data_key()
+    key = data_key(key_id)
+    assert key is not None
+    job.key_id = key_id
+    job.save(update_fields=["key_id"])
+    descriptor = os.open(upload_path(job), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
-        for chunk in chunks:  # type: ignore[attr-defined]
-            handle.write(chunk)
-    return path
+        handle.write(crypto.seal(key_id, key, content, _aad(job)))
+
+
+def opener(job: ImportJob) -> readers.Opener:
+    """The uploaded file, opened afresh for each pass; UnreadableFile once its key is gone."""
+
+    def open_upload() -> BinaryIO:
+        key = data_key(job.key_id) if job.key_id else None
+        if key is None:
+            raise readers.UnreadableFile(str(GONE))
+        try:
+            blob = upload_path(job).read_bytes()
+            return io.BytesIO(crypto.open_blob(blob, key, _aad(job)))
+        except (OSError, crypto.SealError):
+            raise readers.UnreadableFile(str(GONE)) from None
+
+    return open_upload
 
 
 def write_progress(job: ImportJob, done: int, total: int) -> None:
@@ -71,6 +104,8 @@ def progress_of(job: ImportJob) -> tuple[int, int, bool]:
 
 
 def _cleanup(job: ImportJob) -> None:
+    if job.key_id is not None:
+        destroy_data_key(job.key_id)
     for path in (upload_path(job), _progress_path(job)):
         path.unlink(missing_ok=True)
 
@@ -79,7 +114,7 @@ def check(job: ImportJob) -> None:
     """The first pass: fill the job's preview."""
     with translation.override(job.language):
         try:
-            table = readers.open_table(upload_path(job), job.filename)
+            table = readers.open_table(opener(job), job.filename)
             preview = services.import_check(
                 actor=job.actor, office=job.office, table=table, source=job.source,
                 progress=lambda done, _total: write_progress(job, done, 0),
@@ -102,7 +137,7 @@ def write(job: ImportJob) -> None:
     """The second pass: every row in one transaction, then the job's outcome."""
     with translation.override(job.language):
         try:
-            table = readers.open_table(upload_path(job), job.filename)
+            table = readers.open_table(opener(job), job.filename)
             result = services.import_apply(
                 actor=job.actor, office=job.office, table=table, source=job.source, skip_invalid=job.skip_invalid,
                 progress=lambda done, total: write_progress(job, done, total), total=job.rows,

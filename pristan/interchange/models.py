@@ -42,6 +42,7 @@ class ImportJob(models.Model):
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", verbose_name=_("office"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(_("file"), max_length=200)  # as uploaded; the file itself is deleted after the run
+    key_id = models.UUIDField(null=True, editable=False)  # the data key sealing the uploaded file (jobs.py)
     source = models.CharField(_("source"), max_length=120)
     language = models.CharField(max_length=10, default="en")  # of the problems' messages
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.VALIDATING)

@@ -8,13 +8,14 @@ being held in memory. JSON is the exception: it is parsed whole.
 
 import csv
 import hashlib
+import io
 import json
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from zipfile import BadZipFile
 
 import openpyxl
@@ -25,6 +26,9 @@ from pristan.interchange import mapping
 
 UNREADABLE = _("This file cannot be read. Upload the HTCDS spreadsheet (.xlsx), a CSV file or a JSON file.")
 NO_COLUMNS = _("No column of this file is an HTCDS field: is its first row the field names, such as prs_FirstName?")
+
+
+Opener = Callable[[], BinaryIO]  # a fresh binary stream of the file at each call (each pass)
 
 
 class UnreadableFile(ValueError):
@@ -126,11 +130,12 @@ def _fingerprint(cells: dict[str, Any]) -> str:
 
 @dataclass
 class Table:
-    path: Path
+    opener: Opener
     kind: str  # "xlsx", "csv" or "json"
     layout: str
     columns: Columns
     first_row: int
+    delimiter: str = ","
 
     @property
     def fields(self) -> list[str]:
@@ -145,7 +150,11 @@ class Table:
             yield from self._json_rows()
 
     def _xlsx_rows(self) -> Iterator[Row]:
-        workbook = _workbook(self.path)
+        with self.opener() as stream:
+            yield from self._sheet_rows(stream)
+
+    def _sheet_rows(self, stream: BinaryIO) -> Iterator[Row]:
+        workbook = _workbook(stream)
         try:
             sheet = workbook.worksheets[0]
             for number, values in enumerate(sheet.iter_rows(min_row=self.first_row, values_only=True), start=self.first_row):
@@ -156,8 +165,8 @@ class Table:
             workbook.close()
 
     def _csv_rows(self) -> Iterator[Row]:
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=_delimiter(self.path))
+        with self.opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
             for number, values in enumerate(reader, start=1):
                 if number < self.first_row:
                     continue
@@ -166,7 +175,7 @@ class Table:
                     yield row
 
     def _json_rows(self) -> Iterator[Row]:
-        records = _json_records(self.path)
+        records = _json_records(self.opener)
         headers = _json_headers(records)
         for number, record in enumerate(records, start=1):
             row = _row(number, [record.get(header) for header in headers], self.columns)
@@ -177,20 +186,19 @@ class Table:
         return sum(1 for _row in self.rows())
 
 
-def _workbook(path: Path) -> openpyxl.Workbook:
+def _workbook(stream: BinaryIO) -> openpyxl.Workbook:
     with warnings.catch_warnings():  # the single-select variant's list validations, which reading does not need
         warnings.filterwarnings("ignore", message="Data Validation extension is not supported")
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(stream, read_only=True, data_only=True)
 
 
-def _delimiter(path: Path) -> str:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
+def _delimiter(first: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def _json_records(path: Path) -> list[dict[str, Any]]:
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+def _json_records(opener: Opener) -> list[dict[str, Any]]:
+    with opener() as stream:
+        data = json.loads(stream.read().decode("utf-8-sig"))
     records = data.get("records", data.get("value")) if isinstance(data, dict) else data  # ours, or ODK Central's OData
     if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
         raise UnreadableFile(str(UNREADABLE))
@@ -233,25 +241,30 @@ def _looks_like_labels(values: list[Any]) -> bool:
     )
 
 
-def open_table(path: Path, filename: str) -> Table:
+def open_table(source: Path | Opener, filename: str) -> Table:
     """Read the header of the file and decide how its columns map; raises UnreadableFile."""
+    opener: Opener = (lambda: source.open("rb")) if isinstance(source, Path) else source
     suffix = Path(filename).suffix.lower()
+    delimiter = ","
     try:
         if suffix in (".xlsx", ".xlsm"):
-            workbook = _workbook(path)
-            try:
-                sheet = workbook.worksheets[0]
-                head = [list(values) for values in sheet.iter_rows(min_row=1, max_row=2, values_only=True)]
-            finally:
-                workbook.close()
+            with opener() as stream:
+                workbook = _workbook(stream)
+                try:
+                    sheet = workbook.worksheets[0]
+                    head = [list(values) for values in sheet.iter_rows(min_row=1, max_row=2, values_only=True)]
+                finally:
+                    workbook.close()
             kind = "xlsx"
         elif suffix == ".json":
-            records = _json_records(path)
+            records = _json_records(opener)
             head = [list[Any](_json_headers(records))]
             kind = "json"
         elif suffix in (".csv", ".txt"):
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle, delimiter=_delimiter(path))
+            with opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
+                delimiter = _delimiter(handle.readline())
+                handle.seek(0)
+                reader = csv.reader(handle, delimiter=delimiter)
                 head = [list[Any](next(reader, [])), list[Any](next(reader, []))]
             kind = "csv"
         else:
@@ -266,11 +279,5 @@ def open_table(path: Path, filename: str) -> Table:
     if not columns.single and not columns.options:
         raise UnreadableFile(str(NO_COLUMNS))
     first_row = 1 if kind == "json" else (3 if labels is not None else 2)
-    return Table(path=path, kind=kind, layout=_layout(columns, headers, labels is not None), columns=columns, first_row=first_row)
-
-
-def bytes_table(content: bytes, filename: str, directory: Path) -> Table:
-    """For tests and small uploads: the content written to a file first (openpyxl reads files)."""
-    path = directory / f"upload{Path(filename).suffix.lower()}"
-    path.write_bytes(content)
-    return open_table(path, filename)
+    layout = _layout(columns, headers, labels is not None)
+    return Table(opener=opener, kind=kind, layout=layout, columns=columns, first_row=first_row, delimiter=delimiter)

@@ -203,20 +203,15 @@ def _part(record: dict[str, Any], part: Part, names: list[str] | None = None) ->
 
 
 def _person_data(record: dict[str, Any], current: list[str] | None = None) -> dict[str, Any]:
-    data = {name: value for name, value in _part(record, Part.PERSON).items() if not name.startswith("languages.")}
-    languages = list(current or [])
-    for index in (0, 1):
-        name = f"languages.{index}"
-        if name in _part(record, Part.PERSON):
-            value = _part(record, Part.PERSON)[name]
-            while len(languages) <= index:
-                languages.append("")
-            languages[index] = value
-    if "prs_PrimaryLanguage" in record or "prs_SecondaryLanguage" in record:
+    """The person's fields of a record; HTCDS's primary and secondary language are the first two of
+    Pristan's list (a third one, which HTCDS has no field for, is kept on update)."""
+    fields = _part(record, Part.PERSON)
+    data = {name: value for name, value in fields.items() if not name.startswith("languages.")}
+    if "languages.0" in fields or "languages.1" in fields:
+        languages = [*(current or []), "", ""]
+        for index in (0, 1):
+            languages[index] = fields.get(f"languages.{index}", languages[index])
         data["languages"] = list(dict.fromkeys(code for code in languages if code))
-    for name in ("date_of_birth",):
-        if name in data and data[name] == "":
-            data[name] = None
     return data
 
 

@@ -38,9 +38,9 @@ def import_start(request: AuthenticatedRequest) -> HttpResponse:
             office=form.cleaned_data["office"], actor=request.user, filename=Path(upload.name).name[:200],
             language=translation.get_language() or "en",
         )  # fmt: skip
-        path = jobs.store_upload(job, upload.chunks())
+        jobs.store_upload(job, upload.read())
         try:
-            table = readers.open_table(path, job.filename)
+            table = readers.open_table(jobs.opener(job), job.filename)
         except readers.UnreadableFile as error:
             jobs.discard(job)
             form.add_error("file", str(error))

@@ -30,9 +30,10 @@ def _page(request: AuthenticatedRequest, case: Case, status: int = 200, **forms_
         "transfers": transfers,
         "moves": services.REFERRAL_MOVES, "statuses": ReferralStatus,
         "supervises": {t.to_office_id for t in transfers if access.supervises_office(request.user, t.to_office)},
-        "referral_form": forms_given.get("referral_form") or ReferralForm(case=case, sections=sections),
-        "incoming_form": forms_given.get("incoming_form") or IncomingReferralForm(),
-        "transfer_form": forms_given.get("transfer_form") or TransferForm(case=case),
+        # Three forms on one page: each with its own prefix, so that ids and names never collide.
+        "referral_form": forms_given.get("referral_form") or ReferralForm(case=case, sections=sections, prefix="referral"),
+        "incoming_form": forms_given.get("incoming_form") or IncomingReferralForm(prefix="incoming"),
+        "transfer_form": forms_given.get("transfer_form") or TransferForm(case=case, prefix="transfer"),
     }, status=status)  # fmt: skip
 
 
@@ -56,7 +57,7 @@ def _submit(request: AuthenticatedRequest, case: Case, form: forms.Form, save: A
 @require_POST
 def referral_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
-    form = ReferralForm(request.POST, case=case, sections=access.visible_sections(request.user, case))
+    form = ReferralForm(request.POST, case=case, sections=access.visible_sections(request.user, case), prefix="referral")
 
     def save(data: dict[str, Any]) -> None:
         services.referral_send(actor=request.user, case=case, **data)
@@ -71,7 +72,8 @@ def referral_incoming_create(request: AuthenticatedRequest, reference: str) -> H
     def save(data: dict[str, Any]) -> None:
         services.referral_record_incoming(actor=request.user, case=case, **data)
 
-    return _submit(request, case, IncomingReferralForm(request.POST), save, _("Incoming referral recorded."), "incoming_form")
+    form = IncomingReferralForm(request.POST, prefix="incoming")
+    return _submit(request, case, form, save, _("Incoming referral recorded."), "incoming_form")
 
 
 @require_POST
@@ -81,7 +83,8 @@ def transfer_create(request: AuthenticatedRequest, reference: str) -> HttpRespon
     def save(data: dict[str, Any]) -> None:
         services.transfer_request(actor=request.user, case=case, **data)
 
-    return _submit(request, case, TransferForm(request.POST, case=case), save, _("Transfer requested."), "transfer_form")
+    form = TransferForm(request.POST, case=case, prefix="transfer")
+    return _submit(request, case, form, save, _("Transfer requested."), "transfer_form")
 
 
 def _referral_for(request: AuthenticatedRequest, referral_id: int) -> Referral:

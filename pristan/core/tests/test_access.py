@@ -4,8 +4,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-
-from pristan.referrals.services import referral_send
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -16,6 +14,7 @@ from pristan.cases.services import consent_override, consent_record, note_add, t
 from pristan.core import access
 from pristan.core.models import Office, Role
 from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.referrals.services import referral_send
 
 PUBLIC = {"login", "set_language"}
 
@@ -28,7 +27,12 @@ def _case_url_names() -> list[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern) and pattern.name and "<str:reference>" in prefix + str(pattern.pattern):
+            elif (
+                isinstance(pattern, URLPattern)
+                and pattern.name
+                and "<str:reference>" in prefix + str(pattern.pattern)
+                and not pattern.name.startswith("api_")  # the API answers 401, not a sign-in page: pristan/api/tests
+            ):
                 names.append(pattern.name)
 
     walk(get_resolver().url_patterns)
@@ -67,7 +71,8 @@ def test_another_office_gets_404_for_every_object(objects, marko, client_of):
     client = client_of(marko)
     for url in _all_urls(case, task.pk, service.pk):
         assert client.get(url).status_code in (404, 405), url
-        assert client.post(url, {"text": "x", "status": "delivered", "stage": "closed"}).status_code == 404, url
+        # A page that only reads refuses a POST before it looks anything up (405 says nothing about the case).
+        assert client.post(url, {"text": "x", "status": "delivered", "stage": "closed"}).status_code in (404, 405), url
     case.refresh_from_db()
     assert case.notes.count() == 1
     assert case.stage == "assistance"
@@ -81,7 +86,7 @@ def test_roles_without_case_content_see_no_case(objects, sofia, role, django_use
     client = client_of(user)
     for url in _all_urls(case, task.pk, service.pk):
         assert client.get(url).status_code in (404, 405), url
-        assert client.post(url, {"text": "x"}).status_code == 404, url
+        assert client.post(url, {"text": "x"}).status_code in (404, 405), url  # 405: a page that only reads
     assert access.cases_for(user).count() == 0
     assert case.reference not in client.get(reverse("case_list")).content.decode()
 

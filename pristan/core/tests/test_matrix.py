@@ -5,8 +5,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from pristan.referrals.services import referral_send, transfer_request
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
@@ -17,6 +15,7 @@ from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.interchange.models import ImportJob
+from pristan.referrals.services import referral_send, transfer_request
 
 MATRIX = tomllib.loads((Path(__file__).resolve().parents[1] / "authorization.toml").read_text(encoding="utf-8"))["routes"]
 PERSONAS = ["anonymous", "caseworker", "supervisor", "movement_officer", "focal_point", "analyst", "auditor", "office_admin",

@@ -4,8 +4,6 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-
-from pristan.referrals.services import referral_send
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
@@ -20,6 +18,7 @@ from pristan.core import access
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.core.trail import TrailFilters, trail_search
+from pristan.referrals.services import referral_send
 
 
 def _member(django_user_model, office, role, **grant) -> User:

@@ -107,3 +107,24 @@ def test_every_mapped_field_has_a_picklist_where_it_needs_one():
     for field in mapping.FIELDS:
         if field.kind in (mapping.Kind.CHOICE, mapping.Kind.CHOICES):
             assert vocabularies.codes(field.picklist), field.name
+
+
+def test_odk_central_json_submissions_with_nested_groups(sofia, ana, tmp_path):
+    import json
+
+    submissions = [
+        {
+            "__id": "uuid:1",
+            "group_person": {"prs_First_Name": "Ана", "prs_Second_Name": "Ристова", "prs_Citizenship": "MK",
+                             "vic_TypeOfExploitation": "ForcedLabour ForcedBegging", "con_Consent": "TRUE"},
+            "meta": {"instanceID": "uuid:0001"},
+        },
+    ]  # fmt: skip
+    path = tmp_path / "submissions.json"
+    path.write_text(json.dumps({"value": submissions}, ensure_ascii=False), encoding="utf-8")
+    table, _preview, result = _import(path, sofia, ana)
+    assert table.layout == readers.Layout.SUBMISSIONS
+    assert result.created == 1
+    case = ImportedRecord.objects.get(external_id="uuid:0001").case
+    assert (case.person.given_name, case.person.citizenships) == ("Ана", ["MK"])
+    assert case.experience.types_of_exploitation == ["ForcedBegging", "ForcedLabour"]

@@ -122,3 +122,21 @@ def test_the_export_page_offers_the_htcds_layouts(client_of, ana, active_case, f
     content = unzip(response.content)
     assert content.startswith(b"PK") if file_format.startswith("htcds-xlsx") else active_case.reference in content.decode("utf-8")
     assert ExportRecord.objects.get().file_format == file_format
+
+
+def test_the_upload_waits_sealed_and_its_key_is_destroyed_after_the_run(client_of, ana, sofia, settings):
+    from pristan.keystore.models import DataKey
+
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    [stored] = (settings.VAR_DIR / "imports").glob(f"{job.pk}.csv")
+    content = stored.read_bytes()
+    for plain in ("Мария".encode(), b"Popa", b"prs_FirstName"):
+        assert plain not in content
+    key_id = job.key_id
+    assert key_id is not None
+    assert DataKey.objects.filter(id=key_id).exists()
+    client.post(reverse("import_job", args=[job.pk]), {"action": "import"})
+    assert not DataKey.objects.filter(id=key_id).exists()
+    assert not stored.exists()

@@ -173,7 +173,14 @@ def test_a_record_whose_case_the_importer_cannot_change_is_a_problem(tmp_path, s
 
 
 def test_an_active_case_with_consent_and_a_victim_decision_enters_assistance(tmp_path, sofia, ana):
-    header = ["cas_Id", "prs_FirstName", "con_Consent", "vic_TraffickingStatus", "vic_TraffickingStatusDecisionMakingOrg", "cas_Status"]
+    header = [
+        "cas_Id",
+        "prs_FirstName",
+        "con_Consent",
+        "vic_TraffickingStatus",
+        "vic_TraffickingStatusDecisionMakingOrg",
+        "cas_Status",
+    ]
     rows = [
         ["E-1", "Vesna", "TRUE", "Actual victim of trafficking", "Police", "Active"],
         ["E-2", "Mila", "FALSE", "PossibleVictimOfTrafficking", "", "Active"],

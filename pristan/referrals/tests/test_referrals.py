@@ -219,7 +219,7 @@ def test_the_directory_finds_partners_by_service_and_place(partner):
 def test_the_referrals_page_end_to_end(active_case, ana, partner, partner_user, client_of):
     client = client_of(ana)
     url = reverse("case_referrals", args=[active_case.reference])
-    form = {"organisation": partner.pk, "reason": REASON}
+    form = {"referral-organisation": partner.pk, "referral-reason": REASON}
     assert client.get(url).status_code == 200
     response = client.post(reverse("referral_create", args=[active_case.reference]), form)
     assert response.status_code == 422
