@@ -1,4 +1,4 @@
-"""The CTDC global-dataset layout (../shared/standards/ctdc/), and where each of its 63 columns
+"""The CTDC global-dataset layout (a copy of its column list is in tests/ctdc/), and where each of its 63 columns
 comes from in Pristan's HTCDS records. One row per case, before k-anonymisation (anonymity.py).
 
 Conventions, as in CTDC's published file: `-99` is missing or not recorded, flags are `1` or `0`,

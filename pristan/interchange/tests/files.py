@@ -12,7 +12,7 @@ import openpyxl
 from pristan.core import vocabularies
 from pristan.interchange import mapping
 
-TOOLKIT = Path(__file__).resolve().parents[4] / "shared" / "standards" / "htcds" / "toolkit"
+TOOLKIT = Path(__file__).resolve().parent / "toolkit"  # the official files, copied unchanged (see its README)
 SPREADSHEET = TOOLKIT / "HTCDS Excel Spreadsheet v2.0.xlsx"
 SINGLE_SELECT = TOOLKIT / "HTCDS Excel Spreadsheet single select with validation v2.0.xlsx"
 XLSFORM = TOOLKIT / "htcds_xlsform.xlsx"
