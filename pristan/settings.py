@@ -218,7 +218,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pristan API",
-    "DESCRIPTION": "Cases, persons, screening, consent, services and referrals, with the same access rules as the pages.",
+    "DESCRIPTION": (
+        "Cases, persons, screening, consent, services, referrals, movements, reintegration visits, imports and the "
+        "list of exports, with the same access rules as the pages. Identifiable exports are made in the web interface "
+        "only: they need the password and a second-step code again."
+    ),
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -17,6 +17,10 @@ class Resource(models.TextChoices):
     CONSENT = "consent", _("Consent")
     SERVICES = "services", _("Services")
     REFERRALS = "referrals", _("Referrals")
+    MOVEMENTS = "movements", _("Movements")
+    VISITS = "visits", _("Reintegration visits")
+    IMPORTS = "imports", _("Imports")
+    EXPORTS = "exports", _("Exports")
 
 
 class AccessToken(models.Model):

@@ -4,6 +4,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent, append_meta
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
@@ -20,6 +21,19 @@ ERROR = inline_serializer("Error", {"errors": serializers.DictField(child=serial
 
 
 class PristanSchema(AutoSchema):
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> Any:
+        """A choice field naming its own enum component (`enum_component`), such as a movement's
+        stage: its values differ from a case's, which are the `StageEnum` of the same field name."""
+        name = getattr(field, "enum_component", "")
+        if not name:
+            return super()._map_serializer_field(field, direction, bypass_extensions)  # type: ignore[no-untyped-call]
+        values = [value for value in field.choices if value not in ("", None)]
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, object=name, schema={"type": "string", "enum": values}
+        )  # type: ignore[no-untyped-call]
+        self.registry.register_on_missing(component)
+        return append_meta(component.ref, self._get_serializer_field_meta(field, direction))  # type: ignore[no-untyped-call]
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         bodies: dict[str, Any] = super()._get_response_bodies(direction)
         for code, description in ERROR_CODES.items():

@@ -3,16 +3,24 @@ through `.values()`); input serializers only check shapes: the rules are in the 
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from pristan.assistance.models import ServiceItem, ServiceKind, ServiceStatus
 from pristan.cases.models import Case, ClosureReason, ConsentEvent, ConsentPurpose, Stage
 from pristan.core import vocabularies
+from pristan.exports.models import ExportRecord
+from pristan.interchange.forms import MAX_UPLOAD_BYTES, SUFFIXES
+from pristan.interchange.models import ImportJob
+from pristan.movements.models import Movement, MovementStage, StopReason
 from pristan.people.models import Person
 from pristan.referrals.models import Referral, ReferralStatus
+from pristan.reintegration.models import Visit
 from pristan.screening.indicators import IndicatorList
 from pristan.screening.models import Screening
 
+MAX_ANSWERS = 500  # far more items than any survey has
+TOO_MANY_ANSWERS = _("Answer only the items of the survey.")
 MAX_ID = 2**53 - 1  # what every JSON client can hold; larger ids do not exist
 ORDERINGS = {
     "cases": ["opened_on", "-opened_on", "reference", "-reference", "updated_at", "-updated_at"],
@@ -244,3 +252,169 @@ class ReferralInputSerializer(serializers.Serializer[dict[str, Any]]):
 class ReferralStatusSerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(choices=ReferralStatus.choices)
     note = _text(2000)
+
+
+# --- movements --------------------------------------------------------------------------------
+
+
+class MovementStageField(serializers.ChoiceField):
+    """A movement's stage: its own component in the document ("stage" is also a case's, with other values)."""
+
+    enum_component = "MovementStageEnum"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=MovementStage.choices, **kwargs)
+
+
+class MovementSerializer(serializers.Serializer[Movement]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="label", read_only=True)
+    office = serializers.CharField(source="office.code", read_only=True)
+    kind = serializers.CharField(read_only=True)
+    stage = MovementStageField(read_only=True)
+    destination_country = serializers.CharField(read_only=True)
+    departs_on = serializers.DateField(read_only=True, allow_null=True)
+    departed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    arrived_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    stop_reason = serializers.CharField(read_only=True)
+    travellers = serializers.SerializerMethodField()
+
+    def get_travellers(self, movement: Movement) -> list[str]:
+        """The references of the travellers' cases (every one of them is visible to the reader)."""
+        return [traveller.case.reference for traveller in movement.travellers.all()]
+
+
+class MovementFilterSerializer(serializers.Serializer[dict[str, Any]]):
+    stage = MovementStageField(required=False)
+
+
+class TravelDocumentSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+    number = serializers.CharField(allow_null=True, help_text="Only for readers granted the case's summary.")
+
+
+class ClearanceSerializer(serializers.Serializer[Any]):
+    """Whether the traveller is cleared and the escort the journey needs; the outcome, date and
+    note of the assessment are medical, for readers granted the health section only."""
+
+    cleared = serializers.BooleanField()
+    escort = serializers.CharField()
+    outcome = serializers.CharField(required=False)
+    assessed_on = serializers.DateField(required=False)
+    medical_note = serializers.CharField(required=False)
+
+
+class TravellerSerializer(serializers.Serializer[Any]):
+    case = serializers.CharField()
+    documents = TravelDocumentSerializer(many=True)
+    clearance = ClearanceSerializer(allow_null=True)
+    counselled = serializers.BooleanField()
+
+
+class LegSerializer(serializers.Serializer[Any]):
+    from_city = serializers.CharField()
+    from_country = serializers.CharField()
+    to_city = serializers.CharField()
+    to_country = serializers.CharField()
+    carrier = serializers.CharField()
+    number = serializers.CharField()
+    departs_at = serializers.DateTimeField(allow_null=True)
+    arrives_at = serializers.DateTimeField(allow_null=True)
+
+
+class MissingSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    reference = serializers.CharField()
+    message = serializers.CharField()
+
+
+class MovementDetailSerializer(MovementSerializer):
+    traveller_details = TravellerSerializer(many=True, read_only=True)
+    legs = LegSerializer(many=True, read_only=True)
+    missing = MissingSerializer(many=True, read_only=True)
+    route = serializers.CharField(read_only=True)
+
+
+class MovementStageSerializer(serializers.Serializer[dict[str, Any]]):
+    stage = MovementStageField()
+    reason = serializers.ChoiceField(choices=StopReason.choices, required=False, allow_blank=True, default="")
+    details = _text(2000, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+# --- reintegration visits ---------------------------------------------------------------------
+
+
+class VisitSerializer(serializers.ModelSerializer[Visit]):
+    note = serializers.CharField()
+    not_possible_reason = serializers.CharField()
+    survey = serializers.IntegerField(source="survey.version", allow_null=True, default=None)
+
+    class Meta:
+        model = Visit
+        fields = ["id", "months_after", "due_on", "status", "done_on", "survey", "answers", "economic", "social",
+                  "psychosocial", "composite", "unanswered", "note", "not_possible_reason", "recorded_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class VisitInputSerializer(serializers.Serializer[dict[str, Any]]):
+    visit = _id(help_text="A planned visit of the case.")
+    done_on = serializers.DateField()
+    answers = serializers.DictField(
+        child=serializers.CharField(max_length=60, allow_null=True),
+        help_text="The survey's item keys, each with the key of the answer chosen; scores are computed by Pristan.",
+    )  # fmt: skip
+    note = _text(5000, default="")
+
+    def validate_answers(self, answers: dict[str, str | None]) -> dict[str, str | None]:
+        if len(answers) > MAX_ANSWERS:
+            raise serializers.ValidationError(TOO_MANY_ANSWERS)
+        return answers
+
+
+# --- imports, exports -------------------------------------------------------------------------
+
+
+class ImportSerializer(serializers.ModelSerializer[ImportJob]):
+    office = serializers.CharField(source="office.code")
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "office", "filename", "source", "status", "rows", "to_create", "to_update", "to_skip", "invalid",
+                  "problems", "problem_count", "ignored_columns", "skip_invalid", "created", "updated", "cases",
+                  "created_at", "finished_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ImportUploadSerializer(serializers.Serializer[dict[str, Any]]):
+    office = serializers.CharField(max_length=8, help_text="The code of an office where you may register persons.")
+    file = serializers.FileField(
+        max_length=200, help_text="An HTCDS 2.0 spreadsheet, HTCDS CSV or JSON, or an ODK/Kobo export (XLSX or CSV)."
+    )
+    source = _text(100, help_text="The name of the source; the file's name if left empty.")  # type: ignore[assignment]
+
+    def validate_file(self, upload: Any) -> Any:
+        """The Import page's checks of the file (the same messages)."""
+        if not str(upload.name).lower().endswith(SUFFIXES):
+            raise serializers.ValidationError(_("Upload an .xlsx, .csv or .json file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(_("The file is larger than 100 MB: split it into several files."))
+        return upload
+
+
+class ImportConfirmSerializer(serializers.Serializer[dict[str, Any]]):
+    action = serializers.ChoiceField(choices=["import", "discard"], default="import")
+    skip_invalid = serializers.BooleanField(required=False, default=False)
+
+
+class ExportSerializer(serializers.ModelSerializer[ExportRecord]):
+    actor = serializers.CharField(source="actor.username")
+    purpose = serializers.CharField(help_text="Why the export was made (ExportPurpose).")
+    file_format = serializers.CharField()
+
+    class Meta:
+        model = ExportRecord
+        fields = ["id", "actor", "created_at", "purpose", "file_format", "cases_included", "cases_excluded", "sha256"]
+        read_only_fields = fields

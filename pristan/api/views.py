@@ -3,16 +3,20 @@
 as the pages do (trail.record_read)."""
 
 import re
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,11 +27,15 @@ from pristan.api.messages import (
     BAD_ORDERING,
     NO_SUCH_OFFICE,
     NO_WRITABLE_CASE,
+    NOT_A_REGISTRAR,
+    NOTHING_TO_CONFIRM,
+    NOTHING_TO_IMPORT,
     UNKNOWN_OBJECTIVE,
     UNKNOWN_OFFICE,
     UNKNOWN_ORGANISATION,
     UNKNOWN_PERSON,
     UNKNOWN_SERVICE,
+    UNKNOWN_VISIT,
 )
 from pristan.api.models import Resource
 from pristan.api.pagination import Pagination
@@ -41,12 +49,22 @@ from pristan.cases.models import Case
 from pristan.core import access, trail
 from pristan.core.models import Office, Organisation
 from pristan.core.policy import SERVICE_SECTIONS, Section
+from pristan.exports import selectors as export_selectors
+from pristan.interchange import jobs as import_jobs
+from pristan.interchange import readers as import_readers
+from pristan.interchange import services as import_services
+from pristan.interchange.models import ImportJob
 from pristan.keystore.services import preload_for
+from pristan.movements import selectors as movement_selectors
+from pristan.movements import services as movement_services
+from pristan.movements.models import Movement, MovementTraveller
 from pristan.people import services as people_services
 from pristan.people.models import Person
 from pristan.referrals import selectors as referral_selectors
 from pristan.referrals import services as referral_services
 from pristan.referrals.models import Referral
+from pristan.reintegration import selectors as reintegration_selectors
+from pristan.reintegration import services as reintegration_services
 from pristan.screening.services import screening_record
 
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{1,30}$")
@@ -375,6 +393,206 @@ class ReferralStatusChange(ApiView):
         data = self.valid(api.ReferralStatusSerializer, request.data)
         referral = referral_services.referral_move(actor=self.user, referral=referral, **data)
         return Response(api.ReferralSerializer(referral).data)
+
+
+# --- movements --------------------------------------------------------------------------------
+
+
+def _movement(user: User, movement_id: int) -> Movement:
+    """A movement the user may see: every traveller's case visible with the movement section
+    (pristan/movements/selectors.movements_for decides), or a 404."""
+    movement = movement_selectors.movements_for(user, Movement.objects.filter(pk=movement_id)).first()
+    if movement is None:
+        raise Http404
+    return movement
+
+
+def _movement_detail(user: User, movement: Movement) -> dict[str, Any]:
+    """The movement as the case page shows it (pristan/movements/selectors.case_movements): document
+    numbers for readers granted the summary, the clearance's medical details for readers granted health."""
+    first = movement.travellers.select_related("case").first()
+    assert first is not None  # a movement without travellers is seen by no one
+    views = [view for view in movement_selectors.case_movements(user=user, case=first.case) if view.movement.pk == movement.pk]
+    if not views:
+        raise Http404
+    view = views[0]
+    travellers = []
+    for each in view.travellers:
+        clearance: dict[str, Any] | None = None
+        if each.clearance is not None:
+            clearance = {"cleared": each.clearance.cleared, "escort": each.clearance.escort}
+            if each.health:
+                clearance |= {"outcome": each.clearance.outcome, "assessed_on": each.clearance.assessed_on,
+                              "medical_note": each.clearance.medical_note}  # fmt: skip
+        travellers.append({
+            "case": each.traveller.case.reference,
+            "documents": [{"kind": d.kind, "status": d.status, "expires_on": d.expires_on,
+                           "number": d.number if each.numbers else None} for d in each.documents],
+            "clearance": clearance,
+            "counselled": bool(each.traveller.counselling.all()),
+        })  # fmt: skip
+    return {
+        **api.MovementSerializer(view.movement).data, "traveller_details": api.TravellerSerializer(travellers, many=True).data,
+        "legs": api.LegSerializer(view.legs, many=True).data, "missing": api.MissingSerializer(view.missing, many=True).data,
+        "route": view.route,
+    }  # fmt: skip
+
+
+class MovementList(ApiView):
+    resource = Resource.MOVEMENTS
+    serializer_class = api.MovementSerializer
+
+    @extend_schema(parameters=[api.MovementFilterSerializer], responses=api.MovementSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """The movements you may see: those whose every traveller's case you may see with the movement section."""
+        data = self.valid(api.MovementFilterSerializer, request.query_params)
+        movements = movement_selectors.movements_for(self.user)
+        if data.get("stage"):
+            movements = movements.filter(stage=data["stage"])
+        travellers = MovementTraveller.objects.select_related("case").order_by("id")
+        movements = movements.select_related("office").prefetch_related(Prefetch("travellers", travellers)).order_by("-id")
+        rows = list(self.paginate_queryset(movements) or [])
+        serialized = api.MovementSerializer(rows, many=True).data  # type: ignore[arg-type]
+        return self.get_paginated_response(serialized)
+
+
+class MovementDetail(ApiView):
+    resource = Resource.MOVEMENTS
+    serializer_class = api.MovementDetailSerializer
+
+    def get(self, request: Request, movement_id: int) -> Response:
+        """A movement, its travellers, route and what it still lacks; the reasons of a medical clearance
+        only for readers granted the health section of the traveller's case."""
+        movement = _movement(self.user, movement_id)
+        detail = _movement_detail(self.user, movement)
+        for traveller in movement.travellers.select_related("case"):
+            self.read(traveller.case, Section.MOVEMENT)
+        return Response(detail)
+
+
+class MovementStageChange(ApiView):
+    resource = Resource.MOVEMENTS
+
+    @extend_schema(request=api.MovementStageSerializer, responses={200: api.MovementDetailSerializer})
+    def post(self, request: Request, movement_id: int) -> Response:
+        """Move the movement on, as the Movement tab does (cancelling and a no-show need a reason)."""
+        movement = _movement(self.user, movement_id)
+        movement_services.require_movement_write(self.user, movement)
+        data = self.valid(api.MovementStageSerializer, request.data)
+        movement = movement_services.movement_change_stage(actor=self.user, movement=movement, **data)
+        return Response(_movement_detail(self.user, movement))
+
+
+# --- reintegration visits ---------------------------------------------------------------------
+
+
+class VisitList(ApiView):
+    resource = Resource.VISITS
+    serializer_class = api.VisitSerializer
+
+    @extend_schema(responses=api.VisitSerializer(many=True))
+    def get(self, request: Request, reference: str) -> Response:
+        """The case's monitoring visits, planned from the date of return, with the scores computed when each was recorded."""
+        case = self.case(reference, Section.REINTEGRATION)
+        self.read(case, Section.REINTEGRATION)
+        return self.page(reintegration_selectors.visits_of(case), api.VisitSerializer)
+
+    @extend_schema(request=api.VisitInputSerializer, responses={201: api.VisitSerializer})
+    def post(self, request: Request, reference: str) -> Response:
+        """Record a planned visit with the answers to the current survey: Pristan computes the scores."""
+        case = self.case(reference, Section.REINTEGRATION, write=True)
+        data = self.valid(api.VisitInputSerializer, request.data)
+        visit = reintegration_selectors.visits_of(case).filter(pk=data["visit"]).first()
+        if visit is None:
+            raise ValidationError({"visit": [UNKNOWN_VISIT]})
+        visit = reintegration_services.visit_record(
+            actor=self.user, visit=visit, done_on=data["done_on"], answers=data["answers"], note=data["note"]
+        )
+        return Response(api.VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+# --- imports, exports -------------------------------------------------------------------------
+
+
+class ImportStart(ApiView):
+    resource = Resource.IMPORTS
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="imports_start", request={"multipart/form-data": api.ImportUploadSerializer},
+        responses={202: api.ImportSerializer},
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        """Upload a file to import into an office where you may register persons, as the Import page does:
+        Pristan checks every row and prepares a preview; nothing is written until you confirm at `imports/{id}/`."""
+        if not access.registration_offices(self.user).exists():
+            raise PermissionDenied(NOT_A_REGISTRAR)
+        data = self.valid(api.ImportUploadSerializer, request.data)
+        office = _office(self.user, data["office"])
+        upload = data["file"]
+        job = ImportJob.objects.create(
+            office=office, actor=self.user, filename=Path(upload.name).name[:200], language=translation.get_language() or "en"
+        )
+        import_jobs.store_upload(job, upload.read())
+        try:
+            table = import_readers.open_table(import_jobs.opener(job), job.filename)
+        except import_readers.UnreadableFile as error:
+            import_jobs.discard(job)
+            raise ValidationError({"file": [str(error)]}) from None
+        job.source = import_services.source_of(table, data.get("source") or Path(job.filename).stem)
+        job.save(update_fields=["source"])
+        import_jobs.start_check(job)
+        job.refresh_from_db()
+        return Response(api.ImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetail(ApiView):
+    resource = Resource.IMPORTS
+    serializer_class = api.ImportSerializer
+
+    def job(self, job_id: UUID) -> ImportJob:
+        """An import is seen only by the person who started it, while they may still register in its office."""
+        job = ImportJob.objects.select_related("office", "actor").filter(pk=job_id, actor=self.user).first()
+        if job is None or not access.can_register_in(self.user, job.office):
+            raise Http404
+        return job
+
+    def get(self, request: Request, job_id: UUID) -> Response:
+        """The import's status, its preview (rows to create, update and skip) and its problems."""
+        return Response(api.ImportSerializer(self.job(job_id)).data)
+
+    @extend_schema(operation_id="imports_confirm", request=api.ImportConfirmSerializer, responses={200: api.ImportSerializer})
+    def post(self, request: Request, job_id: UUID) -> Response:
+        """Confirm a checked import (all or nothing; with `skip_invalid`, only the valid rows), or discard it."""
+        job = self.job(job_id)
+        data = self.valid(api.ImportConfirmSerializer, request.data)
+        if job.status != ImportJob.Status.READY:
+            raise ValidationError([NOTHING_TO_CONFIRM])
+        if data["action"] == "discard":
+            import_jobs.discard(job)
+        else:
+            job.skip_invalid = data["skip_invalid"]
+            if job.invalid and not job.skip_invalid:
+                raise ValidationError({"skip_invalid": [import_services.HAS_PROBLEMS]})
+            if job.to_create + job.to_update == 0:
+                raise ValidationError([NOTHING_TO_IMPORT])
+            import_jobs.start_write(job)
+        job.refresh_from_db()
+        return Response(api.ImportSerializer(job).data)
+
+
+class ExportList(ApiView):
+    resource = Resource.EXPORTS
+    serializer_class = api.ExportSerializer
+
+    @extend_schema(responses=api.ExportSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """Past exports, for readers of the audit trail (as on the Exports page): who, when, why and how many
+        cases, never which people. Making an export of identifiable data is not offered through the API: it
+        needs you to confirm who you are again (your password and the second step) on the Export page."""
+        if not trail.can_read_trail(self.user):
+            raise Http404
+        return self.page(export_selectors.exports_visible_to(user=self.user), api.ExportSerializer)
 
 
 class NotFound(ApiView):

@@ -132,11 +132,13 @@ def audit_record(
 
 def _lock_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:  # a new or flushed database; refuse if the head was removed from a real trail
-        if AuditEntry.objects.exists():
-            raise AuditChainError("The audit chain head is missing although audit entries exist; run `pristan audit verify`.")
+    if head is None:  # a new or flushed database, or a head removed from a real trail
+        # Inserting waits for a writer that is creating the head at the same moment (its row is not
+        # visible yet); after it, the head is there, and a fresh one must not continue old entries.
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
+        if head.sequence == 0 and AuditEntry.objects.exists():
+            raise AuditChainError("The audit chain head is missing although audit entries exist; run `pristan audit verify`.")
     return head
 
 

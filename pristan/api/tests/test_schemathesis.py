@@ -16,6 +16,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from pristan.assistance.services import service_add
 from pristan.cases.services import consent_record
+from pristan.interchange.models import ImportJob
+from pristan.movements.services import movement_request
 from pristan.referrals.services import referral_send
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -36,18 +38,21 @@ def wsgi_app():
 
 
 @pytest.fixture
-def served(active_case, ana, partner, token_of, wsgi_app):
+def served(active_case, ana, sofia, partner, token_of, wsgi_app, settings, tmp_path):
     """The document as Pristan serves it to a token's holder, the token, and real ids to aim requests at."""
+    settings.VAR_DIR = tmp_path  # where an upload aimed at a real office is kept
     consent_record(actor=ana, case=active_case, purpose="referral", given=True)
     service = service_add(actor=ana, case=active_case, data={"kind": "accommodation"})
     referral = referral_send(actor=ana, case=active_case, organisation=partner, reason="AdditionalServicesRequired")
+    movement = movement_request(actor=ana, case=active_case, data={"kind": "voluntary_return", "destination_country": "MD"})
+    job = ImportJob.objects.create(office=sofia, actor=ana, filename="cases.csv", status="ready")
     headers = {"Authorization": f"Bearer {token_of(ana)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", wsgi_app, headers=headers)
     operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
     assert len(operations) >= 15
     real = {
         "path": {"reference": active_case.reference, "person_id": active_case.person_id, "service_id": service.pk,
-                 "referral_id": referral.pk},
+                 "referral_id": referral.pk, "movement_id": movement.pk, "job_id": str(job.pk)},
         "body": {"office": "SOF", "person": active_case.person_id, "provider": partner.pk, "organisation": partner.pk,
                  "reason": "AdditionalServicesRequired", "decision": "PossibleVictimOfTrafficking", "indicators": []},
     }  # fmt: skip

@@ -15,6 +15,7 @@ from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.interchange.models import ImportJob
+from pristan.movements.services import movement_request
 from pristan.referrals.services import referral_send, transfer_request
 
 MATRIX = tomllib.loads((Path(__file__).resolve().parents[1] / "authorization.toml").read_text(encoding="utf-8"))["routes"]
@@ -67,7 +68,9 @@ def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, dja
     partner_membership_grant(actor=None, user=users["partner"], organisation=partner)
     values = {"reference": active_case.reference, "task_id": task.pk, "service_id": service.pk,
               "referral_id": referral.pk, "transfer_id": transfer.pk, "person_id": active_case.person_id,
-              "job_id": ImportJob.objects.create(office=sofia, actor=ana, filename="cases.xlsx", status="ready").pk}  # fmt: skip
+              "job_id": ImportJob.objects.create(office=sofia, actor=ana, filename="cases.xlsx", status="ready").pk,
+              "movement_id": movement_request(actor=ana, case=active_case,
+                                              data={"kind": "voluntary_return", "destination_country": "MK"}).pk}  # fmt: skip
     return users, values
 
 
