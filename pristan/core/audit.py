@@ -21,6 +21,10 @@ The trail is tamper-evident:
   database role that owns the table can still drop them, which is why the chain exists; run
   Pristan as a role that does not own its tables for the strongest guarantee.
 
+* **Batches.** A long write such as an import runs in `audit_batch()`: its entries are kept until
+  the batch is flushed, then chained and inserted together under one lock of the head, still
+  inside the same transaction as the changes they record. They all carry the time of the flush.
+
 What the chain cannot prove on its own is that the *newest* entries were not all removed together
 with the head. Record the last line of `pristan audit verify` (sequence and hash of the last
 entry) somewhere outside the database from time to time to anchor the chain.
@@ -29,7 +33,9 @@ entry) somewhere outside the database from time to time to anchor the chain.
 import hmac
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,6 +100,9 @@ class AuditChainError(RuntimeError):
     """The chain cannot be continued: its head is missing although entries exist."""
 
 
+_pending: ContextVar[list[AuditEntry] | None] = ContextVar("pristan_audit_batch", default=None)
+
+
 def audit_record(
     *,
     actor: User | AnonymousUser | None,
@@ -119,15 +128,62 @@ def audit_record(
         detail=detail,
         ip=_stored_ip(ip),
     )
-    head = _lock_head()  # held until the caller's transaction ends: appends happen one at a time
-    entry.sequence = head.sequence + 1
-    entry.prev_hash = head.hash
-    entry.at = timezone.now()  # after the lock, so that time runs in the order of the chain
-    entry.hash = entry_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
-    entry.save(force_insert=True)
-    head.sequence, head.hash = entry.sequence, entry.hash
-    head.save(update_fields=["sequence", "hash"])
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _append([entry])
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    head = _lock_head()  # held until the caller's transaction ends: appends happen one at a time
+    at = timezone.now()  # after the lock, so that time runs in the order of the chain
+    for entry in entries:
+        entry.sequence, entry.prev_hash, entry.at = head.sequence + 1, head.hash, at
+        entry.hash = entry_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+        head.sequence, head.hash = entry.sequence, entry.hash
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries, batch_size=500)
+    head.save(update_fields=["sequence", "hash"])
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Keep the entries recorded in the block and append them to the chain together when it ends
+    (or at each `flush_audit_batch()`); for many writes in one transaction, such as an import."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_batch must run inside the transaction of the changes it records.")
+    token = _pending.set([])
+    try:
+        yield
+        flush_audit_batch()
+    finally:
+        _pending.reset(token)
+
+
+def flush_audit_batch() -> None:
+    pending = _pending.get()
+    if pending:
+        _append(pending)
+        pending.clear()
+
+
+@contextmanager
+def audit_savepoint() -> Iterator[None]:
+    """A savepoint (`transaction.atomic()`) whose batched entries are dropped with its changes when
+    it rolls back: use it wherever a failed step inside a batch is caught and the work goes on."""
+    pending = _pending.get()
+    mark = len(pending) if pending is not None else 0
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        if pending is not None:
+            del pending[mark:]
+        raise
 
 
 def _lock_head() -> AuditChainHead:

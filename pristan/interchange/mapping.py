@@ -10,11 +10,11 @@ import csv
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pycountry
@@ -270,11 +270,15 @@ def _language() -> str:
     return get_language() or "en"
 
 
+def _find_choice(field: Field, text: str) -> str | None:
+    return _picklist_index(field.picklist, _language()).get(fold(text))
+
+
 def _one_choice(field: Field, text: str) -> str:
-    index = _picklist_index(field.picklist, _language())
-    found = index.get(fold(text))
+    found = _find_choice(field, text)
     if found:
         return found
+    index = _picklist_index(field.picklist, _language())
     close = difflib.get_close_matches(fold(text), list(index), n=1, cutoff=0.5)
     if close:
         suggestion = index[close[0]]
@@ -294,13 +298,14 @@ def _pieces(raw: Any) -> list[str]:
     return [piece.strip() for piece in SEPARATORS.split(str(raw)) if piece.strip()]
 
 
-def _many(raw: Any, one: Any) -> list[str]:
-    """Several values: separated by semicolons (or one per line), or by spaces as ODK and Kobo write them."""
+def _many(raw: Any, find: Callable[[str], str | None], one: Callable[[str], str]) -> list[str]:
+    """Several values: separated by semicolons (or one per line), or by spaces as ODK and Kobo write them.
+    `find` looks a text up (None if it is no value); `one` raises Invalid with the closest value."""
     values: list[str] = []
     pieces = _pieces(raw)
     index = 0
     while index < len(pieces):
-        taken = _longest(pieces, index, one)  # a label may hold a semicolon itself
+        taken = _longest(pieces, index, find)  # a label may hold a semicolon itself
         if taken:
             values.append(taken[0])
             index += taken[1]
@@ -313,23 +318,30 @@ def _many(raw: Any, one: Any) -> list[str]:
     return sorted(dict.fromkeys(values))
 
 
-def _longest(pieces: list[str], index: int, one: Any) -> tuple[str, int] | None:
+def _longest(pieces: list[str], index: int, find: Callable[[str], str | None]) -> tuple[str, int] | None:
     for count in range(min(3, len(pieces) - index), 0, -1):
-        try:
-            return one("; ".join(pieces[index : index + count])), count
-        except Invalid:
-            continue
+        found = find("; ".join(pieces[index : index + count]))
+        if found:
+            return found, count
     return None
 
 
-def _country(text: str) -> str:
+@lru_cache(maxsize=4096)
+def _find_country(text: str) -> str | None:
     code = text.strip()
     if geography.is_country(code.upper()):
         return code.upper()
     try:
         return str(pycountry.countries.lookup(code).alpha_2)
     except LookupError:
-        pass
+        return None
+
+
+def _country(text: str) -> str:
+    found = _find_country(text)
+    if found:
+        return found
+    code = text.strip()
     names = {fold(country.name): country.alpha_2 for country in pycountry.countries}
     close = difflib.get_close_matches(fold(code), list(names), n=1, cutoff=0.6)
     if close:
@@ -411,16 +423,16 @@ def parse_value(field: Field, raw: Any) -> Any:
     if field.kind == Kind.BOOLEAN:
         return _boolean(raw)
     if field.kind == Kind.CHOICE:
-        values = _many(raw, lambda text: _one_choice(field, text))
+        values = _many(raw, lambda text: _find_choice(field, text), lambda text: _one_choice(field, text))
         if len(values) > 1:
             raise Invalid(_("Only one value is allowed here, not “%(value)s”.") % {"value": raw})
         return values[0]
     if field.kind == Kind.CHOICES:
-        return _many(raw, lambda text: _one_choice(field, text))
+        return _many(raw, lambda text: _find_choice(field, text), lambda text: _one_choice(field, text))
     if field.kind == Kind.COUNTRY:
         return _country(str(raw))
     if field.kind == Kind.COUNTRIES:
-        return _many(raw, _country)
+        return _many(raw, _find_country, _country)
     if field.kind == Kind.LANGUAGE:
         return _language_code(str(raw))
     if isinstance(raw, datetime | date):

@@ -3,7 +3,8 @@
 Both passes stream the file. The first keeps only the problems (the first MAX_PROBLEMS of them)
 and the identifiers seen; the second writes every valid row in one transaction, through the same
 services as a caseworker's typed records (access, sealing, blind index, audit), and writes only
-the fields whose value changed.
+the fields whose value changed. Their audit entries are chained and written a batch of rows at a
+time (`audit_batch`), in the same transaction.
 """
 
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
 from pristan.core import access
-from pristan.core.audit import apply_changes, audit_record
+from pristan.core.audit import apply_changes, audit_batch, audit_record, audit_savepoint, flush_audit_batch
 from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.experience.services import experience_update
 from pristan.interchange import mapping
@@ -162,7 +163,7 @@ def import_apply(
         raise PermissionDenied(CANNOT_IMPORT)
     result = Result()
     done = 0
-    with key_scope(), transaction.atomic():
+    with key_scope(), transaction.atomic(), audit_batch():
         for batch in _batches(table):
             existing = _existing(office, source, batch)
             visible = _visible(actor, existing)
@@ -189,6 +190,7 @@ def import_apply(
                     result.updated += 1
                 if len(result.references) < MAX_PROBLEMS:
                     result.references.append(case.reference)
+            flush_audit_batch()
             if progress:
                 progress(done, total)
     return result
@@ -230,7 +232,7 @@ def _past_screening(actor: User, case: Case) -> None:
     """An active case whose person consented and was found a victim was past screening where it came
     from: it enters assistance, by the same rule as a typed one (otherwise it stays in screening)."""
     try:
-        with transaction.atomic():
+        with audit_savepoint():
             case_services.case_change_stage(actor=actor, case=case, stage=Stage.ASSISTANCE)
     except ValidationError:
         case.refresh_from_db(fields=["stage", "status"])

@@ -22,9 +22,12 @@ from pristan.core.audit import (
     HASHED_FIELDS,
     AuditChainError,
     append_only_guard_installed,
+    audit_batch,
     audit_record,
+    audit_savepoint,
     canonical_payload,
     entry_hash,
+    flush_audit_batch,
     hash_matches,
     install_append_only_guard,
     remove_append_only_guard,
@@ -202,6 +205,64 @@ def test_one_transaction_can_record_several_entries(sofia):
         first = audit_record(actor=None, action=AuditEntry.Action.EXPORT, obj=sofia)
         second = audit_record(actor=None, action=AuditEntry.Action.EXPORT, obj=sofia)
     assert (second.sequence, second.prev_hash) == (first.sequence + 1, first.hash)
+
+
+def batch_then_fail(office: Office) -> None:
+    with transaction.atomic(), audit_batch():
+        audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=office, office=office)
+        flush_audit_batch()
+        raise RuntimeError("rolled back with its entries")
+
+
+def step_then_fail(office: Office) -> None:
+    with audit_savepoint():
+        audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=office, office=office, detail="dropped")
+        raise ValueError("a failed step")
+
+
+def test_a_batch_is_chained_when_it_is_flushed_and_verifies(sofia, ana, case, django_assert_max_num_queries):
+    start = AuditChainHead.objects.get().sequence
+    with transaction.atomic(), audit_batch():
+        for _ in range(3):
+            case_services.note_add(actor=ana, case=case, text="In a batch")
+        assert AuditChainHead.objects.get().sequence == start  # kept until the flush
+        flush_audit_batch()
+        assert AuditChainHead.objects.get().sequence == start + 3
+        entries = [audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia) for _ in range(40)]
+        with django_assert_max_num_queries(4):  # the head's lock, one insert, the head's update
+            flush_audit_batch()
+    assert [entry.sequence for entry in chain()] == list(range(1, start + 44))
+    assert entries[-1].hash == AuditChainHead.objects.get().hash
+    assert len({entry.at for entry in entries}) == 1  # the time of the flush
+    assert INTACT in verify()
+
+
+def test_a_batch_ends_with_its_block_and_goes_with_a_rollback(sofia):
+    start = AuditChainHead.objects.get().sequence
+    with transaction.atomic(), audit_batch():
+        audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia)
+    assert AuditChainHead.objects.get().sequence == start + 1
+    with pytest.raises(RuntimeError):
+        batch_then_fail(sofia)
+    assert AuditChainHead.objects.get().sequence == start + 1
+    assert INTACT in verify()
+
+
+def test_a_savepoint_rolled_back_in_a_batch_drops_its_entries(sofia):
+    start = AuditChainHead.objects.get().sequence
+    with transaction.atomic(), audit_batch():
+        audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia, detail="kept")
+        with pytest.raises(ValueError, match="step"):
+            step_then_fail(sofia)
+        with audit_savepoint():
+            audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia, detail="kept too")
+    assert [entry.detail for entry in chain()[start:]] == ["kept", "kept too"]
+    assert INTACT in verify()
+
+
+def test_a_batch_runs_only_in_a_transaction():
+    with pytest.raises(RuntimeError, match="inside the transaction"), audit_batch():
+        pass
 
 
 @pytest.mark.django_db(transaction=True)
