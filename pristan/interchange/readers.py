@@ -3,21 +3,21 @@ CSV, JSON and XLSX, and ODK Central / KoboToolbox submissions of the official XL
 
 A `Table` knows which column holds which HTCDS field; `rows()` opens the file again on every call
 and yields one row at a time, so that a large file is read twice (validate, then write) without
-being held in memory. JSON is the exception: it is parsed whole.
+being held in memory. JSON too is read as a stream of records (with ijson), never whole.
 """
 
 import csv
 import hashlib
 import io
-import json
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from zipfile import BadZipFile
 
+import ijson
 import openpyxl
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.exceptions import InvalidFileException
@@ -29,6 +29,9 @@ NO_COLUMNS = _("No column of this file is an HTCDS field: is its first row the f
 
 
 Opener = Callable[[], BinaryIO]  # a fresh binary stream of the file at each call (each pass)
+BOM = b"\xef\xbb\xbf"
+BLANK = b" \t\r\n"  # JSON's whitespace
+CHUNK = 64 * 1024
 
 
 class UnreadableFile(ValueError):
@@ -136,6 +139,8 @@ class Table:
     columns: Columns
     first_row: int
     delimiter: str = ","
+    headers: list[str] = field(default_factory=list)  # a JSON file's keys, in first-seen order
+    records: str = "item"  # where a JSON file keeps its records, as an ijson prefix
 
     @property
     def fields(self) -> list[str]:
@@ -175,10 +180,8 @@ class Table:
                     yield row
 
     def _json_rows(self) -> Iterator[Row]:
-        records = _json_records(self.opener)
-        headers = _json_headers(records)
-        for number, record in enumerate(records, start=1):
-            row = _row(number, [record.get(header) for header in headers], self.columns)
+        for number, record in enumerate(_json_records(self.opener, self.records), start=1):
+            row = _row(number, [record.get(header) for header in self.headers], self.columns)
             if row is not None:
                 yield row
 
@@ -196,13 +199,65 @@ def _delimiter(first: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def _json_records(opener: Opener) -> list[dict[str, Any]]:
+class _Resumed:
+    """A binary stream whose first bytes, already read, are given back first."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self.head, self.stream = head, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.stream.read(size)
+        if size < 0:
+            data, self.head = self.head + self.stream.read(), b""
+        else:
+            data, self.head = self.head[:size], self.head[size:]
+        return data
+
+
+def _json_start(stream: BinaryIO) -> tuple[bytes, _Resumed]:
+    """The first byte that is not blank, after an optional BOM, and the stream from that byte on."""
+    head = stream.read(len(BOM))
+    head = (b"" if head == BOM else head).lstrip(BLANK)
+    while not head and (chunk := stream.read(CHUNK)):
+        head = chunk.lstrip(BLANK)
+    return head[:1], _Resumed(head, stream)
+
+
+def _json_prefix(opener: Opener) -> str:
+    """Where the records are: a bare list, or the list under "records" (ours) or "value" (ODK Central's OData)."""
     with opener() as stream:
-        data = json.loads(stream.read().decode("utf-8-sig"))
-    records = data.get("records", data.get("value")) if isinstance(data, dict) else data  # ours, or ODK Central's OData
-    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        first, rest = _json_start(stream)
+        if first == b"[":
+            return "item"
+        if first != b"{":
+            raise UnreadableFile(str(UNREADABLE))
+        starts: dict[str, str] = {}
+        try:
+            for prefix, event, _value in ijson.parse(rest):
+                if prefix in ("records", "value"):
+                    starts.setdefault(prefix, event)  # the event that opens the key's value
+                    if prefix == "records":
+                        break  # "records" wins wherever it is
+        except ijson.JSONError:
+            raise UnreadableFile(str(UNREADABLE)) from None
+    key = "records" if "records" in starts else "value"
+    if starts.get(key) != "start_array":
         raise UnreadableFile(str(UNREADABLE))
-    return [_flatten(record) for record in records]
+    return f"{key}.item"
+
+
+def _json_records(opener: Opener, prefix: str) -> Iterator[dict[str, Any]]:
+    """The records one at a time, flattened; UnreadableFile wherever the file turns out not to be a list of objects."""
+    with opener() as stream:
+        _first, rest = _json_start(stream)
+        try:
+            for record in ijson.items(rest, prefix, use_float=True):
+                if not isinstance(record, dict):
+                    raise UnreadableFile(str(UNREADABLE))
+                yield _flatten(record)
+        except ijson.JSONError:
+            raise UnreadableFile(str(UNREADABLE)) from None
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -217,7 +272,7 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _json_headers(records: list[dict[str, Any]]) -> list[str]:
+def _json_headers(records: Iterable[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(key for record in records for key in record))
 
 
@@ -245,7 +300,7 @@ def open_table(source: Path | Opener, filename: str) -> Table:
     """Read the header of the file and decide how its columns map; raises UnreadableFile."""
     opener: Opener = (lambda: source.open("rb")) if isinstance(source, Path) else source
     suffix = Path(filename).suffix.lower()
-    delimiter = ","
+    delimiter, json_headers, records = ",", list[str](), "item"
     try:
         if suffix in (".xlsx", ".xlsm"):
             with opener() as stream:
@@ -257,8 +312,9 @@ def open_table(source: Path | Opener, filename: str) -> Table:
                     workbook.close()
             kind = "xlsx"
         elif suffix == ".json":
-            records = _json_records(opener)
-            head = [list[Any](_json_headers(records))]
+            records = _json_prefix(opener)
+            json_headers = _json_headers(_json_records(opener, records))  # one pass that keeps only the keys
+            head = [list[Any](json_headers)]
             kind = "json"
         elif suffix in (".csv", ".txt"):
             with opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
@@ -280,4 +336,7 @@ def open_table(source: Path | Opener, filename: str) -> Table:
         raise UnreadableFile(str(NO_COLUMNS))
     first_row = 1 if kind == "json" else (3 if labels is not None else 2)
     layout = _layout(columns, headers, labels is not None)
-    return Table(opener=opener, kind=kind, layout=layout, columns=columns, first_row=first_row, delimiter=delimiter)
+    return Table(
+        opener=opener, kind=kind, layout=layout, columns=columns, first_row=first_row, delimiter=delimiter,
+        headers=json_headers, records=records,
+    )  # fmt: skip
