@@ -146,6 +146,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Every uploaded file is sealed as it arrives: none rests in memory whole or in a temporary file.
+FILE_UPLOAD_HANDLERS = ["pristan.interchange.uploads.SealingUploadHandler"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_cases"
 LOGOUT_REDIRECT_URL = "login"

@@ -10,8 +10,9 @@ from pristan.assistance.models import ServiceItem, ServiceKind, ServiceStatus
 from pristan.cases.models import Case, ClosureReason, ConsentEvent, ConsentPurpose, Stage
 from pristan.core import vocabularies
 from pristan.exports.models import ExportRecord
-from pristan.interchange.forms import MAX_UPLOAD_BYTES, SUFFIXES
+from pristan.interchange.forms import SUFFIXES
 from pristan.interchange.models import ImportJob
+from pristan.interchange.uploads import MAX_UPLOAD_BYTES
 from pristan.movements.models import Movement, MovementStage, StopReason
 from pristan.people.models import Person
 from pristan.referrals.models import Referral, ReferralStatus
@@ -400,7 +401,7 @@ class ImportUploadSerializer(serializers.Serializer[dict[str, Any]]):
         if not str(upload.name).lower().endswith(SUFFIXES):
             raise serializers.ValidationError(_("Upload an .xlsx, .csv or .json file."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 100 MB: split it into several files."))
+            raise serializers.ValidationError(_("The file is larger than 1 GB: split it into several files."))
         return upload
 
 

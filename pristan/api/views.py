@@ -3,7 +3,6 @@
 as the pages do (trail.record_read)."""
 
 import re
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -529,19 +528,13 @@ class ImportStart(ApiView):
             raise PermissionDenied(NOT_A_REGISTRAR)
         data = self.valid(api.ImportUploadSerializer, request.data)
         office = _office(self.user, data["office"])
-        upload = data["file"]
-        job = ImportJob.objects.create(
-            office=office, actor=self.user, filename=Path(upload.name).name[:200], language=translation.get_language() or "en"
-        )
-        import_jobs.store_upload(job, upload.read())
         try:
-            table = import_readers.open_table(import_jobs.opener(job), job.filename)
+            job = import_jobs.start(
+                actor=self.user, office=office, upload=data["file"], source=data.get("source") or "",
+                language=translation.get_language() or "en",
+            )  # fmt: skip
         except import_readers.UnreadableFile as error:
-            import_jobs.discard(job)
             raise ValidationError({"file": [str(error)]}) from None
-        job.source = import_services.source_of(table, data.get("source") or Path(job.filename).stem)
-        job.save(update_fields=["source"])
-        import_jobs.start_check(job)
         job.refresh_from_db()
         return Response(api.ImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

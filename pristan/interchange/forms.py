@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.core import access
 from pristan.core.models import Office
+from pristan.interchange.uploads import MAX_UPLOAD_BYTES
 
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # held in memory while sealed and while read
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".json")
 
 
@@ -42,7 +42,7 @@ class ImportForm(forms.Form):
         if not str(upload.name).lower().endswith(SUFFIXES):
             raise forms.ValidationError(_("Upload an .xlsx, .csv or .json file."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 100 MB: split it into several files."))
+            raise forms.ValidationError(_("The file is larger than 1 GB: split it into several files."))
         return upload
 
 

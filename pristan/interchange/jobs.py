@@ -8,22 +8,21 @@ shows the run as interrupted (its progress stops moving), so nothing half-writte
 Progress lives in a small file beside the uploaded one, not in the database: the run's own rows are
 inside its uncommitted transaction, and a second writer would wait for it on SQLite.
 
-The upload waits between the preview and the confirmation sealed (AES-256-GCM) under a data key of
-its own in the key store, as a person's identifying fields are; when the run ends or is discarded
-the key is destroyed and the file deleted, so a copy of the file in a backup no longer opens. Each
-pass reads it into memory (uploads are limited in forms.MAX_UPLOAD_BYTES).
+The upload was sealed as it arrived (uploads.py), chunk by chunk under a data key of its own, and
+waits so between the preview and the confirmation; each pass reads it back one chunk at a time, so
+no pass holds the whole file. When the run ends or is discarded the key is destroyed and the file
+deleted, so a copy of the file in a backup no longer opens.
 `PRISTAN_IMPORT_IN_BACKGROUND = False` runs inline (tests).
 """
 
-import io
 import json
-import os
 import threading
 import time
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
@@ -32,43 +31,33 @@ from django.utils.translation import gettext_lazy
 
 from pristan.core import crypto
 from pristan.core.audit import audit_record
-from pristan.core.models import AuditEntry
-from pristan.interchange import readers, services
+from pristan.core.models import AuditEntry, Office
+from pristan.core.sealed_file import open_sealed
+from pristan.interchange import readers, services, uploads
 from pristan.interchange.models import ImportJob
-from pristan.keystore.services import create_data_key, data_key, destroy_data_key
+from pristan.keystore.services import data_key
 
 STALE_AFTER = 120  # seconds without progress: the run was interrupted
 GONE = gettext_lazy("The uploaded file is no longer here. Upload it again.")
 
 
-def directory() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
-
-
-def upload_path(job: ImportJob) -> Path:
-    return directory() / f"{job.pk}{Path(job.filename).suffix.lower()}"
-
-
 def _progress_path(job: ImportJob) -> Path:
-    return directory() / f"{job.pk}.progress"
+    return uploads.directory() / f"{job.pk}.progress"
 
 
-def _aad(job: ImportJob) -> bytes:
-    return f"pristan.interchange.upload:{job.pk}".encode()
-
-
-def store_upload(job: ImportJob, content: bytes) -> None:
-    """Seal the uploaded file under a new data key (whose id the job keeps) and write it."""
-    key_id = create_data_key()
-    key = data_key(key_id)
-    assert key is not None
-    job.key_id = key_id
-    job.save(update_fields=["key_id"])
-    descriptor = os.open(upload_path(job), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(crypto.seal(key_id, key, content, _aad(job)))
+def start(*, actor: User, office: Office, upload: uploads.SealedUpload, source: str, language: str) -> ImportJob:
+    """An import of a sealed upload, checked in the background; raises UnreadableFile (the upload
+    then goes with the request) when the file is not one Pristan reads."""
+    job = ImportJob(
+        id=upload.upload_id, office=office, actor=actor, filename=Path(upload.name or "").name[:200], key_id=upload.key_id,
+        language=language,
+    )  # fmt: skip
+    table = readers.open_table(opener(job), job.filename)
+    job.source = services.source_of(table, source or Path(job.filename).stem)
+    job.save(force_insert=True)
+    upload.adopted = True
+    start_check(job)
+    return job
 
 
 def opener(job: ImportJob) -> readers.Opener:
@@ -79,8 +68,7 @@ def opener(job: ImportJob) -> readers.Opener:
         if key is None:
             raise readers.UnreadableFile(str(GONE))
         try:
-            blob = upload_path(job).read_bytes()
-            return io.BytesIO(crypto.open_blob(blob, key, _aad(job)))
+            return open_sealed(uploads.sealed_path(job.pk), key, uploads.upload_aad(job.pk))
         except (OSError, crypto.SealError):
             raise readers.UnreadableFile(str(GONE)) from None
 
@@ -104,10 +92,8 @@ def progress_of(job: ImportJob) -> tuple[int, int, bool]:
 
 
 def _cleanup(job: ImportJob) -> None:
-    if job.key_id is not None:
-        destroy_data_key(job.key_id)
-    for path in (upload_path(job), _progress_path(job)):
-        path.unlink(missing_ok=True)
+    uploads.discard(job.pk, job.key_id)
+    _progress_path(job).unlink(missing_ok=True)
 
 
 def check(job: ImportJob) -> None:

@@ -1,7 +1,5 @@
 """The import pages: upload, the preview with its problems, confirmation, progress, and the outcome."""
 
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pristan.core import access
 from pristan.core.http import AuthenticatedRequest
-from pristan.interchange import jobs, readers, services
+from pristan.interchange import jobs, readers
 from pristan.interchange.forms import ConfirmForm, ImportForm
 from pristan.interchange.models import ImportJob
 
@@ -33,21 +31,14 @@ def import_start(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(NOT_A_REGISTRAR)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = ImportJob.objects.create(
-            office=form.cleaned_data["office"], actor=request.user, filename=Path(upload.name).name[:200],
-            language=translation.get_language() or "en",
-        )  # fmt: skip
-        jobs.store_upload(job, upload.read())
         try:
-            table = readers.open_table(jobs.opener(job), job.filename)
+            job = jobs.start(
+                actor=request.user, office=form.cleaned_data["office"], upload=form.cleaned_data["file"],
+                source=form.cleaned_data["source"], language=translation.get_language() or "en",
+            )  # fmt: skip
         except readers.UnreadableFile as error:
-            jobs.discard(job)
             form.add_error("file", str(error))
         else:
-            job.source = services.source_of(table, form.cleaned_data["source"] or Path(job.filename).stem)
-            job.save(update_fields=["source"])
-            jobs.start_check(job)
             return redirect("import_job", job_id=job.pk)
     return render(request, "interchange/start.html", {"form": form}, status=422 if form.is_bound else 200)
 

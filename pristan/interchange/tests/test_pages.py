@@ -130,7 +130,7 @@ def test_the_upload_waits_sealed_and_its_key_is_destroyed_after_the_run(client_o
     client = client_of(ana)
     client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
     job = ImportJob.objects.get()
-    [stored] = (settings.VAR_DIR / "imports").glob(f"{job.pk}.csv")
+    [stored] = (settings.VAR_DIR / "imports").glob(f"{job.pk}.sealed")
     content = stored.read_bytes()
     for plain in ("Мария".encode(), b"Popa", b"prs_FirstName"):
         assert plain not in content
@@ -140,3 +140,41 @@ def test_the_upload_waits_sealed_and_its_key_is_destroyed_after_the_run(client_o
     client.post(reverse("import_job", args=[job.pk]), {"action": "import"})
     assert not DataKey.objects.filter(id=key_id).exists()
     assert not stored.exists()
+
+
+def _sealed_files(settings) -> list[str]:
+    return sorted(path.name for path in (settings.VAR_DIR / "imports").glob("*.sealed"))
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({"file": _upload(ROWS, "cases.pdf")}, "Upload an .xlsx, .csv or .json file."),  # and no office chosen
+        ({"file": SimpleUploadedFile("cases.csv", b"nothing,here\n1,2\n")}, "No column of this file is an HTCDS field"),
+    ],
+)
+def test_an_upload_refused_leaves_neither_file_nor_key(client_of, ana, sofia, settings, data, problem):
+    from pristan.keystore.models import DataKey
+
+    keys_before = DataKey.objects.count()
+    response = client_of(ana).post(reverse("import_start"), {"office": sofia.pk, **data})
+    assert response.status_code == 422
+    assert problem in response.content.decode()
+    assert ImportJob.objects.count() == 0
+    assert _sealed_files(settings) == []
+    assert DataKey.objects.count() == keys_before
+
+
+def test_a_large_upload_is_sealed_in_chunks_and_read_back_whole(client_of, ana, sofia, settings):
+    rows = [
+        [f"L-{n}", "Марија", f"Петровска {n}", "1990-01-01", "Feminine", "MK", "ForcedLabour", "TRUE", "Active"]
+        for n in range(4000)
+    ]
+    upload = _upload(rows)
+    assert upload.size > 4 * 64 * 1024  # several chunks of the sealed file
+    response = client_of(ana).post(reverse("import_start"), {"office": sofia.pk, "file": upload})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows, job.to_create, job.invalid) == (ImportJob.Status.READY, 4000, 4000, 0)
+    [stored] = _sealed_files(settings)
+    assert "Петровска".encode() not in (settings.VAR_DIR / "imports" / stored).read_bytes()
