@@ -58,6 +58,11 @@ def test_no_plaintext_is_in_the_file(tmp_path):
     assert b"Kumanovo" not in seal(tmp_path / "file", data, chunk=64).read_bytes()
 
 
+def read_all(path: Path) -> bytes:
+    with open_sealed(path, KEY, AAD) as stream:
+        return stream.read()
+
+
 def altered(path: Path, change) -> Path:
     content = bytearray(path.read_bytes())
     change(content)
@@ -87,11 +92,6 @@ def flip(position: int):
     ],
     ids=["body", "tag", "chunk-size", "nonce", "cut-short", "chunk-dropped", "chunks-swapped"],
 )
-def read_all(path: Path) -> bytes:
-    with open_sealed(path, KEY, AAD) as stream:
-        return stream.read()
-
-
 def test_an_altered_file_does_not_read(tmp_path, change):
     path = altered(seal(tmp_path / "file", os.urandom(1000), chunk=100), change)
     with pytest.raises(SealError):  # when it is opened, or when the altered chunk is read
