@@ -1,11 +1,13 @@
 """How fast, and in how much memory, does `pristan import` take in a large HTCDS file?
 
-    .venv/bin/python bench/import.py [ROWS] [--format csv|json|xlsx] [--profile]
+    .venv/bin/python bench/import.py [ROWS] [--format csv|json|xlsx] [--via command|page] [--profile]
 
 Generated cases of one office are written to an HTCDS file (the layout of Pristan's export, one
-row per case); then `pristan import` runs in a child process and imports that file into a second
-office, as that office's caseworker: the check (the preview), then the write in one transaction.
-The child's wall time, CPU time and peak resident memory are printed. Everything lives in a
+row per case), which a child process then imports into a second office, as that office's
+caseworker: the check (the preview), then the write in one transaction. `--via command` runs
+`pristan import`; `--via page` seals the file as an upload through the Import page is sealed and
+runs the page's two passes (jobs.check, jobs.write) on it. The child's wall time, CPU time and
+peak resident memory are printed. Everything lives in a
 temporary directory removed afterwards. See bench/README.md.
 """
 
@@ -20,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 from scratch_db import REPO, migrate, setup_django
 
@@ -29,6 +33,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("rows", nargs="?", type=int, default=10_000, help="rows in the file (default 10000)")
     parser.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv")
+    parser.add_argument("--via", choices=["command", "page"], default="command")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="profile the import (cProfile, 30 most expensive functions)")
     return parser.parse_args(argv)
@@ -65,7 +70,45 @@ def _write_file(path: Path, file_format: str) -> int:
     return len(cases)
 
 
+def _sealed_job(path: Path, office: Any, actor: Any) -> str:
+    """The file sealed chunk by chunk as the upload handler seals it, and its import waiting to be checked."""
+    from pristan.core.sealed_file import SealedWriter
+    from pristan.interchange import uploads
+    from pristan.interchange.models import ImportJob
+    from pristan.keystore.services import create_data_key, data_key
+
+    upload_id, key_id = uuid.uuid4(), create_data_key()
+    key = data_key(key_id)
+    assert key is not None
+    with path.open("rb") as source, uploads.sealed_path(upload_id).open("wb") as target:
+        writer = SealedWriter(target, key_id, key, uploads.upload_aad(upload_id))
+        while chunk := source.read(64 * 1024):
+            writer.write(chunk)
+        writer.close()
+    job = ImportJob.objects.create(
+        id=upload_id, office=office, actor=actor, filename=path.name, key_id=key_id, source=f"file:{path.stem}"
+    )
+    path.unlink()  # only the sealed copy is left to read
+    return str(job.pk)
+
+
+def _run_job(job_id: str) -> int:
+    """In the child: the page's two passes over the sealed upload, inline."""
+    from pristan.interchange import jobs
+    from pristan.interchange.models import ImportJob
+
+    job = ImportJob.objects.select_related("actor", "office").get(pk=job_id)
+    jobs.check(job)
+    print(f"Rows: {job.rows}. To create: {job.to_create}. With problems: {job.invalid}.")
+    jobs.write(job)
+    print(f"{job.status}: {job.created} created, {job.updated} updated. {job.error}")
+    return 0 if job.status == ImportJob.Status.DONE else 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and sys.argv[1:2] == ["--job"]:
+        setup_django(Path(os.environ["PRISTAN_VAR_DIR"]))
+        return _run_job(sys.argv[2])
     args = _arguments(argv)
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
         setup_django(Path(directory))
@@ -82,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable]
         if args.profile:
             command += ["-m", "cProfile", "-s", "cumulative"]
-        command += [str(REPO / "manage.py"), "import", str(path), "--office", target.code, "--as", importer.username,
-                    "--no-progress", "--lang", "en"]  # fmt: skip
+        if args.via == "page":
+            command += [__file__, "--job", str(_sealed_job(path, target, importer))]
+        else:
+            command += [str(REPO / "manage.py"), "import", str(path), "--office", target.code, "--as", importer.username,
+                        "--no-progress", "--lang", "en"]  # fmt: skip
         started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         finished = subprocess.run(command, env=os.environ, capture_output=True, text=True, check=False)  # noqa: S603
         seconds, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
