@@ -35,6 +35,7 @@ from pristan.core.policy import Section
 from pristan.core.sealed import _SealedField
 from pristan.erasure import selectors
 from pristan.erasure.models import ErasureRequest, ErasureStatus
+from pristan.erasure.signals import person_erased
 from pristan.keystore.models import DataKey
 from pristan.keystore.services import destroy_data_key
 from pristan.people.models import NameToken, Person
@@ -132,6 +133,7 @@ def person_erase(*, actor: User | None, person: Person, reason: str) -> Person:
         case_columns = next(records.columns for records in sealed_records() if records.model is Case)
         for case in person.cases.select_related("office").order_by("pk"):
             audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=case_columns, detail=detail)
+        person_erased.send(sender=Person, person=person, actor=actor)
     elif _key_exists(person.key_id):  # erased in the case database, but the key store was not reached
         audit_record(
             actor=actor, action=AuditEntry.Action.DELETE, obj=person, office=person.office, fields=["key_id"],

@@ -8,6 +8,7 @@ stage, its legs), and in one traveller's case for what concerns only them.
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import pycountry
@@ -25,6 +26,8 @@ from pristan.core import access, geography
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Membership, Role, Scope
 from pristan.core.policy import Section
+from pristan.core.sealed import _SealedField
+from pristan.keystore.services import destroy_data_key
 from pristan.movements.models import (
     Allowance,
     AllowanceKind,
@@ -44,6 +47,7 @@ from pristan.movements.models import (
 )
 from pristan.movements.selectors import movement_missing
 from pristan.movements.signals import movement_arrived
+from pristan.people.models import Person
 
 S = MovementStage
 ALLOWED_STAGES: dict[str, frozenset[str]] = {
@@ -471,3 +475,23 @@ def require_case_in_movement(movement: Movement, case: Case) -> None:
     """A page of one case only acts on movements that case travels in."""
     if not movement.travellers.filter(case=case).exists():
         raise PermissionDenied
+
+
+def _sealed_columns(model: type[Model]) -> list[str]:
+    return [each.name for each in model._meta.concrete_fields if isinstance(each, _SealedField)]
+
+
+def erasure_of_traveller(*, person: Person, actor: User | None, **kwargs: Any) -> None:
+    """Receives `person_erased`: a movement whose travellers are now all erased loses its own sealed
+    notes (the reason it stopped, the legs' transit notes), and its data key once the erasure commits."""
+    for movement in Movement.objects.filter(travellers__case__person=person).distinct().select_related("office"):
+        if movement.key_id is None or movement.travellers.filter(case__person__erased_at__isnull=True).exists():
+            continue
+        own, legs = _sealed_columns(Movement), _sealed_columns(Leg)
+        Movement.objects.filter(pk=movement.pk).update(**dict.fromkeys(own, b""))
+        Leg.objects.filter(movement=movement).update(**dict.fromkeys(legs, b""))
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=movement, office=movement.office,
+            fields=[*own, *(f"legs.{column}" for column in legs)], detail="erased: every traveller was erased",
+        )  # fmt: skip
+        transaction.on_commit(partial(destroy_data_key, movement.key_id), robust=True)
