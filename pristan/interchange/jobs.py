@@ -18,6 +18,9 @@ deleted, so a copy of the file in a backup no longer opens.
 import json
 import threading
 import time
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,10 +35,10 @@ from django.utils.translation import gettext_lazy
 from pristan.core import crypto
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
-from pristan.core.sealed_file import open_sealed
+from pristan.core.sealed_file import open_sealed, sealed_key_id
 from pristan.interchange import readers, services, uploads
 from pristan.interchange.models import ImportJob
-from pristan.keystore.services import data_key
+from pristan.keystore.services import data_key, destroy_data_key
 
 STALE_AFTER = 120  # seconds without progress: the run was interrupted
 GONE = gettext_lazy("The uploaded file is no longer here. Upload it again.")
@@ -179,3 +182,43 @@ def discard(job: ImportJob) -> None:
     job.status, job.finished_at = ImportJob.Status.DISCARDED, timezone.now()
     job.save(update_fields=["status", "finished_at"])
     _cleanup(job)
+
+
+ABANDONED_AFTER = timedelta(days=2)  # a checked import nobody confirmed or discarded
+ORPHANED_AFTER = timedelta(hours=6)  # a sealed upload no import holds: its request died half-way
+
+
+@dataclass(frozen=True)
+class Sweep:
+    abandoned: int  # imports discarded (checked and never confirmed, or interrupted)
+    orphaned: int  # sealed uploads deleted that no import held
+
+
+def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
+    """Discard the imports waiting for a confirmation or stalled since ABANDONED_AFTER, and delete
+    (destroying their keys) the sealed uploads that no import holds; `pristan retention` runs it."""
+    now = now or timezone.now()
+    waiting = [ImportJob.Status.VALIDATING, ImportJob.Status.READY, ImportJob.Status.IMPORTING]
+    abandoned = [
+        job for job in ImportJob.objects.filter(status__in=waiting, created_at__lt=now - ABANDONED_AFTER)
+        if job.status == ImportJob.Status.READY or progress_of(job)[2]
+    ]  # fmt: skip
+    held = {str(pk) for pk in ImportJob.objects.filter(status__in=waiting).values_list("pk", flat=True)}
+    held -= {str(job.pk) for job in abandoned}
+    orphaned = [
+        path for path in uploads.directory().glob("*.sealed")
+        if path.stem not in held and path.stat().st_mtime < (now - ORPHANED_AFTER).timestamp()
+    ]  # fmt: skip
+    if not dry_run:
+        for job in abandoned:
+            discard(job)
+        for path in orphaned:
+            _delete_orphan(path)
+    return Sweep(abandoned=len(abandoned), orphaned=len(orphaned))
+
+
+def _delete_orphan(path: Path) -> None:
+    """A sealed upload no import holds: the key its header names destroyed, then the file deleted."""
+    with suppress(OSError, crypto.SealError):  # not a sealed file after all: deleted all the same
+        destroy_data_key(sealed_key_id(path))
+    path.unlink(missing_ok=True)

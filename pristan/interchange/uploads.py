@@ -5,7 +5,10 @@ Pristan's uploads are files of cases, so `SealingUploadHandler` (the only handle
 settings.FILE_UPLOAD_HANDLERS) seals each chunk of the request body under a new data key of the
 key store as it is received (core.sealed_file), into var/imports/. The view gets a `SealedUpload`:
 an import adopts it (jobs.start); any other fate, a form in error included, deletes the file and
-destroys its key when the request ends, so a copy of the file in a backup no longer opens.
+destroys its key when the request ends, so a copy of the file in a backup no longer opens. A
+request that dies half-way through its upload can leave a sealed file behind: `jobs.sweep` (run
+by `pristan retention`, daily) deletes it and destroys its key. A request from nobody signed in
+keeps nothing of its file.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 from pristan.core.sealed_file import SealedWriter
 from pristan.keystore.services import create_data_key, data_key, destroy_data_key
@@ -66,6 +69,9 @@ def discard(upload_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
 class SealingUploadHandler(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            raise SkipFile  # nobody signed in: the file is read past and nothing is kept (no key, no disk)
         self.upload_id, self.key_id = uuid.uuid4(), create_data_key()
         key = data_key(self.key_id)
         assert key is not None

@@ -88,6 +88,7 @@ def test_the_command_prints_counts_per_office_never_names(open_case, ana, five_y
         "Retention schedule (dry run: nothing changed)",
         "  SOF: 1 person would be erased",
         "Total: 1 person would be erased, 0 erasures would be finished.",
+        "Imports: 0 left waiting would be discarded, 0 uploads no import holds would be discarded.",
     ]
     assert Person.objects.get(pk=case.person_id).erased_at is None
     out = StringIO()

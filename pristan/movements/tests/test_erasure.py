@@ -18,6 +18,7 @@ def test_the_movements_notes_and_key_go_with_its_last_traveller(
         actor=ana, movement=movement, stage=MovementStage.CANCELLED, reason="person_withdrew", details="Stays in Varna."
     )
     key_id = Movement.objects.get().key_id
+    assert key_id is not None
     assert b"Vienna" not in raw_values(Leg._meta.db_table, "transit_note")[0]  # sealed
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -42,6 +43,8 @@ def test_the_movements_notes_and_key_go_with_its_last_traveller(
 
 def test_a_movement_of_others_is_left_alone(household, request_movement, ana, boris, django_capture_on_commit_callbacks):
     mine, theirs = request_movement(household[:1]), request_movement(household[1:2])
+    assert mine.key_id is not None
+    assert theirs.key_id is not None
     with django_capture_on_commit_callbacks(execute=True):
         person_erase(actor=boris, person=household[0].person, reason=ErasureReason.REQUEST)
     assert not DataKey.objects.filter(id=mine.key_id).exists()

@@ -2,7 +2,8 @@
 
 Erases every person all of whose cases have been closed for longer than the retention period of
 their offices, and finishes erasures interrupted before the data key was destroyed. Prints counts
-per office, never a name.
+per office, never a name. Then discards the imports left waiting for a confirmation, and the
+uploads no import holds (interchange.jobs.sweep), so no file of cases waits sealed for ever.
 """
 
 from argparse import ArgumentParser
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from pristan.erasure.services import retention_apply
+from pristan.interchange.jobs import sweep
 from pristan.keystore.services import key_scope
 
 
@@ -31,6 +33,12 @@ class Command(BaseCommand):
         for office, count in run.finished.items():
             self.stdout.write(f"  {office}: {_erasures(count)} interrupted before the key was destroyed, {finished}")
         self.stdout.write(f"Total: {_persons(run.due_total)} {erased}, {_erasures(run.finished_total)} {finished}.")
+        with key_scope():
+            swept = sweep(dry_run=dry_run)
+        discarded = "would be discarded" if dry_run else "discarded"
+        self.stdout.write(
+            f"Imports: {swept.abandoned} left waiting {discarded}, {swept.orphaned} uploads no import holds {discarded}."
+        )
 
 
 def _persons(count: int) -> str:
