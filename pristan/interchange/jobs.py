@@ -203,8 +203,7 @@ def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
         job for job in ImportJob.objects.filter(status__in=waiting, created_at__lt=now - ABANDONED_AFTER)
         if job.status == ImportJob.Status.READY or progress_of(job)[2]
     ]  # fmt: skip
-    held = {str(pk) for pk in ImportJob.objects.filter(status__in=waiting).values_list("pk", flat=True)}
-    held -= {str(job.pk) for job in abandoned}
+    held = {str(pk) for pk in ImportJob.objects.filter(status__in=waiting).values_list("pk", flat=True)}  # abandoned too
     orphaned = [
         path for path in uploads.directory().glob("*.sealed")
         if path.stem not in held and path.stat().st_mtime < (now - ORPHANED_AFTER).timestamp()

@@ -45,6 +45,8 @@ def _orphan(hours_old: float) -> tuple[Path, UUID]:
 def test_an_import_left_waiting_is_discarded_and_its_upload_destroyed(client_of, ana, sofia, settings):
     old, fresh = _uploaded(client_of, ana, sofia), _uploaded(client_of, ana, sofia)
     ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - jobs.ABANDONED_AFTER - timedelta(minutes=1))
+    moment = time.time() - 3 * 86400  # its file as old as the import: counted once, as the import's
+    os.utime(uploads.sealed_path(old.pk), (moment, moment))
     assert jobs.sweep(dry_run=True) == jobs.Sweep(abandoned=1, orphaned=0)
     assert ImportJob.objects.get(pk=old.pk).status == ImportJob.Status.READY
     assert jobs.sweep() == jobs.Sweep(abandoned=1, orphaned=0)
