@@ -21,9 +21,10 @@ The trail is tamper-evident:
   database role that owns the table can still drop them, which is why the chain exists; run
   Pristan as a role that does not own its tables for the strongest guarantee.
 
-* **Batches.** A long write such as an import runs in `audit_batch()`: its entries are kept until
-  the batch is flushed, then chained and inserted together under one lock of the head, still
-  inside the same transaction as the changes they record. They all carry the time of the flush.
+* **Batches.** A long write such as an import runs in `audit_batch()`: its entries are kept aside
+  (in a temporary file) until the batch ends, then chained and inserted 500 at a time, still
+  inside the same transaction as the changes they record, and carry the time they were chained.
+  The head is locked only then, so others' entries do not wait for the whole import.
 
 What the chain cannot prove on its own is that the *newest* entries were not all removed together
 with the head. Record the last line of `pristan audit verify` (sequence and hash of the last
@@ -33,6 +34,7 @@ entry) somewhere outside the database from time to time to anchor the chain.
 import hmac
 import ipaddress
 import json
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -57,6 +59,7 @@ HASHED_FIELDS = (
     "prev_hash",
 )  # fmt: skip
 APPEND_ONLY_MESSAGE = "audit entries are append-only"
+FLUSH_SIZE = 500  # entries chained and inserted together
 TABLE = AuditEntry._meta.db_table
 
 # The append-only guard, per database vendor: (name, SQL to install it, SQL to remove it).
@@ -100,7 +103,42 @@ class AuditChainError(RuntimeError):
     """The chain cannot be continued: its head is missing although entries exist."""
 
 
-_pending: ContextVar[list[AuditEntry] | None] = ContextVar("pristan_audit_batch", default=None)
+class _Spool:
+    """The entries of a batch, kept in a temporary file until they are chained: one JSON line each,
+    holding what the entry holds (ids, actions, field names, never a value)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed when the batch ends
+        self.count = 0
+
+    def add(self, entry: AuditEntry) -> None:
+        data = {name: getattr(entry, name) for name in SPOOLED_FIELDS}
+        self.file.write(json.dumps(data, separators=(",", ":")).encode() + b"\n")
+        self.count += 1
+
+    def mark(self) -> tuple[int, int]:
+        return self.file.tell(), self.count
+
+    def back_to(self, mark: tuple[int, int]) -> None:
+        self.file.seek(mark[0])
+        self.file.truncate()
+        self.count = mark[1]
+
+    def drain(self, size: int) -> Iterator[list[AuditEntry]]:
+        self.file.seek(0)
+        chunk: list[AuditEntry] = []
+        for line in self.file:
+            chunk.append(AuditEntry(**json.loads(line)))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        self.back_to((0, 0))
+
+
+SPOOLED_FIELDS = ("actor_id", "action", "object_type", "object_id", "case_id", "office_id", "fields", "detail", "ip")
+_spool: ContextVar[_Spool | None] = ContextVar("pristan_audit_batch", default=None)
 
 
 def audit_record(
@@ -128,16 +166,17 @@ def audit_record(
         detail=detail,
         ip=_stored_ip(ip),
     )
-    pending = _pending.get()
-    if pending is not None:
-        pending.append(entry)
+    spool = _spool.get()
+    if spool is not None:
+        spool.add(entry)
     else:
         _append([entry])
     return entry
 
 
 def _append(entries: list[AuditEntry]) -> None:
-    head = _lock_head()  # held until the caller's transaction ends: appends happen one at a time
+    """Chain the entries after the head and insert them; the head stays locked until the transaction ends."""
+    head = _lock_head()
     at = timezone.now()  # after the lock, so that time runs in the order of the chain
     for entry in entries:
         entry.sequence, entry.prev_hash, entry.at = head.sequence + 1, head.hash, at
@@ -146,43 +185,47 @@ def _append(entries: list[AuditEntry]) -> None:
     if len(entries) == 1:
         entries[0].save(force_insert=True)
     else:
-        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        AuditEntry.objects.bulk_create(entries)
     head.save(update_fields=["sequence", "hash"])
 
 
 @contextmanager
 def audit_batch() -> Iterator[None]:
-    """Keep the entries recorded in the block and append them to the chain together when it ends
-    (or at each `flush_audit_batch()`); for many writes in one transaction, such as an import."""
+    """Keep the entries recorded in the block aside (in a temporary file, so a long import does not
+    hold them in memory) and chain them when the block ends, or at `flush_audit_batch()`. Until then
+    the chain's head is not locked, so a long write such as an import does not keep everyone else's
+    entries (reads included) waiting; its entries carry the time they were chained."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_batch must run inside the transaction of the changes it records.")
-    token = _pending.set([])
+    spool = _Spool()
+    token = _spool.set(spool)
     try:
         yield
         flush_audit_batch()
     finally:
-        _pending.reset(token)
+        _spool.reset(token)
+        spool.file.close()
 
 
 def flush_audit_batch() -> None:
-    pending = _pending.get()
-    if pending:
-        _append(pending)
-        pending.clear()
+    spool = _spool.get()
+    if spool is not None and spool.count:
+        for entries in spool.drain(FLUSH_SIZE):
+            _append(entries)
 
 
 @contextmanager
 def audit_savepoint() -> Iterator[None]:
     """A savepoint (`transaction.atomic()`) whose batched entries are dropped with its changes when
     it rolls back: use it wherever a failed step inside a batch is caught and the work goes on."""
-    pending = _pending.get()
-    mark = len(pending) if pending is not None else 0
+    spool = _spool.get()
+    mark = spool.mark() if spool is not None else (0, 0)
     try:
         with transaction.atomic():
             yield
     except BaseException:
-        if pending is not None:
-            del pending[mark:]
+        if spool is not None:
+            spool.back_to(mark)
         raise
 
 

@@ -3,8 +3,9 @@
 Both passes stream the file. The first keeps only the problems (the first MAX_PROBLEMS of them)
 and the identifiers seen; the second writes every valid row in one transaction, through the same
 services as a caseworker's typed records (access, sealing, blind index, audit), and writes only
-the fields whose value changed. Their audit entries are chained and written a batch of rows at a
-time (`audit_batch`), in the same transaction.
+the fields whose value changed. Their audit entries are kept aside and chained when every row is
+written (`audit_batch`), in the same transaction, so the audit chain is not locked for the length
+of the import.
 """
 
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
 from pristan.core import access
-from pristan.core.audit import apply_changes, audit_batch, audit_record, audit_savepoint, flush_audit_batch
+from pristan.core.audit import apply_changes, audit_batch, audit_record, audit_savepoint
 from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.experience.services import experience_update
 from pristan.interchange import mapping
@@ -190,7 +191,6 @@ def import_apply(
                     result.updated += 1
                 if len(result.references) < MAX_PROBLEMS:
                     result.references.append(case.reference)
-            flush_audit_batch()
             if progress:
                 progress(done, total)
     return result

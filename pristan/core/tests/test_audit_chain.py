@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from pristan.cases import services as case_services
 from pristan.core.audit import (
+    FLUSH_SIZE,
     HASHED_FIELDS,
     AuditChainError,
     append_only_guard_installed,
@@ -225,15 +226,17 @@ def test_a_batch_is_chained_when_it_is_flushed_and_verifies(sofia, ana, case, dj
     with transaction.atomic(), audit_batch():
         for _ in range(3):
             case_services.note_add(actor=ana, case=case, text="In a batch")
-        assert AuditChainHead.objects.get().sequence == start  # kept until the flush
+        assert AuditChainHead.objects.get().sequence == start  # kept aside until the flush
         flush_audit_batch()
         assert AuditChainHead.objects.get().sequence == start + 3
-        entries = [audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia) for _ in range(40)]
-        with django_assert_max_num_queries(4):  # the head's lock, one insert, the head's update
+        for _ in range(FLUSH_SIZE + 40):
+            audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia)
+        with django_assert_max_num_queries(20):  # a few per 500 entries (lock, inserts, head), never one per entry
             flush_audit_batch()
-    assert [entry.sequence for entry in chain()] == list(range(1, start + 44))
+    entries = chain()
+    assert [entry.sequence for entry in entries] == list(range(1, start + FLUSH_SIZE + 44))
     assert entries[-1].hash == AuditChainHead.objects.get().hash
-    assert len({entry.at for entry in entries}) == 1  # the time of the flush
+    assert len({entry.at for entry in entries[start + 3 : start + 3 + FLUSH_SIZE]}) == 1  # the time they were chained
     assert INTACT in verify()
 
 
@@ -296,6 +299,51 @@ def test_concurrent_appends_never_share_a_sequence(sofia):
     assert [entry.sequence for entry in entries] == list(range(1, threads * per_thread + 1))
     assert len({entry.prev_hash for entry in entries}) == len(entries)
     assert f"{INTACT} {threads * per_thread} entries." in verify()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_in_progress_keeps_nobody_else_waiting(sofia):
+    """A long import's transaction does not hold the chain's head until it ends: another transaction
+    appends its entry meanwhile, and the batch is chained after it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite admits one writer at a time; its in-memory test database cannot host concurrent writers.")
+    AuditChainHead.objects.get_or_create(pk=1)
+    recorded, appended = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def importer() -> None:
+        try:
+            with transaction.atomic(), audit_batch():
+                for _ in range(3):
+                    audit_record(actor=None, action=AuditEntry.Action.CREATE, obj=sofia, office=sofia, detail="import")
+                recorded.set()
+                assert appended.wait(timeout=20), "the other transaction waited for the batch"
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def reader() -> None:
+        try:
+            assert recorded.wait(timeout=20)
+            with transaction.atomic():
+                connection.cursor().execute("SET LOCAL lock_timeout = '5s'")
+                audit_record(actor=None, action=AuditEntry.Action.VIEW, obj=sofia, office=sofia, detail="read")
+            appended.set()
+        except BaseException as error:
+            errors.append(error)
+            appended.set()
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=importer), threading.Thread(target=reader)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors
+    assert [entry.detail for entry in chain()] == ["read", "import", "import", "import"]
+    assert INTACT in verify()
 
 
 # The database refuses changes
