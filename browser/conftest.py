@@ -55,3 +55,17 @@ def screenshot(page: Page, request: pytest.FixtureRequest):
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Databases in files for the browser tests. With SQLite's in-memory test database the live
+    server's request threads all share the test's one connection, and two requests at once (a page
+    and its htmx call) collide: "database table is locked". In files, each thread has its own
+    connection and waits for the writer (WAL, busy timeout) like a real deployment."""
+    from django.conf import settings
+
+    directory = tmp_path_factory.mktemp("browser-databases")
+    for alias, database in settings.DATABASES.items():
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            database.setdefault("TEST", {})["NAME"] = str(directory / f"{alias}.sqlite3")
