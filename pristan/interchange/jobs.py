@@ -29,7 +29,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pristan.core import crypto
@@ -42,6 +41,7 @@ from pristan.keystore.services import data_key, destroy_data_key
 
 STALE_AFTER = 120  # seconds without progress: the run was interrupted
 GONE = gettext_lazy("The uploaded file is no longer here. Upload it again.")
+STOPPED = gettext_lazy("The import stopped on an unexpected error. Nothing was imported.")
 
 
 def _progress_path(job: ImportJob) -> Path:
@@ -134,7 +134,7 @@ def write(job: ImportJob) -> None:
         except (readers.UnreadableFile, ValidationError, PermissionDenied) as error:
             job.status, job.error = ImportJob.Status.FAILED, " ".join(getattr(error, "messages", [str(error)]))
         except Exception:
-            job.status, job.error = ImportJob.Status.FAILED, _("The import stopped on an unexpected error. Nothing was imported.")
+            job.status, job.error = ImportJob.Status.FAILED, str(STOPPED)
             raise
         else:
             job.status = ImportJob.Status.DONE
@@ -210,10 +210,20 @@ def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
     ]  # fmt: skip
     if not dry_run:
         for job in abandoned:
-            discard(job)
+            if job.status == ImportJob.Status.READY:
+                discard(job)
+            else:  # its run died with its process: nothing of it was committed
+                _interrupted(job)
         for path in orphaned:
             _delete_orphan(path)
     return Sweep(abandoned=len(abandoned), orphaned=len(orphaned))
+
+
+def _interrupted(job: ImportJob) -> None:
+    with translation.override(job.language):
+        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(STOPPED), timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    _cleanup(job)
 
 
 def _delete_orphan(path: Path) -> None:

@@ -1,5 +1,6 @@
 """Nothing uploaded waits sealed for ever: imports left waiting and uploads no import holds are swept."""
 
+import json
 import os
 import time
 from datetime import timedelta
@@ -91,3 +92,23 @@ def test_a_file_posted_by_nobody_signed_in_is_never_kept(sofia, settings):
     assert response["Location"].startswith(reverse("login"))
     assert created == []  # not even for the length of the request
     assert list(uploads.directory().glob("*")) == []
+
+
+def test_an_import_whose_run_died_is_marked_failed(client_of, ana, sofia, settings):
+    job = _uploaded(client_of, ana, sofia)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.IMPORTING, created_at=timezone.now() - jobs.ABANDONED_AFTER - timedelta(minutes=1)
+    )
+    jobs.write_progress(job, 1, 3)
+    assert jobs.sweep() == jobs.Sweep(abandoned=0, orphaned=0)  # its progress still moves: maybe running
+    progress = uploads.directory() / f"{job.pk}.progress"  # as the dead run left it, an hour ago
+    progress.write_text(json.dumps({"done": 1, "total": 3, "at": time.time() - 3600}), encoding="utf-8")
+    assert jobs.sweep() == jobs.Sweep(abandoned=1, orphaned=0)
+    job.refresh_from_db()
+    assert (job.status, job.error) == (
+        ImportJob.Status.FAILED,
+        "The import stopped on an unexpected error. Nothing was imported.",
+    )
+    assert job.key_id is not None
+    assert not DataKey.objects.filter(id=job.key_id).exists()
+    assert not uploads.sealed_path(job.pk).exists()
