@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.core.models import Office, Organisation, Role
-from pristan.core.services import membership_grant
+from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.people.services import person_register
 from pristan.screening.services import screening_record
 
@@ -97,6 +97,19 @@ def marko(skopje: Office) -> User:
 @pytest.fixture
 def partner(db: None) -> Organisation:
     return Organisation.objects.create(name="Animus Association", org_type="NGO", country="BG")
+
+
+@pytest.fixture
+def partner_user(partner: Organisation) -> User:
+    """A user of the partner organisation (sees a case only while it is referred to them)."""
+    user = User.objects.create_user("petra")
+    partner_membership_grant(actor=None, user=user, organisation=partner)
+    return user
+
+
+@pytest.fixture
+def movement_officer(sofia: Office) -> User:
+    return _member("mira", sofia, Role.MOVEMENT_OFFICER, child_clearance=True)
 
 
 @pytest.fixture

@@ -103,6 +103,9 @@ class AuditChainError(RuntimeError):
     """The chain cannot be continued: its head is missing although entries exist."""
 
 
+SPOOLED_FIELDS = ("actor_id", "action", "object_type", "object_id", "case_id", "office_id", "fields", "detail", "ip")
+
+
 class _Spool:
     """The entries of a batch, kept in a temporary file until they are chained: one JSON line each,
     holding what the entry holds (ids, actions, field names, never a value)."""
@@ -137,7 +140,6 @@ class _Spool:
         self.back_to((0, 0))
 
 
-SPOOLED_FIELDS = ("actor_id", "action", "object_type", "object_id", "case_id", "office_id", "fields", "detail", "ip")
 _spool: ContextVar[_Spool | None] = ContextVar("pristan_audit_batch", default=None)
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from pristan.assistance.services import service_add
 from pristan.cases.services import consent_record
 from pristan.core.models import AuditEntry, Role
-from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.core.services import membership_grant
 from pristan.referrals.services import referral_send
 
 API = "/api/v1"
@@ -18,23 +18,9 @@ CASE_ROUTES = ["", "screenings/", "consents/", "services/", "referrals/"]
 
 
 @pytest.fixture
-def movement_officer(sofia):
-    user = User.objects.create_user("mira")
-    membership_grant(actor=None, user=user, office=sofia, role=Role.MOVEMENT_OFFICER, child_clearance=True)
-    return user
-
-
-@pytest.fixture
 def focal_point(sofia):
     user = User.objects.create_user("filip")
     membership_grant(actor=None, user=user, office=sofia, role=Role.FOCAL_POINT, child_clearance=True)
-    return user
-
-
-@pytest.fixture
-def partner_user(partner):
-    user = User.objects.create_user("petra")
-    partner_membership_grant(actor=None, user=user, organisation=partner)
     return user
 
 

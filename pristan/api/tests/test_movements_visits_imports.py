@@ -15,8 +15,7 @@ from django.utils import timezone
 from pristan.api.models import Resource
 from pristan.cases.models import Case
 from pristan.cases.services import case_change_stage, consent_record
-from pristan.core.models import AuditEntry, Role
-from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.core.models import AuditEntry
 from pristan.exports.models import ExportRecord
 from pristan.interchange.models import ImportJob
 from pristan.interchange.tests.test_services import HEADER, ROWS
@@ -35,20 +34,6 @@ NOTE = "Epilepsy, medication twice a day"
 def _imports_inline(settings: Any, tmp_path: Any) -> None:
     settings.PRISTAN_IMPORT_IN_BACKGROUND = False
     settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def movement_officer(sofia):
-    user = User.objects.create_user("mira")
-    membership_grant(actor=None, user=user, office=sofia, role=Role.MOVEMENT_OFFICER, child_clearance=True)
-    return user
-
-
-@pytest.fixture
-def partner_user(partner):
-    user = User.objects.create_user("petra")
-    partner_membership_grant(actor=None, user=user, organisation=partner)
-    return user
 
 
 def _move(ana: User, *cases: Case) -> Any:

@@ -13,7 +13,7 @@ from pristan.cases.selectors import CaseFilters, case_search
 from pristan.cases.services import consent_override, consent_record, note_add, task_add
 from pristan.core import access
 from pristan.core.models import Office, Role
-from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.core.services import membership_grant
 from pristan.core.tests.test_matrix import MATRIX
 from pristan.referrals.services import referral_send
 
@@ -172,13 +172,6 @@ def test_a_minor_at_exploitation_is_protected_too(case, nina, ana):
     assert case in access.cases_for(nina)
     experience_update(actor=ana, case=case, data={"age_when_trafficked": 15})
     assert case not in access.cases_for(nina)
-
-
-@pytest.fixture
-def partner_user(partner, django_user_model):
-    user = django_user_model.objects.create_user("partner-user")
-    partner_membership_grant(actor=None, user=user, organisation=partner)
-    return user
 
 
 def test_a_partner_sees_a_referred_case_only_while_consent_holds(objects, ana, boris, partner, partner_user, client_of):

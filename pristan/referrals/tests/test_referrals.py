@@ -30,13 +30,6 @@ REASON = "AdditionalServicesRequired"
 
 
 @pytest.fixture
-def partner_user(partner, django_user_model):
-    user = django_user_model.objects.create_user("lara")
-    partner_membership_grant(actor=None, user=user, organisation=partner)
-    return user
-
-
-@pytest.fixture
 def skopje_supervisor(skopje, django_user_model):
     user = django_user_model.objects.create_user("stefan")
     membership_grant(actor=None, user=user, office=skopje, role=Role.SUPERVISOR, child_clearance=False)
