@@ -83,17 +83,21 @@ def test_dry_run_counts_and_changes_nothing_then_apply_erases(open_case, ana, fi
 def test_the_command_prints_counts_per_office_never_names(open_case, ana, five_years, django_capture_on_commit_callbacks):
     case = _close(open_case("Стара", "Стојанова"), ana, date(2000, 1, 1))
     out = StringIO()
-    call_command("retention", "--dry-run", stdout=out)
+    call_command("retention", "--dry-run", "--lang", "en", stdout=out)
     assert out.getvalue().splitlines() == [
         "Retention schedule (dry run: nothing changed)",
         "  SOF: 1 person would be erased",
-        "Total: 1 person would be erased, 0 erasures would be finished.",
-        "Imports: 0 left waiting would be discarded, 0 uploads no import holds would be discarded.",
+        "Total: 1 person would be erased; 0 erasures interrupted before the key was destroyed would be finished.",
+        "Imports: 0 left waiting or interrupted, 0 uploads no import holds, would be cleared.",
     ]
+    out = StringIO()
+    call_command("retention", "--dry-run", "--lang", "bg", stdout=out)
+    assert "Retention" not in out.getvalue()
+    assert "SOF: 1" in out.getvalue()
     assert Person.objects.get(pk=case.person_id).erased_at is None
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("retention", stdout=out)
+        call_command("retention", "--lang", "en", stdout=out)
     assert "SOF: 1 person erased" in out.getvalue()
     assert "Стара" not in out.getvalue()
     assert Person.objects.get(pk=case.person_id).erased_at is not None
@@ -105,8 +109,8 @@ def test_the_command_finishes_an_interrupted_erasure(case, boris, django_capture
     assert list(erasures_unfinished()) == [case.person]
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("retention", stdout=out)
-    assert "SOF: 1 erasure interrupted before the key was destroyed, finished" in out.getvalue()
+        call_command("retention", "--lang", "en", stdout=out)
+    assert "SOF: 1 erasure interrupted before the key was destroyed finished" in out.getvalue()
     assert not DataKey.objects.filter(id=case.person.sealing_key_id()).exists()
     assert list(erasures_unfinished()) == []
 

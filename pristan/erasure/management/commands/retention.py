@@ -2,48 +2,80 @@
 
 Erases every person all of whose cases have been closed for longer than the retention period of
 their offices, and finishes erasures interrupted before the data key was destroyed. Prints counts
-per office, never a name. Then discards the imports left waiting for a confirmation, and the
-uploads no import holds (interchange.jobs.sweep), so no file of cases waits sealed for ever.
+per office, never a name, in the language of `--lang` or the environment. Then discards the
+imports left waiting for a confirmation, and the uploads no import holds (interchange.jobs.sweep),
+so no file of cases waits sealed for ever.
 """
 
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from pristan.demo.management.translated import TranslatedCommand
 from pristan.erasure.services import retention_apply
+from pristan.interchange.console import language_from_environment
 from pristan.interchange.jobs import sweep
 from pristan.keystore.services import key_scope
 
 
-class Command(BaseCommand):
-    help = "Erase the persons the retention schedule has reached (counts per office; --dry-run to only count)."
+class Command(TranslatedCommand):
+    help_text = gettext_lazy("Erase the persons the retention schedule has reached (counts per office; --dry-run to only count).")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="Count who would be erased; change nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=str(gettext_lazy("Count who would be erased; change nothing."))
+        )
+        parser.add_argument("--lang", help=str(gettext_lazy("The language of the messages (default: from the environment).")))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        dry_run = bool(options["dry_run"])
+        with translation.override(options["lang"] or language_from_environment()):
+            self._apply(dry_run=bool(options["dry_run"]))
+
+    def _apply(self, *, dry_run: bool) -> None:
         with key_scope():
             run = retention_apply(dry_run=dry_run)
-        erased, finished = ("would be erased", "would be finished") if dry_run else ("erased", "finished")
-        self.stdout.write("Retention schedule (dry run: nothing changed)" if dry_run else "Retention schedule")
-        for office, count in run.due.items():
-            self.stdout.write(f"  {office}: {_persons(count)} {erased}")
-        for office, count in run.finished.items():
-            self.stdout.write(f"  {office}: {_erasures(count)} interrupted before the key was destroyed, {finished}")
-        self.stdout.write(f"Total: {_persons(run.due_total)} {erased}, {_erasures(run.finished_total)} {finished}.")
-        with key_scope():
             swept = sweep(dry_run=dry_run)
-        discarded = "would be discarded" if dry_run else "discarded"
+        self.stdout.write(_("Retention schedule (dry run: nothing changed)") if dry_run else _("Retention schedule"))
+        for office, count in run.due.items():
+            self.stdout.write(f"  {office}: {_persons(count, dry_run)}")
+        for office, count in run.finished.items():
+            self.stdout.write(f"  {office}: {_erasures(count, dry_run)}")
         self.stdout.write(
-            f"Imports: {swept.abandoned} left waiting {discarded}, {swept.orphaned} uploads no import holds {discarded}."
+            _("Total: %(persons)s; %(erasures)s.")
+            % {"persons": _persons(run.due_total, dry_run), "erasures": _erasures(run.finished_total, dry_run)}
         )
+        imports = {"abandoned": swept.abandoned, "orphaned": swept.orphaned}
+        if dry_run:
+            self.stdout.write(
+                _("Imports: %(abandoned)d left waiting or interrupted, %(orphaned)d uploads no import holds, would be cleared.")
+                % imports
+            )
+        else:
+            self.stdout.write(
+                _("Imports: %(abandoned)d left waiting or interrupted, %(orphaned)d uploads no import holds, cleared.") % imports
+            )
 
 
-def _persons(count: int) -> str:
-    return f"{count} person" if count == 1 else f"{count} persons"
+def _persons(count: int, dry_run: bool) -> str:
+    if dry_run:
+        return ngettext("%(count)d person would be erased", "%(count)d persons would be erased", count) % {"count": count}
+    return ngettext("%(count)d person erased", "%(count)d persons erased", count) % {"count": count}
 
 
-def _erasures(count: int) -> str:
-    return f"{count} erasure" if count == 1 else f"{count} erasures"
+def _erasures(count: int, dry_run: bool) -> str:
+    if dry_run:
+        text = ngettext(
+            "%(count)d erasure interrupted before the key was destroyed would be finished",
+            "%(count)d erasures interrupted before the key was destroyed would be finished",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(count)d erasure interrupted before the key was destroyed finished",
+            "%(count)d erasures interrupted before the key was destroyed finished",
+            count,
+        )
+    return text % {"count": count}
