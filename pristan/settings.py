@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pristan.research",
     "pristan.keystore",
     "pristan.interchange",
+    "pristan.backups",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -129,6 +130,10 @@ PRISTAN_INDEX_KEY = env_secret("PRISTAN_INDEX_KEY", "")
 PRISTAN_KEY_FILE = env_str("PRISTAN_KEY_FILE", str(VAR_DIR / "keyring.toml"))
 # Development and tests create the key file on first use; production never does (it must exist).
 PRISTAN_KEY_FILE_AUTOCREATE = env_bool("PRISTAN_KEY_FILE_AUTOCREATE", True)
+# Backups (pristan/backups): the key that seals the key store's backups (base64, 32 bytes; else the key
+# file's `backup` entry), and where pg_dump and pg_restore are when not found by themselves.
+PRISTAN_BACKUP_KEY = env_secret("PRISTAN_BACKUP_KEY", "")
+PRISTAN_PG_BIN = env_str("PRISTAN_PG_BIN", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

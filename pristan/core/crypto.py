@@ -35,7 +35,9 @@ __all__ = [
     "VERSION",
     "Keyring",
     "SealError",
+    "add_backup_key",
     "add_master_key",
+    "backup_key_from_file",
     "blob_key_id",
     "index_hash",
     "keyring_from_sources",
@@ -186,11 +188,15 @@ def new_master_key_line(key_id: str) -> str:
 def new_keyring_file(path: Path, master_id: str) -> bool:
     """Create a key file with a fresh master key and index key, readable by its owner only.
 
-    Returns False (and leaves the file alone) when it already exists, so that two processes
-    starting together agree on one keyring.
+    It also holds the backup key, which seals the key store's backups (pristan/backups); never a
+    master key. Returns False (and leaves the file alone) when it already exists, so that two
+    processes starting together agree on one keyring.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = f'active = "{master_id}"\nindex = "{_encoded_key()}"\n\n[master]\n{master_id} = "{_encoded_key()}"\n'
+    text = (
+        f'active = "{master_id}"\nindex = "{_encoded_key()}"\nbackup = "{_encoded_key()}"\n\n'
+        f'[master]\n{master_id} = "{_encoded_key()}"\n'
+    )
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -200,8 +206,8 @@ def new_keyring_file(path: Path, master_id: str) -> bool:
     return True
 
 
-def _write_key_file(path: Path, *, active: str, index: str, masters: dict[str, str]) -> None:
-    lines = [f'active = "{active}"', f'index = "{index}"', "", "[master]"]
+def _write_key_file(path: Path, *, active: str, index: str, backup: str | None, masters: dict[str, str]) -> None:
+    lines = [f'active = "{active}"', f'index = "{index}"', *([f'backup = "{backup}"'] if backup else []), "", "[master]"]
     lines += [f'{key_id} = "{encoded}"' for key_id, encoded in masters.items()]
     temporary = path.with_suffix(".new")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -216,7 +222,8 @@ def add_master_key(path: Path, master_id: str) -> None:
     masters = dict(data.get("master", {}))
     if master_id in masters:
         raise ValueError(f"The key file already has a master key {master_id!r}.")
-    _write_key_file(path, active=master_id, index=data["index"], masters={**masters, master_id: _encoded_key()})
+    masters = {**masters, master_id: _encoded_key()}
+    _write_key_file(path, active=master_id, index=data["index"], backup=data.get("backup"), masters=masters)
 
 
 def remove_master_key(path: Path, master_id: str) -> None:
@@ -225,4 +232,25 @@ def remove_master_key(path: Path, master_id: str) -> None:
     if data.get("active") == master_id:
         raise ValueError(f"{master_id!r} is the active master key; add a new one before removing it.")
     masters = {k: v for k, v in data.get("master", {}).items() if k != master_id}
-    _write_key_file(path, active=data["active"], index=data["index"], masters=masters)
+    _write_key_file(path, active=data["active"], index=data["index"], backup=data.get("backup"), masters=masters)
+
+
+def backup_key_from_file(path: Path) -> bytes | None:
+    """The backup key of a key file, or None when the file has none (written before backups were)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"The key file {path} cannot be read: {error}.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"The key file {path} is not valid TOML: {error}.") from None
+    encoded = data.get("backup")
+    return None if encoded is None else _decode_key(encoded, "The backup key")
+
+
+def add_backup_key(path: Path) -> bool:
+    """Give a key file written before backups existed a backup key; False if it has one already."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("backup"):
+        return False
+    _write_key_file(path, active=data["active"], index=data["index"], backup=_encoded_key(), masters=dict(data.get("master", {})))
+    return True

@@ -1,6 +1,7 @@
 """`pristan keys`: the keyring and the data keys.
 
-pristan keys init             write a key file (development, or the first start of a server)
+pristan keys init             write a key file (development, or the first start of a server), or
+                              add a backup key to a key file that has none
 pristan keys status           how many data keys each master key wraps, which one is active
 pristan keys add-master ID    add a master key to the key file and make it active
 pristan keys rotate           re-wrap every data key under the active master key (online)
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         if action == "init":
             if crypto.new_keyring_file(key_file, "k1"):
                 self.stdout.write(f"Wrote {key_file} (readable by its owner only). Keep a copy apart from the backups.")
+            elif crypto.add_backup_key(key_file):  # a key file from before backups: it gets a backup key
+                self.stdout.write(f"Added a backup key to {key_file}; its master and index keys are unchanged.")
             else:
                 self.stdout.write(f"{key_file} exists; left as it is.")
             return
