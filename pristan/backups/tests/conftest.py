@@ -26,7 +26,8 @@ def wipe(alias: str) -> None:
         raw = connection.connection
         raw.execute("PRAGMA foreign_keys = OFF")
         for kind in ("trigger", "view", "table"):
-            names = [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite%'", [kind])]
+            query = "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite%'"
+            names = [row[0] for row in raw.execute(query, [kind])]
             for name in names:
                 raw.execute(f'DROP {kind.upper()} "{name}"')
         raw.execute("PRAGMA foreign_keys = ON")

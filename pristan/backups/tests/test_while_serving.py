@@ -73,7 +73,7 @@ def installations(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, st
     """Two installations sharing the keys and the secret key: the one that serves, and a new server."""
     common = {**os.environ, "DJANGO_SETTINGS_MODULE": "pristan.settings", "PRISTAN_BACKUP_KEY": BACKUP_KEY}
     common["PRISTAN_KEY_FILE"] = str(tmp_path / "keyring.toml")
-    common["PRISTAN_SECRET_KEY"] = "a-secret-key-for-this-test-only"  # noqa: S105
+    common["PRISTAN_SECRET_KEY"] = "a-secret-key-for-this-test-only"
     for name in ("PRISTAN_MASTER_KEYS", "PRISTAN_INDEX_KEY", "PRISTAN_KEYS_DATABASE_URL", "PRISTAN_BACKUP_KEY_FILE"):
         common.pop(name, None)
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -129,7 +129,7 @@ def test_a_backup_taken_while_another_process_writes_is_one_consistent_moment(in
     _pristan(serving, "-m", "pristan.cli", "migrate", "-v0")
     (tmp_path / "writer.py").write_text(WRITER)
     (tmp_path / "check.py").write_text(CHECK)
-    stop, seen = tmp_path / "stop", []
+    stop, seen = tmp_path / "stop", list[int]()
     writer = subprocess.Popen(  # noqa: S603
         [sys.executable, str(tmp_path / "writer.py"), str(stop)], env=serving, cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
