@@ -16,3 +16,15 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+PRISTAN_PRODUCTION = True
+
+# Static files are served by Pristan itself (WhiteNoise, right after the security middleware, so
+# HTTPS and HSTS apply to them too), from STATIC_ROOT, which `pristan start` fills at every start.
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1  # noqa: F405
+MIDDLEWARE = [*MIDDLEWARE[:_after_security], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_after_security:]]  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# A load balancer probes /health/ on the server itself, over plain HTTP: answer it there.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
