@@ -2,6 +2,7 @@
 
 from pristan.env import env_bool, env_int, env_secret
 from pristan.settings import *  # noqa: F403
+from pristan.settings import MIDDLEWARE
 
 DEBUG = False
 SECRET_KEY = env_secret("PRISTAN_SECRET_KEY")
@@ -20,8 +21,8 @@ PRISTAN_PRODUCTION = True
 
 # Static files are served by Pristan itself (WhiteNoise, right after the security middleware, so
 # HTTPS and HSTS apply to them too), from STATIC_ROOT, which `pristan start` fills at every start.
-_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1  # noqa: F405
-MIDDLEWARE = [*MIDDLEWARE[:_after_security], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_after_security:]]  # noqa: F405
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE = [*MIDDLEWARE[:_after_security], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_after_security:]]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

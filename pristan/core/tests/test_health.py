@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -12,7 +13,7 @@ from pristan.core.health import CHECKS
 from pristan.keystore.router import KEYS_DB
 
 
-def _answer(response) -> dict[str, object]:
+def _answer(response) -> dict[str, Any]:
     body = json.loads(response.content)
     assert set(body) == {"status", "checks"}  # nothing else: no version, no error text, no timing
     assert set(body["checks"]) == set(CHECKS)
@@ -26,7 +27,7 @@ def test_it_answers_200_to_anyone_when_all_is_well(db, ana, client_of):
         assert response.status_code == 200
         assert response["Content-Type"] == "application/json"
         assert "no-store" in response["Cache-Control"]  # a proxy must not answer for a server that has failed since
-        assert _answer(response) == {"status": "ok", "checks": {name: "ok" for name in CHECKS}}
+        assert _answer(response) == {"status": "ok", "checks": dict.fromkeys(CHECKS, "ok")}
 
 
 @pytest.fixture
@@ -34,10 +35,7 @@ def unreachable_key_store(tmp_path: Path) -> Iterator[str]:
     """The key store's alias pointed at a database that cannot be opened: a real connection that fails,
     as when the key store's server is down or its file gone. The test's own connection is left alone."""
     original = connections[KEYS_DB]
-    if original.vendor == "sqlite":
-        where = str(tmp_path / "no-such-directory" / "keys.sqlite3")
-    else:
-        where = "pristan_no_such_key_store"
+    where = str(tmp_path / "no-such-directory" / "keys.sqlite3") if original.vendor == "sqlite" else "pristan_no_such_key_store"
     broken = original.__class__({**original.settings_dict, "NAME": where}, alias=KEYS_DB)
     connections[KEYS_DB] = broken
     try:

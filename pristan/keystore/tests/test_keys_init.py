@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SECRET = "a-long-and-random-production-secret-key-for-this-test-0123456789"  # noqa: S105
+SECRET = "a-long-and-random-production-secret-key-for-this-test-0123456789"
 
 
 def _pristan(*args: str, key_file: Path) -> subprocess.CompletedProcess[str]:
