@@ -60,7 +60,7 @@ audit: $(VENV)/.dev
 $(VENV)/.run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'  # the synthetic-data generator too (production installs without it)
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.run
