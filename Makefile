@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: serve test lint typecheck test-sqlite test-postgres test-browser messages catalogues demo bench audit clean
+.PHONY: serve test debian-packages lint typecheck test-sqlite test-postgres test-browser messages catalogues demo bench audit clean
 
 serve: $(VENV)/.run catalogues
 	@mkdir -p var
@@ -13,7 +13,11 @@ serve: $(VENV)/.run catalogues
 	$(BIN)/pristan demo
 	$(BIN)/pristan runserver --insecure 127.0.0.1:8000
 
-test: $(VENV)/.dev catalogues lint typecheck test-sqlite test-postgres test-browser
+test: debian-packages $(VENV)/.dev catalogues lint typecheck test-sqlite test-postgres test-browser
+
+# Chromium, gettext, PostgreSQL and python3-venv from Debian, installed if missing (apt as root or through sudo).
+debian-packages:
+	@tools/debian-packages.sh
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -56,7 +60,7 @@ audit: $(VENV)/.dev
 $(VENV)/.run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'  # the synthetic-data generator too (production installs without it)
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.run

@@ -1,11 +1,13 @@
-"""The `pristan` command: every manage.py command, plus Pristan's own (demo, generate, …)."""
+"""The `pristan` command: every manage.py command, plus Pristan's own (demo, generate, start, …)."""
 
 import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pristan.settings")
+    # `pristan start` serves production: it takes the production profile unless told otherwise.
+    profile = "pristan.settings_production" if sys.argv[1:2] == ["start"] else "pristan.settings"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", profile)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

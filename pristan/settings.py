@@ -15,6 +15,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PRISTAN_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("PRISTAN_DEBUG", False)
+# The production profile (settings_production.py) sets this; `pristan demo` and `generate` refuse to run there.
+PRISTAN_PRODUCTION = False
 # The development key only works with DEBUG or in tests; production refuses to start without a key.
 SECRET_KEY = env_secret("PRISTAN_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
 ALLOWED_HOSTS = env_list("PRISTAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])

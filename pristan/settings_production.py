@@ -2,6 +2,7 @@
 
 from pristan.env import env_bool, env_int, env_secret
 from pristan.settings import *  # noqa: F403
+from pristan.settings import MIDDLEWARE
 
 DEBUG = False
 SECRET_KEY = env_secret("PRISTAN_SECRET_KEY")
@@ -16,3 +17,15 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+PRISTAN_PRODUCTION = True
+
+# Static files are served by Pristan itself (WhiteNoise, right after the security middleware, so
+# HTTPS and HSTS apply to them too), from STATIC_ROOT, which `pristan start` fills at every start.
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE = [*MIDDLEWARE[:_after_security], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_after_security:]]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# A load balancer probes /health/ on the server itself, over plain HTTP: answer it there.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]

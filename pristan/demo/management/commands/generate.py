@@ -7,9 +7,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from pristan.demo.generate import generate
-from pristan.demo.management.translated import TranslatedCommand
-from pristan.demo.world import OFFICE_SPECS, RealOfficeError
+from pristan.demo.management.refusal import DemoCommand
 
 CASES_HELP = gettext_lazy("How many cases to create (default: %(default)s).")
 OFFICES_HELP = gettext_lazy("Spread them over the first K demo offices (default: %(default)s).")
@@ -17,7 +15,8 @@ SEED_HELP = gettext_lazy("The same seed gives the same persons and cases (defaul
 NO_PROGRESS_HELP = gettext_lazy("Do not show a progress bar.")
 
 
-class Command(TranslatedCommand):
+class Command(DemoCommand):
+    command_name = "generate"
     help_text = gettext_lazy(
         "Create realistic synthetic persons and cases, with screenings, experiences, services, notes and tasks. "
         "Offices, partners and a caseworker per office are created as needed; running again adds more cases."
@@ -30,6 +29,10 @@ class Command(TranslatedCommand):
         parser.add_argument("--no-progress", action="store_true", help=str(NO_PROGRESS_HELP))
 
     def handle(self, *args: Any, cases: int, offices: int, seed: int, no_progress: bool, **options: Any) -> None:
+        # Imported here, after DemoCommand's refusal in production: the generator needs the `demo` extra.
+        from pristan.demo.generate import generate
+        from pristan.demo.world import OFFICE_SPECS, RealOfficeError
+
         if cases < 0:
             raise CommandError(_("The number of cases cannot be negative."))
         if not 1 <= offices <= len(OFFICE_SPECS):

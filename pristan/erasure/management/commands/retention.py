@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from pristan.demo.management.translated import TranslatedCommand
+from pristan.core.management.translated import TranslatedCommand
 from pristan.erasure.services import retention_apply
 from pristan.interchange.console import language_from_environment
 from pristan.interchange.jobs import sweep

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pristan.demo.management.translated import TranslatedCommand
+from pristan.core.management.translated import TranslatedCommand
 from pristan.exports.models import ExportPurpose
 from pristan.interchange.console import language_from_environment
 from pristan.interchange.registry import FORMATS, ExportRequest

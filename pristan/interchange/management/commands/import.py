@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
+from pristan.core.management.translated import TranslatedCommand
 from pristan.core.models import Office
-from pristan.demo.management.translated import TranslatedCommand
 from pristan.interchange import readers, services
 from pristan.interchange.console import describe, language_from_environment
 

@@ -21,6 +21,9 @@ from pristan.keystore import services
 
 class Command(BaseCommand):
     help = "Manage the keyring: write a key file, add a master key, re-wrap data keys, retire a master key."
+    # The system checks demand a keyring (pristan.E001), so `init`, which writes it, runs without
+    # them; every other action runs them first, as any command would (see handle).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -44,6 +47,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{key_file} exists; left as it is.")
             return
+        self.check()
         if action in {"add-master", "retire"} and (settings.PRISTAN_MASTER_KEYS or settings.PRISTAN_INDEX_KEY):
             raise CommandError("The keys come from the environment: change PRISTAN_MASTER_KEYS there (the new key first).")
         if action == "add-master":

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pristan.demo.management.translated import TranslatedCommand
+from pristan.core.management.translated import TranslatedCommand
 from pristan.research.console import add_k_argument, write_ctdc
 
 OUTPUT_HELP = gettext_lazy("Where to write the CSV file.")
