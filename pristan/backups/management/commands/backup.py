@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from pristan.backups.errors import BackupError
 from pristan.backups.keys import backup_key
 from pristan.backups.services import backup_create
-from pristan.demo.management.translated import TranslatedCommand
+from pristan.core.management.translated import TranslatedCommand
 from pristan.interchange.console import language_from_environment
 
 
