@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pristan.api",
+    "pristan.administration",
 ]
 
 MIDDLEWARE = [
