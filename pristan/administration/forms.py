@@ -72,7 +72,7 @@ _METHOD = forms.ChoiceField(
 class PersonForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     name = forms.CharField(label=_("Full name"), max_length=300)
-    email = forms.CharField(label=_("E-mail address"), max_length=254, widget=forms.EmailInput)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
 
 
 class PersonAddForm(PersonForm, MembershipForm):
