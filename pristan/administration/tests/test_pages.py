@@ -18,7 +18,7 @@ PERSON_ROUTES = ["admin_person_grant", "admin_person_revoke", "admin_person_acti
 
 def test_an_office_administrator_sees_the_people_of_their_office_only(vera, ana, marko, client_of):
     page = client_of(vera).get(reverse("admin_people")).content.decode()
-    assert 'href="/admin-area/people/%d/"' % ana.pk in page
+    assert f'href="/admin-area/people/{ana.pk}/"' in page
     assert "marko" not in page
     assert "Administration" in client_of(vera).get(reverse("my_cases")).content.decode()  # the menu link
     assert reverse("admin_people") not in client_of(ana).get(reverse("my_cases")).content.decode()
@@ -32,7 +32,8 @@ def test_the_people_of_another_office_do_not_exist_for_an_office_administrator(v
         assert client.post(reverse(name, args=[marko.pk]), {"office": marko.memberships.get().office_id, "role": "supervisor",
                                                             "active": "0", "confirm": "on"}).status_code == 404, name  # fmt: skip
     marko.refresh_from_db()
-    assert marko.is_active and Membership.objects.get(user=marko).role == "caseworker"
+    assert marko.is_active
+    assert Membership.objects.get(user=marko).role == "caseworker"
     assert AuditEntry.objects.exclude(action="denied").count() == before
 
 
@@ -73,11 +74,16 @@ def test_bad_input_on_the_page_is_shown_beside_the_field(vera, ana, sofia, clien
 
 def test_an_office_administrator_changes_access_deactivates_and_resets(vera, ana, sofia, client_of):
     client = client_of(vera)
-    response = client.post(reverse("admin_person_grant", args=[ana.pk]), {"office": sofia.pk, "role": "supervisor", "scope": "office"})
+    response = client.post(
+        reverse("admin_person_grant", args=[ana.pk]), {"office": sofia.pk, "role": "supervisor", "scope": "office"}
+    )
     assert response.status_code == 302
     assert Membership.objects.get(user=ana).role == "supervisor"
-    forbidden = client.post(reverse("admin_person_grant", args=[ana.pk]), {"office": sofia.pk, "role": "caseworker", "scope": "global"})
-    assert forbidden.status_code == 403 and "scope wider than your own" in forbidden.content.decode()
+    forbidden = client.post(
+        reverse("admin_person_grant", args=[ana.pk]), {"office": sofia.pk, "role": "caseworker", "scope": "global"}
+    )
+    assert forbidden.status_code == 403
+    assert "scope wider than your own" in forbidden.content.decode()
     authenticator_of(ana)
     assert client.post(reverse("admin_person_second_step_reset", args=[ana.pk])).status_code == 422  # not confirmed
     assert client.post(reverse("admin_person_second_step_reset", args=[ana.pk]), {"confirm": "on"}).status_code == 302
@@ -103,11 +109,14 @@ def test_offices_and_partners_pages_for_system_administrators(sysadmin, vera, cl
     assert response.status_code == 302
     response = client.post(reverse("admin_offices"), {"code": "VAR", "name": "Varna", "kind": "field", "country": "BG",
                                                       "time_zone": "Europe/Atlantis"})  # fmt: skip
-    assert response.status_code == 422 and set(response.context["form"].errors) == {"code", "time_zone"}
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"code", "time_zone"}
     response = client.post(reverse("admin_partners"), {"name": "La Strada", "country": "BG", "services": ["legal"]})
     assert response.status_code == 302
     partner_page = response["Location"]
-    page = client.post(partner_page, {"username": "lena", "name": "Lena Todorova", "email": "lena@example.org", "method": "password"})
+    page = client.post(
+        partner_page, {"username": "lena", "name": "Lena Todorova", "email": "lena@example.org", "method": "password"}
+    )
     assert 'data-testid="temporary-password"' in page.content.decode()
     assert client_of(vera).get(reverse("admin_offices")).status_code == 403
     assert client_of(vera).get(partner_page).status_code == 403
@@ -121,10 +130,14 @@ def test_a_new_user_chooses_a_password_before_setting_up_the_second_step(vera, s
     client = Client()
     chosen = {"new_password1": "violet-lantern-orbit-73", "new_password2": "violet-lantern-orbit-73"}
     if method == "link":
-        secret = re.search(r"/welcome/([^/<]+)/", page).group(1)
+        found = re.search(r"/welcome/([^/<]+)/", page)
+        assert found is not None
+        secret = found.group(1)
         response = client.post(f"/welcome/{secret}/", chosen)
     else:
-        password = re.search(r'data-testid="temporary-password">([^<]+)<', page).group(1)
+        found = re.search(r'data-testid="temporary-password">([^<]+)<', page)
+        assert found is not None
+        password = found.group(1)
         response = client.post(reverse("login"), {"username": "dana", "password": password}, follow=True)
         assert response.redirect_chain[-1][0].startswith(reverse("password_change"))
         assert client.get(reverse("mfa_enrol"))["Location"].startswith(reverse("password_change"))  # the password comes first
@@ -145,3 +158,19 @@ def test_changing_ones_password_asks_for_the_current_one(ana, client_of):
                                                         "new_password2": "violet-lantern-orbit-73"})  # fmt: skip
     assert response.status_code == 302
     assert client.get(reverse("my_cases")).status_code == 200  # this session goes on
+
+
+def test_the_demo_administrators_see_the_staff_of_the_demo_offices(db, client_of):
+    from pristan.demo.accounts import ensure_demo_accounts, ensure_demo_offices
+
+    users = ensure_demo_accounts(ensure_demo_offices())
+    office_admin = client_of(users["admin.sofia"]).get(reverse("admin_people")).content.decode()
+    assert "caseworker.sofia" in office_admin
+    assert "supervisor.sofia" in office_admin
+    assert "caseworker.skopje" not in office_admin
+    system_admin = client_of(users["sysadmin.sofia"])
+    assert all(
+        name in system_admin.get(reverse("admin_people")).content.decode()
+        for name in ("caseworker.skopje", "caseworker.sarajevo")
+    )
+    assert all(code in system_admin.get(reverse("admin_offices")).content.decode() for code in ("SOF", "SKP", "SJJ"))

@@ -1,6 +1,7 @@
 """Administration services: who may grant what, self-changes refused, and every change audited."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -18,7 +19,7 @@ from pristan.administration.tests.conftest import member
 from pristan.core.models import AuditEntry, Membership, Role, Scope
 from pristan.core.services import membership_grant, membership_revoke
 
-NEW = {"username": "dana", "full_name": "Dana Koleva", "email": "dana@example.org"}
+NEW: dict[str, Any] = {"username": "dana", "full_name": "Dana Koleva", "email": "dana@example.org"}
 
 
 def entries(**filters) -> list[AuditEntry]:
@@ -32,12 +33,18 @@ def test_an_office_administrator_adds_a_caseworker_to_their_office_audited(vera,
     assert (user.first_name, user.last_name, user.email) == ("Dana", "Koleva", "dana@example.org")
     assert not user.has_usable_password()
     membership = Membership.objects.get(user=user)
-    assert (membership.office, membership.role, membership.scope, membership.child_clearance) == (sofia, "caseworker", "assigned", False)
+    assert (membership.office, membership.role, membership.scope, membership.child_clearance) == (
+        sofia,
+        "caseworker",
+        "assigned",
+        False,
+    )
     kinds = [(entry.object_type, entry.action) for entry in entries(actor=vera)]
     assert kinds == [("auth.user", "create"), ("core.membership", "create"), ("accounts.signinlink", "create")]
     # The link's secret is shown once and never stored: only its keyed digest is.
     link = SignInLink.objects.get(user=user)
-    assert new.link_secret and new.link_secret not in link.digest
+    assert new.link_secret
+    assert new.link_secret not in link.digest
     assert link.digest == first_sign_in.link_digest(new.link_secret)
 
 
@@ -107,7 +114,12 @@ def test_a_system_administrator_makes_administrators_and_regions(sysadmin, sofia
         actor=sysadmin, user=new.user, office=sofia, role=Role.SUPERVISOR, scope=Scope.REGION, region_offices=[skopje]
     )
     assert list(membership.region_offices.all()) == [skopje]
-    assert entries(actor=sysadmin, object_type="core.membership")[-1].fields == ["child_clearance", "region_offices", "role", "scope"]
+    assert entries(actor=sysadmin, object_type="core.membership")[-1].fields == [
+        "child_clearance",
+        "region_offices",
+        "role",
+        "scope",
+    ]
     with pytest.raises(ValidationError) as error:
         membership_grant(actor=sysadmin, user=new.user, office=sofia, role=Role.SUPERVISOR, scope=Scope.REGION)
     assert "region_offices" in error.value.message_dict
@@ -132,9 +144,10 @@ def test_resetting_the_second_step_removes_devices_with_an_audit_entry_each(vera
     device = authenticator_of(ana)
     StaticDevice.objects.create(user=ana, name="Recovery codes", confirmed=True)
     assert services.user_second_step_reset(actor=vera, user=ana) == 2
-    assert not TOTPDevice.objects.filter(user=ana).exists() and not StaticDevice.objects.filter(user=ana).exists()
+    assert not TOTPDevice.objects.filter(user=ana).exists()
+    assert not StaticDevice.objects.filter(user=ana).exists()
     deleted = entries(actor=vera, action="delete")
-    assert [(entry.object_type, entry.object_id) for entry in deleted][0] == ("otp_totp.totpdevice", str(device.pk))
+    assert next((entry.object_type, entry.object_id) for entry in deleted) == ("otp_totp.totpdevice", str(device.pk))
     assert {entry.object_type for entry in deleted} == {"otp_totp.totpdevice", "otp_static.staticdevice"}
 
 
@@ -159,8 +172,11 @@ def test_a_link_works_once_until_it_expires(ana):
     assert first_sign_in.sign_in_link_find(secret=secret) is None
     second = first_sign_in.sign_in_link_create(actor=None, user=ana)
     client = Client()
-    response = client.post(f"/welcome/{second}/", {"new_password1": "violet-lantern-orbit-73", "new_password2": "violet-lantern-orbit-73"})
-    assert response.status_code == 302 and response["Location"] == "/accounts/two-step/set-up/"
+    response = client.post(
+        f"/welcome/{second}/", {"new_password1": "violet-lantern-orbit-73", "new_password2": "violet-lantern-orbit-73"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/two-step/set-up/"
     assert Client().get(f"/welcome/{second}/").status_code == 404  # used
     ana.refresh_from_db()
     assert ana.check_password("violet-lantern-orbit-73")
@@ -171,12 +187,18 @@ def test_offices_and_partners_are_validated_field_by_field(sysadmin, sofia):
         services.office_add(actor=sysadmin, code="SOF", name="", country="XX", time_zone="Europe/Nowhere")
     assert set(error.value.message_dict) == {"code", "name", "country", "time_zone"}
     office = services.office_add(actor=sysadmin, code="var", name="Varna Field Office", country="bg", time_zone="Europe/Sofia")
-    assert (office.code, office.country, office.time_zone, office.organisation) == ("VAR", "BG", "Europe/Sofia", sofia.organisation)
+    assert (office.code, office.country, office.time_zone, office.organisation) == (
+        "VAR",
+        "BG",
+        "Europe/Sofia",
+        sofia.organisation,
+    )
     with pytest.raises(ValidationError) as error:
         services.parse_services("medical,massage")
     assert "massage" in error.value.message_dict["services"][0]
     partner = services.partner_add(actor=sysadmin, name="La Strada", country="BG", services=["legal", "psychosocial"])
-    assert partner.service_kinds == ["legal", "psychosocial"] and not partner.is_operator
+    assert partner.service_kinds == ["legal", "psychosocial"]
+    assert not partner.is_operator
     assert [entry.object_type for entry in entries(actor=sysadmin)] == ["core.office", "core.organisation"]
 
 
