@@ -73,6 +73,8 @@ urlpatterns = [
     path("accounts/two-step/set-up/", accounts.mfa_enrol, name="mfa_enrol"),
     path("accounts/two-step/recovery-codes/", accounts.mfa_recovery_codes, name="mfa_recovery_codes"),
     path("accounts/confirm/", accounts.reauthenticate, name="reauthenticate"),
+    path("accounts/password/", accounts.password_change, name="password_change"),
+    path("welcome/<str:secret>/", accounts.welcome, name="welcome"),
     path("accounts/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
     path("accounts/api-tokens/new/", api_tokens.api_token_create, name="api_token_create"),
     path("accounts/api-tokens/revoke/", api_tokens.api_token_revoke, name="api_token_revoke"),
@@ -103,4 +105,5 @@ urlpatterns = [
     path("erasure/retention/", erasure.retention_settings, name="retention_settings"),
     path("erasure/<str:reference>/", erasure.erasure_decide, name="erasure_decide"),
     path("health/", health.health, name="health"),
+    path("admin-area/", include("pristan.administration.urls")),
 ]

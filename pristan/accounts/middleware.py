@@ -12,10 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from pristan.accounts import services
+from pristan.accounts import first_sign_in, services
 
 # What a user who has given their password but not yet the second step may reach.
 BEFORE_SECOND_STEP = frozenset({"login", "logout", "set_language", "mfa_verify", "mfa_enrol"})
+# What a user signed in with a temporary password may reach before choosing their own.
+BEFORE_OWN_PASSWORD = frozenset({"login", "logout", "set_language", "password_change"})
 
 
 class SessionLifetimeMiddleware:
@@ -35,7 +37,8 @@ class SessionLifetimeMiddleware:
 
 class SecondStepRequiredMiddleware:
     """Sends a signed-in user who has not completed the second step to it: to verification if
-    they have an authenticator, to enrolment if not. Only the pages of BEFORE_SECOND_STEP are
+    they have an authenticator, to enrolment if not; one signed in with a temporary password first
+    to choosing their own (pristan/accounts/first_sign_in.py). Only the pages of BEFORE_SECOND_STEP are
     reachable before; LoginRequiredMiddleware has already sent anonymous users to sign in."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -51,9 +54,15 @@ class SecondStepRequiredMiddleware:
         if not isinstance(user, User) or services.is_verified(request) or not services.mfa_required(user):
             return None
         match = request.resolver_match
-        if match is not None and match.url_name in BEFORE_SECOND_STEP:
+        name = match.url_name if match is not None else None
+        if first_sign_in.password_change_required(user):  # a temporary password: first their own password
+            if name in BEFORE_OWN_PASSWORD:
+                return None
+            target = reverse("password_change")
+        elif name in BEFORE_SECOND_STEP:
             return None
-        target = reverse("mfa_verify" if services.user_has_totp(user) else "mfa_enrol")
+        else:
+            target = reverse("mfa_verify" if services.user_has_totp(user) else "mfa_enrol")
         response = redirect_to_login(request.get_full_path(), target)
         if request.headers.get("HX-Request"):  # htmx would swap the page into a fragment; go there instead
             htmx = HttpResponse(status=204)

@@ -58,3 +58,36 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInLink(models.Model):
+    """A one-time link with which a new user first signs in and chooses a password. Only a keyed
+    digest of its secret is kept: the link is shown once, to the administrator who made it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The user signs in with a temporary password and must choose their own before anything else."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("password change required")
+        verbose_name_plural = _("passwords to change")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} since {self.since:%Y-%m-%d %H:%M}"

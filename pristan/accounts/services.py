@@ -39,7 +39,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -243,8 +243,42 @@ def enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice:
             device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
             if device is not None:
                 return device
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        devices_delete(
+            actor=user, user=user, devices=TOTPDevice.objects.filter(user=user, confirmed=False),
+            detail="unconfirmed authenticator of another enrolment discarded",
+        )  # fmt: skip
         return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def devices_delete(
+    *,
+    actor: User | None,
+    user: User,
+    devices: "QuerySet[TOTPDevice] | QuerySet[StaticDevice]",
+    detail: str,
+    ip: str | None = None,
+) -> int:
+    """Delete second-step devices of `user` (authenticators, sets of recovery codes), each an
+    audit entry in the same transaction. Returns how many there were."""
+    with transaction.atomic():
+        deleted = 0
+        for device in devices.select_for_update():
+            audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=device, fields=["confirmed"], detail=detail, ip=ip)
+            device.delete()
+            deleted += 1
+    return deleted
+
+
+def second_step_reset(*, actor: User | None, user: User) -> int:
+    """Remove every authenticator and recovery code of the user (after a lost phone) and end their
+    sessions: at the next sign-in they set up the second step again. Returns the devices removed."""
+    with transaction.atomic():
+        detail = "second step reset by an administrator"
+        removed = devices_delete(actor=actor, user=user, devices=TOTPDevice.objects.filter(user=user), detail=detail)
+        removed += devices_delete(actor=actor, user=user, devices=StaticDevice.objects.filter(user=user), detail=detail)
+        audit_record(actor=actor, action=AuditEntry.Action.CONFIGURE, obj=user, fields=["second_step"], detail=detail)
+    end_all_sessions(user)
+    return removed
 
 
 def new_recovery_code() -> str:
@@ -274,8 +308,11 @@ def confirm_enrolment(*, request: HttpRequest, user: User, device: TOTPDevice, c
             return None
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        replaced = "replaced by a new authenticator"
+        devices_delete(
+            actor=user, user=user, devices=TOTPDevice.objects.filter(user=user).exclude(pk=device.pk), detail=replaced, ip=ip
+        )
+        devices_delete(actor=user, user=user, devices=StaticDevice.objects.filter(user=user), detail=replaced, ip=ip)
         recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
         codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
         StaticToken.objects.bulk_create([StaticToken(device=recovery, token=recovery_digest(code)) for code in codes])

@@ -1,5 +1,5 @@
 """Sign-in (password, then the second step), enrolment of an authenticator, confirming identity
-again before a sensitive action, and sign-out."""
+again before a sensitive action, sign-out, a new user's first sign-in and changing one's password."""
 
 import re
 from base64 import b32encode
@@ -11,7 +11,8 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.views import LoginView, LogoutView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pristan.accounts import services
+from pristan.accounts import first_sign_in, services
 from pristan.accounts.forms import EnrolForm, ReauthenticateForm, SignInForm, VerifyForm
 from pristan.core.http import AuthenticatedRequest, client_ip
 
@@ -158,3 +159,38 @@ def reauthenticate(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(next_url)
     context = {"form": form, "next": next_url, "minutes": max(1, settings.PRISTAN_REAUTH_SECONDS // 60)}
     return render(request, "accounts/reauthenticate.html", context, status=422 if form.is_bound else 200)
+
+
+@login_not_required
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def welcome(request: HttpRequest, secret: str) -> HttpResponse:
+    """A new user's one-time sign-in link: choose a password, then set up the second step."""
+    link = first_sign_in.sign_in_link_find(secret=secret)
+    if link is None:
+        return render(request, "accounts/welcome.html", {"invalid": True}, status=404)
+    form = SetPasswordForm(link.user, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        user = first_sign_in.sign_in_link_use(request=request, secret=secret, password=form.cleaned_data["new_password1"])
+        if user is None:
+            return render(request, "accounts/welcome.html", {"invalid": True}, status=404)
+        messages.success(request, _("Your password is set. Now set up the second step of signing in."))
+        return redirect("mfa_enrol")
+    context = {"form": form, "username": link.user.get_username()}
+    return render(request, "accounts/welcome.html", context, status=422 if form.is_bound else 200)
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
+    """Choose a new password: required after signing in with a temporary one (which the user has
+    just typed, so it is not asked again); otherwise the current password is asked first."""
+    required = first_sign_in.password_change_required(request.user)
+    form_class = SetPasswordForm if required else PasswordChangeForm
+    form = form_class(request.user, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        first_sign_in.password_change(request=request, user=request.user, password=form.cleaned_data["new_password1"])
+        messages.success(request, _("Your new password is saved."))
+        return redirect(_next_url(request))
+    context = {"form": form, "required": required, "next": _next_url(request)}
+    return render(request, "accounts/password_change.html", context, status=422 if form.is_bound else 200)

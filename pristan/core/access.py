@@ -21,6 +21,11 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
   only with clearance; it never shows a case, only k-anonymous rows and counts. Partners never.
 - Nothing more is written in the cases of an erased person; erasure requests are decided only by
   a data-protection focal point whose scope reaches the case's office (`require_erasure_decider`).
+- Administration (policy.administers): an office administrator manages the people of the offices
+  their membership reaches (`administered_offices`, `administered_users`); a system administrator
+  (policy.administers_installation) every office, partner organisations, regions and administrators.
+  Nobody grants more than they hold (`require_may_grant`: an office, a scope, a child-protection
+  clearance of their own), and nobody changes their own access.
 
 What a user may not see does not exist for them (404); what they may see but not do is refused (403).
 """
@@ -39,7 +44,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
-from pristan.core.policy import PARTNER_SECTIONS, SERVICE_SECTIONS, Section, policy
+from pristan.core.policy import PARTNER_SECTIONS, SCOPE_RANK, SERVICE_SECTIONS, Section, policy
 from pristan.people.models import Person
 from pristan.referrals.models import OPEN_STATUSES, Referral, Transfer, TransferStatus
 
@@ -53,6 +58,16 @@ EXPORT_NOT_GRANTED = _("Your role does not include exporting identifiable data."
 PERSON_ERASED = _("This person's identifying data was erased: nothing more can be recorded in their cases.")
 ERASURE_NOT_GRANTED = _("Only a data-protection focal point of the case's office decides erasure requests.")
 RESEARCH_NOT_GRANTED = _("Your role does not include producing anonymised research data.")
+ADMINISTRATORS_ONLY = _("Only an office or system administrator can do this.")
+SYSTEM_ADMINISTRATORS_ONLY = _("Only a system administrator can do this.")
+NOT_YOUR_OWN_ACCESS = _("Nobody changes their own access: ask another administrator.")
+OFFICE_NOT_ADMINISTERED = _("You do not administer the office %(office)s.")
+ADMINISTRATOR_TARGET = _("Only a system administrator changes the access of an administrator or of a partner's user.")
+WORKS_ELSEWHERE = _("This person also works in an office you do not administer: ask a system administrator.")
+ROLE_NOT_GRANTABLE = _("Only a system administrator grants an administrator's role.")
+REGION_NOT_GRANTABLE = _("Only a system administrator grants the scope 'several offices'.")
+SCOPE_NOT_HELD = _("You cannot grant a scope wider than your own in this office.")
+CLEARANCE_NOT_HELD = _("You cannot grant a child-protection clearance you do not hold yourself.")
 
 
 @dataclass(frozen=True)
@@ -445,3 +460,166 @@ def section_of(obj: models.Model, *, default: Section) -> Section:
 def visible_sections(user: AnyUser, case: Case) -> frozenset[Section]:
     grant = grant_for(user, case)
     return grant.sections if grant else frozenset()
+
+
+# --- administration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AdminReach:
+    """One administering membership, resolved: which offices it manages, how far and with which clearance."""
+
+    office_ids: frozenset[int] | None  # None: every office
+    installation: bool
+    children: bool
+    scope_rank: int
+
+
+def _admin_reaches(user: AnyUser) -> list[_AdminReach]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    reaches = []
+    for membership in Membership.objects.filter(user_id=user.pk):
+        rules = policy(membership.role)
+        if not rules.administers:
+            continue
+        everywhere = rules.administers_installation or membership.scope == Scope.GLOBAL
+        reaches.append(
+            _AdminReach(
+                office_ids=None if everywhere else membership_offices(membership),
+                installation=rules.administers_installation,
+                children=membership.child_clearance,
+                scope_rank=SCOPE_RANK[Scope(membership.scope)],
+            )
+        )
+    return reaches
+
+
+def _admin_reaches_of(user: AnyUser, office: Office) -> list[_AdminReach]:
+    return [reach for reach in _admin_reaches(user) if reach.office_ids is None or office.pk in reach.office_ids]
+
+
+def may_administer(user: AnyUser) -> bool:
+    """Whether the user administers the people of any office (office and system administrators)."""
+    return bool(_admin_reaches(user))
+
+
+def administers_installation(user: AnyUser) -> bool:
+    """Whether the user manages every office, partner organisations, regions and administrators."""
+    return any(reach.installation for reach in _admin_reaches(user))
+
+
+def require_administrator(user: AnyUser) -> None:
+    if not may_administer(user):
+        raise PermissionDenied(ADMINISTRATORS_ONLY)
+
+
+def require_installation_administrator(user: AnyUser) -> None:
+    if not administers_installation(user):
+        raise PermissionDenied(SYSTEM_ADMINISTRATORS_ONLY)
+
+
+def administered_offices(user: AnyUser) -> QuerySet[Office]:
+    """The offices whose people the user manages."""
+    ids: set[int] = set()
+    for reach in _admin_reaches(user):
+        if reach.office_ids is None:
+            return Office.objects.all()
+        ids |= reach.office_ids
+    return Office.objects.filter(pk__in=sorted(ids))
+
+
+def administers(user: AnyUser, office: Office) -> bool:
+    return bool(_admin_reaches_of(user, office))
+
+
+def require_administers(user: AnyUser, office: Office) -> None:
+    if not administers(user, office):
+        raise PermissionDenied(OFFICE_NOT_ADMINISTERED % {"office": office.code})
+
+
+def administered_users(user: AnyUser) -> QuerySet[User]:
+    """The people the user may see in administration: everyone for a system administrator; for an
+    office administrator, whoever has a membership in an office they administer."""
+    if administers_installation(user):
+        return User.objects.all()
+    if not may_administer(user):
+        return User.objects.none()
+    offices = administered_offices(user)
+    return User.objects.filter(pk__in=Membership.objects.filter(office__in=offices).values("user_id"))
+
+
+def administered_user(user: AnyUser, pk: int) -> User:
+    """A person the user administers, or 404: the people of other offices do not exist for them."""
+    try:
+        return administered_users(user).get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def is_administrator_or_partner(person: User) -> bool:
+    """Whether the person administers anything or works for a partner: only system administrators change their access."""
+    roles = Membership.objects.filter(user_id=person.pk).values_list("role", flat=True)
+    return any(policy(role).administers for role in roles) or PartnerMembership.objects.filter(user_id=person.pk).exists()
+
+
+def require_manages_person(user: AnyUser, person: User, *, whole_account: bool) -> None:
+    """Whether the user may change the person's access: never their own; an administrator's or a
+    partner user's only as a system administrator; with `whole_account` (deactivating, resetting
+    the second step), only when every office the person works in is one the user administers."""
+    if person.pk == user.pk:
+        raise PermissionDenied(NOT_YOUR_OWN_ACCESS)
+    if administers_installation(user):
+        return
+    require_administrator(user)
+    if is_administrator_or_partner(person):
+        raise PermissionDenied(ADMINISTRATOR_TARGET)
+    offices = set(Membership.objects.filter(user_id=person.pk).values_list("office_id", flat=True))
+    managed = set(administered_offices(user).values_list("pk", flat=True))
+    if not offices & managed or (whole_account and not offices <= managed):
+        raise PermissionDenied(WORKS_ELSEWHERE)
+
+
+def require_may_grant(
+    user: AnyUser, *, person: User, office: Office, role: str, scope: str, child_clearance: bool,
+    region_offices: list[Office] | None = None,
+) -> None:  # fmt: skip
+    """Nobody grants more than they hold: an office they administer, a scope no wider than theirs
+    there (regions only by system administrators), a child-protection clearance they hold there;
+    an administrator's role only by a system administrator; never to themselves."""
+    if person.pk == user.pk:
+        raise PermissionDenied(NOT_YOUR_OWN_ACCESS)
+    reaches = _admin_reaches_of(user, office)
+    if not reaches:
+        raise PermissionDenied(OFFICE_NOT_ADMINISTERED % {"office": office.code})
+    installation = any(reach.installation for reach in reaches)
+    if not installation:
+        if policy(role).administers:
+            raise PermissionDenied(ROLE_NOT_GRANTABLE)
+        if scope == Scope.REGION:
+            raise PermissionDenied(REGION_NOT_GRANTABLE)
+        if is_administrator_or_partner(person):
+            raise PermissionDenied(ADMINISTRATOR_TARGET)
+    if SCOPE_RANK[Scope(scope)] > max(reach.scope_rank for reach in reaches):
+        raise PermissionDenied(SCOPE_NOT_HELD)
+    for other in region_offices or []:
+        require_administers(user, other)
+    if child_clearance and not any(reach.children for reach in reaches):
+        raise PermissionDenied(CLEARANCE_NOT_HELD)
+
+
+def require_may_revoke(user: AnyUser, membership: Membership) -> None:
+    if membership.user_id == user.pk:
+        raise PermissionDenied(NOT_YOUR_OWN_ACCESS)
+    require_administers(user, membership.office)
+    if not administers_installation(user) and is_administrator_or_partner(membership.user):
+        raise PermissionDenied(ADMINISTRATOR_TARGET)
+
+
+def require_may_grant_partner(user: AnyUser, *, person: User, child_clearance: bool) -> None:
+    """Partner organisations and their users are managed by system administrators only."""
+    if person.pk == user.pk:
+        raise PermissionDenied(NOT_YOUR_OWN_ACCESS)
+    require_installation_administrator(user)
+    if child_clearance and not any(reach.children for reach in _admin_reaches(user) if reach.installation):
+        raise PermissionDenied(CLEARANCE_NOT_HELD)

@@ -30,4 +30,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "may_research": any_role(lambda role: policy(role).research),
         "supervises": any_role(lambda role: policy(role).overrides),
         "imports": any_role(lambda role: policy(role).writes and Section.SCREENING in policy(role).sections),
+        "administers": any_role(lambda role: policy(role).administers),
+        "administers_installation": any_role(lambda role: policy(role).administers_installation),
     }

@@ -1,7 +1,10 @@
 """What every area shares: the organisation, its offices and partners, who works where, and
 the audit trail."""
 
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +33,16 @@ class Organisation(models.Model):
         return self.name
 
 
+def validate_time_zone(value: str) -> None:
+    """A time zone of the IANA database as Python knows it (Europe/Sofia), or empty."""
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone Pristan knows: give one such as Europe/Sofia."),
+            params={"value": value},
+            code="time_zone",
+        )
+
+
 class Office(models.Model):
     class Kind(models.TextChoices):
         COUNTRY = "country", _("Country office")
@@ -49,6 +62,10 @@ class Office(models.Model):
             "When every case of a person has been closed for this many years, the person is erased. "
             "Leave empty to keep the records."
         ),
+    )  # fmt: skip
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+        help_text=_("Where the office works, such as Europe/Sofia. Empty: the installation's time zone."),
     )  # fmt: skip
 
     class Meta:

@@ -58,6 +58,10 @@ class RolePolicy:
     decides_erasure: bool = False  # approves or refuses erasure requests (the data-protection focal point)
     research: bool = False  # may produce anonymised, k-anonymous research data (pristan/research), never case content
     default_scope: Scope = Scope.OFFICE
+    # Administration (pristan/administration): the people of the offices its membership reaches;
+    # with `administers_installation`, every office, partner organisations, regions and administrators.
+    administers: bool = False
+    administers_installation: bool = False
 
 
 POLICIES: dict[str, RolePolicy] = {
@@ -71,12 +75,16 @@ POLICIES: dict[str, RolePolicy] = {
     ),
     Role.ANALYST: RolePolicy(frozenset(), research=True, default_scope=Scope.GLOBAL),
     Role.AUDITOR: RolePolicy(frozenset(), reads_audit=True),
-    Role.OFFICE_ADMIN: RolePolicy(frozenset()),
-    Role.SYSTEM_ADMIN: RolePolicy(frozenset(), default_scope=Scope.GLOBAL),
+    Role.OFFICE_ADMIN: RolePolicy(frozenset(), administers=True),
+    Role.SYSTEM_ADMIN: RolePolicy(frozenset(), default_scope=Scope.GLOBAL, administers=True, administers_installation=True),
 }
 
 # A partner organisation sees who the person is and the services it was asked to provide.
 PARTNER_SECTIONS = frozenset({Section.SUMMARY, Section.ASSISTANCE})
+
+
+# How far each scope reaches, for "nobody grants a scope beyond their own".
+SCOPE_RANK = {Scope.ASSIGNED: 0, Scope.OFFICE: 1, Scope.REGION: 2, Scope.GLOBAL: 3}
 
 
 def policy(role: str) -> RolePolicy:

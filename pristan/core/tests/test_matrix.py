@@ -71,6 +71,7 @@ def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, dja
               "job_id": ImportJob.objects.create(office=sofia, actor=ana, filename="cases.xlsx", status="ready").pk,
               "movement_id": movement_request(actor=ana, case=active_case,
                                               data={"kind": "voluntary_return", "destination_country": "MK"}).pk}  # fmt: skip
+    values |= {"user_id": ana.pk, "organisation_id": partner.pk, "secret": "not-a-valid-link"}  # administration, first sign-in
     return users, values
 
 
