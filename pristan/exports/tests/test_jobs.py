@@ -169,6 +169,9 @@ def test_a_file_not_downloaded_in_time_is_deleted(ana, client_of, open_case, imm
     consent_to_export(open_case(), ana)
     client = just_confirmed(client_of(ana))
     job = _start(client)
+    assert job.finished_at is not None
+    assert job.expires_at is not None
+    assert job.key_id is not None
     assert job.expires_at == job.finished_at + timedelta(minutes=settings.PRISTAN_EXPORT_FILE_MINUTES)
     key_id = job.key_id
     assert jobs.sweep(now=job.expires_at - timedelta(seconds=1), dry_run=True) == jobs.Sweep(0, 0, 0)

@@ -9,9 +9,9 @@ import pytest
 import pyzipper
 from django.urls import reverse
 
+from conftest import PASSWORD
 from pristan.accounts.services import REAUTHENTICATED_AT
 from pristan.core.models import AuditEntry
-from conftest import PASSWORD
 from pristan.core.sealed_file import sealed_key_id
 from pristan.exports.models import ExportJob, ExportRecord
 from pristan.exports.tests.conftest import (
@@ -119,10 +119,10 @@ def test_the_whole_export_is_written_by_a_job_and_downloaded_once(ana, client_of
     started = client.post(EXPORT, _confirm_form())
     job = ExportJob.objects.get()
     assert started.status_code == 302
-    assert started.url == reverse("export_job", kwargs={"export_job_id": job.pk})
+    assert started["Location"] == reverse("export_job", kwargs={"export_job_id": job.pk})
     assert "pristan_export_search" not in client.session  # the search is not kept once used
     assert (job.status, job.done, job.total) == ("ready", 1, 1)
-    page = client.get(started.url).content.decode()
+    page = client.get(started["Location"]).content.decode()
     assert "Ready to download" in page
     assert 'name="passphrase"' in page
     [sealed] = (settings.VAR_DIR / "exports").iterdir()
@@ -152,7 +152,7 @@ def test_the_whole_export_is_written_by_a_job_and_downloaded_once(ana, client_of
     assert not DataKey.objects.filter(pk=key_id).exists()  # and its key destroyed
     again = client.post(_download_url(job), _passphrase_form())
     assert again.status_code == 302
-    assert "no longer here" in client.get(again.url).content.decode()
+    assert "no longer here" in client.get(again["Location"]).content.decode()
 
 
 def test_a_weak_passphrase_is_explained_beside_the_field_and_nothing_is_sent(ana, client_of, open_case, immediate_tasks):

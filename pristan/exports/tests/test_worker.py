@@ -14,7 +14,7 @@ import pytest
 import pyzipper
 
 ROOT = Path(__file__).resolve().parents[3]
-PASSPHRASE = "Морски фар, северна кула"  # noqa: S105 - the test's passphrase
+PASSPHRASE = "Морски фар, северна кула"
 
 SCRIPT = textwrap.dedent(
     """
