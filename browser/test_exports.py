@@ -1,5 +1,7 @@
-"""A caseworker exports the cases of a search in a real browser: All cases, confirm identity, choose
-a passphrase, download, and open the archive with that passphrase."""
+"""A caseworker exports the cases of a search in a real browser: All cases, confirm identity, start
+the export, follow its job to the file, choose a passphrase, download once, and open the archive
+with that passphrase. The job runs as it is enqueued (django_tasks' immediate backend): a worker
+process is tested in pristan/exports/tests/test_worker.py."""
 
 import csv
 import io
@@ -21,7 +23,9 @@ PASSPHRASE = "Морски фар, северна кула"  # noqa: S105 - the 
 RECOVERY_CODE = "abcdefghijklmnopqrstuvwx"
 
 
-def test_a_caseworker_exports_the_cases_of_a_search(page, live_server, ana, open_case, screenshot):
+def test_a_caseworker_exports_the_cases_of_a_search(page, live_server, ana, open_case, screenshot, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.VAR_DIR = tmp_path
     wanted = open_case("Иванка", "Петрова")
     consent_record(actor=ana, case=wanted, purpose=ConsentPurpose.EXPORT, given=True)
     open_case("Иванка", "Димитрова")  # found too, but without consent to export
@@ -57,11 +61,16 @@ def test_a_caseworker_exports_the_cases_of_a_search(page, live_server, ana, open
     expect(counts).to_contain_text("2 cases match.")
     expect(counts).to_contain_text("1 case without consent to export will be left out.")
     page.select_option("#id_purpose", "referral")
+    screenshot("2-export")
+    page.get_by_role("button", name="Start the export").click()
+
+    expect(page.get_by_test_id("export-status")).to_have_text("Ready to download")
+    assert "/exports/jobs/" in page.url
     page.fill("#id_passphrase", PASSPHRASE)
     page.fill("#id_passphrase_again", PASSPHRASE)
-    screenshot("2-export")
+    screenshot("3-download")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Export and download").click()
+        page.get_by_role("button", name="Download the encrypted archive").click()
     download = download_info.value
     assert re.fullmatch(r"pristan-export-\d{8}-\d{6}\.zip", download.suggested_filename)
 
@@ -75,3 +84,7 @@ def test_a_caseworker_exports_the_cases_of_a_search(page, live_server, ana, open
         archive.setpassword(b"the wrong passphrase")
         with pytest.raises(RuntimeError):
             archive.read(name)
+
+    assert list((tmp_path / "exports").iterdir()) == []  # downloaded once, then deleted
+    page.reload()
+    expect(page.get_by_test_id("export-status")).to_have_text("Downloaded; the file was deleted")

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pristan.api",
     "pristan.administration",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
 PRISTAN_CASES_PER_PAGE = env_int("PRISTAN_CASES_PER_PAGE", 25)
+
+# Background work: Django's tasks framework (the django-tasks backport) with its queue in the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a finished export waits for its one download before it is deleted and its key destroyed.
+PRISTAN_EXPORT_FILE_MINUTES = env_int("PRISTAN_EXPORT_FILE_MINUTES", 60)
 # Reintegration: the latest composite score (0–1) a case with a reintegration plan needs before it closes.
 PRISTAN_REINTEGRATION_CLOSE_SCORE = env_fraction("PRISTAN_REINTEGRATION_CLOSE_SCORE", 0.66)
 PRISTAN_ORGANISATION_NAME = env_str("PRISTAN_ORGANISATION_NAME", "Pristan")

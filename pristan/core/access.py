@@ -19,6 +19,8 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
 - Anonymised research data (pristan/research) is made only by roles with policy.research (analysts,
   supervisors), from the cases their memberships reach (`research_cases_for`), children's cases
   only with clearance; it never shows a case, only k-anonymous rows and counts. Partners never.
+- An export job (pristan/exports/jobs.py) and its file exist only for the one who asked for it, and
+  only while their role still makes that kind of file (`export_job_for`): for everyone else, 404.
 - Nothing more is written in the cases of an erased person; erasure requests are decided only by
   a data-protection focal point whose scope reaches the case's office (`require_erasure_decider`).
 - Administration (policy.administers): an office administrator manages the people of the offices
@@ -34,6 +36,7 @@ import operator
 from dataclasses import dataclass
 from functools import reduce
 from typing import TypeVar
+from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -45,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
 from pristan.core.policy import PARTNER_SECTIONS, SCOPE_RANK, SERVICE_SECTIONS, Section, policy
+from pristan.exports.models import ExportJob
 from pristan.people.models import Person
 from pristan.referrals.models import OPEN_STATUSES, Referral, Transfer, TransferStatus
 
@@ -255,6 +259,17 @@ def research_cases_for(user: AnyUser) -> QuerySet[Case]:
     if any(not condition for condition in conditions):  # an empty Q: a reach over every case (global, cleared)
         return Case.objects.all()
     return Case.objects.filter(reduce(operator.or_, conditions))
+
+
+def export_job_for(user: AnyUser, job_id: UUID | str) -> ExportJob:
+    """An export job, for the one who asked for it while their role still exports (identifiable data)
+    or makes research data (the CTDC file); it does not exist for anyone else, nor once they lost that role."""
+    job = ExportJob.objects.filter(pk=job_id, actor_id=user.pk).first() if user.is_authenticated else None
+    if job is None:
+        raise Http404
+    if not (may_export(user) if job.kind == ExportJob.Kind.CASES else may_research(user)):
+        raise Http404
+    return job
 
 
 def supervised_cases_for(user: AnyUser) -> QuerySet[Case]:

@@ -14,11 +14,29 @@ CONFIRM = "confirm"  # the export form's marker; anything else posted to the pag
 
 
 class ExportForm(forms.Form):
-    """Why, and the passphrase that will open the archive (checked by the service, never kept)."""
+    """Why, and in which layout; the passphrase is asked at the download (jobs.py says why)."""
 
     step = forms.CharField(widget=forms.HiddenInput, initial=CONFIRM)
     purpose = forms.ChoiceField(label=_("Purpose of the export"), choices=[("", "—"), *ExportPurpose.choices])
     file_format = forms.ChoiceField(label=_("File format"), required=False)  # empty: the CSV, as before there was a choice
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every layout registered with the export service (pristan.interchange adds HTCDS 2.0).
+        choice_field = self.fields["file_format"]
+        assert isinstance(choice_field, forms.ChoiceField)
+        choice_field.choices = [(name, layout.label()) for name, layout in FILE_FORMATS.items()]
+        choice_field.initial = ExportFormat.CSV_IN_AES_ZIP
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["file_format"] = data.get("file_format") or ExportFormat.CSV_IN_AES_ZIP
+        return data
+
+
+class DownloadForm(forms.Form):
+    """The passphrase that will open the archive (checked by the service, never kept)."""
+
     passphrase = forms.CharField(
         label=_("Passphrase for the archive"),
         strip=False,
@@ -32,17 +50,8 @@ class ExportForm(forms.Form):
         label=_("The passphrase again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Every layout registered with the export service (pristan.interchange adds HTCDS 2.0).
-        choice_field = self.fields["file_format"]
-        assert isinstance(choice_field, forms.ChoiceField)
-        choice_field.choices = [(name, layout.label()) for name, layout in FILE_FORMATS.items()]
-        choice_field.initial = ExportFormat.CSV_IN_AES_ZIP
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["file_format"] = data.get("file_format") or ExportFormat.CSV_IN_AES_ZIP
         if data.get("passphrase") and data.get("passphrase_again") and data["passphrase"] != data["passphrase_again"]:
             self.add_error("passphrase_again", _("The two passphrases differ. Type the same passphrase twice."))
         return data

@@ -1,26 +1,34 @@
-"""Export pages: the export itself (reached from All cases, after confirming identity) and the list
-of past exports for those who read the audit trail."""
+"""Export pages: the export itself (reached from All cases, after confirming identity), the job that
+writes it and its one download (also of the research file), and the list of past exports for those
+who read the audit trail."""
 
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pristan.accounts.services import recently_reauthenticated
 from pristan.cases.selectors import case_search
 from pristan.core import access, trail
+from pristan.core.audit import audit_record
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest, client_ip
-from pristan.exports import selectors, services
-from pristan.exports.forms import CONFIRM, ExportForm, described, filters_of, search_form
+from pristan.core.models import AuditEntry
+from pristan.exports import jobs, selectors, services
+from pristan.exports.forms import CONFIRM, DownloadForm, ExportForm, described, filters_of, search_form
+from pristan.exports.models import ExportJob
 
 SEARCH = "pristan_export_search"  # session key: the case-list search the export started from (never put in a URL)
 
@@ -43,19 +51,16 @@ def export_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ExportForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            result = services.export_cases(
+            job = services.export_job_start(
                 actor=request.user, cases=case_search(user=request.user, filters=filters_of(search)),
-                purpose=form.cleaned_data["purpose"], passphrase=form.cleaned_data["passphrase"], ip=client_ip(request),
-                file_format=form.cleaned_data["file_format"],
+                purpose=form.cleaned_data["purpose"], file_format=form.cleaned_data["file_format"], ip=client_ip(request),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )  # fmt: skip
         except ValidationError as error:
             show_errors(form, error)
         else:
             request.session.pop(SEARCH, None)
-            response = HttpResponse(result.content, content_type="application/zip")
-            response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-            response["Cache-Control"] = "no-store"
-            return response
+            return redirect("export_job", export_job_id=job.pk)
     context = {
         "form": form,
         "search": described(search),
@@ -92,3 +97,64 @@ def export_list(request: AuthenticatedRequest) -> HttpResponse:
     records = selectors.exports_visible_to(user=request.user)
     page = Paginator(records, settings.PRISTAN_CASES_PER_PAGE * 2).get_page(request.GET.get("page"))
     return render(request, "exports/list.html", {"page": page})
+
+
+@require_GET
+def export_job(request: AuthenticatedRequest, export_job_id: str) -> HttpResponse:
+    """A job's progress, then its download or why it failed; polled by the page while it runs."""
+    job = jobs.refresh(access.export_job_for(request.user, export_job_id))
+    context = _job_context(job)
+    if request.headers.get("HX-Request"):
+        response = render(request, "exports/_job_progress.html", context)
+        if job.status not in jobs.RUNNING:
+            response["HX-Redirect"] = reverse("export_job", kwargs={"export_job_id": job.pk})
+        return response
+    return render(request, "exports/job.html", context)
+
+
+def _job_context(job: ExportJob, form: DownloadForm | None = None) -> dict[str, object]:
+    running = job.status in jobs.RUNNING
+    return {
+        "job": job, "running": running, "form": form or DownloadForm(),
+        "error": jobs.error_message(job) if job.status == ExportJob.Status.FAILED else "",
+        "percent": min(100, round(100 * job.done / job.total)) if job.total else None,
+    }  # fmt: skip
+
+
+@sensitive_post_parameters("passphrase", "passphrase_again")
+@require_POST
+def export_job_download(request: AuthenticatedRequest, export_job_id: str) -> HttpResponseBase:
+    """The file, once, to the one who asked for it: identifiable data inside an archive encrypted with
+    the passphrase typed here (after confirming identity again), the research file as it is."""
+    job = jobs.refresh(access.export_job_for(request.user, export_job_id))
+    here = reverse("export_job", kwargs={"export_job_id": job.pk})
+    if job.status != ExportJob.Status.READY:
+        messages.error(request, str(jobs.GONE) if job.status not in jobs.RUNNING else _("The file is not ready yet."))
+        return redirect(here)
+    if job.kind == ExportJob.Kind.RESEARCH:
+        return _send(request, job, jobs.plain_download(job), job.filename, "text/csv; charset=utf-8")
+    if not recently_reauthenticated(request):
+        return redirect(f"{reverse('reauthenticate')}?{urlencode({'next': here})}")
+    form = DownloadForm(request.POST)
+    if form.is_valid():
+        try:
+            services.validate_passphrase(passphrase=form.cleaned_data["passphrase"], user=request.user)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            stream = jobs.encrypted_download(job, form.cleaned_data["passphrase"])
+            return _send(request, job, stream, jobs.archive_name(job), "application/zip")
+    return render(request, "exports/job.html", _job_context(job, form), status=422)
+
+
+def _send(
+    request: AuthenticatedRequest, job: ExportJob, stream: Iterator[bytes], filename: str, content_type: str
+) -> StreamingHttpResponse:
+    record = job.record if job.kind == ExportJob.Kind.CASES else job.research_record
+    assert record is not None
+    with transaction.atomic():  # the file leaves: who took it, when, from where
+        audit_record(actor=request.user, action=AuditEntry.Action.VIEW, obj=record, detail="download", ip=client_ip(request))
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

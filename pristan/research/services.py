@@ -4,6 +4,9 @@ to research use (selectors.research_candidates), and the record of each file tha
 The file is not encrypted: it holds no identifier (ctdc.py) and every combination of
 quasi-identifiers in it occurs at least k times (anonymity.py). Each file written is a
 ResearchExport (counts, k, SHA-256) and one audit entry; neither names a case.
+
+On the page the file is made by a worker (`ctdc_export_start`, then `ctdc_export_job_write`; see
+exports/jobs.py) and downloaded once by the one who asked.
 """
 
 import csv
@@ -20,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from pristan.core import access
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
+from pristan.exports import jobs
+from pristan.exports.models import ExportJob
 from pristan.keystore.services import key_scope, preload_for
 from pristan.research import ctdc
 from pristan.research.anonymity import DEFAULT_K, AnonymityReport, k_anonymise
@@ -71,17 +76,47 @@ def ctdc_export(*, actor: User | AnonymousUser, k: int = DEFAULT_K) -> CtdcResul
 
 
 def ctdc_export_write(*, actor: User, k: int = DEFAULT_K, ip: str | None = None) -> CtdcFile:
-    """`ctdc_export`, as a CSV file that leaves Pristan: recorded and audited, by counts only."""
+    """`ctdc_export`, as a CSV file that leaves Pristan at once (`pristan research-export`; the page
+    uses a job, `ctdc_export_start`): recorded and audited, by counts only."""
     result = ctdc_export(actor=actor, k=k)
     content = result.csv_bytes()
-    report = result.report
     with transaction.atomic():
-        record = ResearchExport.objects.create(
-            actor=actor, k=k, records_considered=report.considered, records_published=report.published,
-            records_suppressed=report.suppressed, records_generalised=report.generalised_records,
-            sha256=hashlib.sha256(content).hexdigest(), ip=ip or None,
-        )  # fmt: skip
-        # The counts stay in the record: readers of the trail without child clearance must not count children's cases.
-        audit_record(actor=actor, action=AuditEntry.Action.EXPORT, obj=record, fields=ctdc.COLUMNS, detail=f"ctdc k={k}", ip=ip)
-    filename = f"pristan-ctdc-k{k}-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
-    return CtdcFile(result=result, record=record, filename=filename, content=content)
+        record = _record(actor=actor, k=k, report=result.report, sha256=hashlib.sha256(content).hexdigest(), ip=ip)
+    return CtdcFile(result=result, record=record, filename=_filename(k), content=content)
+
+
+def _filename(k: int) -> str:
+    return f"pristan-ctdc-k{k}-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
+
+
+def _record(*, actor: User, k: int, report: AnonymityReport, sha256: str, ip: str | None) -> ResearchExport:
+    """The ResearchExport and its audit entry (inside the caller's transaction)."""
+    record = ResearchExport.objects.create(
+        actor=actor, k=k, records_considered=report.considered, records_published=report.published,
+        records_suppressed=report.suppressed, records_generalised=report.generalised_records, sha256=sha256, ip=ip or None,
+    )  # fmt: skip
+    # The counts stay in the record: readers of the trail without child clearance must not count children's cases.
+    audit_record(actor=actor, action=AuditEntry.Action.EXPORT, obj=record, fields=ctdc.COLUMNS, detail=f"ctdc k={k}", ip=ip)
+    return record
+
+
+def ctdc_export_start(*, actor: User, k: int, ip: str | None, language: str) -> ExportJob:
+    """Ask a worker for the CTDC file (exports/jobs.py); access and k are checked now and again by the worker."""
+    from pristan.research.tasks import ctdc_export_task  # the task runs this module's ctdc_export_job_write
+
+    access.require_research(actor)
+    check_k(k)
+    job = ExportJob(kind=ExportJob.Kind.RESEARCH, actor=actor, k=k, ip=ip or None, language=language)
+    return jobs.enqueue(job, ctdc_export_task)
+
+
+def ctdc_export_job_write(job: ExportJob) -> None:
+    """The worker's part: the rows made with the actor's access as it is now, the CSV written sealed,
+    then, in one transaction, the ResearchExport, its audit entry and the job made ready."""
+    assert job.k is not None
+    result = ctdc_export(actor=job.actor, k=job.k)
+    content = result.csv_bytes()
+    sha256 = jobs.seal_result(job, content, _filename(job.k))
+    with transaction.atomic():
+        record = _record(actor=job.actor, k=job.k, report=result.report, sha256=sha256, ip=job.ip)
+        jobs.mark_ready(job, research_record=record)

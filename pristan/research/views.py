@@ -1,9 +1,11 @@
 """The research data page: analysts and supervisors choose k, read what anonymisation would do (counts
-only) and download the CSV. Nothing here shows or links a case."""
+only) and ask for the CSV, which a worker writes (exports/jobs.py). Nothing here shows or links a case."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from pristan.core import access, trail
@@ -21,18 +23,18 @@ def research_export(request: AuthenticatedRequest) -> HttpResponse:
         trail.record_refusal(request, target="research_export")
         raise PermissionDenied(access.RESEARCH_NOT_GRANTED)
     report = None
-    if request.method == "POST":  # the download
+    if request.method == "POST":  # the file, made by a worker: the job's page follows it to its download
         form = ResearchExportForm(request.POST)
         if form.is_valid():
             try:
-                written = services.ctdc_export_write(actor=request.user, k=form.cleaned_data["k"], ip=client_ip(request))
+                job = services.ctdc_export_start(
+                    actor=request.user, k=form.cleaned_data["k"], ip=client_ip(request),
+                    language=translation.get_language() or settings.LANGUAGE_CODE,
+                )  # fmt: skip
             except ValidationError as error:
                 show_errors(form, error)
             else:
-                response = HttpResponse(written.content, content_type="text/csv; charset=utf-8")
-                response["Content-Disposition"] = f'attachment; filename="{written.filename}"'
-                response["Cache-Control"] = "no-store"
-                return response
+                return redirect("export_job", export_job_id=job.pk)
     else:  # the preview: counts only
         form = ResearchExportForm(request.GET if "k" in request.GET else None, initial={"k": DEFAULT_K})
         if form.is_bound and form.is_valid():

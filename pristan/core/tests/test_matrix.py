@@ -14,6 +14,7 @@ from pristan.assistance.services import service_add
 from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.exports.models import ExportJob
 from pristan.interchange.models import ImportJob
 from pristan.movements.services import movement_request
 from pristan.referrals.services import referral_send, transfer_request
@@ -69,6 +70,8 @@ def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, dja
     values = {"reference": active_case.reference, "task_id": task.pk, "service_id": service.pk,
               "referral_id": referral.pk, "transfer_id": transfer.pk, "person_id": active_case.person_id,
               "job_id": ImportJob.objects.create(office=sofia, actor=ana, filename="cases.xlsx", status="ready").pk,
+              "export_job_id": ExportJob.objects.create(kind="cases", actor=ana, purpose="authority",
+                                                        file_format="csv-aes-zip", case_ids=[active_case.pk]).pk,
               "movement_id": movement_request(actor=ana, case=active_case,
                                               data={"kind": "voluntary_return", "destination_country": "MK"}).pk}  # fmt: skip
     values |= {"user_id": ana.pk, "organisation_id": partner.pk, "secret": "not-a-valid-link"}  # administration, first sign-in

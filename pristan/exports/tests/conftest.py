@@ -70,3 +70,25 @@ def staff(sofia: Office, partner: Organisation, django_user_model: type[User]) -
 
 NOT_EXPORTING = ["partner", Role.ANALYST, Role.AUDITOR, Role.OFFICE_ADMIN, Role.FOCAL_POINT, Role.MOVEMENT_OFFICER,
                  Role.SYSTEM_ADMIN]  # fmt: skip
+
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def immediate_tasks(settings, tmp_path):
+    """Tasks run as they are enqueued (django_tasks' immediate backend), and files go to a fresh directory."""
+    settings.TASKS = IMMEDIATE
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture
+def queued_tasks(settings, tmp_path):
+    """Tasks wait in the database queue, as in production, until a worker (or the test) runs them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.VAR_DIR = tmp_path
+
+
+def download(response) -> bytes:
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)

@@ -102,9 +102,11 @@ def test_the_progress_fragment_reloads_the_page_when_the_run_ends(client_of, ana
 
 
 @pytest.mark.parametrize("file_format", ["htcds-xlsx-aes-zip", "htcds-csv-aes-zip", "htcds-json-aes-zip"])
-def test_the_export_page_offers_the_htcds_layouts(client_of, ana, active_case, file_format):
+def test_the_export_page_offers_the_htcds_layouts(client_of, ana, active_case, file_format, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # the job runs at once
+    settings.VAR_DIR = tmp_path
     from pristan.cases.services import consent_record
-    from pristan.exports.models import ExportRecord
+    from pristan.exports.models import ExportJob, ExportRecord
     from pristan.interchange.tests.conftest import PASSPHRASE, unzip
 
     consent_record(actor=ana, case=active_case, purpose="export", given=True)
@@ -114,12 +116,14 @@ def test_the_export_page_offers_the_htcds_layouts(client_of, ana, active_case, f
     session.save()
     page = client.get(reverse("export_create"))
     assert file_format in page.content.decode()
-    response = client.post(reverse("export_create"), {
-        "step": "confirm", "purpose": "transfer", "file_format": file_format, "passphrase": PASSPHRASE,
-        "passphrase_again": PASSPHRASE,
-    })  # fmt: skip
+    started = client.post(reverse("export_create"), {"step": "confirm", "purpose": "transfer", "file_format": file_format})
+    assert started.status_code == 302, started.content.decode()[:2000]
+    job = ExportJob.objects.get()
+    response = client.post(
+        reverse("export_job_download", args=[job.pk]), {"passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE}
+    )
     assert response.status_code == 200, response.content.decode()[:2000]
-    content = unzip(response.content)
+    content = unzip(b"".join(response.streaming_content))
     assert content.startswith(b"PK") if file_format.startswith("htcds-xlsx") else active_case.reference in content.decode("utf-8")
     assert ExportRecord.objects.get().file_format == file_format
 

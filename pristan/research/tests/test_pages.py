@@ -2,6 +2,7 @@
 is refused; an analyst still reaches no case."""
 
 import csv
+import hashlib
 import io
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from pristan.core.models import AuditEntry
+from pristan.exports.models import ExportJob
 from pristan.research import ctdc
 from pristan.research.models import ResearchExport
 
@@ -37,25 +39,39 @@ def test_it_shows_the_report_in_counts_only(victim, analyst, client_of):
     assert not ResearchExport.objects.exists()  # a preview is not an export
 
 
-def test_it_downloads_the_csv_and_records_it(victim, boris, client_of):
+def test_a_worker_writes_the_csv_and_the_one_who_asked_downloads_it_once(victim, boris, client_of, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.VAR_DIR = tmp_path
     for _ in range(6):
         victim()
-    response = client_of(boris).post(URL, {"k": 5})
+    client = client_of(boris)
+    started = client.post(URL, {"k": 5})
+    job = ExportJob.objects.get()
+    assert started.url == reverse("export_job", kwargs={"export_job_id": job.pk})
+    assert (job.kind, job.status, job.k) == ("research", "ready", 5)
+    assert "Download the CSV" in client.get(started.url).content.decode()
+    record = ResearchExport.objects.get()  # written with the file, before any download
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT, actor=boris, case=None).count() == 1
+    response = client.post(reverse("export_job_download", kwargs={"export_job_id": job.pk}))
     assert response.status_code == 200
+    content = b"".join(response.streaming_content)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="pristan-ctdc-k5-')
-    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
     assert header == list(ctdc.COLUMNS)
     assert len(rows) == 6
-    record = ResearchExport.objects.get()
     assert (record.actor, record.k, record.records_published) == (boris, 5, 6)
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT, actor=boris, case=None).count() == 1
+    assert record.sha256 == hashlib.sha256(content).hexdigest()
+    job.refresh_from_db()
+    assert job.status == "downloaded"
+    assert list((tmp_path / "exports").iterdir()) == []
 
 
 def test_it_checks_k(analyst, client_of):
     response = client_of(analyst).post(URL, {"k": 2})
     assert response.status_code == 422
     assert not ResearchExport.objects.exists()
+    assert not ExportJob.objects.exists()
     response = client_of(analyst).get(URL, {"k": "many"})
     assert response.context["report"] is None
 

@@ -4,7 +4,8 @@ Erases every person all of whose cases have been closed for longer than the rete
 their offices, and finishes erasures interrupted before the data key was destroyed. Prints counts
 per office, never a name, in the language of `--lang` or the environment. Then discards the
 imports left waiting for a confirmation, and the uploads no import holds (interchange.jobs.sweep),
-so no file of cases waits sealed for ever.
+so no file of cases waits sealed for ever; and deletes the export files not downloaded in time, of
+export jobs that will not finish, and no job holds (exports.jobs.sweep).
 """
 
 from argparse import ArgumentParser
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from pristan.core.management.translated import TranslatedCommand
 from pristan.erasure.services import retention_apply
+from pristan.exports import jobs as export_jobs
 from pristan.interchange.console import language_from_environment
 from pristan.interchange.jobs import sweep
 from pristan.keystore.services import key_scope
@@ -38,6 +40,7 @@ class Command(TranslatedCommand):
         with key_scope():
             run = retention_apply(dry_run=dry_run)
             swept = sweep(dry_run=dry_run)
+            exports = export_jobs.sweep(dry_run=dry_run)
         self.stdout.write(_("Retention schedule (dry run: nothing changed)") if dry_run else _("Retention schedule"))
         for office, count in run.due.items():
             self.stdout.write(f"  {office}: {_persons(count, dry_run)}")
@@ -56,6 +59,23 @@ class Command(TranslatedCommand):
         else:
             self.stdout.write(
                 _("Imports: %(abandoned)d left waiting or interrupted, %(orphaned)d uploads no import holds, cleared.") % imports
+            )
+        files = {"expired": exports.expired, "interrupted": exports.interrupted, "orphaned": exports.orphaned}
+        if dry_run:
+            self.stdout.write(
+                _(
+                    "Export files: %(expired)d not downloaded in time, %(interrupted)d of interrupted exports, "
+                    "%(orphaned)d no export holds, would be deleted."
+                )
+                % files
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "Export files: %(expired)d not downloaded in time, %(interrupted)d of interrupted exports, "
+                    "%(orphaned)d no export holds, deleted."
+                )
+                % files
             )
 
 
