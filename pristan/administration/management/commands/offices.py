@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from pristan.administration import console, selectors, services
 from pristan.core import access
-from pristan.core.models import Office
 from pristan.core.management.translated import TranslatedCommand
+from pristan.core.models import Office
 
 
 class Command(TranslatedCommand):

@@ -16,8 +16,8 @@ from pristan.administration import console, selectors
 from pristan.administration import services as admin_services  # `services` is an option's name here
 from pristan.assistance.models import ServiceKind
 from pristan.core import access
-from pristan.core.models import PartnerMembership
 from pristan.core.management.translated import TranslatedCommand
+from pristan.core.models import PartnerMembership
 
 
 class Command(TranslatedCommand):

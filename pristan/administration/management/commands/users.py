@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 
 from pristan.administration import console, selectors, services
 from pristan.core import access
+from pristan.core.management.translated import TranslatedCommand
 from pristan.core.models import Membership, Role, Scope
 from pristan.core.services import membership_grant, membership_revoke
-from pristan.core.management.translated import TranslatedCommand
 
 
 def _membership_options(parser: ArgumentParser) -> None:
