@@ -13,13 +13,16 @@ import polib
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pristan.cases.models import ConsentPurpose
+from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record, task_add
+from pristan.core.models import Organisation
 from pristan.notifications.models import Notification, NotificationPreference
 from pristan.notifications.services import EMAIL_BODY, EMAIL_SUBJECT
+from pristan.referrals.models import Referral
 from pristan.referrals.services import referral_send
 
 BASE_URL = "https://pristan.example.org"
@@ -83,7 +86,7 @@ def _text(message: EmailMessage) -> str:
     return _subject(message) + "\n" + str(message.get_content()).replace("\r\n", "\n")  # SMTP ends lines with CRLF
 
 
-def _refer(case, ana, partner):
+def _refer(case: Case, ana: User, partner: Organisation) -> Referral:
     consent_record(actor=ana, case=case, purpose=ConsentPurpose.REFERRAL, given=True)
     return referral_send(actor=ana, case=case, organisation=partner, reason="AdditionalServicesRequired")
 

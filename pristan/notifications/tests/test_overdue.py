@@ -44,7 +44,7 @@ def test_a_visit_is_overdue_fourteen_days_after_it_was_due(active_case, ana):
     assert notifications_overdue(today=date(2025, 4, 25)) == OverdueRun(tasks=0, visits=1)
     assert notifications_overdue(today=date(2025, 4, 25)) == OverdueRun(tasks=0, visits=0)
     assert notifications_overdue(today=date(2026, 2, 1)) == OverdueRun(tasks=0, visits=2)
-    notification = Notification.objects.filter(kind=NotificationKind.VISIT_OVERDUE).order_by("id").first()
+    notification = Notification.objects.filter(kind=NotificationKind.VISIT_OVERDUE).order_by("id")[0]
     assert (notification.user, notification.case) == (ana, active_case)  # the case's owner, as on My cases
     assert notification.link == reverse("case_reintegration", kwargs={"reference": active_case.reference})
 
