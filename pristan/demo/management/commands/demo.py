@@ -22,6 +22,7 @@ from pristan.demo.accounts import (
 from pristan.demo.generate import generate
 from pristan.demo.management.translated import TranslatedCommand
 from pristan.demo.world import RealOfficeError
+from pristan.notifications.services import notifications_overdue
 
 URL = "http://127.0.0.1:8000"
 QUIET_HELP = gettext_lazy("Do not print the table of demo accounts.")
@@ -48,6 +49,7 @@ class Command(TranslatedCommand):
             result = generate(cases=DEMO_CASES, offices=len(DEMO_OFFICES), seed=DEMO_SEED, progress=not quiet)
             with transaction.atomic():
                 share_demo_cases(offices, users)
+            notifications_overdue()  # the demo accounts start with their overdue tasks and visits in Notifications
             message = ngettext("Generated %(cases)d demo case.", "Generated %(cases)d demo cases.", result.cases)
             self.stdout.write(message % {"cases": result.cases})
         self.stdout.write(self.style.SUCCESS(_("Pristan is ready: %(url)s") % {"url": URL}))
