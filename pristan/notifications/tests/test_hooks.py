@@ -179,3 +179,15 @@ def test_an_export_that_ends_tells_who_asked(ana):
     notify_export_finished(user=ana, export_id=8, failed=True)
     assert _everyone_told() == {("ana", NotificationKind.EXPORT_DONE), ("ana", NotificationKind.EXPORT_FAILED)}
     assert Notification.objects.get(kind=NotificationKind.EXPORT_DONE).link == "/exports/7/"
+
+
+def test_an_import_run_from_the_page_tells_who_started_it(client_of, ana, sofia, settings, tmp_path):
+    from pristan.interchange.tests.test_pages import ROWS, _upload
+
+    settings.PRISTAN_IMPORT_IN_BACKGROUND, settings.VAR_DIR = False, tmp_path
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    assert _everyone_told() == set()  # checked, waiting for her confirmation: she is on the page
+    client.post(reverse("import_job", args=[job.pk]), {"action": "import"})
+    assert _everyone_told() == {("ana", NotificationKind.IMPORT_DONE)}
