@@ -182,7 +182,8 @@ def test_an_export_that_ends_tells_who_asked(ana):
 
 
 def test_an_import_run_from_the_page_tells_who_started_it(client_of, ana, sofia, settings, tmp_path):
-    from pristan.interchange.tests.test_pages import ROWS, _upload
+    from pristan.interchange.tests.test_pages import _upload
+    from pristan.interchange.tests.test_services import ROWS
 
     settings.PRISTAN_IMPORT_IN_BACKGROUND, settings.VAR_DIR = False, tmp_path
     client = client_of(ana)
