@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pristan.keystore",
     "pristan.interchange",
     "pristan.backups",
+    "pristan.notifications",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "pristan.core.context_processors.navigation",
+                "pristan.notifications.context_processors.notifications",
             ],
         },
     },
@@ -204,6 +206,17 @@ PRISTAN_EXPORT_FILE_MINUTES = env_int("PRISTAN_EXPORT_FILE_MINUTES", 60)
 PRISTAN_REINTEGRATION_CLOSE_SCORE = env_fraction("PRISTAN_REINTEGRATION_CLOSE_SCORE", 0.66)
 PRISTAN_ORGANISATION_NAME = env_str("PRISTAN_ORGANISATION_NAME", "Pristan")
 OTP_TOTP_ISSUER = PRISTAN_ORGANISATION_NAME  # the account's name in authenticator apps
+
+# Notifications (pristan/notifications): e-mail only with a mail server; an empty host sends none.
+# The e-mail says only that something awaits the reader, with a link to PRISTAN_BASE_URL's list.
+EMAIL_HOST = env_str("PRISTAN_EMAIL_HOST", "")
+EMAIL_PORT = env_int("PRISTAN_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("PRISTAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("PRISTAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PRISTAN_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs delays the page that notified, never breaks it
+DEFAULT_FROM_EMAIL = env_str("PRISTAN_EMAIL_FROM", "pristan@localhost")
+PRISTAN_BASE_URL = env_str("PRISTAN_BASE_URL", "http://127.0.0.1:8000")
 
 # Content-Security-Policy (django-csp): only Pristan's own scripts, styles and forms; no framing.
 CONTENT_SECURITY_POLICY = {

@@ -103,6 +103,7 @@ urlpatterns = [
     path("imports/<uuid:job_id>/", interchange.import_job, name="import_job"),
     path("imports/<uuid:job_id>/progress/", interchange.import_progress, name="import_progress"),
     path("research/", research.research_export, name="research_export"),
+    path("notifications/", include("pristan.notifications.urls")),
     path("erasure/", erasure.erasure_list, name="erasure_list"),
     path("erasure/retention/", erasure.retention_settings, name="retention_settings"),
     path("erasure/<str:reference>/", erasure.erasure_decide, name="erasure_decide"),

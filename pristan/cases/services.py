@@ -27,6 +27,7 @@ from pristan.core import access
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import POLICIES, Section
+from pristan.notifications import services as notifications
 from pristan.people.models import Person
 from pristan.reintegration.closure import reintegration_closure_check
 
@@ -195,6 +196,7 @@ def task_add(*, actor: User, case: Case, title: str, due_on: date, assignee: Use
         raise ValidationError(errors)
     task = Task.objects.create(case=case, title=title.strip(), due_on=due_on, assignee=assignee, created_by=actor)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=task, case=case, fields=["title", "due_on", "assignee"])
+    notifications.notify_task_assigned(task=task, actor=actor)
     return task
 
 

@@ -28,6 +28,8 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
   (policy.administers_installation) every office, partner organisations, regions and administrators.
   Nobody grants more than they hold (`require_may_grant`: an office, a scope, a child-protection
   clearance of their own), and nobody changes their own access.
+- Who is told that something awaits them (pristan/notifications) is decided here too, by the same
+  rules: `referral_answerers`, `transfer_deciders`, `erasure_deciders`, `sees_section`.
 
 What a user may not see does not exist for them (404); what they may see but not do is refused (403).
 """
@@ -638,3 +640,59 @@ def require_may_grant_partner(user: AnyUser, *, person: User, child_clearance: b
     require_installation_administrator(user)
     if child_clearance and not any(reach.children for reach in _admin_reaches(user) if reach.installation):
         raise PermissionDenied(CLEARANCE_NOT_HELD)
+
+
+# --- who is told: the recipients of notifications (pristan/notifications), by the rules above ---------
+
+
+def sees_section(user: AnyUser, case: Case, section: Section) -> bool:
+    """Whether the user may see this section of the case now."""
+    return section in visible_sections(user, case)
+
+
+def referral_section(referral: Referral) -> Section:
+    """The section a referral belongs to: that of the service referred (a medical service is health),
+    the summary for the whole case."""
+    if referral.service is None:
+        return Section.SUMMARY
+    return section_of(referral.service, default=Section.ASSISTANCE)
+
+
+def _staff_reaching(office_id: int | None) -> QuerySet[User]:
+    """Active users with a membership that may reach the office: in it, over a region holding it,
+    or over every office. Only candidates: each is then checked by the rules above."""
+    reaching = Q(memberships__office_id=office_id) | Q(memberships__scope=Scope.GLOBAL)
+    reaching |= Q(memberships__scope=Scope.REGION, memberships__region_offices__id=office_id)
+    return User.objects.filter(reaching, is_active=True).distinct().order_by("pk")
+
+
+def referral_answerers(referral: Referral) -> list[User]:
+    """Who answers this referral for its receiver (`receives_referral`) and sees it: the partner's
+    users while the person's consent to referral holds, or those who change cases in the receiving
+    office; children's cases only with clearance."""
+    if referral.organisation_id is not None:
+        candidates = User.objects.filter(is_active=True, partner_memberships__organisation_id=referral.organisation_id)
+    else:
+        candidates = _staff_reaching(referral.office_id)
+    section = referral_section(referral)
+    return [
+        user for user in candidates.distinct().order_by("pk")
+        if receives_referral(user, referral) and sees_section(user, referral.case, section)
+    ]  # fmt: skip
+
+
+def transfer_deciders(transfer: Transfer) -> list[User]:
+    """The supervisors of the receiving office who see the case to decide (children's cases only with clearance)."""
+    return [
+        user for user in _staff_reaching(transfer.to_office_id)
+        if supervises_office(user, transfer.to_office) and sees_section(user, transfer.case, Section.SUMMARY)
+    ]  # fmt: skip
+
+
+def erasure_deciders(case: Case, *, requested_by: User) -> list[User]:
+    """The data-protection focal points who may decide an erasure request made from this case: they
+    see the case and their scope reaches its office; never the one who asked."""
+    return [
+        user for user in _staff_reaching(case.office_id)
+        if user.pk != requested_by.pk and may_decide_erasure(user, case.office) and grant_for(user, case) is not None
+    ]  # fmt: skip

@@ -38,6 +38,7 @@ from pristan.erasure.models import ErasureRequest, ErasureStatus
 from pristan.erasure.signals import person_erased
 from pristan.keystore.models import DataKey
 from pristan.keystore.services import destroy_data_key
+from pristan.notifications import services as notifications
 from pristan.people.models import NameToken, Person
 
 ALREADY_ERASED = _("This person's identifying data has already been erased.")
@@ -164,6 +165,7 @@ def erasure_request(*, actor: User, case: Case, reason: str) -> ErasureRequest:
     except SealError:  # the key is gone although the erasure was not recorded: nothing can be sealed
         raise ValidationError(ALREADY_ERASED) from None
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=request, case=case, fields=["person", "case", "reason"])
+    notifications.notify_erasure_requested(request=request)
     return request
 
 

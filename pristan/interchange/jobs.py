@@ -38,6 +38,7 @@ from pristan.core.sealed_file import open_sealed, sealed_key_id
 from pristan.interchange import readers, services, uploads
 from pristan.interchange.models import ImportJob
 from pristan.keystore.services import data_key, destroy_data_key
+from pristan.notifications.services import notify_import_finished
 
 STALE_AFTER = 120  # seconds without progress: the run was interrupted
 GONE = gettext_lazy("The uploaded file is no longer here. Upload it again.")
@@ -111,6 +112,7 @@ def check(job: ImportJob) -> None:
         except (readers.UnreadableFile, PermissionDenied) as error:
             job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(error), timezone.now()
             job.save()
+            notify_import_finished(job=job)
             _cleanup(job)
             return
     job.rows, job.to_create, job.to_update, job.to_skip, job.invalid = (
@@ -142,6 +144,7 @@ def write(job: ImportJob) -> None:
         finally:
             job.finished_at = timezone.now()
             job.save()
+            notify_import_finished(job=job)
             _cleanup(job)
             if job.status == ImportJob.Status.DONE:  # each record written has its own entries too
                 with transaction.atomic():
@@ -223,6 +226,7 @@ def _interrupted(job: ImportJob) -> None:
     with translation.override(job.language):
         job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(STOPPED), timezone.now()
     job.save(update_fields=["status", "error", "finished_at"])
+    notify_import_finished(job=job)
     _cleanup(job)
 
 

@@ -21,6 +21,7 @@ from pristan.core import access, vocabularies
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.core.policy import Section
+from pristan.notifications import services as notifications
 from pristan.referrals.models import Referral, ReferralStatus, Transfer, TransferStatus
 
 NEEDS_REFERRAL_CONSENT = _(
@@ -85,6 +86,7 @@ def referral_send(
         detail=referral.status,
     )  # fmt: skip
     _mirror_outgoing(actor, case, referral)
+    notifications.notify_referral_sent(referral=referral)
     return referral
 
 
@@ -148,6 +150,7 @@ def referral_move(*, actor: User, referral: Referral, status: str, note: str = "
         actor=actor, action=AuditEntry.Action.REFERRAL, obj=referral, case=referral.case,
         fields=["status", "decision_note"] if note.strip() else ["status"], detail=status,
     )  # fmt: skip
+    notifications.notify_referral_answered(referral=referral)
     return referral
 
 
@@ -172,6 +175,7 @@ def transfer_request(*, actor: User, case: Case, to_office: Office, reason: str)
         actor=actor, action=AuditEntry.Action.TRANSFER, obj=transfer, case=case, fields=["to_office", "reason"],
         detail=transfer.status,
     )  # fmt: skip
+    notifications.notify_transfer_requested(transfer=transfer)
     return transfer
 
 
@@ -195,6 +199,7 @@ def transfer_decide(*, actor: User, transfer: Transfer, accept: bool) -> Transfe
         case.office_id, case.owner = transfer.to_office_id, actor
         case.save(update_fields=["office", "owner", "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=["office", "owner"])
+    notifications.notify_transfer_answered(transfer=transfer)
     return transfer
 
 

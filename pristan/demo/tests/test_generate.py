@@ -37,6 +37,7 @@ from pristan.experience.models import Perpetrator, TraffickingEvent, Trafficking
 from pristan.experience.services import EXPERIENCE_PICKLISTS
 from pristan.keystore.models import DataKey
 from pristan.keystore.services import data_key, key_scope, keyring, wrapped_rows
+from pristan.notifications.models import Notification
 from pristan.people.models import NameToken, Person
 from pristan.people.services import NAME_FIELDS, _derive_names, person_register
 from pristan.screening.indicators import IndicatorList
@@ -441,6 +442,7 @@ def test_the_demo_command_is_idempotent_and_its_accounts_work() -> None:
             tasks = list(tasks_open_for(user=user))
             assert any(task.due_on < today for task in tasks), account.username
             assert any(task.due_on >= today for task in tasks), account.username
+            assert Notification.objects.filter(user=user, read_at__isnull=True).exists(), account.username
 
 
 def test_demo_data_never_goes_into_a_real_office(db):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from pristan.cases.models import Case
 from pristan.core.models import Office, Role
 from pristan.demo.management.refusal import DemoCommand
+from pristan.notifications.services import notifications_overdue
 
 URL = "http://127.0.0.1:8000"
 QUIET_HELP = gettext_lazy("Do not print the table of demo accounts.")
@@ -50,6 +51,7 @@ class Command(DemoCommand):
             result = generate(cases=DEMO_CASES, offices=len(DEMO_OFFICES), seed=DEMO_SEED, progress=not quiet)
             with transaction.atomic():
                 share_demo_cases(offices, users)
+            notifications_overdue()  # the demo accounts start with their overdue tasks and visits in Notifications
             message = ngettext("Generated %(cases)d demo case.", "Generated %(cases)d demo cases.", result.cases)
             self.stdout.write(message % {"cases": result.cases})
         self.stdout.write(self.style.SUCCESS(_("Pristan is ready: %(url)s") % {"url": URL}))
