@@ -11,7 +11,7 @@ from django_stubs_ext import StrOrPromise
 from pristan.assistance.models import ServiceStatus
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
 from pristan.core import access, vocabularies
-from pristan.core.audit import field_labels, object_type_label
+from pristan.core.audit import entry_field_labels, object_type_label
 from pristan.core.blind_index import query_hashes, query_words
 from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
@@ -146,7 +146,7 @@ def case_history(case: Case, *, sections: frozenset[Section]) -> list[HistoryRow
         HistoryRow(
             entry=entry,
             object_label=object_type_label(entry.object_type),
-            field_labels=field_labels(entry.object_type, entry.fields) if granted else [],
+            field_labels=entry_field_labels(entry) if granted else [],
             detail=_detail(entry) if granted else "",
         )
         for entry in entries
