@@ -1,12 +1,15 @@
 """What every area shares: the organisation, its offices and partners, who works where, and
 the audit trail."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core.fields import CodeListField
+from pristan.core.sections import CaseSection, Section
 
 
 class Organisation(models.Model):
@@ -129,6 +132,8 @@ class AuditEntry(models.Model):
     On SQLite, a migration that alters this table rebuilds it and drops those triggers: end such a
     migration with `pristan.core.audit.install_append_only_guard`.
     """
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.HISTORY)
 
     GENESIS_HASH = "0" * 64  # the `prev_hash` of the first entry
 
