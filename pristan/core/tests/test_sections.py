@@ -42,7 +42,8 @@ def test_every_model_linked_to_a_case_declares_its_sections():
 
 
 def test_every_declaration_names_real_fields_and_codes():
-    for model in [Case, *_linked_to_a_case()]:
+    linked: list[type[models.Model]] = [Case, *_linked_to_a_case()]
+    for model in linked:
         declared = access.declared_section(model)
         for name, codes in declared.codes.items():
             field = model._meta.get_field(name)  # FieldDoesNotExist on a typo
