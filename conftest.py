@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
+import hypothesis
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -26,6 +27,13 @@ from pristan.screening.services import screening_record
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the test world's password
 
+
+# Property-based tests run the same examples every time, with no time limit per example: on a busy
+# machine a slow example must not fail the build, and a failure must be one anyone can reproduce.
+hypothesis.settings.register_profile(
+    "pristan", derandomize=True, deadline=None, database=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("pristan")
 
 _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
@@ -152,6 +160,19 @@ def authenticator_of(user: User) -> TOTPDevice:
 def current_code(device: TOTPDevice) -> str:
     """The code the authenticator app would show now."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):0{device.digits}d}"
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    """A code the authenticator does not accept now. A fixed code such as 000000 is, about once in a
+    million, the right one at some step of the tolerated window, and the test then fails by chance;
+    here the window is widened by one step on each side, for a test that crosses a step boundary."""
+    window = range(device.drift - device.tolerance - 1, device.drift + device.tolerance + 2)
+    accepted = {
+        f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift):0{device.digits}d}"
+        for drift in window
+    }
+    # Ten candidates, at most len(window) of them accepted: one is always left.
+    return next(code for code in (str(digit) * device.digits for digit in range(10)) if code not in accepted)
 
 
 def sign_in_verified(client: Client, user: User) -> Client:

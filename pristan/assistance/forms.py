@@ -4,13 +4,12 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from pristan.assistance.models import PlanObjective, ServiceKind, ServiceStatus
+from pristan.assistance.models import PlanObjective, ServiceItem, ServiceKind, ServiceStatus
 from pristan.assistance.selectors import objectives_visible
 from pristan.cases.models import Case
 from pristan.core import access
 from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Organisation
-from pristan.core.policy import SERVICE_SECTIONS, Section
 
 
 class ObjectiveForm(forms.Form):
@@ -45,9 +44,10 @@ class ServiceForm(forms.Form):
         sections = access.visible_sections(user, case)
         model_choice_field(self, "objective").queryset = objectives_visible(user=user, case=case)
         # Services of a sensitive kind can be added only by those granted that section.
+        allowed = [kind for kind in ServiceKind.values if access.sections_of(ServiceItem(case=case, kind=kind)) <= sections]
         choice_field(self, "kind").choices = [
             ("", "—"),
-            *[(kind, label) for kind, label in ServiceKind.choices if SERVICE_SECTIONS.get(kind, Section.ASSISTANCE) in sections],
+            *[(kind, label) for kind, label in ServiceKind.choices if kind in allowed],
         ]
 
     def clean_currency(self) -> str:

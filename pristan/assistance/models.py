@@ -1,5 +1,7 @@
 """The assistance plan: objectives by HTCDS `spl_Type`, and the services that serve them."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.models import Organisation
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import OBJECTIVE_SECTIONS, SERVICE_SECTIONS, CaseSection, Section
 
 
 class PlanObjective(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.ASSISTANCE, {"plan_type": OBJECTIVE_SECTIONS})
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objectives")
     plan_type = models.CharField(_("type"), max_length=40)  # spl_Type
     objectives = SealedTextField(_("objectives"))  # spl_Objectives
@@ -50,6 +54,7 @@ class ServiceStatus(models.TextChoices):
 
 
 class ServiceItem(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.ASSISTANCE, {"kind": SERVICE_SECTIONS}, through="objective")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="services")
     objective = models.ForeignKey(
         PlanObjective, on_delete=models.SET_NULL, null=True, blank=True, related_name="services", verbose_name=_("objective")

@@ -13,7 +13,6 @@ from pristan.cases.models import Case
 from pristan.core import access, vocabularies
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
-from pristan.core.policy import OBJECTIVE_SECTIONS, SERVICE_SECTIONS, Section
 
 # Currencies replaced by the euro that older records still carry (Croatia 2023, Bulgaria 2026).
 FORMER_CURRENCIES = frozenset({"HRK", "BGN"})
@@ -28,8 +27,7 @@ STATUS_NOT_ALLOWED = _("A service that is %(current)s cannot become %(target)s."
 
 @transaction.atomic
 def objective_add(*, actor: User, case: Case, data: dict[str, Any]) -> PlanObjective:
-    access.require_write(actor, case, Section.ASSISTANCE)
-    access.require_write(actor, case, OBJECTIVE_SECTIONS.get(str(data.get("plan_type")), Section.ASSISTANCE))
+    access.require_write_record(actor, PlanObjective(case=case, plan_type=str(data.get("plan_type") or "")))
     errors: dict[str, Any] = {}
     if data.get("plan_type") not in vocabularies.codes("spl_Type"):
         errors["plan_type"] = _("Choose the type of objective.")
@@ -65,7 +63,7 @@ def _validate_service(case: Case, data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def service_add(*, actor: User, case: Case, data: dict[str, Any]) -> ServiceItem:
-    access.require_write(actor, case, SERVICE_SECTIONS.get(str(data.get("kind")), Section.ASSISTANCE))
+    access.require_write_record(actor, ServiceItem(case=case, kind=str(data.get("kind") or ""), objective=data.get("objective")))
     _validate_service(case, data)
     service = ServiceItem.objects.create(case=case, created_by=actor, **data)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=service, case=case, fields=data)
@@ -74,7 +72,7 @@ def service_add(*, actor: User, case: Case, data: dict[str, Any]) -> ServiceItem
 
 @transaction.atomic
 def service_change_status(*, actor: User, service: ServiceItem, status: str) -> ServiceItem:
-    access.require_write(actor, service.case, SERVICE_SECTIONS.get(service.kind, Section.ASSISTANCE))
+    access.require_write_record(actor, service)
     if status not in SERVICE_TRANSITIONS.get(service.status, frozenset()):
         raise ValidationError(
             STATUS_NOT_ALLOWED,

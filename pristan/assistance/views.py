@@ -75,7 +75,7 @@ def service_create(request: AuthenticatedRequest, reference: str) -> HttpRespons
 
 @require_POST
 def service_status(request: AuthenticatedRequest, service_id: int) -> HttpResponse:
-    service = access.case_object_for(request.user, ServiceItem, service_id, section=Section.ASSISTANCE, write=True)
+    service = access.case_object_for(request.user, ServiceItem, service_id, write=True)
     form = ServiceStatusForm(request.POST)
     if form.is_valid():
         try:

@@ -1,5 +1,6 @@
 """A case: one person's journey through assistance, owned by an office and a caseworker."""
 
+from typing import ClassVar
 from uuid import UUID
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.core.models import Office, Organisation
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import CaseSection, Section
 from pristan.people.models import Person
 
 
@@ -41,6 +43,7 @@ class ClosureReason(models.TextChoices):
 
 
 class Case(models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY)
     reference = models.CharField(_("reference"), max_length=30, unique=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases", verbose_name=_("office"))
@@ -119,6 +122,8 @@ class ConsentPurpose(models.TextChoices):
 class ConsentEvent(SealedUnderCase, models.Model):
     """Consent given or withdrawn for one purpose; the latest event per purpose is in force."""
 
+    case_section: ClassVar[CaseSection] = CaseSection(Section.CONSENT)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_events")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     given = models.BooleanField(_("consent given"))
@@ -140,6 +145,8 @@ class ConsentOverride(SealedUnderCase, models.Model):
     """A supervisor's recorded decision to proceed without the person's consent for one purpose
     (for example a child in danger who cannot consent). It never counts as consent itself."""
 
+    case_section: ClassVar[CaseSection] = CaseSection(Section.CONSENT)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_overrides")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     reason = SealedTextField(_("reason for proceeding without consent"))
@@ -156,6 +163,7 @@ class ConsentOverride(SealedUnderCase, models.Model):
 
 
 class CaseNote(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.NOTES)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     text = SealedTextField(_("note"))  # HTCDS cco_CaseComment
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -171,6 +179,7 @@ class CaseNote(SealedUnderCase, models.Model):
 
 
 class Task(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.NOTES)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     title = SealedTextField(_("task"), max_length=200)
     due_on = models.DateField(_("due on"))

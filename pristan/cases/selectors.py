@@ -11,11 +11,10 @@ from django_stubs_ext import StrOrPromise
 from pristan.assistance.models import ServiceStatus
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
 from pristan.core import access, vocabularies
-from pristan.core.audit import field_labels, object_type_label
+from pristan.core.audit import entry_field_labels, object_type_label
 from pristan.core.blind_index import query_hashes, query_words
 from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
-from pristan.core.policy import Section
 from pristan.keystore.services import keyring
 from pristan.movements.models import MovementStage
 from pristan.people.models import NameToken
@@ -110,47 +109,23 @@ def _detail(entry: AuditEntry) -> str:
     return " ".join(str(vocab.get(word, word)) for word in entry.detail.split(" "))
 
 
-# The section each recorded object belongs to: a reader not granted it sees that something changed, not what.
-OBJECT_SECTIONS = {
-    "screening.screening": Section.SCREENING,
-    "experience.traffickingexperience": Section.EXPERIENCE,
-    "experience.traffickingevent": Section.EXPERIENCE,
-    "experience.perpetrator": Section.PERPETRATORS,
-    "cases.consentevent": Section.CONSENT,
-    "cases.consentoverride": Section.CONSENT,
-    "cases.casenote": Section.NOTES,
-    "cases.task": Section.NOTES,
-    "assistance.planobjective": Section.ASSISTANCE,
-    "assistance.serviceitem": Section.ASSISTANCE,
-    "movements.movement": Section.MOVEMENT,
-    "movements.movementtraveller": Section.MOVEMENT,
-    "movements.counselling": Section.MOVEMENT,
-    "movements.traveldocument": Section.MOVEMENT,
-    "movements.fittotravel": Section.HEALTH,  # a clearance says something of the person's health
-    "movements.leg": Section.MOVEMENT,
-    "movements.allowance": Section.MOVEMENT,
-    "reintegration.reintegrationplan": Section.REINTEGRATION,
-    "reintegration.assistanceitem": Section.REINTEGRATION,
-    "reintegration.disbursement": Section.REINTEGRATION,
-    "reintegration.visit": Section.REINTEGRATION,
-    "reintegration.reintegrationevent": Section.REINTEGRATION,
-    "reintegration.closureoverride": Section.REINTEGRATION,
-}
-
-
-def case_history(case: Case, *, sections: frozenset[Section]) -> list[HistoryRow]:
-    entries = (
+def case_history(*, user: User | AnonymousUser, case: Case) -> list[HistoryRow]:
+    """What was done in the case, newest first. Of a record in a section the reader is not granted
+    (access.recorded_sections), they see that something changed, not what."""
+    entries = list(
         AuditEntry.objects.filter(case=case).exclude(action=AuditEntry.Action.VIEW).select_related("actor").order_by("-sequence")
     )
+    granted = access.visible_sections(user, case)
+    recorded = access.recorded_sections([(entry.object_type, entry.object_id) for entry in entries])
     return [
         HistoryRow(
             entry=entry,
             object_label=object_type_label(entry.object_type),
-            field_labels=field_labels(entry.object_type, entry.fields) if granted else [],
-            detail=_detail(entry) if granted else "",
+            field_labels=entry_field_labels(entry) if readable else [],
+            detail=_detail(entry) if readable else "",
         )
         for entry in entries
-        for granted in [OBJECT_SECTIONS.get(entry.object_type, Section.SUMMARY) in sections]
+        for readable in [recorded[entry.object_type, entry.object_id] <= granted]
     ]
 
 

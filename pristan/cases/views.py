@@ -235,7 +235,7 @@ def task_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
-    task = access.case_object_for(request.user, Task, task_id, section=Section.NOTES, write=True)
+    task = access.case_object_for(request.user, Task, task_id, write=True)
     services.task_complete(actor=request.user, task=task)
     messages.success(request, _("Task done."))
     target = request.POST.get("next", "")
@@ -244,5 +244,5 @@ def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
 
 def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.HISTORY)
-    rows = selectors.case_history(case, sections=access.visible_sections(request.user, case))
+    rows = selectors.case_history(user=request.user, case=case)
     return render_case(request, case, "cases/history.html", "case_history", {"rows": rows, "viewers": trail.viewers_of(case)})

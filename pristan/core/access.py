@@ -2,6 +2,9 @@
 
 Every view, list, search and count starts from `cases_for` or `persons_for`, and every object is
 loaded through `case_for` or `case_object_for`; sections are checked with `require_section`.
+Every record of a case belongs to sections its model declares (`case_section`, see
+pristan/core/sections.py): `sections_of` reads them, `visible_in_sections` is the one filter of
+every list of a case's records, and `case_object_for` opens exactly what that filter lists.
 
 - A membership gives a role in an office and a scope: own and assigned cases, the office, several
   offices, or all. Roles without case content (analyst, auditor, administrators) see no case.
@@ -13,7 +16,16 @@ loaded through `case_for` or `case_object_for`; sections are checked with `requi
   office a transfer is asked of lets its supervisors read the summary to decide; an office that
   handed a case over keeps reading what its role allows, without changing anything.
 - Sensitive sections (health, psychosocial, legal, perpetrators, security risk) are readable and
-  writable only by roles granted them (pristan/core/policy.py).
+  writable only by roles granted them (pristan/core/policy.py). A record is seen only by a reader
+  granted every section it belongs to: a medical service is assistance and health, a referral of
+  it summary and health.
+- The receiver of an open referral also reads that referral and the one service it refers,
+  whatever their sections: a partner organisation was asked to provide that service, with the
+  person's consent to referral, so it must know what it is (and a service of a protected section
+  is sent only to a partner that offers that kind of service: referrals.services.referral_send);
+  a receiving office, as far as the role of the membership that answers for it is granted. Nothing
+  else of those sections: a partner still sees only PARTNER_SECTIONS of the case. So a partner's
+  inbox lists only referrals it can open, and it can open every referral sent to it.
 - Identifiable data leaves Pristan only through an export by a role that exports (caseworkers,
   supervisors), and only of the cases it sees through that role (`exportable_cases_for`).
 - Anonymised research data (pristan/research) is made only by roles with policy.research (analysts,
@@ -40,16 +52,18 @@ from functools import reduce
 from typing import TypeVar
 from uuid import UUID
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from pristan.assistance.models import ServiceItem
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
-from pristan.core.policy import PARTNER_SECTIONS, SCOPE_RANK, SERVICE_SECTIONS, Section, policy
+from pristan.core.policy import ALL_SECTIONS, PARTNER_SECTIONS, SCOPE_RANK, CaseSection, Section, policy
 from pristan.exports.models import ExportJob
 from pristan.people.models import Person
 from pristan.referrals.models import OPEN_STATUSES, Referral, Transfer, TransferStatus
@@ -337,11 +351,16 @@ def receives_referral(user: AnyUser, referral: Referral) -> bool:
     changes cases in the receiving office (not only their own)."""
     if referral.organisation_id is not None:
         return any(partner.organisation_id == referral.organisation_id for partner in _partners(user))
-    return any(
-        reach.grant.writes and not reach.assigned_only and (reach.office_ids is None or referral.office_id in reach.office_ids)
-        and (reach.children or not referral.case.is_minor)
-        for reach in _reaches(user)
-    )  # fmt: skip
+    return any(_receives_for(reach, referral.office_id, referral.case) for reach in _reaches(user))
+
+
+def _receives_for(reach: _Reach, office_id: int | None, case: Case) -> bool:
+    return (
+        reach.grant.writes
+        and not reach.assigned_only
+        and (reach.office_ids is None or office_id in reach.office_ids)
+        and (reach.children or not case.is_minor)
+    )
 
 
 def supervises_office(user: AnyUser, office: Office) -> bool:
@@ -455,23 +474,187 @@ def case_for(user: AnyUser, reference: str, *, section: Section = Section.SUMMAR
     return case
 
 
-def case_object_for(user: AnyUser, model: type[M], pk: int, *, section: Section, write: bool = False) -> M:
-    """An object that belongs to a case (a note, a service, a task …), through its case."""
+def case_object_for(user: AnyUser, model: type[M], pk: int, *, write: bool = False) -> M:
+    """A record of a case (a note, a service, a referral …), loaded through its case and checked
+    against the sections it belongs to (`sections_of`): 404 for a record the user may not see,
+    403 for one they see but may not change. Lists show exactly what this opens (`visible_in_sections`)."""
     try:
-        obj = model._default_manager.select_related("case").get(pk=pk, case__in=cases_for(user))
+        record = model._default_manager.select_related("case").get(pk=pk, case__in=cases_for(user))
     except model.DoesNotExist:  # type: ignore[attr-defined]
         raise Http404 from None
-    own_section = section_of(obj, default=section)
-    if own_section not in visible_sections(user, obj.case):  # type: ignore[attr-defined]
-        raise Http404  # an object of a section the user is not granted does not exist for them
-    require_section(user, obj.case, own_section, write=write)  # type: ignore[attr-defined]
-    return obj
+    if not may_see(user, record):
+        raise Http404  # a record of a section the user is not granted does not exist for them
+    if write:
+        require_write_record(user, record)
+    return record
 
 
-def section_of(obj: models.Model, *, default: Section) -> Section:
-    """A service of a sensitive kind belongs to that sensitive section."""
-    kind = getattr(obj, "kind", None)
-    return SERVICE_SECTIONS.get(kind, default) if isinstance(kind, str) else default
+# --- the sections of a record --------------------------------------------------------------------
+#
+# Every model linked to a case declares the sections its records belong to (`case_section`, a
+# `CaseSection`: a section, codes of its fields that add one, a related record whose sections it
+# shares). The functions below are the only ones that read the declaration.
+
+
+def declared_section(model: type[models.Model]) -> CaseSection:
+    declared = getattr(model, "case_section", None)
+    if not isinstance(declared, CaseSection):
+        raise ImproperlyConfigured(f"{model._meta.label} declares no case_section: which section of a case is it?")
+    return declared
+
+
+def sections_of(record: models.Model) -> frozenset[Section]:
+    """Every section the record belongs to; a reader needs them all. Works on a record not yet
+    saved, so that a service checks the sections of what it is about to write."""
+    return frozenset({declared_section(type(record)).section, *_added_sections(record)})
+
+
+def _added_sections(record: models.Model) -> frozenset[Section]:
+    """The sections the codes of the record, and of the record it is about (`through`), add."""
+    declared = declared_section(type(record))
+    found = declared.for_codes(**{name: getattr(record, name, None) for name in declared.codes}) - {declared.section}
+    related = getattr(record, declared.through, None) if declared.through else None
+    return found | _added_sections(related) if isinstance(related, models.Model) else found
+
+
+def possible_sections(model: type[models.Model], *, own: bool = True) -> frozenset[Section]:
+    """Every section a record of the model may belong to."""
+    declared = declared_section(model)
+    found = {section for codes in declared.codes.values() for section in codes.values()}
+    if own:
+        found.add(declared.section)
+    if declared.through:
+        found |= possible_sections(_through_model(model, declared.through), own=False)
+    return frozenset(found)
+
+
+def _through_model(model: type[models.Model], name: str) -> type[models.Model]:
+    related = model._meta.get_field(name).related_model
+    assert isinstance(related, type)
+    return related
+
+
+def _sections_q(model: type[models.Model], granted: frozenset[Section], prefix: str = "", *, own: bool = True) -> Q:
+    """The records of `model` all of whose sections are granted, as a condition (`prefix` leads to them;
+    `own=False`: only the sections their codes add count, as for the record another is about)."""
+    declared = declared_section(model)
+    if own and declared.section not in granted:
+        return Q(pk__in=[])
+    condition = Q()
+    for name, codes in declared.codes.items():
+        hidden = sorted(code for code, section in codes.items() if section not in granted)
+        if hidden:
+            condition &= ~Q(**{f"{prefix}{name}__in": hidden})
+    if declared.through:
+        related = _sections_q(_through_model(model, declared.through), granted, f"{prefix}{declared.through}__", own=False)
+        condition &= Q(**{f"{prefix}{declared.through}__isnull": True}) | related
+    return condition
+
+
+def _receiver_sections(user: AnyUser, case: Case, referral: Referral) -> frozenset[Section]:
+    """What the receiver of an open referral reads of that referral and of the service it refers,
+    beyond what it reads of the case: a partner organisation, every section of them (it was asked to
+    provide that service, with the person's consent, and a service of a protected section is sent
+    only to a partner that offers it: referrals.services.referral_send); a receiving office, what
+    the role of the membership that answers for it is granted."""
+    if referral.status not in OPEN_STATUSES:
+        return frozenset()
+    if referral.organisation_id is not None:
+        answers = any(
+            partner.organisation_id == referral.organisation_id and (partner.child_clearance or not case.is_minor)
+            for partner in _partners(user)
+        )
+        return ALL_SECTIONS if answers else frozenset()
+    sections: frozenset[Section] = frozenset()
+    for reach in _reaches(user):
+        if _receives_for(reach, referral.office_id, case):
+            sections |= reach.grant.sections
+    return sections
+
+
+def _received(user: AnyUser, case: Case, model: type[models.Model], granted: frozenset[Section]) -> list[int]:
+    """The referrals of the case, or the services they refer, that the user reads as their receiver."""
+    if model not in (Referral, ServiceItem) or not granted:
+        return []
+    found = []
+    for referral in case.referrals.filter(status__in=OPEN_STATUSES).select_related("service__objective"):
+        record = referral if model is Referral else referral.service
+        if record is not None and sections_of(record) <= granted | _receiver_sections(user, case, referral):
+            found.append(record.pk)
+    return found
+
+
+def recorded_sections(objects: list[tuple[str, str]]) -> dict[tuple[str, str], frozenset[Section]]:
+    """The sections of recorded objects, named as the audit trail names them (type, id): for the
+    History of a case. An object no longer there counts in every section its model may have; one of
+    a model not linked to a case (the person, the case itself) in the summary."""
+    wanted: dict[str, set[str]] = {}
+    for object_type, object_id in objects:
+        wanted.setdefault(object_type, set()).add(object_id)
+    found: dict[tuple[str, str], frozenset[Section]] = {}
+    for object_type, ids in wanted.items():
+        try:
+            model = apps.get_model(object_type)
+            declared = declared_section(model)
+        except (LookupError, ValueError, ImproperlyConfigured):
+            found.update(dict.fromkeys(((object_type, object_id) for object_id in ids), frozenset({Section.SUMMARY})))
+            continue
+        records: dict[str, models.Model] = {}
+        if declared.codes or declared.through:
+            path = _through_path(model)
+            try:
+                chosen = model._default_manager.filter(pk__in=sorted(ids))
+                records = {str(record.pk): record for record in (chosen.select_related(path) if path else chosen)}
+            except (ValueError, ValidationError):  # an id that is not one of this model's
+                records = {}
+        for object_id in ids:
+            record = records.get(object_id)
+            found[object_type, object_id] = sections_of(record) if record is not None else possible_sections(model)
+    return found
+
+
+def _through_path(model: type[models.Model]) -> str:
+    """The chain of `through` foreign keys from a model, as select_related takes it."""
+    parts = []
+    declared = declared_section(model)
+    while declared.through:
+        parts.append(declared.through)
+        model = _through_model(model, declared.through)
+        declared = declared_section(model)
+    return "__".join(parts)
+
+
+def visible_in_sections(user: AnyUser, case: Case, records: QuerySet[M]) -> QuerySet[M]:
+    """The records (of one case) that the user sees: the one filter every list of a case's records
+    goes through, so that a list shows exactly what `case_object_for` opens."""
+    granted = visible_sections(user, case)
+    condition = _sections_q(records.model, granted)
+    if received := _received(user, case, records.model, granted):
+        condition |= Q(pk__in=received)
+    return records.filter(condition)
+
+
+def may_see(user: AnyUser, record: models.Model) -> bool:
+    """Whether the user sees this record of a case (for lists that span cases: the inbox)."""
+    case: Case = record.case  # type: ignore[attr-defined]
+    granted = visible_sections(user, case)
+    if not granted:
+        return False
+    return sections_of(record) <= granted or record.pk in _received(user, case, type(record), granted)
+
+
+def reads(user: AnyUser, case: Case, model: type[models.Model]) -> bool:
+    """Whether the user sees every record of this model in the case (a fit-to-travel clearance,
+    a monitoring visit): to decide whether to show a kind of record at all."""
+    return possible_sections(model) <= visible_sections(user, case)
+
+
+def require_write_record(user: AnyUser, record: models.Model) -> None:
+    """Refuse (403) writing a record, saved or about to be, unless every section it belongs to is writable."""
+    case: Case = record.case  # type: ignore[attr-defined]
+    require_write(user, case)
+    if not sections_of(record) <= visible_sections(user, case):
+        raise PermissionDenied(SECTION_NOT_GRANTED)
 
 
 def visible_sections(user: AnyUser, case: Case) -> frozenset[Section]:
@@ -651,11 +834,10 @@ def sees_section(user: AnyUser, case: Case, section: Section) -> bool:
 
 
 def referral_section(referral: Referral) -> Section:
-    """The section a referral belongs to: that of the service referred (a medical service is health),
-    the summary for the whole case."""
-    if referral.service is None:
-        return Section.SUMMARY
-    return section_of(referral.service, default=Section.ASSISTANCE)
+    """The section a notification about a referral is shown under: the summary for the whole case,
+    assistance for one service. Its sentence names no kind of service; who is told is decided by
+    `may_see`, which knows the referral's own sections (a medical service's is health)."""
+    return Section.SUMMARY if referral.service_id is None else Section.ASSISTANCE
 
 
 def _staff_reaching(office_id: int | None) -> QuerySet[User]:
@@ -674,10 +856,9 @@ def referral_answerers(referral: Referral) -> list[User]:
         candidates = User.objects.filter(is_active=True, partner_memberships__organisation_id=referral.organisation_id)
     else:
         candidates = _staff_reaching(referral.office_id)
-    section = referral_section(referral)
     return [
         user for user in candidates.distinct().order_by("pk")
-        if receives_referral(user, referral) and sees_section(user, referral.case, section)
+        if receives_referral(user, referral) and may_see(user, referral)
     ]  # fmt: skip
 
 

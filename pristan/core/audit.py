@@ -47,11 +47,14 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.fields.reverse_related import ForeignObjectRel
+from django.db.models.options import Options
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 
 from pristan.core.models import AuditChainHead, AuditEntry, Office
+from pristan.core.policy import Section
 
 HASH_KEY_SALT = "pristan.core.audit.chain.v1"
 HASHED_FIELDS = (
@@ -350,16 +353,40 @@ def object_type_label(object_type: str) -> str:
     return str(model._meta.verbose_name)
 
 
-def field_labels(object_type: str, names: list[str]) -> list[str]:
-    """The recorded field names as the reader knows them (their verbose names, translated)."""
+def field_labels(object_type: str, names: list[str], *, read: bool = False) -> list[str]:
+    """The recorded names as the reader knows them, translated. A write names fields of the object;
+    a read of a case names the section (tab) that was read, which may share its name with a reverse
+    relation of the case (`notes`, `referrals`, `experience`). Never fails: a name it cannot label
+    (an old entry, a field since removed) is shown as it was recorded."""
     try:
         meta = apps.get_model(object_type)._meta
     except (LookupError, ValueError):
-        return names
+        meta = None
     labels = []
     for name in names:
-        try:
-            labels.append(str(meta.get_field(name).verbose_name))
-        except FieldDoesNotExist:
-            labels.append(name)
+        label = _section_label(name) if read else None
+        if label is None and meta is not None:
+            label = _field_label(meta, name)
+        labels.append(label if label is not None else name)
     return labels
+
+
+def entry_field_labels(entry: AuditEntry) -> list[str]:
+    return field_labels(entry.object_type, list(entry.fields), read=entry.action == AuditEntry.Action.VIEW)
+
+
+def _section_label(name: str) -> str | None:
+    return str(Section(name).label) if name in Section.values else None
+
+
+def _field_label(meta: Options[Any], name: str) -> str | None:
+    """The label of any kind of field: concrete, many-to-many, generic, or the reverse side of a
+    relation (which has no verbose name of its own: it is named after the model on its other side)."""
+    try:
+        field = meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if isinstance(field, ForeignObjectRel):
+        related = field.related_model._meta
+        return str(related.verbose_name if field.one_to_one else related.verbose_name_plural)
+    return str(getattr(field, "verbose_name", None) or name)

@@ -2,6 +2,7 @@
 the audit trail."""
 
 import zoneinfo
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core.fields import CodeListField
+from pristan.core.sections import CaseSection, Section
 
 
 class Organisation(models.Model):
@@ -146,6 +148,8 @@ class AuditEntry(models.Model):
     On SQLite, a migration that alters this table rebuilds it and drops those triggers: end such a
     migration with `pristan.core.audit.install_append_only_guard`.
     """
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.HISTORY)
 
     GENESIS_HASH = "0" * 64  # the `prev_hash` of the first entry
 

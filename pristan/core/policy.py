@@ -3,49 +3,10 @@ default, and whether it sees case content at all. Data, not code paths: access.p
 
 from dataclasses import dataclass
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
 from pristan.core.models import Role, Scope
+from pristan.core.sections import ALL_SECTIONS, SENSITIVE, CaseSection, Section
 
-
-class Section(models.TextChoices):
-    SUMMARY = "summary", _("Summary")
-    CONSENT = "consent", _("Consent")
-    SCREENING = "screening", _("Screening")
-    EXPERIENCE = "experience", _("Trafficking experience")
-    PERPETRATORS = "perpetrators", _("Perpetrators")
-    ASSISTANCE = "assistance", _("Assistance")
-    HEALTH = "health", _("Health")
-    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
-    LEGAL = "legal", _("Legal matters")
-    SECURITY_RISK = "security_risk", _("Security risk")
-    NOTES = "notes", _("Notes and tasks")
-    HISTORY = "history", _("History")
-    MOVEMENT = "movement", _("Movement")
-    REINTEGRATION = "reintegration", _("Reintegration")  # the plan, monitoring visits and scores, events after return
-
-
-SENSITIVE = frozenset({Section.PERPETRATORS, Section.HEALTH, Section.PSYCHOSOCIAL, Section.LEGAL, Section.SECURITY_RISK})
-ALL_SECTIONS = frozenset(Section)
-
-# A service of these kinds belongs to a sensitive section, and only roles granted it see it.
-SERVICE_SECTIONS = {
-    "medical": Section.HEALTH,
-    "psychosocial": Section.PSYCHOSOCIAL,
-    "legal": Section.LEGAL,
-    "risk_assessment": Section.SECURITY_RISK,
-}
-
-
-# Plan objectives of these HTCDS spl_Type values say as much as the sections they belong to: a
-# rehabilitation objective names the kind of exploitation.
-OBJECTIVE_SECTIONS = {
-    "Health": Section.HEALTH,
-    "Legal": Section.LEGAL,
-    "LabourExploitationRehabilitation": Section.EXPERIENCE,
-    "SexualExploitationRehabilitation": Section.EXPERIENCE,
-}
+__all__ = ["ALL_SECTIONS", "PARTNER_SECTIONS", "POLICIES", "SENSITIVE", "CaseSection", "RolePolicy", "Section", "policy"]
 
 
 @dataclass(frozen=True)

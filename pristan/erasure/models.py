@@ -1,6 +1,7 @@
 """Erasure requests: someone who may change a case asks for the person's identifying data to be
 erased; a data-protection focal point of the case's office approves or refuses."""
 
+from typing import ClassVar
 from uuid import UUID
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import CaseSection, Section
 from pristan.people.models import Person
 
 
@@ -23,6 +25,8 @@ class ErasureStatus(models.TextChoices):
 class ErasureRequest(models.Model):
     """The reason is sealed under the person's data key like their other data, so it becomes
     unreadable once the person is erased; the decision note is plain text."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY)
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="erasure_requests", verbose_name=_("person"))
     case = models.ForeignKey(

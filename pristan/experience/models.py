@@ -1,14 +1,18 @@
 """The trafficking experience in HTCDS `vic_`, `hte_` and `per_` terms."""
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.fields import CodeListField
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import CaseSection, Section
 
 
 class TraffickingExperience(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.EXPERIENCE)
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="experience")
     methods_of_recruitment = CodeListField(_("method of recruitment"))  # vic_MethodOfRecruitment
     recruitment_websites = CodeListField(_("recruitment websites and apps"))  # vic_RecruitmentWebsitesAndApps
@@ -34,6 +38,8 @@ class TraffickingExperience(SealedUnderCase, models.Model):
 class TraffickingEvent(SealedUnderCase, models.Model):
     """A step of the route: where and when the person was recruited, moved and exploited."""
 
+    case_section: ClassVar[CaseSection] = CaseSection(Section.EXPERIENCE)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     event_type = models.CharField(_("type of event"), max_length=20)  # hte_Type
     country = models.CharField(_("country"), max_length=2)  # hte_Country
@@ -52,6 +58,7 @@ class TraffickingEvent(SealedUnderCase, models.Model):
 
 
 class Perpetrator(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.PERPETRATORS)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="perpetrators")
     name = SealedTextField(_("name or description"), max_length=300)
     gender = models.CharField(_("gender"), max_length=30, blank=True)

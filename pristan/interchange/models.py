@@ -1,6 +1,7 @@
 """What imports leave behind: which case each imported record became, and the import runs."""
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -8,11 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case
 from pristan.core.models import Office
+from pristan.core.sections import CaseSection, Section
 
 
 class ImportedRecord(models.Model):
     """A record of an outside file, by its stable identifier there, and the case it became: a
     second import of the same record updates that case instead of opening another."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY)
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
     source = models.CharField(_("source"), max_length=120)  # "pristan", "odk", or "file:<name>"

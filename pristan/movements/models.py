@@ -9,7 +9,7 @@ The few free-text notes of the movement itself (transit assistance, why it was c
 sealed under a data key of the movement's own.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.models import Office, Organisation
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import CaseSection, Section
 from pristan.keystore.services import create_data_key
 
 
@@ -56,6 +57,7 @@ class StopReason(models.TextChoices):
 
 
 class Movement(models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="movements", verbose_name=_("organising office"))
     kind = models.CharField(_("kind of movement"), max_length=20, choices=MovementKind.choices)
     stage = models.CharField(_("stage"), max_length=20, choices=MovementStage.choices, default=MovementStage.REQUESTED)
@@ -118,6 +120,7 @@ class Movement(models.Model):
 
 
 class MovementTraveller(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
     movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="travellers")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="movement_travels", verbose_name=_("case"))
     added_at = models.DateTimeField(auto_now_add=True)
@@ -134,6 +137,8 @@ class MovementTraveller(SealedUnderCase, models.Model):
 
 class Counselling(SealedUnderCase, models.Model):
     """Pre-departure counselling of one traveller (a household counselled together gets one each)."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
 
     traveller = models.ForeignKey(MovementTraveller, on_delete=models.CASCADE, related_name="counselling")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
@@ -169,6 +174,7 @@ class DocumentStatus(models.TextChoices):
 
 
 class TravelDocument(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
     traveller = models.ForeignKey(MovementTraveller, on_delete=models.CASCADE, related_name="documents")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind of document"), max_length=30, choices=DocumentKind.choices)
@@ -202,6 +208,8 @@ class FitToTravel(SealedUnderCase, models.Model):
     """A medical clearance. Its outcome, date and note belong to the health section; those without it
     see only whether the traveller is cleared, and the escort the journey needs."""
 
+    case_section: ClassVar[CaseSection] = CaseSection(Section.HEALTH)  # a clearance says something of the person's health
+
     traveller = models.ForeignKey(MovementTraveller, on_delete=models.CASCADE, related_name="clearances")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(_("fitness to travel"), max_length=20, choices=Fitness.choices)
@@ -226,6 +234,8 @@ class FitToTravel(SealedUnderCase, models.Model):
 
 class Leg(models.Model):
     """One leg of the route. Times are those on the ticket: the local time at each end, as typed."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
 
     movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="legs")
     order = models.PositiveSmallIntegerField(_("order"))
@@ -259,6 +269,7 @@ class AllowanceKind(models.TextChoices):
 
 
 class Allowance(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
     traveller = models.ForeignKey(MovementTraveller, on_delete=models.CASCADE, related_name="allowances")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("allowance"), max_length=20, choices=AllowanceKind.choices)

@@ -274,7 +274,7 @@ def case_movements(*, user: AnyUser, case: Case) -> list[MovementView]:
                     traveller=traveller,
                     documents=list(traveller.documents.all()),
                     clearance=latest_clearance(traveller),
-                    health=Section.HEALTH in sections,
+                    health=access.possible_sections(FitToTravel) <= sections,
                     numbers=Section.SUMMARY in sections,
                 )
             )

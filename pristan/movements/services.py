@@ -417,7 +417,7 @@ def fitness_record(*, actor: User, movement: Movement, traveller: MovementTravel
     """The fit-to-travel clearance: health detail, so only for those granted the traveller's health section."""
     require_movement_write(actor, movement)
     _traveller_of(movement, traveller)
-    access.require_write(actor, traveller.case, Section.HEALTH)
+    access.require_write_record(actor, FitToTravel(case=traveller.case, traveller=traveller))
     _require_open(movement)
     data = {name: data.get(name) for name in ("outcome", "assessed_on", "escort", "medical_note")}
     data["escort"] = data["escort"] or Escort.NONE

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,7 +43,7 @@ from pristan.movements.forms import (
     TravellerForm,
 )
 from pristan.movements.manifest import render_manifest
-from pristan.movements.models import Movement, MovementStage
+from pristan.movements.models import FitToTravel, Movement, MovementStage
 
 # The forms of each movement on the tab, by name; a form that failed is shown again in its place.
 FORMS = ("details", "stage", "traveller", "leg", "counselling", "document", "fitness", "allowance")
@@ -146,11 +147,14 @@ def _other_case(request: AuthenticatedRequest, reference: str, field: str = "oth
 
 def _act(
     request: AuthenticatedRequest, reference: str, name: str, form_class: Any, action: Any, success: str,
-    *, section: Section = Section.MOVEMENT, **form_kwargs: Any,
+    *, record: type[models.Model] | None = None, **form_kwargs: Any,
 ) -> HttpResponse:  # fmt: skip
-    """The shape every form of the tab shares: check, validate, call one service, or show the errors
+    """The shape every form of the tab shares: check (the tab, and the sections of the kind of `record`
+    the form writes, such as a clearance's health), validate, call one service, or show the errors
     beside the fields (422) in the movement's block."""
-    case = access.case_for(request.user, reference, section=section, write=True)
+    case = access.case_for(request.user, reference, section=Section.MOVEMENT, write=True)
+    if record is not None:
+        access.require_write_record(request.user, record(case=case))
     movements = _movements(request, case)
     prefix = f"m{request.POST.get('movement_id', '')}-{name}"
     form = form_class(request.POST, movements=movements, prefix=prefix, **form_kwargs)
@@ -286,7 +290,7 @@ def fitness_create(request: AuthenticatedRequest, reference: str) -> HttpRespons
     def act(case: Case, movement: Movement, data: dict[str, Any]) -> None:
         services.fitness_record(actor=request.user, movement=movement, traveller=data["traveller"], data=data)
 
-    return _act(request, reference, "fitness", FitnessForm, act, _("Fitness to travel recorded."), section=Section.HEALTH)
+    return _act(request, reference, "fitness", FitnessForm, act, _("Fitness to travel recorded."), record=FitToTravel)
 
 
 @require_POST

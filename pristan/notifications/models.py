@@ -7,12 +7,15 @@ while the reader may still see that case (pristan/notifications/selectors.py). I
 person's name or any detail of the case, so neither can an e-mail made from it.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case
+from pristan.core.sections import CaseSection, Section
 
 
 class NotificationKind(models.TextChoices):
@@ -33,6 +36,9 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
+    # Shown under the summary, and under the section its link leads to (`section`).
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY, {"section": {s.value: s for s in Section}})
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     # What it is about ("referral:12", "task:40", "import:<uuid>"): one notification per user, kind and subject,

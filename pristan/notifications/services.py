@@ -103,7 +103,7 @@ def notify_referral_answered(*, referral: Referral) -> None:
     if kind is None or sender is None or referral.direction != Referral.Direction.OUTGOING:
         return
     section = access.referral_section(referral)
-    if access.sees_section(sender, referral.case, section):
+    if access.may_see(sender, referral):
         link = reverse("case_referrals", kwargs={"reference": referral.case.reference})
         _notify(users=[sender], kind=kind, subject=f"referral:{referral.pk}", link=link, case=referral.case, section=section)
 

@@ -1,13 +1,14 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from pristan.assistance.models import ServiceItem
+from pristan.assistance.selectors import services_visible
 from pristan.cases.models import Case
 from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
 from pristan.core.models import Office, Organisation
-from pristan.core.policy import SERVICE_SECTIONS, Section
 
 
 class ReferralForm(forms.Form):
@@ -21,12 +22,11 @@ class ReferralForm(forms.Form):
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     referred_on = forms.DateField(label=_("Date of referral"), required=False, widget=DateInput())
 
-    def __init__(self, *args: Any, case: Case, sections: frozenset[Section], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "organisation").queryset = Organisation.objects.filter(is_operator=False)
         model_choice_field(self, "office").queryset = Office.objects.exclude(pk=case.office_id).order_by("code")
-        hidden = [kind for kind, section in SERVICE_SECTIONS.items() if section not in sections]
-        model_choice_field(self, "service").queryset = case.services.exclude(kind__in=hidden)
+        model_choice_field(self, "service").queryset = services_visible(user=user, case=case)
         choice_field(self, "reason").choices = picklist("cas_ReasonForOutgoingReferral")
 
 

@@ -7,6 +7,8 @@ The HTCDS referral fields on the case (`cas_Referred*`, `cas_Referring*`) mirror
 outgoing and incoming referral, for exports in the standard's shape.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,7 @@ from pristan.assistance.models import ServiceItem
 from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.models import Office, Organisation
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import CaseSection, Section
 
 
 class ReferralStatus(models.TextChoices):
@@ -31,6 +34,8 @@ OPEN_STATUSES = (ReferralStatus.IN_PROGRESS, ReferralStatus.ACCEPTED)
 
 
 class Referral(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY, through="service")
+
     class Direction(models.TextChoices):
         OUTGOING = "outgoing", _("Outgoing")
         INCOMING = "incoming", _("Incoming")
@@ -86,6 +91,8 @@ class TransferStatus(models.TextChoices):
 class Transfer(SealedUnderCase, models.Model):
     """A case handed over to another office (for example on return): the receiving office owns it
     from acceptance on; the sending office keeps reading what its role allows."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
     from_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from"))

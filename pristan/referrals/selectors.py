@@ -6,20 +6,17 @@ from django.db.models import Q, QuerySet
 from pristan.assistance.models import ServiceKind
 from pristan.cases.models import Case
 from pristan.core import access
+from pristan.core.access import AnyUser
 from pristan.core.fields import has_code
 from pristan.core.models import Organisation
-from pristan.core.policy import SERVICE_SECTIONS, Section
 from pristan.referrals.models import Referral, ReferralStatus, Transfer, TransferStatus
 
 
-def referrals_of(case: Case, *, sections: frozenset[Section]) -> QuerySet[Referral]:
-    """A case's referrals, without those of services in sections the reader is not granted."""
-    hidden = [kind for kind, section in SERVICE_SECTIONS.items() if section not in sections]
-    return (
-        case.referrals.exclude(service__kind__in=hidden)
-        .select_related("organisation", "office", "service", "created_by", "decided_by")
-        .order_by("-referred_on", "-id")
-    )
+def referrals_of(*, user: AnyUser, case: Case) -> QuerySet[Referral]:
+    """A case's referrals that the user sees: without those of services in sections they are not
+    granted, unless they receive that referral (access.visible_in_sections)."""
+    referrals = case.referrals.select_related("organisation", "office", "service", "created_by", "decided_by")
+    return access.visible_in_sections(user, case, referrals).order_by("-referred_on", "-id")
 
 
 def transfers_of(case: Case) -> QuerySet[Transfer]:
@@ -27,13 +24,14 @@ def transfers_of(case: Case) -> QuerySet[Transfer]:
 
 
 def referrals_awaiting(user: User) -> list[Referral]:
-    """Referrals in progress that the user answers for (their partner organisation or their office)."""
+    """Referrals in progress that the user answers for (their partner organisation or their office),
+    and sees: exactly those whose page opens for them (access.may_see, as access.case_object_for)."""
     waiting = (
         Referral.objects.filter(status=ReferralStatus.IN_PROGRESS, case__in=access.cases_for(user))
         .select_related("case", "case__person", "case__office", "organisation", "office", "service")
         .order_by("referred_on", "id")
     )
-    return [referral for referral in waiting if access.receives_referral(user, referral)]
+    return [referral for referral in waiting if access.receives_referral(user, referral) and access.may_see(user, referral)]
 
 
 def transfers_awaiting(user: User) -> list[Transfer]:

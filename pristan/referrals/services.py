@@ -32,6 +32,10 @@ NEEDS_TRANSFER_CONSENT = _(
     "The person has not consented to the transfer of their case to another office. Record their consent, or ask a "
     "supervisor to record why the transfer must go ahead without it."
 )
+NOT_OFFERED = _(
+    "This partner does not offer “%(service)s”. A service of a protected part of the case (health, psychosocial support, "
+    "legal matters …) is referred only to a partner that offers that kind of service."
+)
 NOT_THE_RECEIVER = _("Only the organisation or office the case was referred to can answer this referral.")
 NOT_RECEIVING_SUPERVISOR = _("Only a supervisor of the receiving office can accept or decline a transfer.")
 
@@ -60,8 +64,13 @@ def referral_send(
     *, actor: User, case: Case, reason: str, organisation: Organisation | None = None, office: Office | None = None,
     service: ServiceItem | None = None, details: str = "", referred_on: date | None = None,
 ) -> Referral:  # fmt: skip
-    """Refer the case, or one of its services, to a partner organisation or another office."""
-    access.require_write(actor, case, Section.SUMMARY)
+    """Refer the case, or one of its services, to a partner organisation or another office.
+
+    The receiver reads the service it is asked to provide whatever its section (access: the
+    receiver of a referral), so a service of a protected section goes only to a partner that offers
+    that kind of service."""
+    candidate = Referral(case=case, service=service)
+    access.require_write_record(actor, candidate)
     referred_on = referred_on or timezone.localdate()
     errors = _check_common(reason=reason, vocabulary="cas_ReasonForOutgoingReferral", referred_on=referred_on)
     if (organisation is None) == (office is None):
@@ -72,6 +81,13 @@ def referral_send(
         errors["office"] = _("The case is already in this office.")
     if service is not None and service.case_id != case.pk:
         errors["service"] = _("Choose a service of this case.")
+    elif (
+        service is not None
+        and organisation is not None
+        and access.sections_of(candidate) != access.sections_of(Referral(case=case))  # the service adds a section
+        and service.kind not in organisation.service_kinds
+    ):
+        errors["organisation"] = NOT_OFFERED % {"service": service.get_kind_display()}
     if not errors and not may_proceed(case, ConsentPurpose.REFERRAL):
         errors["organisation" if organisation else "office"] = NEEDS_REFERRAL_CONSENT
     if errors:

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -14,7 +14,7 @@ from pristan.cases.pages import render_case
 from pristan.core import access
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
-from pristan.core.policy import SERVICE_SECTIONS, Section
+from pristan.core.policy import Section
 from pristan.keystore.services import preload_for
 from pristan.referrals import selectors, services
 from pristan.referrals.forms import DirectoryFilterForm, IncomingReferralForm, ReferralForm, TransferForm
@@ -22,8 +22,7 @@ from pristan.referrals.models import Referral, ReferralStatus, Transfer
 
 
 def _page(request: AuthenticatedRequest, case: Case, status: int = 200, **forms_given: forms.Form) -> HttpResponse:
-    sections = access.visible_sections(request.user, case)
-    referrals = list(selectors.referrals_of(case, sections=sections))
+    referrals = list(selectors.referrals_of(user=request.user, case=case))
     transfers = list(selectors.transfers_of(case))
     return render_case(request, case, "referrals/case_referrals.html", "case_referrals", {
         "referrals": [(referral, access.receives_referral(request.user, referral)) for referral in referrals],
@@ -31,7 +30,7 @@ def _page(request: AuthenticatedRequest, case: Case, status: int = 200, **forms_
         "moves": services.REFERRAL_MOVES, "statuses": ReferralStatus,
         "supervises": {t.to_office_id for t in transfers if access.supervises_office(request.user, t.to_office)},
         # Three forms on one page: each with its own prefix, so that ids and names never collide.
-        "referral_form": forms_given.get("referral_form") or ReferralForm(case=case, sections=sections, prefix="referral"),
+        "referral_form": forms_given.get("referral_form") or ReferralForm(case=case, user=request.user, prefix="referral"),
         "incoming_form": forms_given.get("incoming_form") or IncomingReferralForm(prefix="incoming"),
         "transfer_form": forms_given.get("transfer_form") or TransferForm(case=case, prefix="transfer"),
     }, status=status)  # fmt: skip
@@ -57,7 +56,7 @@ def _submit(request: AuthenticatedRequest, case: Case, form: forms.Form, save: A
 @require_POST
 def referral_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.SUMMARY, write=True)
-    form = ReferralForm(request.POST, case=case, sections=access.visible_sections(request.user, case), prefix="referral")
+    form = ReferralForm(request.POST, case=case, user=request.user, prefix="referral")
 
     def save(data: dict[str, Any]) -> None:
         services.referral_send(actor=request.user, case=case, **data)
@@ -88,12 +87,7 @@ def transfer_create(request: AuthenticatedRequest, reference: str) -> HttpRespon
 
 
 def _referral_for(request: AuthenticatedRequest, referral_id: int) -> Referral:
-    referral = access.case_object_for(request.user, Referral, referral_id, section=Section.SUMMARY)
-    if referral.service_id is not None:  # a referral of a sensitive service exists only for readers of that section
-        needed = SERVICE_SECTIONS.get(referral.service.kind if referral.service else "", Section.ASSISTANCE)
-        if needed not in access.visible_sections(request.user, referral.case):
-            raise Http404
-    return referral
+    return access.case_object_for(request.user, Referral, referral_id)
 
 
 @require_POST
@@ -116,7 +110,7 @@ def referral_status(request: AuthenticatedRequest, referral_id: int) -> HttpResp
 
 
 def _transfer_for(request: AuthenticatedRequest, transfer_id: int) -> Transfer:
-    return access.case_object_for(request.user, Transfer, transfer_id, section=Section.SUMMARY)
+    return access.case_object_for(request.user, Transfer, transfer_id)
 
 
 @require_POST

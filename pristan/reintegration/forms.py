@@ -11,9 +11,8 @@ from pristan.cases.models import Case
 from pristan.core import access
 from pristan.core.forms import DateInput, choice_field, countries, model_choice_field
 from pristan.core.models import Organisation
-from pristan.core.policy import SERVICE_SECTIONS, Section
 from pristan.reintegration import selectors
-from pristan.reintegration.models import EventKind, ItemKind, ItemStatus, Survey, VisitStatus
+from pristan.reintegration.models import AssistanceItem, EventKind, ItemKind, ItemStatus, Survey, VisitStatus
 from pristan.reintegration.survey import dimensions_of
 
 _TEXT = forms.Textarea(attrs={"rows": 2})
@@ -52,7 +51,11 @@ class ItemForm(forms.Form):
         # Medical and psychosocial assistance can be added only by those granted that section.
         choice_field(self, "kind").choices = [
             ("", "—"),
-            *[(kind, label) for kind, label in ItemKind.choices if SERVICE_SECTIONS.get(kind, Section.REINTEGRATION) in granted],
+            *[
+                (kind, label)
+                for kind, label in ItemKind.choices
+                if access.sections_of(AssistanceItem(case=case, kind=kind)) <= granted
+            ],
         ]
 
 

@@ -1,7 +1,7 @@
 """Reintegration after return: the plan and its assistance, monitoring visits scored by a
 configurable survey, re-trafficking and re-migration events, and a supervisor's closure override."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.models import Organisation
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import SERVICE_SECTIONS, CaseSection, Section
 
 
 class Survey(models.Model):
@@ -32,6 +33,7 @@ class Survey(models.Model):
 
 
 class ReintegrationPlan(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.REINTEGRATION)
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="reintegration_plan")
     economic_objectives = SealedTextField(_("economic objectives"), blank=True)
     social_objectives = SealedTextField(_("social objectives"), blank=True)
@@ -58,7 +60,7 @@ class ItemKind(models.TextChoices):
     VOCATIONAL_TRAINING = "vocational_training", _("Vocational training")
     SCHOOLING = "schooling", _("Schooling")
     HOUSING = "housing", _("Housing")
-    MEDICAL = "medical", _("Medical")  # Section.HEALTH (policy.SERVICE_SECTIONS)
+    MEDICAL = "medical", _("Medical")  # Section.HEALTH (sections.SERVICE_SECTIONS)
     PSYCHOSOCIAL = "psychosocial", _("Psychosocial")  # Section.PSYCHOSOCIAL
 
 
@@ -72,6 +74,8 @@ class ItemStatus(models.TextChoices):
 class AssistanceItem(SealedUnderCase, models.Model):
     """One piece of reintegration assistance, with its budget. A medical or psychosocial item
     belongs to that sensitive section and does not exist for a reader without it."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.REINTEGRATION, {"kind": SERVICE_SECTIONS})
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reintegration_items")
     kind = models.CharField(_("kind of assistance"), max_length=30, choices=ItemKind.choices)
@@ -98,6 +102,8 @@ class AssistanceItem(SealedUnderCase, models.Model):
 class Disbursement(SealedUnderCase, models.Model):
     """Money paid out for an item, in whatever currency it was paid in (no conversion)."""
 
+    case_section: ClassVar[CaseSection] = CaseSection(Section.REINTEGRATION, through="item")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(AssistanceItem, on_delete=models.CASCADE, related_name="disbursements", verbose_name=_("for"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -115,11 +121,6 @@ class Disbursement(SealedUnderCase, models.Model):
     def __str__(self) -> str:
         return f"{self.item} {self.amount} {self.currency}"
 
-    @property
-    def kind(self) -> str:
-        """A payment belongs to the section of its item (access.section_of reads `kind`)."""
-        return self.item.kind
-
 
 class VisitStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
@@ -130,6 +131,8 @@ class VisitStatus(models.TextChoices):
 class Visit(SealedUnderCase, models.Model):
     """A monitoring visit: planned from the date of arrival, then done (with the survey's answers
     and the scores computed from them at the time) or marked not possible, with the reason."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.REINTEGRATION)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reintegration_visits")
     months_after = models.PositiveSmallIntegerField(_("months after arrival"))
@@ -175,6 +178,8 @@ class ReintegrationEvent(SealedUnderCase, models.Model):
     """Re-trafficking or re-migration. Append-only: history is never overwritten; a correction is a
     new event that refers to the one it corrects (and an event is corrected at most once)."""
 
+    case_section: ClassVar[CaseSection] = CaseSection(Section.REINTEGRATION)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reintegration_events")
     kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
     occurred_on = models.DateField(_("date"))
@@ -204,6 +209,8 @@ class ReintegrationEvent(SealedUnderCase, models.Model):
 class ClosureOverride(SealedUnderCase, models.Model):
     """A supervisor's recorded decision that a reintegration case may close without meeting the
     closure criteria (for example when the person cannot be reached)."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.REINTEGRATION)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reintegration_overrides")
     reason = SealedTextField(_("reason for closing without the criteria"))

@@ -11,7 +11,6 @@ from django.db.models import Prefetch, QuerySet
 
 from pristan.cases.models import Case, Stage
 from pristan.core import access
-from pristan.core.policy import SERVICE_SECTIONS, Section
 from pristan.reintegration import schedule
 from pristan.reintegration.models import (
     AssistanceItem,
@@ -36,10 +35,9 @@ def latest_survey() -> Survey | None:
 def items_visible(*, user: User, case: Case) -> QuerySet[AssistanceItem]:
     """The case's reintegration assistance, less the kinds of sensitive sections the user is not
     granted (medical: health; psychosocial): those do not exist for them, not even as a count."""
-    granted = access.visible_sections(user, case)
-    hidden = [kind for kind, section in SERVICE_SECTIONS.items() if section not in granted]
     payments = Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "id"))
-    return case.reintegration_items.exclude(kind__in=hidden).select_related("provider").prefetch_related(payments)
+    items = case.reintegration_items.select_related("provider").prefetch_related(payments)
+    return access.visible_in_sections(user, case, items)
 
 
 def disbursed(item: AssistanceItem) -> dict[str, Decimal]:
@@ -111,7 +109,7 @@ def overdue_visits_for(*, user: User, today: date) -> list[Visit]:
     shown = []
     for visit in visits:
         if visit.case_id not in readable:
-            readable[visit.case_id] = Section.REINTEGRATION in access.visible_sections(user, visit.case)
+            readable[visit.case_id] = access.reads(user, visit.case, Visit)
         if readable[visit.case_id]:
             shown.append(visit)
     return shown

@@ -1,9 +1,9 @@
 """Writing reintegration: the plan and its schedule of visits, assistance and payments, visits and
 their scores, events, a supervisor's closure override, and new versions of the survey.
 
-Every write checks access (Section.REINTEGRATION, and the sensitive section of a medical or
-psychosocial item), changes the data and writes its audit entry (field names only) in one
-transaction.
+Every write checks access (the sections of the record it writes, as its model declares them:
+reintegration, and health or psychosocial support for a medical or psychosocial item and its
+payments), changes the data and writes its audit entry (field names only) in one transaction.
 """
 
 from datetime import date
@@ -24,7 +24,6 @@ from pristan.cases.models import Case
 from pristan.core import access, geography
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry
-from pristan.core.policy import SERVICE_SECTIONS, Section
 from pristan.reintegration import schedule
 from pristan.reintegration.models import (
     AssistanceItem,
@@ -62,10 +61,6 @@ NO_SURVEY = _("No reintegration survey is loaded: run `pristan survey load FILE`
 IN_FUTURE = _("The date cannot be in the future.")
 
 
-def _section_of(kind: str) -> Section:
-    return SERVICE_SECTIONS.get(kind, Section.REINTEGRATION)
-
-
 def _valid_currency(code: str) -> bool:
     return pycountry.currencies.get(alpha_3=code) is not None or code in FORMER_CURRENCIES
 
@@ -83,7 +78,7 @@ def _plan(case: Case) -> ReintegrationPlan:
 @transaction.atomic
 def plan_save(*, actor: User, case: Case, data: dict[str, Any]) -> ReintegrationPlan:
     """Start the plan or change it. Setting the date of arrival plans the monitoring visits."""
-    access.require_write(actor, case, Section.REINTEGRATION)
+    access.require_write_record(actor, ReintegrationPlan(case=case))
     plan = ReintegrationPlan.objects.select_for_update().filter(case=case).first()
     values = {name: data[name] for name in PLAN_FIELDS if name in data}
     if not values.get("arrival_on") and (plan is None or plan.arrival_on is None):
@@ -159,8 +154,7 @@ def _plan_visits(actor: User, plan: ReintegrationPlan) -> None:
 
 @transaction.atomic
 def item_add(*, actor: User, case: Case, data: dict[str, Any]) -> AssistanceItem:
-    access.require_write(actor, case, Section.REINTEGRATION)
-    access.require_write(actor, case, _section_of(str(data.get("kind"))))
+    access.require_write_record(actor, AssistanceItem(case=case, kind=str(data.get("kind") or "")))
     _plan(case)
     values = {name: data[name] for name in ITEM_FIELDS if name in data}
     values["budget_currency"] = str(values.get("budget_currency") or "").strip().upper()
@@ -186,8 +180,7 @@ def item_add(*, actor: User, case: Case, data: dict[str, Any]) -> AssistanceItem
 
 @transaction.atomic
 def item_change_status(*, actor: User, item: AssistanceItem, status: str) -> AssistanceItem:
-    access.require_write(actor, item.case, Section.REINTEGRATION)
-    access.require_write(actor, item.case, _section_of(item.kind))
+    access.require_write_record(actor, item)
     item = AssistanceItem.objects.select_for_update().select_related("case").get(pk=item.pk)
     if status not in ITEM_TRANSITIONS.get(item.status, frozenset()):
         target = ItemStatus(status).label if status in ItemStatus.values else status
@@ -205,8 +198,7 @@ def item_change_status(*, actor: User, item: AssistanceItem, status: str) -> Ass
 def disbursement_add(
     *, actor: User, item: AssistanceItem, amount: Decimal, currency: str, paid_on: date, note: str = ""
 ) -> Disbursement:
-    access.require_write(actor, item.case, Section.REINTEGRATION)
-    access.require_write(actor, item.case, _section_of(item.kind))
+    access.require_write_record(actor, Disbursement(case=item.case, item=item))
     currency = currency.strip().upper()
     errors: dict[str, Any] = {}
     if item.status == ItemStatus.CANCELLED:
@@ -234,7 +226,7 @@ def disbursement_add(
 def visit_record(*, actor: User, visit: Visit, done_on: date, answers: dict[str, str | None], note: str = "") -> Visit:
     """Record a visit with the answers to the current survey; its scores are computed now, with
     that version, and stay as they are when the survey changes."""
-    access.require_write(actor, visit.case, Section.REINTEGRATION)
+    access.require_write_record(actor, visit)
     visit = Visit.objects.select_for_update().select_related("case").get(pk=visit.pk)
     if visit.status != VisitStatus.PLANNED:
         raise ValidationError({"visit": VISIT_NOT_PLANNED})
@@ -273,7 +265,7 @@ def visit_record(*, actor: User, visit: Visit, done_on: date, answers: dict[str,
 
 @transaction.atomic
 def visit_mark_not_possible(*, actor: User, visit: Visit, reason: str) -> Visit:
-    access.require_write(actor, visit.case, Section.REINTEGRATION)
+    access.require_write_record(actor, visit)
     visit = Visit.objects.select_for_update().select_related("case").get(pk=visit.pk)
     if visit.status != VisitStatus.PLANNED:
         raise ValidationError({"visit": VISIT_NOT_PLANNED})
@@ -294,7 +286,7 @@ def visit_mark_not_possible(*, actor: User, visit: Visit, reason: str) -> Visit:
 def event_record(*, actor: User, case: Case, data: dict[str, Any]) -> ReintegrationEvent:
     """Record re-trafficking or re-migration. Nothing is ever changed: to correct an event, record
     a new one that refers to it (kind "recorded in error" withdraws it)."""
-    access.require_write(actor, case, Section.REINTEGRATION)
+    access.require_write_record(actor, ReintegrationEvent(case=case))
     kind, corrects = data.get("kind"), data.get("corrects")
     occurred_on, country = data.get("occurred_on"), str(data.get("country") or "")
     errors: dict[str, Any] = {}
@@ -334,7 +326,7 @@ def event_record(*, actor: User, case: Case, data: dict[str, Any]) -> Reintegrat
 def closure_override_record(*, actor: User, case: Case, reason: str) -> ClosureOverride:
     """A supervisor's decision that the case may close although the criteria are not met."""
     access.require_override(actor, case)
-    access.require_write(actor, case, Section.REINTEGRATION)
+    access.require_write_record(actor, ClosureOverride(case=case))
     _plan(case)
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Explain in a sentence or more why the case may close without the criteria.")})

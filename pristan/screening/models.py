@@ -1,5 +1,7 @@
 """A screening interview: the ILO/EC indicators observed, Pristan's suggestion, and the decision."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,10 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.fields import CodeListField
 from pristan.core.sealed import SealedTextField
+from pristan.core.sections import CaseSection, Section
 from pristan.screening.indicators import IndicatorList
 
 
 class Screening(SealedUnderCase, models.Model):
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SCREENING)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
     indicator_list = models.CharField(_("indicator list"), max_length=20, choices=IndicatorList.choices)
     indicators = CodeListField(_("indicators observed"))  # Indicator.key values

@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from conftest import PASSWORD, authenticator_of, current_code
+from conftest import PASSWORD, authenticator_of, current_code, wrong_code
 from pristan.accounts import services
 from pristan.accounts.models import LoginAttempt
 from pristan.core.models import AuditEntry
@@ -92,9 +92,9 @@ def test_a_wrong_password_is_refused_counted_and_audited(ana, client_of):
 
 
 def test_a_wrong_code_is_refused_counted_and_audited(ana, client_of):
-    authenticator_of(ana)
+    device = authenticator_of(ana)
     client = client_of(ana)
-    response = _confirm(client, PASSWORD, "000000")
+    response = _confirm(client, PASSWORD, wrong_code(device))
     assert response.status_code == 422
     assert WRONG in response.content.decode()  # the same message: which one was wrong is not said
     assert not _confirmed(client)

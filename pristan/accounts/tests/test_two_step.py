@@ -13,7 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD, authenticator_of, current_code
+from conftest import PASSWORD, authenticator_of, current_code, wrong_code
 from pristan.accounts import services
 from pristan.accounts.models import UserSession
 from pristan.core.models import AuditEntry
@@ -91,16 +91,16 @@ def test_a_current_code_completes_sign_in_in_a_new_session(ana):
 
 
 def test_a_wrong_code_is_explained_beside_the_field(ana):
-    authenticator_of(ana)
+    code = wrong_code(authenticator_of(ana))
     client = _signed_in_with_password(ana)
-    response = client.post(reverse("mfa_verify"), {"code": "000000"})
+    response = client.post(reverse("mfa_verify"), {"code": code})
     assert response.status_code == 422
     body = response.content.decode()
     field = re.search(r'<div class="field has-error">.*?id="id_code"></div>', body, re.S)
     assert field is not None
     assert "That code is not right" in field.group(0)
     assert 'aria-invalid="true"' in field.group(0)
-    assert 'value="000000"' not in field.group(0)  # a used code is not shown again
+    assert f'value="{code}"' not in field.group(0)  # a used code is not shown again
     assert client.get(MY_CASES).status_code == 302
     assert AuditEntry.objects.filter(action=AuditEntry.Action.SIGN_IN_FAILED, detail="second step: wrong code").exists()
 
@@ -145,7 +145,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_recovery_codes_once(ana)
     assert not device.confirmed
     assert client.get(reverse("mfa_enrol")).content.decode().count(secret) == 1  # a reload keeps the same key
 
-    wrong = client.post(reverse("mfa_enrol"), {"code": "123456", "next": "/cases/"})
+    wrong = client.post(reverse("mfa_enrol"), {"code": wrong_code(device), "next": "/cases/"})
     assert wrong.status_code == 422
     assert "That code is not right" in wrong.content.decode()
     TOTPDevice.objects.filter(user=ana).update(throttling_failure_count=0, throttling_failure_timestamp=None)  # waited

@@ -2,7 +2,7 @@
 
 from django import template
 
-from pristan.core.audit import field_labels, object_type_label
+from pristan.core.audit import entry_field_labels, object_type_label
 from pristan.core.models import AuditEntry
 
 register = template.Library()
@@ -15,4 +15,4 @@ def object_label(entry: AuditEntry) -> str:
 
 @register.filter
 def fields_label(entry: AuditEntry) -> str:
-    return ", ".join(field_labels(entry.object_type, list(entry.fields)))
+    return ", ".join(entry_field_labels(entry))

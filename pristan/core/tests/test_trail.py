@@ -1,8 +1,10 @@
 """Reads and refusals are recorded; the trail is searchable by those who audit, and only them."""
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
+from pristan.core.audit import field_labels
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant
 from pristan.core.trail import TrailFilters, trail_search, viewers_of
@@ -58,3 +60,36 @@ def test_an_auditor_of_one_office_does_not_see_another(case, ana, skopje, django
     other = django_user_model.objects.create_user("auditor-skp")
     membership_grant(actor=None, user=other, office=skopje, role=Role.AUDITOR)
     assert trail_search(user=other, filters=TrailFilters(reference=case.reference)).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("tab", "label"),
+    [("case_notes", "Notes and tasks"), ("case_referrals", "referrals"), ("case_experience", "Trafficking experience")],
+)
+def test_the_trail_shows_reads_of_tabs_named_like_a_reverse_relation(tab, label, active_case, ana, auditor, client_of):
+    # "notes", "referrals", "experience" are the names of reverse relations of a case, which have no verbose name.
+    assert client_of(ana).get(reverse(tab, args=[active_case.reference])).status_code == 200
+    response = client_of(auditor).get(reverse("audit_trail"), {"action": "view"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 1
+    assert f"<td>{label}</td>" in response.content.decode()
+
+
+def test_every_kind_of_field_of_every_model_has_a_label():
+    # Forward, many-to-many, generic and reverse relations alike: whatever a write or a read may name.
+    for model in apps.get_models():
+        object_type = f"{model._meta.app_label}.{model._meta.model_name}"
+        for field in model._meta.get_fields(include_hidden=True):
+            if field.name.endswith("+"):  # a hidden reverse relation has no name to record
+                continue
+            [label] = field_labels(object_type, [field.name])
+            assert isinstance(label, str), (object_type, field.name)
+            assert label, (object_type, field.name)
+
+
+def test_a_read_is_labelled_by_the_section_read_and_a_write_by_its_fields():
+    assert field_labels("cases.case", ["notes", "experience"], read=True) == ["Notes and tasks", "Trafficking experience"]
+    assert field_labels("cases.case", ["referrals"], read=True) == ["referrals"]  # a tab that is no section: the relation
+    assert field_labels("cases.case", ["notes", "experience"]) == ["case notes", "trafficking experience"]
+    assert field_labels("cases.casenote", ["unknown-field"]) == ["unknown-field"]
+    assert field_labels("no.such", ["x"]) == ["x"]

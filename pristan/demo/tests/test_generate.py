@@ -263,7 +263,11 @@ class TestOneRun:
             person = persons[person_id]
             for name, column in zip((person.given_name, person.family_name, person.name_latin), stored, strict=True):
                 assert name
-                assert name.encode() not in bytes(column)
+                assert crypto.blob_key_id(bytes(column)) == person.key_id  # a sealed value, not the name
+                # A sealed value is random bytes: a name of three bytes ("Ema") turns up in one by chance
+                # about once in 300,000 columns; from eight bytes on, never in practice.
+                if len(name.encode()) >= 8:
+                    assert name.encode() not in bytes(column)
 
     def test_a_latin_query_finds_a_cyrillic_name(self) -> None:
         person = next(person for person in Person.objects.all() if _script_letters(person.family_name) == {"CYRILLIC"})
