@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from pristan.env import env_bool, env_fraction, env_int, env_list, env_secret, env_str
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pristan.api",
+    "django_tasks",
+    "django_tasks_db",
+    "pristan.jobs",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +242,13 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "pristan.referrals.models.ReferralStatus",
     },
 }
+
+# Background jobs (pristan/jobs): a queue kept in the case database, run by `pristan worker`, which
+# also runs the periodic work (pristan/jobs/schedule.py): retention daily at this local hour (0–23).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+PRISTAN_RETENTION_HOUR = env_int("PRISTAN_RETENTION_HOUR", 3)
+if not 0 <= PRISTAN_RETENTION_HOUR <= 23:
+    raise ImproperlyConfigured(f"PRISTAN_RETENTION_HOUR must be an hour from 0 to 23, not {PRISTAN_RETENTION_HOUR}.")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,56 @@
+"""`pristan worker`: run the background jobs (imports, exports, releases, retention, …) and the
+periodic work. Run at least one beside the web server; `make serve` starts one."""
+
+import logging
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pristan.demo.management.translated import TranslatedCommand
+from pristan.jobs import presence
+from pristan.jobs.schedule import PERIODIC
+from pristan.jobs.worker import Worker
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError(value)
+    return number
+
+
+class Command(TranslatedCommand):
+    help_text = gettext_lazy("Run the background jobs and the periodic work, until stopped.")
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--interval", type=_positive, default=1.0,
+            help=str(gettext_lazy("Seconds to wait when no job is ready (default: 1).")),
+        )  # fmt: skip
+        parser.add_argument("--batch", action="store_true", help=str(gettext_lazy("Run the jobs that are ready, then stop.")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self._log_to(options["verbosity"])
+        worker_id = presence.new_worker_id()
+        self.stdout.write(_("Worker %(worker)s: running background jobs. Stop it with Ctrl+C.") % {"worker": worker_id})
+        for entry in PERIODIC:
+            if entry.every is not None:
+                when = _("every %(minutes)d minutes") % {"minutes": int(entry.every.total_seconds() // 60)}
+            else:
+                when = _("daily at %(hour)02d:00") % {"hour": int(getattr(settings, entry.daily_at or ""))}
+            self.stdout.write(_("Periodic: %(name)s, %(when)s.") % {"name": entry.name, "when": when})
+        try:
+            worker = Worker(worker_id=worker_id, interval=options["interval"], batch=options["batch"])
+            worker.configure_signals()
+            worker.run()
+        except presence.LostPresence as error:
+            raise CommandError(_("The worker lost its connection to the database and stopped: %(error)s") % {"error": error}) from None
+
+    def _log_to(self, verbosity: int) -> None:
+        level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+        for name in ("pristan.jobs", "django_tasks", "django_tasks_db"):
+            logging.getLogger(name).setLevel(level)
