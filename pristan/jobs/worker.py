@@ -37,7 +37,7 @@ class Worker(DatabaseWorker):
             queue_names=["*"], excluded_queue_names=[], interval=interval, batch=batch, backend_name="default",
             startup_delay=False, max_tasks=max_tasks, worker_id=worker_id,
         )  # fmt: skip
-        self._swept_at = 0.0
+        self._swept_at: float | None = None  # never yet: the first look is at start
 
     def configure_signals(self) -> None:
         sigint_ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
@@ -65,7 +65,7 @@ class Worker(DatabaseWorker):
     def _housekeeping(self) -> None:
         """Recovering lost jobs and enqueueing periodic ones never stops the worker: an error is logged, and tried again."""
         try:
-            if time.monotonic() - self._swept_at >= SWEEP_EVERY:
+            if self._swept_at is None or time.monotonic() - self._swept_at >= SWEEP_EVERY:
                 self._swept_at = time.monotonic()
                 lost = lost_jobs_recover()
                 if lost.retried or lost.failed:
