@@ -23,7 +23,10 @@ from django.utils import translation
 from pristan.interchange.jobs import STOPPED
 
 ROOT = Path(__file__).resolve().parents[3]
-HEADER = "cas_Id,prs_FirstName,prs_SecondName,prs_Birthdate,prs_Gender,prs_CountryOfCitizenship,vic_TypeOfExploitation,vic_IsMinorAtExploitation,cas_Status"
+HEADER = ",".join([
+    "cas_Id", "prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_Gender", "prs_CountryOfCitizenship",
+    "vic_TypeOfExploitation", "vic_IsMinorAtExploitation", "cas_Status",
+])  # fmt: skip
 ROWS = 3000
 
 SETUP = """
@@ -52,7 +55,9 @@ with key_scope():
         writer = SealedWriter(target, key_id, data_key(key_id), uploads.upload_aad(upload_id))
         writer.write(content)
         writer.close()
-    upload = uploads.SealedUpload(upload_id=upload_id, key_id=key_id, name="cases.csv", content_type="text/csv", size=len(content))
+    upload = uploads.SealedUpload(
+        upload_id=upload_id, key_id=key_id, name="cases.csv", content_type="text/csv", size=len(content)
+    )
     job = jobs.start(actor=User.objects.get(username="ana"), office=Office.objects.get(code="SOF"), upload=upload,
                      source="", language="bg")
 print(job.pk)
@@ -111,13 +116,13 @@ class Installation:
         return result.stdout
 
     def worker(self) -> subprocess.Popen[str]:
-        return subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(
             [sys.executable, "-m", "pristan.cli", "worker", "--interval", "0.2"],
             env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
 
     def state(self, job_id: str) -> dict[str, object]:
-        return json.loads(self.python(STATE, job_id))  # type: ignore[no-any-return]
+        return json.loads(self.python(STATE, job_id))
 
     def upload(self, rows: int) -> str:
         batch = uuid.uuid4().hex[:6]  # records no earlier upload had
@@ -160,7 +165,7 @@ def _postgres(url: str, *statements: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as connection:
         for statement in statements:
-            connection.execute(statement)  # type: ignore[arg-type]
+            connection.execute(statement)
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
@@ -173,7 +178,7 @@ def _stop(process: subprocess.Popen[str]) -> str:
 def test_a_job_waits_in_the_database_until_a_worker_starts(installation):
     job_id = installation.upload(rows=3)  # the process that enqueued it has ended, as a restarted web server
     before = installation.state(job_id)
-    assert (before["status"], before["queue"].count("READY")) == ("validating", 1)  # type: ignore[union-attr]
+    assert (before["status"], before["queue"].count("READY")) == ("validating", 1)
     output = installation.pristan("worker", "--batch")
     assert "Worker pristan-" in output
     assert installation.state(job_id)["status"] == "ready"
@@ -183,7 +188,7 @@ def test_a_job_waits_in_the_database_until_a_worker_starts(installation):
     state = installation.state(job_id)
     assert state["status"] == "done"
     cases, persons, _entries = state["rows"]
-    assert (cases, persons) == (before["rows"][0] + 3, before["rows"][1] + 3)  # type: ignore[index]
+    assert (cases, persons) == (before["rows"][0] + 3, before["rows"][1] + 3)
 
 
 def test_a_worker_killed_mid_import_leaves_the_database_as_it_was_and_the_import_failed(installation):

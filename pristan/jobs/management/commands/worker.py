@@ -16,24 +16,26 @@ from pristan.jobs.schedule import PERIODIC
 from pristan.jobs.worker import Worker
 
 
-def _positive(value: str) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError(value)
-    return number
-
-
 class Command(TranslatedCommand):
     help_text = gettext_lazy("Run the background jobs and the periodic work, until stopped.")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--interval", type=_positive, default=1.0,
+            "--interval", type=str, default="1",
             help=str(gettext_lazy("Seconds to wait when no job is ready (default: 1).")),
         )  # fmt: skip
         parser.add_argument("--batch", action="store_true", help=str(gettext_lazy("Run the jobs that are ready, then stop.")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            interval = float(options["interval"])
+        except ValueError:
+            interval = 0.0
+        if not 0.01 <= interval <= 3600:
+            message = _("--interval must be a number of seconds from 0.01 to 3600, not %(value)s.") % {
+                "value": options["interval"]
+            }
+            raise CommandError(message)
         self._log_to(options["verbosity"])
         worker_id = presence.new_worker_id()
         self.stdout.write(_("Worker %(worker)s: running background jobs. Stop it with Ctrl+C.") % {"worker": worker_id})
@@ -44,11 +46,12 @@ class Command(TranslatedCommand):
                 when = _("daily at %(hour)02d:00") % {"hour": int(getattr(settings, entry.daily_at or ""))}
             self.stdout.write(_("Periodic: %(name)s, %(when)s.") % {"name": entry.name, "when": when})
         try:
-            worker = Worker(worker_id=worker_id, interval=options["interval"], batch=options["batch"])
+            worker = Worker(worker_id=worker_id, interval=interval, batch=options["batch"])
             worker.configure_signals()
             worker.run()
         except presence.LostPresence as error:
-            raise CommandError(_("The worker lost its connection to the database and stopped: %(error)s") % {"error": error}) from None
+            message = _("The worker lost its connection to the database and stopped: %(error)s") % {"error": error}
+            raise CommandError(message) from None
 
     def _log_to(self, verbosity: int) -> None:
         level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
