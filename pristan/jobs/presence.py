@@ -24,12 +24,13 @@ import os
 import re
 import socket
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.crypto import get_random_string
 
@@ -98,7 +99,11 @@ class Presence:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self._connection is not None:
-            self._connection.close()  # ends the session, and with it the lock
+            # Released at once, rather than when the server notices that the session has ended.
+            with suppress(DatabaseError), self._connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [NAMESPACE, _lock_key(self.worker_id)])
+            with suppress(DatabaseError):
+                self._connection.close()
             self._connection = None
         if self._file is not None:
             (_directory() / f"{self.worker_id}.lock").unlink(missing_ok=True)

@@ -3,6 +3,7 @@ dead workers, the queue's health, and what the import page says while it waits."
 
 from datetime import datetime, timedelta
 from io import StringIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,7 +37,7 @@ def queue(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
 
-def _running(task_path: str, job_id: str, *workers: str) -> DBTaskResult:
+def _running(task_path: str, job_id: str, *workers: str) -> DBTaskResult[Any, Any]:
     return DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {"job_id": job_id}}, task_path=task_path, backend_name="default",
         status=TaskResultStatus.RUNNING, worker_ids=list(workers), started_at=timezone.now(),
