@@ -66,8 +66,8 @@ def start(*, actor: User, office: Office, upload: uploads.SealedUpload, source: 
             actor=actor, action=AuditEntry.Action.CREATE, obj=job, office=office, fields=["filename", "source"],
             detail=f"import {job.source}: file uploaded, to be checked",
         )  # fmt: skip
-        upload.adopted = True
         import_check_run.enqueue(job_id=str(job.pk))
+    upload.adopted = True  # committed: the file is the import's now, not the request's
     return job
 
 
@@ -169,8 +169,12 @@ def start_write(job: ImportJob, *, actor: User) -> None:
     from pristan.interchange.tasks import import_write_run
 
     with transaction.atomic():
+        confirmed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+            status=ImportJob.Status.IMPORTING, skip_invalid=job.skip_invalid
+        )
+        if not confirmed:  # confirmed or discarded meanwhile (a second click): enqueued once
+            return
         job.status = ImportJob.Status.IMPORTING
-        job.save(update_fields=["status", "skip_invalid"])
         audit_record(
             actor=actor, action=AuditEntry.Action.UPDATE, obj=job, office=job.office, fields=["status", "skip_invalid"],
             detail=f"import {job.source}: confirmed, to be written",
@@ -183,7 +187,10 @@ def discard(job: ImportJob, *, actor: User | None) -> None:
     """Discard a checked import (its user, or the sweep when nobody confirmed it): the upload goes with it."""
     with transaction.atomic():
         job.status, job.finished_at = ImportJob.Status.DISCARDED, timezone.now()
-        job.save(update_fields=["status", "finished_at"])
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+            status=job.status, finished_at=job.finished_at
+        ):
+            return  # confirmed or discarded meanwhile
         audit_record(
             actor=actor, action=AuditEntry.Action.DELETE, obj=job, office=job.office, fields=["status"],
             detail=f"import {job.source}: discarded" + ("" if actor else ", left waiting"),

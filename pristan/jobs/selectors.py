@@ -21,10 +21,9 @@ class QueueHealth:
 def queue_health() -> QueueHealth:
     try:
         DBTaskResult.objects.filter(pk__isnull=True).exists()
-        alive = presence.any_alive()
     except DatabaseError:
         return QueueHealth(reachable=False, worker_alive=False)
-    return QueueHealth(reachable=True, worker_alive=alive)
+    return QueueHealth(reachable=True, worker_alive=worker_running())
 
 
 def queue_healthy() -> bool:

@@ -87,7 +87,7 @@ class LostJobs:
 def lost_jobs_recover() -> LostJobs:
     """Find the jobs marked running whose worker is dead: run again those that may be, and mark the
     others failed (calling their `when_lost`). Cheap when nothing is lost: one read, one lock check."""
-    running = list(DBTaskResult.objects.running().only("id", "worker_ids", "task_path", "args_kwargs"))
+    running = list(DBTaskResult.objects.running())
     workers = {row.worker_ids[-1] for row in running if row.worker_ids}
     living = presence.alive(workers)
     retried = failed = 0

@@ -14,7 +14,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from pristan.core.models import AuditEntry
-from pristan.interchange import uploads
+from pristan.interchange import jobs, uploads
 from pristan.interchange.models import ImportJob
 from pristan.interchange.tasks import import_check_run, import_write_run
 from pristan.interchange.tests.test_pages import _upload
@@ -218,3 +218,16 @@ def test_starting_confirming_and_discarding_an_import_are_audited(client_of, ana
         (str(second.pk), AuditEntry.Action.UPDATE, ana.pk, sofia.pk),  # confirmed
         (str(second.pk), AuditEntry.Action.CREATE, ana.pk, sofia.pk),  # written: 3 created
     ]
+
+
+def test_an_import_confirmed_twice_is_written_once(queue, client_of, ana, sofia, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    job = _uploaded(client_of, ana, sofia)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    first, second = ImportJob.objects.get(pk=job.pk), ImportJob.objects.get(pk=job.pk)  # two requests, one click apart
+    jobs.start_write(first, actor=ana)
+    jobs.start_write(second, actor=ana)
+    jobs.discard(second, actor=ana)
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [import_write_run.module_path]
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.IMPORTING
+    assert AuditEntry.objects.filter(object_type="interchange.importjob", action=AuditEntry.Action.UPDATE).count() == 1
