@@ -11,6 +11,8 @@ serve: $(VENV)/.run catalogues
 	$(BIN)/pristan migrate --noinput --database keys
 	$(BIN)/pristan migrate --noinput
 	$(BIN)/pristan demo
+	@# The worker runs the background jobs (imports, retention …) beside the server, and stops with it.
+	$(BIN)/pristan worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/pristan runserver --insecure 127.0.0.1:8000
 
 test: debian-packages $(VENV)/.dev catalogues lint typecheck test-sqlite test-postgres test-browser

@@ -50,6 +50,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_at_once(settings: Any) -> None:
+    """Background jobs run where they are enqueued (django-tasks' immediate backend), so a test sees
+    their outcome at once. The tests of the worker itself (pristan/jobs/tests) run real workers."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_a_test_says_otherwise() -> Iterator[None]:
     # A request in another language leaves it active in the thread; each test starts in English.
     with translation.override("en"):

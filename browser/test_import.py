@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_caseworker_imports_the_official_spreadsheet(page, live_server, settings, tmp_path, screenshot):
-    settings.PRISTAN_IMPORT_IN_BACKGROUND = False  # the live server's SQLite database is shared in memory
     settings.VAR_DIR = tmp_path
     generate(cases=6, offices=1, seed=11, progress=False)
     world = ensure_world(2)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from pristan.env import env_bool, env_fraction, env_int, env_list, env_secret, env_str
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "pristan.administration",
     "django_tasks",
     "django_tasks_db",
+    "pristan.jobs",
 ]
 
 MIDDLEWARE = [
@@ -198,8 +200,6 @@ STATIC_ROOT = VAR_DIR / "static"
 
 PRISTAN_CASES_PER_PAGE = env_int("PRISTAN_CASES_PER_PAGE", 25)
 
-# Background work: Django's tasks framework (the django-tasks backport) with its queue in the database.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How long a finished export waits for its one download before it is deleted and its key destroyed.
 PRISTAN_EXPORT_FILE_MINUTES = env_int("PRISTAN_EXPORT_FILE_MINUTES", 60)
 # Reintegration: the latest composite score (0–1) a case with a reintegration plan needs before it closes.
@@ -266,6 +266,17 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "pristan.referrals.models.ReferralStatus",
     },
 }
+
+# Background jobs (pristan/jobs): a queue kept in the case database, run by `pristan worker`, which
+# also runs the periodic work (pristan/jobs/schedule.py): retention daily at this local hour (0–23).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+PRISTAN_RETENTION_HOUR = env_int("PRISTAN_RETENTION_HOUR", 3)
+if not 0 <= PRISTAN_RETENTION_HOUR <= 23:
+    raise ImproperlyConfigured(f"PRISTAN_RETENTION_HOUR must be an hour from 0 to 23, not {PRISTAN_RETENTION_HOUR}.")
+# The local hour at which the worker tells people of their overdue tasks and monitoring visits.
+PRISTAN_OVERDUE_HOUR = env_int("PRISTAN_OVERDUE_HOUR", 6)
+if not 0 <= PRISTAN_OVERDUE_HOUR <= 23:
+    raise ImproperlyConfigured(f"PRISTAN_OVERDUE_HOUR must be an hour from 0 to 23, not {PRISTAN_OVERDUE_HOUR}.")
 
 LOGGING = {
     "version": 1,

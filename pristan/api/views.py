@@ -558,14 +558,14 @@ class ImportDetail(ApiView):
         if job.status != ImportJob.Status.READY:
             raise ValidationError([NOTHING_TO_CONFIRM])
         if data["action"] == "discard":
-            import_jobs.discard(job)
+            import_jobs.discard(job, actor=self.user)
         else:
             job.skip_invalid = data["skip_invalid"]
             if job.invalid and not job.skip_invalid:
                 raise ValidationError({"skip_invalid": [import_services.HAS_PROBLEMS]})
             if job.to_create + job.to_update == 0:
                 raise ValidationError([NOTHING_TO_IMPORT])
-            import_jobs.start_write(job)
+            import_jobs.start_write(job, actor=self.user)
         job.refresh_from_db()
         return Response(api.ImportSerializer(job).data)
 

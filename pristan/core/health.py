@@ -16,6 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from pristan.jobs.selectors import queue_health
 from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
 from pristan.keystore.services import keyring
@@ -38,16 +39,34 @@ def key_store() -> None:
     DataKey.objects.using(KEYS_DB).exists()
 
 
-# Name in the answer -> check. The lead adds the job queue's check here ("jobs") once it lands.
+def jobs() -> None:
+    """The queue of background jobs can be read (imports and exports are enqueued there)."""
+    if not queue_health().reachable:
+        raise RuntimeError("The job queue cannot be read.")
+
+
+def worker() -> None:
+    """A worker is alive to run what is queued."""
+    if not queue_health().worker_alive:
+        raise RuntimeError("No worker is running.")
+
+
+# Name in the answer -> check. Each must pass for a 200: without them this server cannot serve.
 CHECKS: dict[str, Callable[[], None]] = {
     "database": database,
     "key_store": key_store,
+    "jobs": jobs,
 }
 
+# Reported beside them, without changing the status: a load balancer that took every web server out
+# of rotation because the worker stopped would stop the office's work too, while a monitor reading
+# "worker": "fail" tells an administrator to restart it.
+REPORTED: dict[str, Callable[[], None]] = {"worker": worker}
 
-def run_checks() -> dict[str, str]:
+
+def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
     results = {}
-    for name, check in CHECKS.items():
+    for name, check in checks.items():
         try:
             check()
         except Exception:
@@ -62,6 +81,7 @@ def run_checks() -> dict[str, str]:
 @never_cache
 @require_safe
 def health(request: HttpRequest) -> JsonResponse:
-    checks = run_checks()
+    checks = run_checks(CHECKS)
     healthy = all(result == OK for result in checks.values())
-    return JsonResponse({"status": OK if healthy else FAIL, "checks": checks}, status=200 if healthy else 503)
+    answer = {"status": OK if healthy else FAIL, "checks": checks | run_checks(REPORTED)}
+    return JsonResponse(answer, status=200 if healthy else 503)

@@ -44,6 +44,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -139,10 +140,11 @@ def run(job_id: str, write: Callable[[ExportJob], None]) -> None:
 def job_finished(job: ExportJob) -> None:
     """Called once when a job ends: its file is ready to download (READY) or it failed (FAILED; its
     `error` says why), by the worker or, for a job whose worker died, by `refresh` or `sweep`.
+    Tells the one who asked, with a link to the job's page."""
+    from pristan.notifications.services import notify_export_finished
 
-    The one place to tell `job.actor` that their file awaits them or did not come (issue 10,
-    notifications): the link to give is reverse("export_job", kwargs={"export_job_id": job.pk}).
-    """
+    link = reverse("export_job", kwargs={"export_job_id": job.pk})
+    notify_export_finished(user=job.actor, export_id=job.pk, failed=job.status == ExportJob.Status.FAILED, link=link)
 
 
 class Counted(list[Any]):
@@ -249,6 +251,13 @@ def refresh(job: ExportJob, *, now: datetime | None = None) -> ExportJob:
     elif job.status == Status.READY and job.expires_at is not None and job.expires_at <= now:
         _end(job, Status.EXPIRED)
     return job
+
+
+def lost(job_id: str) -> None:
+    """The queue gave up a job whose worker died (pristan/jobs `when_lost`): failed, its user told."""
+    job = ExportJob.objects.filter(pk=job_id).select_related("actor").first()
+    if job is not None:
+        refresh(job)
 
 
 def _end(job: ExportJob, status: str) -> None:

@@ -1,9 +1,12 @@
-"""Import runs started from the page: checked, then (once confirmed) written, in the background.
+"""Import runs started from the page or the API: checked, then (once confirmed) written, as jobs of
+`pristan worker` (pristan/jobs), never in the web process.
 
-Why a thread of the web process rather than a task queue or a subprocess: Pristan runs without a
-broker or worker to operate, and the work is one database transaction either way. A thread
-keeps the request short; if the process dies mid-run, the transaction is rolled back and the page
-shows the run as interrupted (its progress stops moving), so nothing half-written remains.
+Each pass is a job (interchange/tasks.py) enqueued in the transaction that asks for it, so the
+import and its job are committed together, and a job waits in the database through restarts of
+the web server until a worker takes it. The write is one database transaction, the import's new
+status and audit entry included: a worker killed mid-import leaves nothing half-written, and the
+job recovery (pristan/jobs/services.py) marks the import failed with a message in its user's
+language. The check only reads, so it is run again once if its worker dies.
 
 Progress lives in a small file beside the uploaded one, not in the database: the run's own rows are
 inside its uncommitted transaction, and a second writer would wait for it on SQLite.
@@ -12,11 +15,9 @@ The upload was sealed as it arrived (uploads.py), chunk by chunk under a data ke
 waits so between the preview and the confirmation; each pass reads it back one chunk at a time, so
 no pass holds the whole file. When the run ends or is discarded the key is destroyed and the file
 deleted, so a copy of the file in a backup no longer opens.
-`PRISTAN_IMPORT_IN_BACKGROUND = False` runs inline (tests).
 """
 
 import json
-import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -24,12 +25,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from pristan.core import crypto
 from pristan.core.audit import audit_record
@@ -40,7 +42,6 @@ from pristan.interchange.models import ImportJob
 from pristan.keystore.services import data_key, destroy_data_key
 from pristan.notifications.services import notify_import_finished
 
-STALE_AFTER = 120  # seconds without progress: the run was interrupted
 GONE = gettext_lazy("The uploaded file is no longer here. Upload it again.")
 STOPPED = gettext_lazy("The import stopped on an unexpected error. Nothing was imported.")
 
@@ -50,17 +51,24 @@ def _progress_path(job: ImportJob) -> Path:
 
 
 def start(*, actor: User, office: Office, upload: uploads.SealedUpload, source: str, language: str) -> ImportJob:
-    """An import of a sealed upload, checked in the background; raises UnreadableFile (the upload
-    then goes with the request) when the file is not one Pristan reads."""
+    """An import of a sealed upload, its check enqueued; raises UnreadableFile (the upload then goes
+    with the request) when the file is not one Pristan reads."""
+    from pristan.interchange.tasks import import_check_run
+
     job = ImportJob(
         id=upload.upload_id, office=office, actor=actor, filename=Path(upload.name or "").name[:200], key_id=upload.key_id,
         language=language,
     )  # fmt: skip
     table = readers.open_table(opener(job), job.filename)
     job.source = services.source_of(table, source or Path(job.filename).stem)
-    job.save(force_insert=True)
-    upload.adopted = True
-    start_check(job)
+    with transaction.atomic():
+        job.save(force_insert=True)
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=job, office=office, fields=["filename", "source"],
+            detail=f"import {job.source}: file uploaded, to be checked",
+        )  # fmt: skip
+        import_check_run.enqueue(job_id=str(job.pk))
+    upload.adopted = True  # committed: the file is the import's now, not the request's
     return job
 
 
@@ -86,18 +94,25 @@ def write_progress(job: ImportJob, done: int, total: int) -> None:
     temporary.replace(path)
 
 
-def progress_of(job: ImportJob) -> tuple[int, int, bool]:
-    """(rows done, rows in all, whether the run stopped moving)."""
+def progress_of(job: ImportJob) -> tuple[int, int]:
+    """(rows done, rows in all)."""
     try:
         data = json.loads(_progress_path(job).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return 0, job.rows, False
-    return int(data["done"]), int(data["total"] or job.rows), time.time() - float(data["at"]) > STALE_AFTER
+        return 0, job.rows
+    return int(data["done"]), int(data["total"] or job.rows)
 
 
 def _cleanup(job: ImportJob) -> None:
     uploads.discard(job.pk, job.key_id)
     _progress_path(job).unlink(missing_ok=True)
+
+
+@transaction.atomic
+def _failed(job: ImportJob, error: str) -> None:
+    job.status, job.error, job.finished_at = ImportJob.Status.FAILED, error, timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    notify_import_finished(job=job)
 
 
 def check(job: ImportJob) -> None:
@@ -110,11 +125,13 @@ def check(job: ImportJob) -> None:
                 progress=lambda done, _total: write_progress(job, done, 0),
             )  # fmt: skip
         except (readers.UnreadableFile, PermissionDenied) as error:
-            job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(error), timezone.now()
-            job.save()
-            notify_import_finished(job=job)
+            _failed(job, str(error))
             _cleanup(job)
             return
+        except Exception:
+            _failed(job, str(STOPPED))
+            _cleanup(job)
+            raise
     job.rows, job.to_create, job.to_update, job.to_skip, job.invalid = (
         preview.rows, preview.to_create, preview.to_update, preview.to_skip, preview.invalid,
     )  # fmt: skip
@@ -125,65 +142,73 @@ def check(job: ImportJob) -> None:
 
 
 def write(job: ImportJob) -> None:
-    """The second pass: every row in one transaction, then the job's outcome."""
+    """The second pass: every row, the import's outcome and its audit entry in one transaction."""
     with translation.override(job.language):
         try:
-            table = readers.open_table(opener(job), job.filename)
-            result = services.import_apply(
-                actor=job.actor, office=job.office, table=table, source=job.source, skip_invalid=job.skip_invalid,
-                progress=lambda done, total: write_progress(job, done, total), total=job.rows,
-            )  # fmt: skip
+            with transaction.atomic():
+                table = readers.open_table(opener(job), job.filename)
+                result = services.import_apply(
+                    actor=job.actor, office=job.office, table=table, source=job.source, skip_invalid=job.skip_invalid,
+                    progress=lambda done, total: write_progress(job, done, total), total=job.rows,
+                )  # fmt: skip
+                job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+                job.created, job.updated, job.cases = result.created, result.updated, result.references
+                job.save()
+                audit_record(  # each record written has its own entries too
+                    actor=job.actor, action=AuditEntry.Action.CREATE, obj=job, office=job.office,
+                    fields=["created", "updated"], detail=f"import {job.source}: {job.created} created, {job.updated} updated",
+                )  # fmt: skip
+                notify_import_finished(job=job)
         except (readers.UnreadableFile, ValidationError, PermissionDenied) as error:
-            job.status, job.error = ImportJob.Status.FAILED, " ".join(getattr(error, "messages", [str(error)]))
+            _failed(job, " ".join(getattr(error, "messages", [str(error)])))
         except Exception:
-            job.status, job.error = ImportJob.Status.FAILED, str(STOPPED)
+            _failed(job, str(STOPPED))
             raise
-        else:
-            job.status = ImportJob.Status.DONE
-            job.created, job.updated, job.cases = result.created, result.updated, result.references
         finally:
-            job.finished_at = timezone.now()
-            job.save()
-            notify_import_finished(job=job)
             _cleanup(job)
-            if job.status == ImportJob.Status.DONE:  # each record written has its own entries too
-                with transaction.atomic():
-                    audit_record(
-                        actor=job.actor,
-                        action=AuditEntry.Action.CREATE,
-                        obj=job, office=job.office, fields=["created", "updated"],
-                        detail=f"import {job.source}: {job.created} created, {job.updated} updated",
-                    )  # fmt: skip
 
 
-def _in_background(target: object, job: ImportJob) -> None:
-    if not getattr(settings, "PRISTAN_IMPORT_IN_BACKGROUND", True):
-        target(job)  # type: ignore[operator]
+def start_write(job: ImportJob, *, actor: User) -> None:
+    """Confirm a checked import: its write enqueued, with the choice of skipping invalid rows."""
+    from pristan.interchange.tasks import import_write_run
+
+    with transaction.atomic():
+        confirmed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+            status=ImportJob.Status.IMPORTING, skip_invalid=job.skip_invalid
+        )
+        if not confirmed:  # confirmed or discarded meanwhile (a second click): enqueued once
+            return
+        job.status = ImportJob.Status.IMPORTING
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=job, office=job.office, fields=["status", "skip_invalid"],
+            detail=f"import {job.source}: confirmed, to be written",
+        )  # fmt: skip
+        write_progress(job, 0, job.rows)
+        import_write_run.enqueue(job_id=str(job.pk))
+
+
+def discard(job: ImportJob, *, actor: User | None) -> None:
+    """Discard a checked import (its user, or the sweep when nobody confirmed it): the upload goes with it."""
+    with transaction.atomic():
+        job.status, job.finished_at = ImportJob.Status.DISCARDED, timezone.now()
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+            status=job.status, finished_at=job.finished_at
+        ):
+            return  # confirmed or discarded meanwhile
+        audit_record(
+            actor=actor, action=AuditEntry.Action.DELETE, obj=job, office=job.office, fields=["status"],
+            detail=f"import {job.source}: discarded" + ("" if actor else ", left waiting"),
+        )  # fmt: skip
+    _cleanup(job)
+
+
+def lost(job: ImportJob) -> None:
+    """Its run died with its worker, so nothing of it was committed: failed, with its user's message.
+    (A write killed after its commit left the import done: that stays.)"""
+    if job.status not in (ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING):
         return
-
-    def run() -> None:
-        try:
-            target(ImportJob.objects.select_related("actor", "office").get(pk=job.pk))  # type: ignore[operator]
-        finally:
-            close_old_connections()
-
-    transaction.on_commit(lambda: threading.Thread(target=run, name=f"import-{job.pk}", daemon=True).start())
-
-
-def start_check(job: ImportJob) -> None:
-    _in_background(check, job)
-
-
-def start_write(job: ImportJob) -> None:
-    job.status = ImportJob.Status.IMPORTING
-    job.save(update_fields=["status", "skip_invalid"])
-    write_progress(job, 0, job.rows)
-    _in_background(write, job)
-
-
-def discard(job: ImportJob) -> None:
-    job.status, job.finished_at = ImportJob.Status.DISCARDED, timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+    with translation.override(job.language):
+        _failed(job, str(STOPPED))
     _cleanup(job)
 
 
@@ -193,18 +218,31 @@ ORPHANED_AFTER = timedelta(hours=6)  # a sealed upload no import holds: its requ
 
 @dataclass(frozen=True)
 class Sweep:
-    abandoned: int  # imports discarded (checked and never confirmed, or interrupted)
+    abandoned: int  # imports discarded (checked and never confirmed) or failed (no job left to finish them)
     orphaned: int  # sealed uploads deleted that no import held
 
 
+def _queued_or_running() -> set[str]:
+    """The imports a job of the queue is still to run or running."""
+    from pristan.interchange.tasks import import_check_run, import_write_run
+
+    rows = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        task_path__in=[import_check_run.module_path, import_write_run.module_path],
+    ).values_list("args_kwargs", flat=True)
+    return {str(row["kwargs"].get("job_id")) for row in rows}
+
+
 def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
-    """Discard the imports waiting for a confirmation or stalled since ABANDONED_AFTER, and delete
+    """Discard the imports waiting for a confirmation since ABANDONED_AFTER, mark failed those as old
+    that no job is left to finish (their job was lost before the queue recovered it), and delete
     (destroying their keys) the sealed uploads that no import holds; `pristan retention` runs it."""
     now = now or timezone.now()
     waiting = [ImportJob.Status.VALIDATING, ImportJob.Status.READY, ImportJob.Status.IMPORTING]
+    pending = _queued_or_running()
     abandoned = [
         job for job in ImportJob.objects.filter(status__in=waiting, created_at__lt=now - ABANDONED_AFTER)
-        if job.status == ImportJob.Status.READY or progress_of(job)[2]
+        if job.status == ImportJob.Status.READY or str(job.pk) not in pending
     ]  # fmt: skip
     held = {str(pk) for pk in ImportJob.objects.filter(status__in=waiting).values_list("pk", flat=True)}  # abandoned too
     orphaned = [
@@ -214,20 +252,12 @@ def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
     if not dry_run:
         for job in abandoned:
             if job.status == ImportJob.Status.READY:
-                discard(job)
-            else:  # its run died with its process: nothing of it was committed
-                _interrupted(job)
+                discard(job, actor=None)
+            else:
+                lost(job)
         for path in orphaned:
             _delete_orphan(path)
     return Sweep(abandoned=len(abandoned), orphaned=len(orphaned))
-
-
-def _interrupted(job: ImportJob) -> None:
-    with translation.override(job.language):
-        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(STOPPED), timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
-    notify_import_finished(job=job)
-    _cleanup(job)
 
 
 def _delete_orphan(path: Path) -> None:

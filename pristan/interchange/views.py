@@ -13,6 +13,7 @@ from pristan.core.http import AuthenticatedRequest
 from pristan.interchange import jobs, readers
 from pristan.interchange.forms import ConfirmForm, ImportForm
 from pristan.interchange.models import ImportJob
+from pristan.jobs.selectors import worker_running
 
 NOT_A_REGISTRAR = _("You do not work as a caseworker or supervisor in any office, so you cannot import cases.")
 
@@ -49,7 +50,7 @@ def import_job(request: AuthenticatedRequest, job_id: str) -> HttpResponse:
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and job.status == ImportJob.Status.READY:
         if request.POST.get("action") == "discard":
-            jobs.discard(job)
+            jobs.discard(job, actor=request.user)
             return redirect("import_start")
         if form.is_valid():
             job.skip_invalid = form.cleaned_data["skip_invalid"]
@@ -58,16 +59,17 @@ def import_job(request: AuthenticatedRequest, job_id: str) -> HttpResponse:
             elif job.to_create + job.to_update == 0:
                 form.add_error(None, _("There is nothing to import: every row is unchanged or has a problem."))
             else:
-                jobs.start_write(job)
+                jobs.start_write(job, actor=request.user)
                 return redirect("import_job", job_id=job.pk)
     return render(request, "interchange/job.html", _context(job, form), status=422 if form.errors else 200)
 
 
 def _context(job: ImportJob, form: ConfirmForm | None = None) -> dict[str, object]:
-    done, total, stalled = jobs.progress_of(job)
+    done, total = jobs.progress_of(job)
     running = job.status in (ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING)
     return {
-        "job": job, "form": form, "done": done, "total": total or job.rows, "stalled": stalled and running, "running": running,
+        "job": job, "form": form, "done": done, "total": total or job.rows, "running": running,
+        "no_worker": running and not worker_running(),
         "percent": min(100, round(100 * done / total)) if total else 0,
     }  # fmt: skip
 

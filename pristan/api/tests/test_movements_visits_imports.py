@@ -31,8 +31,7 @@ NOTE = "Epilepsy, medication twice a day"
 
 
 @pytest.fixture(autouse=True)
-def _imports_inline(settings: Any, tmp_path: Any) -> None:
-    settings.PRISTAN_IMPORT_IN_BACKGROUND = False
+def _files_apart(settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path
 
 

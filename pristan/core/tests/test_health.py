@@ -1,4 +1,5 @@
-"""`/health/`: 200 when the case database and the key store work, 503 when one does not, and never a detail."""
+"""`/health/`: 200 when the case database, the key store and the job queue work, 503 when one does not,
+the worker reported beside them, and never a detail."""
 
 import json
 from collections.abc import Iterator
@@ -9,14 +10,15 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from pristan.core.health import CHECKS
+from pristan.core.health import CHECKS, REPORTED
+from pristan.jobs import presence
 from pristan.keystore.router import KEYS_DB
 
 
 def _answer(response) -> dict[str, Any]:
     body = json.loads(response.content)
     assert set(body) == {"status", "checks"}  # nothing else: no version, no error text, no timing
-    assert set(body["checks"]) == set(CHECKS)
+    assert set(body["checks"]) == set(CHECKS) | set(REPORTED)
     assert set(body["checks"].values()) <= {"ok", "fail"}
     return body
 
@@ -27,7 +29,16 @@ def test_it_answers_200_to_anyone_when_all_is_well(db, ana, client_of):
         assert response.status_code == 200
         assert response["Content-Type"] == "application/json"
         assert "no-store" in response["Cache-Control"]  # a proxy must not answer for a server that has failed since
-        assert _answer(response) == {"status": "ok", "checks": dict.fromkeys(CHECKS, "ok")}
+        assert _answer(response) == {"status": "ok", "checks": dict.fromkeys(CHECKS, "ok") | {"worker": "fail"}}
+
+
+def test_it_reports_a_living_worker_without_making_its_absence_an_outage(db):
+    """No worker: still 200 (the pages serve; the queue waits), and "worker": "fail" for a monitor."""
+    assert _answer(Client().get("/health/"))["checks"]["worker"] == "fail"
+    with presence.Presence(presence.new_worker_id()):
+        response = Client().get("/health/")
+    assert response.status_code == 200
+    assert _answer(response)["checks"]["worker"] == "ok"
 
 
 @pytest.fixture

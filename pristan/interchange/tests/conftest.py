@@ -20,8 +20,7 @@ PASSPHRASE = "a long passphrase for the archive"
 
 
 @pytest.fixture(autouse=True)
-def _imports_inline(settings: Any, tmp_path: Path) -> None:
-    settings.PRISTAN_IMPORT_IN_BACKGROUND = False
+def _files_apart(settings: Any, tmp_path: Path) -> None:
     settings.VAR_DIR = tmp_path
 
 

@@ -1,6 +1,5 @@
 """Nothing uploaded waits sealed for ever: imports left waiting and uploads no import holds are swept."""
 
-import json
 import os
 import time
 from datetime import timedelta
@@ -13,10 +12,12 @@ from django.db.models.signals import post_save
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from pristan.core.sealed_file import SealedWriter
 from pristan.interchange import jobs, uploads
 from pristan.interchange.models import ImportJob
+from pristan.interchange.tasks import import_write_run
 from pristan.interchange.tests.test_pages import _upload
 from pristan.interchange.tests.test_services import ROWS
 from pristan.keystore.models import DataKey
@@ -94,15 +95,15 @@ def test_a_file_posted_by_nobody_signed_in_is_never_kept(sofia, settings):
     assert list(uploads.directory().glob("*")) == []
 
 
-def test_an_import_whose_run_died_is_marked_failed(client_of, ana, sofia, settings):
-    job = _uploaded(client_of, ana, sofia)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.IMPORTING, created_at=timezone.now() - jobs.ABANDONED_AFTER - timedelta(minutes=1)
-    )
-    jobs.write_progress(job, 1, 3)
-    assert jobs.sweep() == jobs.Sweep(abandoned=0, orphaned=0)  # its progress still moves: maybe running
-    progress = uploads.directory() / f"{job.pk}.progress"  # as the dead run left it, an hour ago
-    progress.write_text(json.dumps({"done": 1, "total": 3, "at": time.time() - 3600}), encoding="utf-8")
+def test_an_import_no_job_is_left_to_finish_is_marked_failed(client_of, ana, sofia, settings):
+    """Its job was lost before the queue recovered it (or the queue's row was deleted): after two days it is failed."""
+    job, other = _uploaded(client_of, ana, sofia), _uploaded(client_of, ana, sofia)
+    two_days_ago = timezone.now() - jobs.ABANDONED_AFTER - timedelta(minutes=1)
+    ImportJob.objects.filter(pk__in=[job.pk, other.pk]).update(status=ImportJob.Status.IMPORTING, created_at=two_days_ago)
+    DBTaskResult.objects.create(  # the other one's write still waits for a worker
+        args_kwargs={"args": [], "kwargs": {"job_id": str(other.pk)}}, task_path=import_write_run.module_path,
+        backend_name="default",
+    )  # fmt: skip
     assert jobs.sweep() == jobs.Sweep(abandoned=1, orphaned=0)
     job.refresh_from_db()
     assert (job.status, job.error) == (
@@ -112,3 +113,5 @@ def test_an_import_whose_run_died_is_marked_failed(client_of, ana, sofia, settin
     assert job.key_id is not None
     assert not DataKey.objects.filter(id=job.key_id).exists()
     assert not uploads.sealed_path(job.pk).exists()
+    assert ImportJob.objects.get(pk=other.pk).status == ImportJob.Status.IMPORTING
+    assert uploads.sealed_path(other.pk).exists()
