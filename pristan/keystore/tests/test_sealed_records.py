@@ -137,7 +137,7 @@ def test_the_keys_command(tmp_path, settings, open_case):
     call_command("keys", "add-master", "k2")
     out = _call("keys", "status")
     assert "Active master key: k2" in out
-    assert "k1: 1 data keys" in out
+    assert "k1: 1 data key\n" in out
     with pytest.raises(Exception, match="rotate"):
         call_command("keys", "retire", "k1")
     assert "Re-wrapped 1" in _call("keys", "rotate")
