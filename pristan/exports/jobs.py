@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -58,8 +57,6 @@ from pristan.core.sealed_file import CHUNK, SealedWriter, open_sealed, sealed_ke
 from pristan.exports.models import ExportJob
 from pristan.keystore.services import create_data_key, data_key, destroy_data_key, key_scope
 
-logger = logging.getLogger(__name__)
-
 Status = ExportJob.Status
 RUNNING = (Status.QUEUED, Status.RUNNING)
 
@@ -81,10 +78,6 @@ GONE = _("This file is no longer here: it was downloaded, or not downloaded in t
 STALLED_AFTER = timedelta(days=1)  # a job still waiting or running by then will not finish
 ORPHANED_AFTER = timedelta(hours=6)  # a sealed file no job holds (its worker died before saving the key)
 PROGRESS_EVERY = 1.0  # seconds between two progress writes
-
-
-class JobStopped(Exception):
-    """Raised to the queue instead of the error itself, whose message could quote the data."""
 
 
 def directory() -> Path:
@@ -129,11 +122,10 @@ def run(job_id: str, write: Callable[[ExportJob], None]) -> None:
         _fail(job, NOT_GRANTED)
     except ValidationError as error:
         _fail(job, NOTHING_LEFT if error.code == NOTHING_LEFT else STOPPED)
-    except Exception as error:
-        logger.exception("Export job %s stopped.", job.pk)  # the worker's log, as a request's server error
+    except Exception:
         _fail(job, STOPPED)
         job_finished(job)
-        raise JobStopped(type(error).__name__) from None
+        raise  # @job (pristan/jobs) logs it and gives the queue only its class: its message could quote the data
     job_finished(job)
 
 

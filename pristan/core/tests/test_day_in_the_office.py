@@ -3,6 +3,7 @@ route of the URL configuration, asked by every role with GET and with POST, must
 server error. Routes added later are covered without touching this test: one that takes an
 argument the day did not create fails it, saying which (add that object to the day)."""
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -19,8 +20,10 @@ from pristan.cases.models import Case, Task
 from pristan.core.models import AuditEntry, Office, Organisation, Role
 from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.core.tests.test_matrix import _named_routes
+from pristan.exports.models import ExportJob
 from pristan.interchange.models import ImportJob
 from pristan.movements.models import Movement, MovementStage
+from pristan.notifications.models import Notification, NotificationKind
 from pristan.referrals.models import Referral, ReferralStatus, Transfer
 
 Day = dict[str, Any]
@@ -123,7 +126,32 @@ def day(staff: dict[str, User], clinic: Organisation, sofia: Office, skopje: Off
 
     analyst = client_of(staff[Role.ANALYST])
     _open(analyst, "research_export")
-    _submit(analyst, "research_export", {"k": 11}, status=200)
+    _submit(analyst, "research_export", {"k": 11})  # a job on the queue (run at once in tests), then its page
+    research_job = ExportJob.objects.get(actor=staff[Role.ANALYST])
+    _open(analyst, "export_job", research_job.pk)
+    download = analyst.post(reverse("export_job_download", args=[research_job.pk]))
+    assert download.status_code == 200, download.status_code
+    b"".join(download.streaming_content)  # type: ignore[attr-defined]
+    export_job = ExportJob.objects.create(actor=staff[Role.ANALYST], kind=ExportJob.Kind.RESEARCH)  # one still to download
+
+    admin = client_of(staff[Role.OFFICE_ADMIN])
+    _open(admin, "admin_people")
+    page = _submit(admin, "admin_person_add", {
+        "username": "dana", "name": "Dana Koleva", "email": "dana@example.org", "office": sofia.pk, "role": Role.CASEWORKER,
+        "method": "link",
+    }, status=200).content.decode()  # fmt: skip
+    secret = re.search(r"/welcome/([^/<]+)/", page)
+    assert secret is not None, "the new person's one-time sign-in link is shown once"
+    dana = User.objects.get(username="dana")
+    _open(admin, "admin_person", dana.pk)
+    sysadmin = client_of(staff[Role.SYSTEM_ADMIN])
+    _open(sysadmin, "admin_offices")
+    _open(sysadmin, "admin_partner", clinic.pk)
+
+    assert Notification.objects.filter(user=staff[Role.ANALYST], kind=NotificationKind.EXPORT_DONE).exists()
+    assert 'data-testid="unread-count"' in _open(analyst, "notifications")  # the research file was ready
+    referral_told = Notification.objects.filter(user=staff["partner"], kind=NotificationKind.REFERRAL_AWAITING)
+    assert referral_told.exists(), "the partner was told of the referral awaiting its answer"
 
     _open(client_of(staff[Role.AUDITOR]), "audit_trail")
 
@@ -139,6 +167,7 @@ def day(staff: dict[str, User], clinic: Organisation, sofia: Office, skopje: Off
         "reference": case.reference, "person_id": case.person_id, "task_id": Task.objects.get(case=case).pk,
         "service_id": ServiceItem.objects.get(case=case).pk, "referral_id": referral.pk,
         "transfer_id": Transfer.objects.get(case=case).pk, "movement_id": movement.pk, "job_id": job.pk,
+        "export_job_id": export_job.pk, "user_id": dana.pk, "organisation_id": clinic.pk, "secret": secret.group(1),
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from pristan.exports import jobs, services
 from pristan.exports.models import ExportJob, ExportRecord
 from pristan.exports.tasks import export_cases_task
 from pristan.exports.tests.conftest import PASSPHRASE, consent_to_export, download, just_confirmed
+from pristan.jobs.services import JobFailed
 from pristan.keystore.models import DataKey
 
 EXPORT = reverse("export_create")
@@ -138,9 +139,10 @@ def test_an_error_in_the_worker_leaves_nothing_half_written(ana, client_of, open
 
     layout = services.FILE_FORMATS["csv-aes-zip"]
     monkeypatch.setitem(services.FILE_FORMATS, "csv-aes-zip", services.FileFormat(layout.label, "csv", broken, layout.fields))
-    with pytest.raises(jobs.JobStopped) as stopped:
+    with pytest.raises(JobFailed) as stopped:
         export_cases_task.call(str(job.pk))
     assert "Иван" not in str(stopped.value)  # what the queue would keep names no one
+    assert str(stopped.value) == "KeyError"
     job.refresh_from_db()
     assert (job.status, job.error, job.key_id) == ("failed", "stopped", None)
     assert "The export stopped on an unexpected error" in client.get(_job_urls(job)[0]).content.decode()
