@@ -78,7 +78,7 @@ def skopje(organisation: Organisation) -> Office:
     return Office.objects.create(organisation=organisation, code="SKP", name="Skopje", country="MK", city="Skopje")
 
 
-def _member(username: str, office: Office, role: str, **grant: Any) -> User:
+def member(username: str, office: Office, role: str, **grant: Any) -> User:
     user = User.objects.create_user(username, password=PASSWORD, first_name=username.title())
     membership_grant(actor=None, user=user, office=office, role=role, child_clearance=grant.pop("child_clearance", True), **grant)
     return user
@@ -86,27 +86,27 @@ def _member(username: str, office: Office, role: str, **grant: Any) -> User:
 
 @pytest.fixture
 def ana(sofia: Office) -> User:
-    return _member("ana", sofia, Role.CASEWORKER)
+    return member("ana", sofia, Role.CASEWORKER)
 
 
 @pytest.fixture
 def boris(sofia: Office) -> User:
-    return _member("boris", sofia, Role.SUPERVISOR)
+    return member("boris", sofia, Role.SUPERVISOR)
 
 
 @pytest.fixture
 def vera(sofia: Office) -> User:
-    return _member("vera", sofia, Role.OFFICE_ADMIN)
+    return member("vera", sofia, Role.OFFICE_ADMIN)
 
 
 @pytest.fixture
 def nina(sofia: Office) -> User:
-    return _member("nina", sofia, Role.CASEWORKER, child_clearance=False, scope="office")
+    return member("nina", sofia, Role.CASEWORKER, child_clearance=False, scope="office")
 
 
 @pytest.fixture
 def marko(skopje: Office) -> User:
-    return _member("marko", skopje, Role.CASEWORKER)
+    return member("marko", skopje, Role.CASEWORKER)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def partner_user(partner: Organisation) -> User:
 
 @pytest.fixture
 def movement_officer(sofia: Office) -> User:
-    return _member("mira", sofia, Role.MOVEMENT_OFFICER, child_clearance=True)
+    return member("mira", sofia, Role.MOVEMENT_OFFICER, child_clearance=True)
 
 
 @pytest.fixture

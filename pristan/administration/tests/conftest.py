@@ -1,15 +1,8 @@
 import pytest
 from django.contrib.auth.models import User
 
-from conftest import PASSWORD
+from conftest import member
 from pristan.core.models import Office, Role
-from pristan.core.services import membership_grant
-
-
-def member(username: str, office: Office, role: str, **grant) -> User:
-    user = User.objects.create_user(username, password=PASSWORD, first_name=username.title())
-    membership_grant(actor=None, user=user, office=office, role=role, child_clearance=grant.pop("child_clearance", True), **grant)
-    return user
 
 
 @pytest.fixture

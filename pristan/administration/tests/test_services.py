@@ -11,11 +11,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import authenticator_of, current_code
+from conftest import authenticator_of, current_code, member
 from pristan.accounts import first_sign_in
 from pristan.accounts.models import SignInLink, UserSession
 from pristan.administration import services
-from pristan.administration.tests.conftest import member
 from pristan.core.models import AuditEntry, Membership, Role, Scope
 from pristan.core.services import membership_grant, membership_revoke
 

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from conftest import member
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record
 from pristan.core.models import Office, Organisation, Role
-from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.core.services import partner_membership_grant
 from pristan.experience.services import event_add, experience_update
 from pristan.screening.services import screening_record
 
@@ -39,26 +40,20 @@ def victim(open_case: Callable[..., Case], ana: User) -> Callable[..., Case]:
     return make
 
 
-def _member(username: str, office: Office, role: str, **grant: Any) -> User:
-    user = User.objects.create_user(username, first_name=username.title())
-    membership_grant(actor=None, user=user, office=office, role=role, **grant)
-    return user
-
-
 @pytest.fixture
 def analyst(sofia: Office) -> User:
     """A data analyst with a global scope and child-protection clearance."""
-    return _member("lidia", sofia, Role.ANALYST, child_clearance=True)
+    return member("lidia", sofia, Role.ANALYST, child_clearance=True)
 
 
 @pytest.fixture
 def uncleared_analyst(sofia: Office) -> User:
-    return _member("petar", sofia, Role.ANALYST, child_clearance=False)
+    return member("petar", sofia, Role.ANALYST, child_clearance=False)
 
 
 @pytest.fixture
 def auditor(sofia: Office) -> User:
-    return _member("ivo", sofia, Role.AUDITOR, child_clearance=True)
+    return member("ivo", sofia, Role.AUDITOR, child_clearance=True)
 
 
 @pytest.fixture
