@@ -151,6 +151,7 @@ def production_server(postgres: str, tmp_path: Path) -> Iterator[Server]:
         [sys.executable, "-m", "pristan.cli", "start", "--migrate"], env=environ, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"https://127.0.0.1:{port}"
+    worker: subprocess.Popen[bytes] | None = None
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -164,8 +165,19 @@ def production_server(postgres: str, tmp_path: Path) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"pristan start did not answer within {START_TIMEOUT} s:\n{(tmp_path / 'server.log').read_text()}")
             time.sleep(0.5)
+        # The worker beside it, as deploy/pristan-worker.service runs it, once `start --migrate` has migrated.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "pristan.cli", "worker"], env=environ, stdout=log, stderr=subprocess.STDOUT
+        )
+        while _health(url, cert_path)[1]["checks"] != {"database": "ok", "key_store": "ok", "jobs": "ok", "worker": "ok"}:
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"pristan worker did not start:\n{(tmp_path / 'server.log').read_text()}")
+            time.sleep(0.5)
         yield Server(url=url, environ=environ, certificate=cert_path)
     finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)  # lets a running job finish, then stops
+            worker.wait(timeout=60)
         server.send_signal(signal.SIGTERM)  # `pristan start` became gunicorn's master: a graceful stop
         try:
             server.wait(timeout=60)
@@ -175,7 +187,10 @@ def production_server(postgres: str, tmp_path: Path) -> Iterator[Server]:
 
 def test_a_caseworker_signs_in_over_the_production_server(browser: Browser, production_server: Server):
     status, body = _health(production_server.url, production_server.certificate)
-    assert (status, body) == (200, {"status": "ok", "checks": {"database": "ok", "key_store": "ok"}})
+    assert (status, body) == (
+        200,
+        {"status": "ok", "checks": {"database": "ok", "key_store": "ok", "jobs": "ok", "worker": "ok"}},
+    )
 
     created = subprocess.run(  # noqa: S603 - Pristan's own command, under the server's settings
         [sys.executable, "-m", "pristan.cli", "shell", "-c", CREATE_CASEWORKER],
