@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 - pg_dump and pg_restore, with fixed arguments and no shell
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -174,7 +174,7 @@ def pg_tool(name: str, *, at_least: int) -> PgTool:
         path = directory / name
         if path in tools or not path.is_file():
             continue
-        result = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=False)  # noqa: S603
+        result = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=False)  # noqa: S603 - the tool's own version, no shell # nosec B603
         match = _VERSION.search(result.stdout)
         if match:
             tools[path] = PgTool(path, int(match.group(1)), ".".join(part for part in match.groups() if part))
@@ -230,7 +230,7 @@ def _failed(tool: PgTool, alias: str, error_file: Any) -> BackupError:
 def pg_dump_to_file(alias: str, path: Path) -> PgTool:
     tool = pg_tool("pg_dump", at_least=server_major(alias))
     with tempfile.TemporaryFile() as errors:
-        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell # nosec B603
             [str(tool.path), "--format=custom", "--no-password", f"--file={path}"],
             env=_pg_environment(alias), stdout=subprocess.DEVNULL, stderr=errors, check=False,
         )  # fmt: skip
@@ -243,7 +243,7 @@ def pg_dump_to(alias: str, write: Callable[[bytes], Any]) -> PgTool:
     """pg_dump's archive, handed to `write` a chunk at a time as it is made (never on a disk in clear)."""
     tool = pg_tool("pg_dump", at_least=server_major(alias))
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell # nosec B603
             [str(tool.path), "--format=custom", "--no-password"],
             env=_pg_environment(alias), stdout=subprocess.PIPE, stderr=errors,
         )  # fmt: skip
@@ -272,7 +272,7 @@ def _restore_command(tool: PgTool, alias: str) -> list[str]:
 def pg_restore_from_file(alias: str, path: Path, *, dumped_by: str) -> None:
     tool = _restore_tool(alias, dumped_by)
     with tempfile.TemporaryFile() as errors:
-        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell # nosec B603
             [*_restore_command(tool, alias), str(path)],
             env=_pg_environment(alias), stdout=subprocess.DEVNULL, stderr=errors, check=False,
         )  # fmt: skip
@@ -284,7 +284,7 @@ def pg_restore_from(alias: str, chunks: Iterable[bytes], *, dumped_by: str) -> N
     """Restore an archive read a chunk at a time (opened from its sealed file) through pg_restore's input."""
     tool = _restore_tool(alias, dumped_by)
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell # nosec B603
             _restore_command(tool, alias), env=_pg_environment(alias), stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=errors,
         )  # fmt: skip
