@@ -66,7 +66,7 @@ def _notify(
         [Notification(user=user, kind=kind, subject=subject, case=case, section=section, link=link) for user in new],
         ignore_conflicts=True,  # the same notification made at once by another transaction
     )
-    _email_after_commit([user for user in new if user.pk not in waiting])
+    _email_later([user for user in new if user.pk not in waiting])
     return new
 
 
@@ -251,10 +251,20 @@ def notification_preference_save(*, user: User, email: bool, language: str) -> N
 # --- e-mail ---------------------------------------------------------------------------------------
 
 
-def _email_after_commit(users: list[User]) -> None:
+def _email_later(users: list[User]) -> None:
+    """E-mail them through the worker: the job is enqueued in this transaction, so it is sent only
+    if the action commits, and a slow mail server never holds a page. The queue keeps user ids only."""
     if not settings.EMAIL_HOST or not users:
         return
-    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=[user.pk for user in users])}
+    from pristan.notifications.tasks import notification_emails_run  # the tasks module imports this one
+
+    notification_emails_run.enqueue(user_ids=[user.pk for user in users])
+
+
+def notification_emails_send(*, user_ids: list[int]) -> int:
+    """Send the e-mails of one job to those of these users who still want them; how many were tried."""
+    users = User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
+    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
     letters = [
         (user.pk, user.email, preference.language if preference else "")
         for user in users
@@ -262,7 +272,8 @@ def _email_after_commit(users: list[User]) -> None:
         if user.email and (preference is None or preference.email)
     ]
     if letters:
-        transaction.on_commit(lambda: _send(letters))
+        _send(letters)
+    return len(letters)
 
 
 def email_message(*, address: str, language: str) -> EmailMessage:
@@ -275,7 +286,7 @@ def email_message(*, address: str, language: str) -> EmailMessage:
 
 
 def _send(letters: list[tuple[int, str, str]]) -> None:
-    """Send after the commit; a mail server that fails is logged, never raised into the action."""
+    """A mail server that fails is logged, never raised: the notification itself is in Pristan."""
     try:
         with get_connection(fail_silently=False) as connection:
             for user_id, address, language in letters:

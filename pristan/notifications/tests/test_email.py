@@ -7,21 +7,20 @@ import socket
 from collections.abc import Iterator
 from datetime import date
 from email.message import EmailMessage
-from pathlib import Path
 
-import polib
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Organisation
 from pristan.notifications.models import Notification, NotificationPreference
 from pristan.notifications.services import EMAIL_BODY, EMAIL_SUBJECT
+from pristan.notifications.tasks import notification_emails_run
 from pristan.referrals.models import Referral
 from pristan.referrals.services import referral_send
 
@@ -61,22 +60,6 @@ def inbox(settings) -> Iterator[Inbox]:
         controller.stop()
 
 
-@pytest.fixture
-def bulgarian_catalogue(tmp_path: Path, settings) -> None:
-    """The e-mail's sentences in Bulgarian, ahead of the shipped catalogues (which the lead completes
-    after merging), so the test proves the reader's language is used, not merely asked for."""
-    directory = tmp_path / "bg" / "LC_MESSAGES"
-    directory.mkdir(parents=True)
-    catalogue = polib.POFile()
-    catalogue.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "bg"}
-    with translation.override("en"):  # English is the source language: the message ids themselves
-        subject, body = str(EMAIL_SUBJECT), str(EMAIL_BODY)
-    catalogue.append(polib.POEntry(msgid=subject, msgstr="Нещо ви очаква в Пристан"))
-    catalogue.append(polib.POEntry(msgid=body, msgstr="Нещо ви очаква в Пристан. Влезте, за да видите какво:\n\n%(url)s\n"))
-    catalogue.save_as_mofile(str(directory / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path, *django_settings.LOCALE_PATHS]
-
-
 def _subject(message: EmailMessage) -> str:
     return str(message["Subject"]).strip()  # a long encoded subject is folded onto its own line
 
@@ -92,7 +75,7 @@ def _refer(case: Case, ana: User, partner: Organisation) -> Referral:
 
 
 def test_the_email_says_only_that_something_awaits(
-    inbox, bulgarian_catalogue, active_case, ana, partner, partner_user, django_capture_on_commit_callbacks
+    inbox, active_case, ana, partner, partner_user, django_capture_on_commit_callbacks
 ):
     partner_user.email = "petra@animus.example.org"
     partner_user.save()
@@ -156,6 +139,20 @@ def test_a_failing_mail_server_breaks_nothing(settings, active_case, ana, boris,
     assert Notification.objects.filter(user=boris).exists()
     assert "Notification e-mails to 1 users not sent" in caplog.text
     assert "boris@example.org" not in caplog.text
+
+
+def test_the_email_is_a_job_of_the_action_that_holds_only_user_ids(settings, inbox, active_case, ana, boris):
+    """On the real queue: enqueued in the action's transaction, sent only when a worker runs it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    boris.email = "boris@example.org"
+    boris.save()
+    task_add(actor=ana, case=active_case, title="Sign the plan", due_on=date(2026, 3, 1), assignee=boris)
+    [queued] = DBTaskResult.objects.filter(task_path="pristan.notifications.tasks.notification_emails_run")
+    assert queued.args_kwargs == {"args": [], "kwargs": {"user_ids": [boris.pk]}}  # no address, no case
+    assert inbox.messages == []  # nothing leaves in the request
+    notification_emails_run.call(**queued.args_kwargs["kwargs"])  # what the worker does with it
+    [message] = inbox.messages
+    assert message["To"] == "boris@example.org"
 
 
 def test_no_mail_server_no_email(settings, active_case, ana, boris, django_capture_on_commit_callbacks, mailoutbox):
