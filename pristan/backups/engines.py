@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump and pg_restore, with fixed arguments and no shell
+import subprocess  # pg_dump and pg_restore, with fixed arguments and no shell # nosec B404
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
