@@ -72,7 +72,7 @@ class Command(TranslatedCommand):
         self.stdout.write(_("Starting gunicorn: %(command)s") % {"command": " ".join(command[1:])})
         self.stdout.flush()
         connections.close_all()
-        os.execv(sys.executable, command)  # noqa: S606  # nosec B606 - this interpreter running gunicorn, arguments from the settings
+        os.execv(sys.executable, command)  # noqa: S606 - this interpreter running gunicorn, arguments from the settings # nosec B606
 
     def _prepare(self, *, migrate: bool) -> None:
         if not settings.PRISTAN_PRODUCTION:
