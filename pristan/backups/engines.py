@@ -174,7 +174,7 @@ def pg_tool(name: str, *, at_least: int) -> PgTool:
         path = directory / name
         if path in tools or not path.is_file():
             continue
-        result = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=False)  # noqa: S603 - the tool's own version, no shell
+        result = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=False)  # noqa: S603 - the tool's own version, no shell # nosec B603
         match = _VERSION.search(result.stdout)
         if match:
             tools[path] = PgTool(path, int(match.group(1)), ".".join(part for part in match.groups() if part))
