@@ -13,10 +13,6 @@ class QueueHealth:
     reachable: bool  # the queue's table answers
     worker_alive: bool  # at least one `pristan worker` is running now
 
-    @property
-    def healthy(self) -> bool:
-        return self.reachable and self.worker_alive
-
 
 def queue_health() -> QueueHealth:
     try:
@@ -24,11 +20,6 @@ def queue_health() -> QueueHealth:
     except DatabaseError:
         return QueueHealth(reachable=False, worker_alive=False)
     return QueueHealth(reachable=True, worker_alive=worker_running())
-
-
-def queue_healthy() -> bool:
-    """True when the queue's table is reachable and a worker is alive to take its jobs."""
-    return queue_health().healthy
 
 
 def worker_running() -> bool:

@@ -22,7 +22,7 @@ from pristan.interchange.tests.test_services import ROWS
 from pristan.jobs import presence
 from pristan.jobs.models import ScheduledRun
 from pristan.jobs.schedule import PERIODIC, Periodic, schedule_tick
-from pristan.jobs.selectors import queue_health, queue_healthy
+from pristan.jobs.selectors import QueueHealth, queue_health
 from pristan.jobs.services import LostJobs, finished_jobs_prune, lost_jobs_recover
 from pristan.keystore.models import DataKey
 
@@ -169,12 +169,11 @@ def test_a_write_that_committed_before_its_worker_died_stays_done(queue, client_
 # --- health, and the page that waits -------------------------------------------------------------
 
 
-def test_the_queue_is_healthy_only_while_a_worker_is_alive(queue):
-    assert queue_health().reachable
-    assert not queue_healthy()
+def test_the_queue_reports_a_worker_only_while_one_is_alive(queue):
+    assert queue_health() == QueueHealth(reachable=True, worker_alive=False)
     with presence.Presence(presence.new_worker_id()):
-        assert queue_healthy()
-    assert not queue_healthy()
+        assert queue_health() == QueueHealth(reachable=True, worker_alive=True)
+    assert queue_health() == QueueHealth(reachable=True, worker_alive=False)
 
 
 def test_the_import_page_says_when_no_worker_runs(queue, client_of, ana, sofia):
