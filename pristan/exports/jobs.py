@@ -48,9 +48,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from django_stubs_ext import StrOrPromise
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
 from django_tasks.base import Task
-from django_tasks.exceptions import TaskResultDoesNotExist
 
 from pristan.core import crypto
 from pristan.core.sealed_file import CHUNK, SealedWriter, open_sealed, sealed_key_id
@@ -219,37 +217,28 @@ def _discard_file(job: ExportJob) -> None:
         ExportJob.objects.filter(pk=job.pk).update(key_id=None)
 
 
-def _queue_failed(job: ExportJob) -> bool:
-    """Whether the queue itself gave the job up (its worker died, and the queue's sweep noticed)."""
-    if not job.task_id:
-        return False
-    try:
-        result = task_backends[DEFAULT_TASK_BACKEND_ALIAS].get_result(job.task_id)
-    except (NotImplementedError, TaskResultDoesNotExist):
-        return False
-    return bool(result.status == TaskResultStatus.FAILED)
-
-
 def refresh(job: ExportJob, *, now: datetime | None = None) -> ExportJob:
-    """The job as the page shows it: failed once the queue gave it up, expired once its time passed."""
-    now = now or timezone.now()
-    if job.status in RUNNING and _queue_failed(job):
-        with transaction.atomic():
-            claimed = ExportJob.objects.filter(pk=job.pk, status__in=RUNNING).update(status=Status.FAILED)
-        job.refresh_from_db()
-        if claimed:
-            _fail(job, INTERRUPTED)
-            job_finished(job)
-    elif job.status == Status.READY and job.expires_at is not None and job.expires_at <= now:
+    """The job as the page shows it: expired once its time passed (the sweep deletes the file too)."""
+    if job.status == Status.READY and job.expires_at is not None and job.expires_at <= (now or timezone.now()):
         _end(job, Status.EXPIRED)
     return job
 
 
+def _interrupt(job: ExportJob) -> bool:
+    """Fail a job that will not finish, once, and tell its user; whether this call did it."""
+    if not ExportJob.objects.filter(pk=job.pk, status__in=RUNNING).update(status=Status.FAILED):
+        return False
+    _fail(job, INTERRUPTED)
+    job_finished(job)
+    return True
+
+
 def lost(job_id: str) -> None:
-    """The queue gave up a job whose worker died (pristan/jobs `when_lost`): failed, its user told."""
+    """Its worker died mid-file and the queue gave it up (pristan/jobs calls this, `when_lost`):
+    nothing was recorded, so the job is failed, its half-written file deleted, its user told."""
     job = ExportJob.objects.filter(pk=job_id).select_related("actor").first()
     if job is not None:
-        refresh(job)
+        _interrupt(job)
 
 
 def _end(job: ExportJob, status: str) -> None:
@@ -344,10 +333,9 @@ def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
     finish, and delete the sealed files no job holds; `pristan retention` runs it."""
     now = now or timezone.now()
     expired = list(ExportJob.objects.filter(status=Status.READY, expires_at__lte=now))
-    interrupted = [
-        job for job in ExportJob.objects.filter(status__in=RUNNING)
-        if job.created_at < now - STALLED_AFTER or _queue_failed(job)
-    ]  # fmt: skip
+    # A job its worker lost is failed by pristan/jobs (`lost`); one still waiting or running a day
+    # later (its queue row pruned, or no worker ever ran) will not finish either.
+    interrupted = list(ExportJob.objects.filter(status__in=RUNNING, created_at__lt=now - STALLED_AFTER))
     held = {str(pk) for pk in ExportJob.objects.filter(status__in=[*RUNNING, Status.READY]).values_list("pk", flat=True)}
     orphaned = [
         path for path in directory().glob("*.sealed")
@@ -357,9 +345,7 @@ def sweep(*, now: datetime | None = None, dry_run: bool = False) -> Sweep:
         for job in expired:
             _end(job, Status.EXPIRED)
         for job in interrupted:
-            if ExportJob.objects.filter(pk=job.pk, status__in=RUNNING).update(status=Status.FAILED):
-                _fail(job, INTERRUPTED)
-                job_finished(job)
+            _interrupt(job)
         for path in orphaned:
             with suppress(OSError, crypto.SealError):  # not a sealed file after all: deleted all the same
                 destroy_data_key(sealed_key_id(path))

@@ -17,7 +17,7 @@ from pristan.exports import jobs, services
 from pristan.exports.models import ExportJob, ExportRecord
 from pristan.exports.tasks import export_cases_task
 from pristan.exports.tests.conftest import PASSPHRASE, consent_to_export, download, just_confirmed
-from pristan.jobs.services import JobFailed
+from pristan.jobs.services import JobFailed, LostJobs, lost_jobs_recover
 from pristan.keystore.models import DataKey
 
 EXPORT = reverse("export_create")
@@ -152,14 +152,16 @@ def test_an_error_in_the_worker_leaves_nothing_half_written(ana, client_of, open
     assert DataKey.objects.count() == keys
 
 
-def test_a_job_the_queue_gave_up_shows_as_interrupted(ana, client_of, open_case, queued_tasks, settings):
+def test_a_job_whose_worker_died_shows_as_interrupted(ana, client_of, open_case, queued_tasks, settings):
     consent_to_export(open_case(), ana)
     client = just_confirmed(client_of(ana))
     job = _start(client)
-    # As a worker killed mid-job leaves it: claimed, half a file sealed, then the queue marks it failed.
+    # As a worker killed mid-job leaves it: claimed, half a file sealed, its queue row running under
+    # a worker of ours that holds no lock any more; then the queue's recovery gives it up.
     ExportJob.objects.filter(pk=job.pk).update(status="running")
     jobs.seal_result(job, b"half a file", "half.csv")
-    DBTaskResult.objects.filter(pk=job.task_id).update(status="FAILED")
+    DBTaskResult.objects.filter(pk=job.task_id).update(status="RUNNING", worker_ids=["pristan-elsewhere-4242-deadbeef0000"])
+    assert lost_jobs_recover() == LostJobs(retried=0, failed=1)
     body = client.get(_job_urls(job)[0]).content.decode()
     assert "The export was interrupted" in body
     job.refresh_from_db()
