@@ -16,7 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from pristan.jobs.selectors import queue_health
+from pristan.jobs.selectors import queue_reachable, worker_running
 from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
 from pristan.keystore.services import keyring
@@ -41,13 +41,13 @@ def key_store() -> None:
 
 def jobs() -> None:
     """The queue of background jobs can be read (imports and exports are enqueued there)."""
-    if not queue_health().reachable:
+    if not queue_reachable():
         raise RuntimeError("The job queue cannot be read.")
 
 
 def worker() -> None:
     """A worker is alive to run what is queued."""
-    if not queue_health().worker_alive:
+    if not worker_running():
         raise RuntimeError("No worker is running.")
 
 
