@@ -32,6 +32,7 @@ from pristan.core.audit import apply_changes, audit_record
 from pristan.core.crypto import SealError
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import Section
+from pristan.core.relations import foreign_key_path
 from pristan.core.sealed import _SealedField
 from pristan.erasure import selectors
 from pristan.erasure.models import ErasureRequest, ErasureStatus
@@ -69,24 +70,6 @@ class SealedRecords:
     columns: tuple[str, ...]
 
 
-def _lookup_to_person(model: type[models.Model], depth: int = 3) -> str | None:
-    """The shortest chain of foreign keys from `model` to Person, as a query lookup."""
-    queue: list[tuple[type[models.Model], list[str]]] = [(model, [])]
-    seen = {model}
-    while queue:
-        current, path = queue.pop(0)
-        for each in current._meta.concrete_fields:
-            related = each.related_model
-            if not (each.many_to_one or each.one_to_one) or not isinstance(related, type):
-                continue
-            if related is Person:
-                return "__".join([*path, each.name])
-            if related not in seen and len(path) + 1 < depth:
-                seen.add(related)
-                queue.append((related, [*path, each.name]))
-    return None
-
-
 @cache
 def sealed_records() -> tuple[SealedRecords, ...]:
     """Every model with sealed columns that a chain of foreign keys leads from to a person, and that
@@ -95,9 +78,9 @@ def sealed_records() -> tuple[SealedRecords, ...]:
     found = []
     for model in apps.get_models():
         columns = tuple(each.name for each in model._meta.concrete_fields if isinstance(each, _SealedField))
-        lookup = "" if model is Person else _lookup_to_person(model)
-        if columns and lookup is not None:
-            found.append(SealedRecords(model, lookup, columns))
+        path = [] if model is Person else foreign_key_path(model, Person, depth=3)
+        if columns and path is not None:
+            found.append(SealedRecords(model, "__".join(path), columns))
     return tuple(found)
 
 

@@ -6,31 +6,14 @@ from django.db import models
 from pristan.assistance.models import PlanObjective, ServiceItem
 from pristan.cases.models import Case
 from pristan.core import access
+from pristan.core.relations import foreign_key_path
 from pristan.core.sections import CaseSection, Section
 from pristan.referrals.models import Referral
 from pristan.reintegration.models import AssistanceItem, Disbursement
 
 
-def _foreign_key_path_to_case(model: type[models.Model], depth: int = 4) -> list[str] | None:
-    """The shortest chain of foreign keys from `model` to Case (as erasure.services finds a person's records)."""
-    queue: list[tuple[type[models.Model], list[str]]] = [(model, [])]
-    seen = {model}
-    while queue:
-        current, path = queue.pop(0)
-        for field in current._meta.concrete_fields:
-            related = field.related_model
-            if not (field.many_to_one or field.one_to_one) or not isinstance(related, type):
-                continue
-            if related is Case:
-                return [*path, field.name]
-            if related not in seen and len(path) + 1 < depth:
-                seen.add(related)
-                queue.append((related, [*path, field.name]))
-    return None
-
-
 def _linked_to_a_case() -> list[type[models.Model]]:
-    return [model for model in apps.get_models() if model is not Case and _foreign_key_path_to_case(model) is not None]
+    return [model for model in apps.get_models() if model is not Case and foreign_key_path(model, Case, depth=4) is not None]
 
 
 def test_every_model_linked_to_a_case_declares_its_sections():
