@@ -5,9 +5,12 @@ why); a person outside the offices one administers does not exist (404); a chang
 make is refused by the service (403, saying why)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,12 +32,10 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
     access.require_administrator(request.user)
     offices = access.administered_offices(request.user)
     office = offices.filter(code=request.GET.get("office", "")).first()
-    context = {
-        "people": selectors.people_list(actor=request.user, office=office),
-        "offices": offices,
-        "office": office,
-    }
-    return render(request, "administration/people.html", context)
+    people = selectors.people_list(actor=request.user, office=office)
+    page = Paginator(people, settings.PRISTAN_CASES_PER_PAGE * 2).get_page(request.GET.get("page"))
+    query = urlencode({"office": office.code} if office else {})
+    return render(request, "administration/people.html", {"page": page, "offices": offices, "office": office, "query": query})
 
 
 def _created(request: AuthenticatedRequest, new: services.NewUser) -> HttpResponse:

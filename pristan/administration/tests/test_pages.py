@@ -37,6 +37,18 @@ def test_the_people_of_another_office_do_not_exist_for_an_office_administrator(v
     assert AuditEntry.objects.exclude(action="denied").count() == before
 
 
+def test_the_people_list_is_paged_and_keeps_its_office_filter(sysadmin, ana, boris, vera, marko, settings, client_of):
+    settings.PRISTAN_CASES_PER_PAGE = 1  # two people a page
+    client = client_of(sysadmin)
+    first = client.get(reverse("admin_people"), {"office": "SOF"}).content.decode()
+    assert "Page 1 of 2" in first  # ana, boris, ivo, vera: Sofia's four, two a page
+    assert 'href="?office=SOF&amp;page=2"' in first
+    second = client.get(reverse("admin_people"), {"office": "SOF", "page": 2}).content.decode()
+    shown = re.findall(r'href="/admin-area/people/(\d+)/"', first + second)
+    assert sorted(map(int, shown)) == sorted(user.pk for user in (ana, boris, sysadmin, vera))
+    assert str(marko.pk) not in shown
+
+
 def test_a_system_administrator_sees_everyone(sysadmin, ana, marko, partner_user, client_of):
     page = client_of(sysadmin).get(reverse("admin_people")).content.decode()
     assert all(name in page for name in ("ana", "marko", "petra"))
