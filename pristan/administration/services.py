@@ -77,6 +77,11 @@ def _user_errors(*, username: str, full_name: str, email: str) -> dict[str, list
 
 
 def _new_user(*, actor: User | None, username: str, full_name: str, email: str) -> User:
+    """A new account, without a usable password until its first sign-in; every field checked first."""
+    username = username.strip()
+    errors = _user_errors(username=username, full_name=full_name, email=email)
+    if errors:
+        raise ValidationError(errors)
     first_name, last_name = _split_name(full_name)
     user = User(username=username, first_name=first_name[:150], last_name=last_name[:150], email=email.strip())
     user.set_unusable_password()
@@ -99,10 +104,6 @@ def user_add(
     """Add a member of staff with a role in an office, and a way to sign in for the first time."""
     if actor is not None:
         access.require_administrator(actor)
-    username = username.strip()
-    errors = _user_errors(username=username, full_name=full_name, email=email)
-    if errors:
-        raise ValidationError(errors)
     user = _new_user(actor=actor, username=username, full_name=full_name, email=email)
     membership_grant(
         actor=actor, user=user, office=office, role=role, scope=scope, child_clearance=child_clearance,
@@ -119,10 +120,6 @@ def partner_user_add(
     """Add a user of a partner organisation (system administrators only)."""
     if actor is not None:
         access.require_installation_administrator(actor)
-    username = username.strip()
-    errors = _user_errors(username=username, full_name=full_name, email=email)
-    if errors:
-        raise ValidationError(errors)
     user = _new_user(actor=actor, username=username, full_name=full_name, email=email)
     partner_membership_grant(actor=actor, user=user, organisation=organisation, child_clearance=child_clearance)
     return _first_sign_in(actor=actor, user=user, method=method)
