@@ -3,7 +3,7 @@
 `generate` plans every case up front (stage, office and opening day), sorts the plan by day so
 that reference numbers and ids grow with time, and writes it in batches. Each batch runs in one
 transaction: reserve reference numbers and ids, build every row of every table in memory, and
-insert each table with a single `executemany` (see `rows.py` for why not `bulk_create`).
+insert each table with a single `executemany` (see `pristan/core/bulk.py` for why not `bulk_create`).
 
 What is stored is what the services would store: every person has a data key of their own (in the
 key store's database, committed just before the batch's cases), every sealed value of the person
@@ -48,6 +48,7 @@ from pristan.cases.models import Case, CaseNote, ClosureReason, ConsentEvent, Co
 from pristan.cases.services import status_for  # the services' own rule, so statuses cannot drift from it
 from pristan.core.audit import audit_record
 from pristan.core.blind_index import name_hashes
+from pristan.core.bulk import IdBlock, SealingKey, Table
 from pristan.core.crypto import Keyring
 from pristan.core.models import AuditEntry, Office
 from pristan.core.names import fold, to_latin
@@ -56,7 +57,6 @@ from pristan.demo import places, texts
 from pristan.demo.indicator_picks import choose_indicators
 from pristan.demo.name_pools import NamePool, build_name_pools, bulgarian_patronymic
 from pristan.demo.places import Nationality
-from pristan.demo.rows import IdBlock, SealingKey, Table
 from pristan.demo.weights import Weighted, between, check_vocabularies, pick
 from pristan.demo.world import OfficeContext, World, ensure_world
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience

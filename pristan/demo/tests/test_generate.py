@@ -24,6 +24,7 @@ from pristan.cases.selectors import CaseFilters, case_search, consent_in_force, 
 from pristan.cases.services import ELIGIBLE_DECISIONS, case_open, status_for
 from pristan.core import crypto, geography, vocabularies
 from pristan.core.blind_index import name_hashes
+from pristan.core.bulk import SealingKey, Table
 from pristan.core.models import AuditEntry, Membership, Office, Organisation, Role
 from pristan.core.names import to_latin
 from pristan.core.sealed import Sealed, SealedDateField, SealedTextField
@@ -31,7 +32,6 @@ from pristan.demo.accounts import DEMO_ACCOUNTS, DEMO_CASES, DEMO_OFFICES
 from pristan.demo.generate import generate
 from pristan.demo.name_pools import build_name_pools
 from pristan.demo.places import NATIONALITIES
-from pristan.demo.rows import SealingKey, Table
 from pristan.demo.world import OPERATOR_NAME, ensure_world
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
 from pristan.experience.services import EXPERIENCE_PICKLISTS

@@ -1,4 +1,4 @@
-"""Inserting many rows quickly: plain tuples, one `executemany` per table, ids reserved up front.
+"""Inserting many rows quickly (the generator and imports): plain tuples, one `executemany` per table, ids reserved up front.
 
 `bulk_create` spends most of its time compiling SQL: for every value of every object it runs
 `pre_save` and `get_db_prep_save` and builds a multi-row statement. With it the generator spent
