@@ -51,8 +51,11 @@ demo: $(VENV)/.run catalogues
 	$(BIN)/pristan migrate --noinput
 	$(BIN)/pristan demo
 
-bench: $(VENV)/.dev
-	$(BIN)/python bench/generate.py
+# The benchmark suite (bench/README.md, "make bench"): builds its databases once under var/bench/
+# (1,000,000 cases on PostgreSQL, 100,000 on SQLite; BENCH_CASES / BENCH_SQLITE_CASES change them),
+# then measures and writes bench/results/*.json. BENCH_OPTIONS passes more (e.g. --no-load).
+bench: $(VENV)/.dev catalogues
+	$(BIN)/python bench/run.py $(if $(BENCH_CASES),--cases $(BENCH_CASES)) $(if $(BENCH_SQLITE_CASES),--sqlite-cases $(BENCH_SQLITE_CASES)) $(BENCH_OPTIONS)
 
 # Needs internet access to the vulnerability databases, so it is not part of `make test`.
 audit: $(VENV)/.dev

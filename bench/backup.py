@@ -26,7 +26,7 @@ from scratch_db import REPO, migrate, setup_django
 def _child(command: list[str], environ: dict[str, str]) -> tuple[float, float, int]:
     """Run one `pristan` command; its own wall time, CPU time and peak memory (MiB)."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    child = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = child.stdout.read() if child.stdout else b""
     _pid, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         wall, cpu, peak = _child([*pristan, "restore", str(backup)], environ)
         print(f"restore: {wall:6.2f} s wall, {cpu:6.2f} s CPU, peak {peak} MiB")
-        verified = subprocess.run([*pristan, "audit", "verify"], env=environ, capture_output=True, text=True, check=False)  # noqa: S603
+        verified = subprocess.run([*pristan, "audit", "verify"], env=environ, capture_output=True, text=True, check=False)
         print(f"restored audit trail: {verified.stdout.splitlines()[0] if verified.stdout else verified.stderr.strip()}")
         return verified.returncode
 

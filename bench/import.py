@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             command += [str(REPO / "manage.py"), "import", str(path), "--office", target.code, "--as", importer.username,
                         "--no-progress", "--lang", "en"]  # fmt: skip
         started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        finished = subprocess.run(command, env=os.environ, capture_output=True, text=True, check=False)  # noqa: S603
+        finished = subprocess.run(command, env=os.environ, capture_output=True, text=True, check=False)
         seconds, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
         output = finished.stdout.splitlines()
         print("\n".join(output[:60] if args.profile else output[-2:]))
