@@ -1,0 +1,1 @@
+"""The benchmark suite that `make bench` runs (bench/run.py); see bench/README.md."""
