@@ -59,7 +59,7 @@ def _secure_cookies_on_the_proxy_hop(policy: Any, cookie: http.cookiejar.Cookie,
     return True
 
 
-http.cookiejar.DefaultCookiePolicy.return_ok_secure = _secure_cookies_on_the_proxy_hop  # type: ignore[method-assign]
+http.cookiejar.DefaultCookiePolicy.return_ok_secure = _secure_cookies_on_the_proxy_hop  # type: ignore[method-assign,assignment]
 
 
 class Staff(HttpUser):
@@ -72,7 +72,7 @@ class Staff(HttpUser):
             raise RuntimeError(f"Only {len(ACCOUNTS)} load-test accounts: more users need more (bench/suite/accounts.py)")
         self.account = ACCOUNTS[index]
         self.rng = random.Random(index)  # noqa: S311 - which case or name next, reproducibly per user
-        self.client.headers.update({"X-Forwarded-Proto": "https", "Origin": self.host.replace("http://", "https://", 1)})
+        self.client.headers.update({"X-Forwarded-Proto": "https", "Origin": (self.host or "").replace("http://", "https://", 1)})
         self.sign_in()
 
     def _post(self, path: str, data: dict[str, str], *, name: str, form_page: str | None = None, **options: Any) -> Any:

@@ -160,7 +160,7 @@ class Server:
         from psycopg import connect
 
         with connect(self.url(database), autocommit=True) as connection:
-            cursor = connection.execute(sql)  # type: ignore[arg-type]  # our own fixed statements
+            cursor = connection.execute(sql)  # our own fixed statements
             return "" if cursor.description is None else "\n".join(str(row[0]) for row in cursor.fetchall())
 
 

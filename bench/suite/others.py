@@ -49,7 +49,7 @@ def _function(module_name: str, function_name: str) -> Callable[[Context], list[
     function = getattr(module, function_name, None)
     if function is None:
         return f"bench/{module_name}.py has no {function_name}() yet"
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def run_other(module_name: str, function_name: str, context: Context) -> list[Result]:
