@@ -1,9 +1,11 @@
 """Realistic synthetic cases, fast enough for a million.
 
 `generate` plans every case up front (stage, office and opening day), sorts the plan by day so
-that reference numbers and ids grow with time, and writes it in batches. Each batch runs in one
-transaction: reserve reference numbers and ids, build every row of every table in memory, and
-insert each table with a single `executemany` (see `pristan/core/bulk.py` for why not `bulk_create`).
+that reference numbers and ids grow with time, and writes it in batches. Each batch is written in
+one transaction: reserve reference numbers and ids, build every row of every table in memory, and
+insert each table at once, by COPY on PostgreSQL and a single `executemany` on SQLite (see
+`pristan/core/bulk.py` for why not `bulk_create`). On PostgreSQL a thread of its own writes each
+batch while the next one is built (`_BackgroundWriter`).
 
 What is stored is what the services would store: every person has a data key of their own (in the
 key store's database, committed just before the batch's cases), every sealed value of the person
