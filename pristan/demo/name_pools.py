@@ -1,14 +1,14 @@
 """Pools of personal names for synthetic persons, in the script each nationality writes in.
 
-Faker supplies Macedonian, Croatian, Romanian, Ukrainian and Slovenian names. Each pool is drawn
+Faker supplies Macedonian, Croatian, Romanian, Ukrainian, Slovenian and Hungarian names. Each pool is drawn
 once per seed and kept: picking from a tuple costs a fraction of a Faker call, which matters at a
 million persons. Drawing (rather than copying Faker's lists) keeps the frequency weights that some
 Faker locales carry, so common names stay common.
 
-Three pools are our own lists:
+Four pools are our own lists:
 
-* Serbian (Cyrillic) and Bosnian (Latin, with the Muslim names common in Bosnia): Faker has no
-  locale for them.
+* Serbian (Cyrillic), Bosnian (Latin, with the Muslim names common in Bosnia) and Albanian: Faker
+  has no locale for them.
 * Bulgarian: Faker's ``bg_BG`` lists are largely humorous inventions ("Вампирска", "Аерозол",
   "Пищовколева"), which would make a demo shown to Bulgarian caseworkers look like a joke. The
   list below keeps real, common names, including the letters that exercise transliteration and
@@ -27,7 +27,9 @@ from faker import Faker
 __all__ = ["FAKER_LOCALES", "NamePool", "build_name_pools", "bulgarian_patronymic", "feminine_bulgarian_surname"]
 
 # Pool key (our language code) -> Faker locale.
-FAKER_LOCALES: Mapping[str, str] = MappingProxyType({"mk": "mk_MK", "hr": "hr_HR", "ro": "ro_RO", "uk": "uk_UA", "sl": "sl_SI"})
+FAKER_LOCALES: Mapping[str, str] = MappingProxyType(
+    {"mk": "mk_MK", "hr": "hr_HR", "ro": "ro_RO", "uk": "uk_UA", "sl": "sl_SI", "hu": "hu_HU"}
+)
 # Names drawn per list from a Faker locale; with repeats, which is how frequencies survive.
 DRAWS_PER_LIST = 400
 
@@ -98,6 +100,27 @@ _BOSNIAN_SURNAMES = (
 )  # fmt: skip
 
 
+# Albanian names as written in Albania and Kosovo (ë and ç included); surnames do not change with gender.
+_ALBANIAN_FEMALE = (
+    "Arta", "Blerta", "Drita", "Elira", "Fatjona", "Jonida", "Klea", "Lira", "Mimoza", "Rina",
+    "Teuta", "Valbona", "Vjosa", "Ardita", "Besa", "Donika", "Erjona", "Flutura", "Gentiana", "Hana",
+    "Ilirjana", "Jeta", "Kaltrina", "Liridona", "Marigona", "Nora", "Qëndresa", "Rudina", "Shpresa", "Xhensila",
+    "Albana", "Anila", "Brikena", "Dafina", "Edona", "Fjolla", "Greta", "Luljeta", "Mirjeta", "Zana",
+)  # fmt: skip
+_ALBANIAN_MALE = (
+    "Arben", "Artan", "Besnik", "Dritan", "Edmond", "Fatmir", "Gent", "Ilir", "Kastriot", "Luan",
+    "Mentor", "Agron", "Arjan", "Bekim", "Driton", "Ermal", "Florian", "Gjergj", "Leutrim", "Shkëlzen",
+    "Alban", "Ardian", "Blerim", "Dardan", "Endrit", "Fisnik", "Genc", "Hysen", "Klodian", "Lulzim",
+    "Mërgim", "Naim", "Petrit", "Qemal", "Rexhep", "Skënder", "Taulant", "Valon", "Xhevdet", "Ylli",
+)  # fmt: skip
+_ALBANIAN_SURNAMES = (
+    "Hoxha", "Shehu", "Gashi", "Berisha", "Krasniqi", "Kelmendi", "Morina", "Hasani", "Rexhepi", "Dervishi",
+    "Leka", "Marku", "Gjoka", "Kola", "Prifti", "Çela", "Dushku", "Bytyçi", "Shala", "Zeka",
+    "Basha", "Cani", "Dema", "Duka", "Hysa", "Kastrati", "Lika", "Meta", "Mema", "Ndreu",
+    "Osmani", "Pepa", "Qosja", "Ramadani", "Sula", "Tahiri", "Veliu", "Xhafa", "Ymeri", "Zogaj",
+)  # fmt: skip
+
+
 def feminine_bulgarian_surname(surname: str) -> str:
     """Bulgarian surnames agree with gender: Петров → Петрова, Вълчев → Вълчева, Рилски → Рилска."""
     if surname.endswith("ски"):
@@ -139,6 +162,7 @@ def _own_pools() -> dict[str, NamePool]:
         # Serbian and Bosnian surnames (-ić) do not change with gender.
         "sr": NamePool(_SERBIAN_FEMALE, _SERBIAN_MALE, _SERBIAN_SURNAMES, _SERBIAN_SURNAMES),
         "bs": NamePool(_BOSNIAN_FEMALE, _BOSNIAN_MALE, _BOSNIAN_SURNAMES, _BOSNIAN_SURNAMES),
+        "sq": NamePool(_ALBANIAN_FEMALE, _ALBANIAN_MALE, _ALBANIAN_SURNAMES, _ALBANIAN_SURNAMES),
     }
 
 
@@ -161,7 +185,9 @@ def _faker_pool(locale: str, seed: int) -> NamePool:
 
 @lru_cache(maxsize=4)
 def build_name_pools(seed: int) -> Mapping[str, NamePool]:
-    """The name pools by language code (bg, mk, sr, bs, hr, ro, uk, sl); the same for the same seed."""
+    """The name pools by language code (bg, mk, sr, bs, sq, hr, ro, uk, sl, hu); the same for the same seed.
+
+    Each Faker pool is drawn from a generator of its own, so adding a pool changes no other."""
     pools = _own_pools()
     for key, locale in FAKER_LOCALES.items():
         pools[key] = _faker_pool(locale, seed)

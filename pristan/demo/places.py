@@ -13,6 +13,7 @@ __all__ = [
     "CITIES",
     "DESTINATIONS",
     "EUR_RATES",
+    "FOREIGN_ORIGINS",
     "LOCAL_CURRENCY",
     "NATIONALITIES",
     "PHONE_FORMATS",
@@ -54,8 +55,19 @@ NATIONALITIES: Mapping[str, Nationality] = MappingProxyType(
         "UA": Nationality("UA", "uk", "uk", second_language="ru", second_language_share=0.25),
         "RO": Nationality("RO", "ro", "ro"),
         "SI": Nationality("SI", "sl", "sl"),
+        # Persons at offices in their own country only (see FOREIGN_ORIGINS). Montenegrins write
+        # Latin; their names are those of the Bosnian pool, Muslim names included (a fifth of them).
+        "AL": Nationality("AL", "sq", "sq", second_language="it", second_language_share=0.2),
+        "ME": Nationality("ME", "bs", "sr", second_citizenship="RS", second_citizenship_share=0.05),
+        "HU": Nationality("HU", "hu", "hu"),
     }
 )
+
+# Where the persons of an office abroad come from (the others come from the office's own country):
+# the nine countries of the first offices, in their order, so that a seed gives the same persons at
+# those offices as before more countries were added. Greece and Türkiye, without a nationality
+# here, see only people from these.
+FOREIGN_ORIGINS: tuple[str, ...] = ("BG", "MK", "RS", "BA", "HR", "MD", "UA", "RO", "SI")
 
 # Cities of origin, as people there write them.
 CITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -97,10 +109,10 @@ CITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "BE": ("Brussels", "Antwerp"),
         "PL": ("Warsaw", "Kraków", "Wrocław"),
         "CZ": ("Prague", "Brno"),
-        "HU": ("Budapest", "Szeged"),
+        "HU": ("Budapest", "Szeged", "Debrecen", "Miskolc", "Pécs", "Győr", "Nyíregyháza"),
         "SK": ("Bratislava",),
-        "ME": ("Podgorica",),
-        "AL": ("Tirana",),
+        "ME": ("Podgorica", "Nikšić", "Bijelo Polje", "Bar", "Pljevlja", "Herceg Novi"),
+        "AL": ("Tiranë", "Durrës", "Shkodër", "Elbasan", "Vlorë", "Fier", "Korçë", "Berat"),
     }
 )
 
@@ -116,6 +128,9 @@ TRANSIT: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "UA": ("PL", "MD", "RO", "HU", "SK"),
         "RO": ("HU", "AT", "BG"),
         "SI": ("AT", "IT"),
+        "AL": ("GR", "ME", "MK", "IT"),
+        "ME": ("BA", "RS", "HR", "AL"),
+        "HU": ("AT", "SK", "RO"),
     }
 )
 
@@ -138,13 +153,19 @@ DESTINATIONS: Mapping[str, Mapping[str, int]] = MappingProxyType(
 # Currency of costs in each office's country. Bulgaria adopted the euro on 1 January 2026, so
 # Bulgarian costs are in leva before that day and in euro from then on (see BULGARIAN_EURO_FROM).
 LOCAL_CURRENCY: Mapping[str, str] = MappingProxyType(
-    {"BG": "BGN", "MK": "MKD", "BA": "BAM", "RS": "RSD", "HR": "EUR", "MD": "MDL", "UA": "UAH", "RO": "RON", "SI": "EUR"}
-)
+    {
+        "BG": "BGN", "MK": "MKD", "BA": "BAM", "RS": "RSD", "HR": "EUR", "MD": "MDL", "UA": "UAH", "RO": "RON", "SI": "EUR",
+        "AL": "ALL", "ME": "EUR", "HU": "HUF", "GR": "EUR", "TR": "TRY",
+    }
+)  # fmt: skip
 BULGARIAN_EURO_FROM = date(2026, 1, 1)
 # Rough units of currency per euro, to turn a plausible euro cost into a plausible local one.
 EUR_RATES: Mapping[str, float] = MappingProxyType(
-    {"EUR": 1.0, "BGN": 1.95583, "MKD": 61.5, "BAM": 1.95583, "RSD": 117.0, "MDL": 19.5, "UAH": 45.0, "RON": 5.0}
-)
+    {
+        "EUR": 1.0, "BGN": 1.95583, "MKD": 61.5, "BAM": 1.95583, "RSD": 117.0, "MDL": 19.5, "UAH": 45.0, "RON": 5.0,
+        "ALL": 98.0, "HUF": 390.0, "TRY": 45.0,
+    }
+)  # fmt: skip
 
 # Mobile numbers: a format with one "{}" per group of random digits, and the group lengths.
 PHONE_FORMATS: Mapping[str, tuple[str, tuple[int, ...]]] = MappingProxyType(
@@ -158,5 +179,8 @@ PHONE_FORMATS: Mapping[str, tuple[str, tuple[int, ...]]] = MappingProxyType(
         "UA": ("+380 6{} {} {}", (1, 3, 4)),
         "RO": ("+40 7{} {} {}", (2, 3, 3)),
         "SI": ("+386 4{} {} {}", (1, 3, 3)),
+        "AL": ("+355 6{} {} {}", (1, 3, 4)),
+        "ME": ("+382 6{} {} {}", (1, 3, 3)),
+        "HU": ("+36 70 {} {}", (3, 4)),
     }
 )

@@ -31,8 +31,8 @@ from pristan.core.sealed import Sealed, SealedDateField, SealedTextField
 from pristan.demo.accounts import DEMO_ACCOUNTS, DEMO_CASES, DEMO_OFFICES
 from pristan.demo.generate import generate
 from pristan.demo.name_pools import build_name_pools
-from pristan.demo.places import NATIONALITIES
-from pristan.demo.world import OPERATOR_NAME, ensure_world
+from pristan.demo.places import EUR_RATES, NATIONALITIES
+from pristan.demo.world import OFFICE_SPECS, OPERATOR_NAME, ensure_world
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
 from pristan.experience.services import EXPERIENCE_PICKLISTS
 from pristan.keystore.models import DataKey
@@ -330,7 +330,7 @@ def test_name_pools_are_the_same_for_the_same_seed() -> None:
     build = build_name_pools.__wrapped__  # bypass the cache: two independent builds
     assert build(3) == build(3)
     assert build(3) != build(4)
-    assert set(build(3)) == {"bg", "mk", "sr", "bs", "hr", "ro", "uk", "sl"}
+    assert set(build(3)) == {"bg", "mk", "sr", "bs", "sq", "hr", "ro", "uk", "sl", "hu"}
 
 
 def test_a_second_run_adds_cases_without_duplicating_offices_or_references() -> None:
@@ -478,3 +478,23 @@ def test_every_generated_referral_to_a_partner_has_consent_to_referral(db):
     assert all(
         case.referrals.filter(direction="incoming", organisation=case.referring_organisation).exists() for case in incoming
     )
+
+
+def test_fifty_offices_in_their_order_with_valid_codes_for_every_country() -> None:
+    first = ["SOF", "SKP", "SJJ", "BEG", "ZAG", "KIV", "KBP", "BUH", "VAR", "BTL", "LJU", "OHD", "INI", "BOJ", "ODS", "IAS"]
+    assert [spec.code for spec in OFFICE_SPECS[:16]] == first  # seeds give the same cases at the first offices
+    assert len(OFFICE_SPECS) == 50
+    assert len({spec.code for spec in OFFICE_SPECS}) == 50
+    for spec in OFFICE_SPECS:
+        assert geography.is_country(spec.country), spec
+        assert geography.is_language(spec.language), spec
+    generate(cases=400, offices=50, seed=5, progress=False)
+    assert Case.objects.values("office").distinct().count() >= 45
+    for person in Person.objects.all():
+        assert all(geography.is_country(code) for code in person.citizenships)
+        assert all(geography.is_language(code) for code in person.languages)
+        assert geography.is_country(person.country)
+        assert person.given_name
+    assert {"AL", "HU", "ME"} <= {code for codes in Person.objects.values_list("citizenships", flat=True) for code in codes}
+    assert all(geography.is_country(country) for country in TraffickingEvent.objects.values_list("country", flat=True))
+    assert set(ServiceItem.objects.exclude(currency="").values_list("currency", flat=True)) <= set(EUR_RATES)
