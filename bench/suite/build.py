@@ -266,16 +266,23 @@ def build(database: Database, server: Server | None = None) -> None:
     offices = offices_to_generate(database.offices, available)
     remaining = max(database.cases - DEMO_CASES, 0)
     if remaining:
-        # LEAD: when the generator's helper lands, call its bench/generate.py function for PostgreSQL here.
+        # `pristan generate` as an administrator runs it (COPY and a background writer on PostgreSQL),
+        # timed on its own: the issue asks for 1,000,000 cases in at most 15 minutes.
+        generating = time.perf_counter()
         _run([*pristan, "generate", "--cases", str(remaining), "--offices", str(offices), "--seed", str(database.seed),
               "--no-progress"], database)  # fmt: skip
+        generate_seconds = time.perf_counter() - generating
+        print(f"bench: {remaining:,} cases generated in {generate_seconds:,.0f} s ({remaining / generate_seconds:,.0f} a second)")
     _run([sys.executable, str(REPO / "bench/run.py"), "--child", "accounts"], database)
     if server is not None:
         server.psql("VACUUM ANALYZE", database.url.rsplit("/", 1)[1])
         server.psql("VACUUM ANALYZE", database.url.rsplit("/", 1)[1] + "_keys")
     seconds = time.perf_counter() - started
     total = int(_django_value(database, "from pristan.cases.models import Case; print(Case.objects.count())"))
-    finished = {"key": key, "finished": True, "offices_generated": offices, "cases_total": total, "seconds": round(seconds, 1)}
+    finished = {
+        "key": key, "finished": True, "offices_generated": offices, "cases_total": total, "seconds": round(seconds, 1),
+        "generate_seconds": round(generate_seconds, 1) if remaining else 0,
+    }  # fmt: skip
     mark.write_text(json.dumps(finished, indent=2), encoding="utf-8")
     print(f"bench: {database.label} built in {seconds:,.0f} s")
 
