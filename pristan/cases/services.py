@@ -23,7 +23,9 @@ from pristan.cases.models import (
 from pristan.cases.rules import (
     ALLOWED_STAGES,
     CLOSING_FIELDS,
+    CONSENT_FIELDS,
     ELIGIBLE_DECISIONS,
+    OPENING_FIELDS,
     case_new,
     consent_new,
     entry_error,
@@ -75,9 +77,7 @@ def case_open(
         opened_on=opened_on, **(referral or {}),
     )  # fmt: skip
     case.save()
-    audit_record(
-        actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=["reference", "person", "office", "owner"]
-    )
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=OPENING_FIELDS)
     return case
 
 
@@ -131,7 +131,7 @@ def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: da
     event.save()
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case,
-        fields=["purpose", "given", "on"], detail=purpose,
+        fields=CONSENT_FIELDS, detail=purpose,
     )  # fmt: skip
     return event
 

@@ -15,6 +15,7 @@ from pristan.core import vocabularies
 from pristan.core.models import Organisation
 from pristan.referrals.models import Referral, ReferralStatus
 
+REFERRAL_FIELDS = ["direction", "organisation", "reason", "details", "referred_on"]  # what its audit entry names
 INCOMING_FIELDS = ["referring_organisation", "incoming_referral_date", "incoming_referral_reason", "incoming_referral_details"]
 
 

@@ -23,7 +23,7 @@ from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.core.policy import Section
 from pristan.notifications import services as notifications
 from pristan.referrals.models import Referral, ReferralStatus, Transfer, TransferStatus
-from pristan.referrals.rules import incoming_referral_new, mirror_incoming, referral_errors
+from pristan.referrals.rules import REFERRAL_FIELDS, incoming_referral_new, mirror_incoming, referral_errors
 
 NEEDS_REFERRAL_CONSENT = _(
     "The person has not consented to referral to third parties. Record their consent, or ask a supervisor to record "
@@ -123,7 +123,7 @@ def referral_record_incoming(
     referral.save()
     audit_record(
         actor=actor, action=AuditEntry.Action.REFERRAL, obj=referral, case=case,
-        fields=["direction", "organisation", "reason", "details", "referred_on"], detail=referral.status,
+        fields=REFERRAL_FIELDS, detail=referral.status,
     )  # fmt: skip
     case.save(update_fields=[*mirror_incoming(case, referral), "updated_at"])
     return referral

@@ -45,6 +45,7 @@ from pristan.screening.indicators import (
 from pristan.screening.models import Screening
 
 __all__ = [
+    "SCREENING_FIELDS",
     "Assessment",
     "DimensionResult",
     "assess",
@@ -52,6 +53,7 @@ __all__ = [
     "screening_new",
 ]
 
+SCREENING_FIELDS = ["indicator_list", "indicators", "decision", "deciding_body", "reason"]  # what its audit entry names
 _CHILD_LISTS: frozenset[IndicatorList] = frozenset({IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL})
 _DESTINATION_MEANS: frozenset[Dimension] = frozenset({Dimension.COERCION_DESTINATION, Dimension.VULNERABILITY_DESTINATION})
 

@@ -13,7 +13,7 @@ from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
 from pristan.core.policy import Section
 from pristan.screening.models import Screening
-from pristan.screening.rules import screening_new
+from pristan.screening.rules import SCREENING_FIELDS, screening_new
 
 
 @transaction.atomic
@@ -29,6 +29,6 @@ def screening_record(
     screening.save()
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, obj=screening, case=case,
-        fields=["indicator_list", "indicators", "decision", "deciding_body", "reason"], detail=decision,
+        fields=SCREENING_FIELDS, detail=decision,
     )  # fmt: skip
     return screening
