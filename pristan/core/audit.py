@@ -121,7 +121,8 @@ class _Spool:
         self.count = 0
 
     def add(self, values: Mapping[str, Any]) -> None:
-        marshal.dump(tuple([values[name] for name in SPOOLED_FIELDS]), self.file)
+        data = marshal.dumps(tuple([values[name] for name in SPOOLED_FIELDS]))
+        self.file.write(len(data).to_bytes(4, "little") + data)
         self.count += 1
 
     def mark(self) -> tuple[int, int]:
@@ -136,7 +137,8 @@ class _Spool:
         self.file.seek(0)
         chunk: list[dict[str, Any]] = []
         for _ in range(self.count):
-            values = marshal.load(self.file)  # noqa: S302 # nosec B302 - this process's own temporary file
+            data = self.file.read(int.from_bytes(self.file.read(4), "little"))
+            values = marshal.loads(data)  # noqa: S302 # nosec B302 - this process's own temporary file
             chunk.append(dict(zip(SPOOLED_FIELDS, values, strict=True)))
             if len(chunk) == size:
                 yield chunk

@@ -40,7 +40,7 @@ def experience_errors(data: Mapping[str, Any], *, born: date | None) -> dict[str
     for name, picklist in EXPERIENCE_PICKLISTS.items():
         value = data.get(name)
         values = value if isinstance(value, list) else [value] if value else []
-        if any(code not in vocabularies.codes(picklist) for code in values):
+        if any(code not in vocabularies.code_set(picklist) for code in values):
             errors[name] = NOT_IN_LIST
     if errors:
         return errors

@@ -339,7 +339,8 @@ class Creator:
     def _rows(self, new: _New, batch: _Batch, key: SealingKey, now: datetime) -> None:
         case, person = new.case, new.case.person
         batch.persons.add(key, person, now)
-        batch.tokens.add_many(("person_id", "token"), ((person.pk, token) for token in self.names.of(person)))
+        person_id = person.pk
+        batch.tokens.add_many(("person_id", "token"), [(person_id, token) for token in self.names.of(person)])
         batch.cases.add(key, case, now)
         if new.experience is not None:
             batch.experiences.add(key, new.experience, now)

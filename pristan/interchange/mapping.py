@@ -418,12 +418,13 @@ def _number(raw: Any) -> int:
 BY_TEXT = frozenset({Kind.NUMBER, Kind.BOOLEAN, Kind.CHOICE, Kind.CHOICES, Kind.COUNTRY, Kind.COUNTRIES, Kind.LANGUAGE})
 
 
-def parse_value(field: Field, raw: Any) -> Any:
-    """The typed value of one cell; raises Invalid with a message in the active language."""
+def parse_value(field: Field, raw: Any, language: str | None = None) -> Any:
+    """The typed value of one cell; raises Invalid with a message in the active language (``language``
+    where the caller knows it)."""
     if raw is None or (isinstance(raw, str | list) and not raw) or (isinstance(raw, str) and not raw.strip()):
         return empty(field)
     if isinstance(raw, str) and field.kind in BY_TEXT:
-        value, message = _parsed_text(field, raw, _language())
+        value, message = _parsed_text(field, raw, language or _language())
         if message is not None:
             raise Invalid(message)
         return list(value) if isinstance(value, tuple) else value
@@ -476,10 +477,11 @@ def parse_row(row: int, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[
     """The record of one row (only the fields the file has) and its problems."""
     record: dict[str, Any] = {}
     problems: list[Problem] = []
+    language = _language()
     for name, raw in cells.items():
         field = BY_NAME[name]
         try:
-            record[name] = normalised(field, parse_value(field, raw))
+            record[name] = normalised(field, parse_value(field, raw, language))
         except Invalid as error:
             problems.append(Problem(row, name, _shown(raw), error.message))
             continue

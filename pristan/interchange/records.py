@@ -23,13 +23,12 @@ IMPORTED_SCREENING = gettext_lazy("Imported from an HTCDS record.")  # the reaso
 CACHED = 1000  # names remembered per import (caseworkers, partners): a file names few, but a hostile one many
 
 
+_PARTS = {part: [(field.name, field.attribute) for field in mapping.FIELDS if field.part == part] for part in Part}
+
+
 def part_of(record: dict[str, Any], part: Part, names: list[str] | None = None) -> dict[str, Any]:
     """The record's fields of one part (only ``names`` where given), by model attribute."""
-    return {
-        field.attribute: record[field.name]
-        for field in mapping.FIELDS
-        if field.part == part and field.name in record and (names is None or field.name in names)
-    }
+    return {attribute: record[name] for name, attribute in _PARTS[part] if name in record and (names is None or name in names)}
 
 
 def person_data(record: dict[str, Any], current: list[str] | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@ names. The people services apply them to one person at a time; bulk writers (imp
 through the same functions, so a rule cannot drift between them."""
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -36,7 +37,7 @@ def person_errors(data: Mapping[str, Any]) -> dict[str, StrOrPromise]:
     errors: dict[str, StrOrPromise] = {}
     if not str(data.get("given_name", "")).strip():
         errors["given_name"] = _("Enter the given name as the person writes it.")
-    if data.get("gender") and data["gender"] not in vocabularies.codes("prs_Gender"):
+    if data.get("gender") and data["gender"] not in vocabularies.code_set("prs_Gender"):
         errors["gender"] = _("Choose a gender from the list.")
     born = data.get("date_of_birth")
     if born and born > timezone.localdate():
@@ -51,8 +52,13 @@ def person_errors(data: Mapping[str, Any]) -> dict[str, StrOrPromise]:
 
 
 def latin_name(given_name: str, family_name: str) -> str:
-    """``name_latin``: the given and family names in Latin script, derived on every change of them."""
-    return to_latin(" ".join(part for part in (given_name, family_name) if part))
+    """``name_latin``: the given and family names in Latin script, derived on every change of them.
+    Each name is transliterated on its own (to_latin reads nothing across a space), and remembered:
+    names repeat, and an import derives thousands."""
+    return " ".join(_latin(part) for part in (given_name, family_name) if part)
+
+
+_latin = lru_cache(maxsize=4096)(to_latin)
 
 
 def person_new(*, office: Office, actor: User, data: Mapping[str, Any]) -> tuple[Person, dict[str, Any]]:

@@ -22,7 +22,7 @@ INCOMING_FIELDS = ["referring_organisation", "incoming_referral_date", "incoming
 def referral_errors(*, reason: str, vocabulary: str, referred_on: date) -> dict[str, Any]:
     """The problems of a referral's reason (a code of the HTCDS list ``vocabulary``) and date."""
     errors: dict[str, Any] = {}
-    if reason not in vocabularies.codes(vocabulary):
+    if reason not in vocabularies.code_set(vocabulary):
         errors["reason"] = _("Choose a reason from the list.")
     if referred_on > timezone.localdate():
         errors["referred_on"] = _("The date cannot be in the future.")

@@ -158,9 +158,9 @@ def screening_new(
     errors: dict[str, object] = {}
     if indicator_list not in IndicatorList.values:
         raise ValidationError({"indicator_list": gettext_lazy("Choose an indicator list.")})
-    if decision not in vocabularies.codes("vic_TraffickingStatus"):
+    if decision not in vocabularies.code_set("vic_TraffickingStatus"):
         errors["decision"] = gettext_lazy("Record the decision: possible, actual or not a victim of trafficking.")
-    if deciding_body and deciding_body not in vocabularies.codes("vic_TraffickingStatusDecisionMakingOrg"):
+    if deciding_body and deciding_body not in vocabularies.code_set("vic_TraffickingStatusDecisionMakingOrg"):
         errors["deciding_body"] = gettext_lazy("Choose who decided from the list.")
     if not reason.strip():
         errors["reason"] = gettext_lazy("Explain why you decided so, especially where it differs from the suggestion.")
