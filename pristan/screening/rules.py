@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 from django.contrib.auth.models import User
@@ -149,6 +149,11 @@ def assess(indicator_list: IndicatorList, keys: Iterable[str]) -> Assessment:
     )
 
 
+@lru_cache(maxsize=1024)  # imports record the same few selections (none, mostly) thousands of times
+def _assessed(indicator_list: IndicatorList, keys: tuple[str, ...]) -> Assessment:
+    return assess(indicator_list, keys)
+
+
 def screening_new(
     *, case: Case, indicator_list: str, indicators: Iterable[str], decision: str, reason: str, deciding_body: str,
     screened_on: date, actor: User,
@@ -169,7 +174,7 @@ def screening_new(
     if errors:
         raise ValidationError(errors)
     keys = sorted(set(indicators))
-    assessment = assess(IndicatorList(indicator_list), keys)  # raises ValidationError on unknown keys
+    assessment = _assessed(IndicatorList(indicator_list), tuple(keys))  # raises ValidationError on unknown keys
     return Screening(
         case=case,
         indicator_list=indicator_list,

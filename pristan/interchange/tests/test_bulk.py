@@ -104,7 +104,7 @@ def _by_services(actor: User, office: Office, record: dict[str, Any]) -> Case:
             continue
         data = part_of(record, part)
         organisation, created = Organisations().named(data.pop(key, "") or "")
-        if created:
+        if created and organisation is not None:
             audit_record(actor=actor, action="create", obj=organisation, office=office, fields=["name"], detail="import")
         if part == Part.INCOMING and organisation is not None and data.get("incoming_referral_reason"):
             referral_record_incoming(
@@ -150,7 +150,7 @@ def _import_by_services(actor: User, office: Office, table: readers.Table, sourc
 SKIPPED = {"id", "created_at", "updated_at", "recorded_at", "imported_at", "key_id", "decided_at"}
 
 
-def _fields(instance: models.Model, labels: dict[tuple[str, int], str]) -> dict[str, Any]:
+def _fields(instance: models.Model, labels: dict[tuple[str, int | None], str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         if field.attname in SKIPPED or field.name in ("case", "person"):
@@ -164,7 +164,7 @@ def _fields(instance: models.Model, labels: dict[tuple[str, int], str]) -> dict[
 
 def _stored(office: Office, since: int) -> dict[str, Any]:
     """Everything the import wrote, by the file's identifiers; ids replaced by what they point to."""
-    labels: dict[tuple[str, int], str] = {}  # (object type, id) -> a name independent of ids
+    labels: dict[tuple[str, int | None], str] = {}  # (object type, id) -> a name independent of ids
     stored: dict[str, Any] = {}
     for imported in ImportedRecord.objects.filter(office=office).select_related("case__person"):
         case, person, ext = imported.case, imported.case.person, imported.external_id
