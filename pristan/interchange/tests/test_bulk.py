@@ -150,7 +150,7 @@ def _import_by_services(actor: User, office: Office, table: readers.Table, sourc
 SKIPPED = {"id", "created_at", "updated_at", "recorded_at", "imported_at", "key_id", "decided_at"}
 
 
-def _fields(instance: models.Model, labels: dict[tuple[str, int | None], str]) -> dict[str, Any]:
+def _fields(instance: models.Model) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         if field.attname in SKIPPED or field.name in ("case", "person"):
@@ -180,10 +180,10 @@ def _stored(office: Office, since: int) -> dict[str, Any]:
             related[name] = []
             for index, each in enumerate(objects):
                 labels[(f"{each._meta.app_label}.{each._meta.model_name}", each.pk)] = f"{name} {ext} {index}"
-                related[name].append(_fields(each, labels))
+                related[name].append(_fields(each))
         stored[ext] = {
-            "case": _fields(case, labels),
-            "person": _fields(person, labels),
+            "case": _fields(case),
+            "person": _fields(person),
             "tokens": sorted(person.name_tokens.values_list("token", flat=True)),
             **related,
             "source": imported.source,
