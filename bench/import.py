@@ -1,6 +1,10 @@
 """How fast, and in how much memory, does `pristan import` take in a large HTCDS file?
 
     .venv/bin/python bench/import.py [ROWS] [--format csv|json|xlsx] [--via command|page] [--profile]
+                                     [--database sqlite|postgres://…] [--keys-database URL] [--json]
+
+From Python (`make bench`): `measure_import(rows, database)` runs it in a child process and returns
+its figures as a dict (see `measure_import`).
 
 Generated cases of one office are written to an HTCDS file (the layout of Pristan's export, one
 row per case), which a child process then imports into a second office, as that office's
@@ -8,7 +12,10 @@ caseworker: the check (the preview), then the write in one transaction. `--via c
 `pristan import`; `--via page` seals the file as an upload through the Import page is sealed and
 runs the page's two passes (jobs.check, jobs.write) on it. The child's wall time, CPU time and
 peak resident memory are printed. Everything lives in a
-temporary directory removed afterwards. See bench/README.md.
+temporary directory removed afterwards; with `--database postgres://…` the cases go to that
+PostgreSQL database instead (empty or made by an earlier run: it is migrated and written to, so
+never name one you keep), its keys to `--keys-database` (default: the same name + "_keys").
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -36,7 +43,56 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--via", choices=["command", "page"], default="command")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="profile the import (cProfile, 30 most expensive functions)")
+    parser.add_argument("--database", default="sqlite", help="sqlite (fresh, default) or a scratch PostgreSQL URL")
+    parser.add_argument("--keys-database", default="", help="the key store's URL (PostgreSQL: default DATABASE_keys)")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON: the figures")
     return parser.parse_args(argv)
+
+
+def measure_import(
+    rows: int,
+    database: str = "sqlite",
+    *,
+    keys_database: str = "",
+    file_format: str = "csv",
+    via: str = "command",
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Generate ``rows`` cases, export them as HTCDS and import the file into a second office, in a
+    child process; returns its figures: rows, seconds (check + write, wall), rows_per_second,
+    cpu_seconds and peak_mib (the import's own process), file_mib, database and when it was measured.
+
+    ``database``: "sqlite" (fresh, in a temporary directory) or the URL of a scratch PostgreSQL
+    database, which is migrated and written to (never one you keep)."""
+    command = [sys.executable, __file__, str(rows), "--format", file_format, "--via", via, "--seed", str(seed),
+               "--database", database, "--json"]  # fmt: skip
+    if keys_database:
+        command += ["--keys-database", keys_database]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own script
+    if finished.returncode:
+        raise RuntimeError(f"bench/import.py failed:\n{finished.stdout[-2000:]}\n{finished.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _setup(directory: Path, database: str, keys_database: str) -> None:
+    """Django on fresh SQLite databases, or on the given empty PostgreSQL ones (keys in ``directory``)."""
+    if database == "sqlite":
+        setup_django(directory)
+        return
+    import django
+
+    for name in ("PRISTAN_MASTER_KEYS", "PRISTAN_INDEX_KEY"):
+        os.environ.pop(name, None)
+        os.environ.pop(f"{name}_FILE", None)
+    os.environ.update(
+        PRISTAN_VAR_DIR=str(directory), DATABASE_URL=database,
+        PRISTAN_KEYS_DATABASE_URL=keys_database or f"{database.rstrip('/')}_keys",
+        PRISTAN_KEY_FILE=str(directory / "keyring.toml"), PRISTAN_KEY_FILE_AUTOCREATE="1",
+        DJANGO_SETTINGS_MODULE="pristan.settings",
+    )  # fmt: skip
+    sys.path.insert(0, str(REPO))
+    django.setup()
 
 
 def _write_file(path: Path, file_format: str) -> int:
@@ -107,11 +163,11 @@ def _run_job(job_id: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:2] == ["--job"]:
-        setup_django(Path(os.environ["PRISTAN_VAR_DIR"]))
+        _setup(Path(os.environ["PRISTAN_VAR_DIR"]), os.environ.get("DATABASE_URL", "sqlite"), "")
         return _run_job(sys.argv[2])
     args = _arguments(argv)
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
-        setup_django(Path(directory))
+        _setup(Path(directory), args.database, args.keys_database)
         from pristan.demo.generate import generate
         from pristan.demo.world import ensure_world
 
@@ -121,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         target, importer = world.offices[1].office, world.offices[1].caseworker
         path = Path(directory) / f"cases.{args.format}"
         rows = _write_file(path, args.format)
-        print(f"{rows:,} rows, {args.format}, {path.stat().st_size / 2**20:,.1f} MiB")
+        file_mib = path.stat().st_size / 2**20
+        print(f"{rows:,} rows, {args.format}, {file_mib:,.1f} MiB")
         command = [sys.executable]
         if args.profile:
             command += ["-m", "cProfile", "-s", "cumulative"]
@@ -132,15 +189,24 @@ def main(argv: list[str] | None = None) -> int:
                         "--no-progress", "--lang", "en"]  # fmt: skip
         started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         finished = subprocess.run(command, env=os.environ, capture_output=True, text=True, check=False)
-        seconds, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
-        output = finished.stdout.splitlines()
+        seconds, usage = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+        stdout, stderr = finished.stdout, finished.stderr
+        output = stdout.splitlines()
         print("\n".join(output[:60] if args.profile else output[-2:]))
         if finished.returncode:
-            print(finished.stderr[-3000:])
+            print(stderr[-3000:])
             return 1
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpu = (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
         print(f"import (check + write) in {seconds:,.1f} s: {rows / seconds:,.0f} rows/s; {cpu:,.1f} s of CPU")
-        print(f"peak resident memory of the import: {after.ru_maxrss / 1024:,.0f} MiB")
+        print(f"peak resident memory of the import: {usage.ru_maxrss / 1024:,.0f} MiB")
+        if args.json:
+            figures = {
+                "rows": rows, "format": args.format, "via": args.via, "database": "sqlite" if args.database == "sqlite"
+                else "postgresql", "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds, 1),
+                "cpu_seconds": round(cpu, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), "file_mib": round(file_mib, 1),
+                "load_average": os.getloadavg()[0], "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }  # fmt: skip
+            print(json.dumps(figures))
     return 0
 
 

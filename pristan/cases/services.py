@@ -10,11 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.minors import minor_on
 from pristan.cases.models import (
     Case,
     CaseNote,
-    ClosureReason,
     ConsentEvent,
     ConsentOverride,
     ConsentPurpose,
@@ -22,6 +20,20 @@ from pristan.cases.models import (
     Stage,
     Task,
 )  # fmt: skip
+from pristan.cases.rules import (
+    ALLOWED_STAGES,
+    CLOSING_FIELDS,
+    CONSENT_FIELDS,
+    ELIGIBLE_DECISIONS,
+    OPENING_FIELDS,
+    case_new,
+    consent_new,
+    entry_error,
+    reference_of,
+    stage_apply,
+    status_for,
+    transition_error,
+)
 from pristan.cases.selectors import may_proceed
 from pristan.core import access
 from pristan.core.audit import apply_changes, audit_record
@@ -31,32 +43,25 @@ from pristan.notifications import services as notifications
 from pristan.people.models import Person
 from pristan.reintegration.closure import reintegration_closure_check
 
-ALLOWED_STAGES: dict[str, frozenset[str]] = {
-    Stage.SCREENING: frozenset({Stage.ASSISTANCE, Stage.CLOSED}),
-    Stage.ASSISTANCE: frozenset({Stage.MOVEMENT, Stage.REINTEGRATION, Stage.FOLLOW_UP, Stage.CLOSED}),
-    Stage.MOVEMENT: frozenset({Stage.ASSISTANCE, Stage.REINTEGRATION, Stage.CLOSED}),
-    Stage.REINTEGRATION: frozenset({Stage.ASSISTANCE, Stage.FOLLOW_UP, Stage.CLOSED}),
-    Stage.FOLLOW_UP: frozenset({Stage.ASSISTANCE, Stage.REINTEGRATION, Stage.CLOSED}),
-    Stage.CLOSED: frozenset({Stage.SCREENING, Stage.ASSISTANCE}),  # reopening, by a supervisor
-}
-ELIGIBLE_DECISIONS = frozenset({"PossibleVictimOfTrafficking", "ActualVictimOfTrafficking"})
+# The rules live in cases/rules.py; these names are read from here too.
+__all__ = ["ALLOWED_STAGES", "ELIGIBLE_DECISIONS", "case_change_stage", "case_open", "consent_record", "status_for"]
 
-TRANSITION_NOT_ALLOWED = _("A case cannot move from %(current)s to %(target)s.")
-NEEDS_CONSENT = _(
-    "The person has not consented to case management. Record their consent, or ask a supervisor to record "
-    "why the case must proceed without it."
-)
-NEEDS_SCREENING = _("Record a screening decision that the person is a possible or actual victim first.")
-NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
 CANNOT_OPEN = _("You cannot open cases in this office.")
 REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
 
 
-def _next_reference(office: Office, year: int) -> str:
+def references_reserve(*, office: Office, year: int, count: int) -> list[str]:
+    """The next ``count`` references of the office's cases opened in ``year``, taken from its counter
+    at once (one case, or a whole batch of an import); the counter stays locked until the transaction ends."""
     counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(office=office, year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"{office.code}-{year}-{counter.last:05d}"
+    return [reference_of(office.code, year, number) for number in range(first, first + count)]
+
+
+def _next_reference(office: Office, year: int) -> str:
+    return references_reserve(office=office, year=year, count=1)[0]
 
 
 @transaction.atomic
@@ -67,63 +72,43 @@ def case_open(
     if not access.can_register_in(actor, office):
         raise PermissionDenied(CANNOT_OPEN)
     opened_on = opened_on or timezone.localdate()
-    case = Case(
-        reference=_next_reference(office, opened_on.year),
-        person=person,
-        office=office,
-        owner=owner or actor,
-        opened_on=opened_on,
-        minor_at_registration=minor_on(person, opened_on),
-        **(referral or {}),
-    )
+    case = case_new(
+        reference=_next_reference(office, opened_on.year), person=person, office=office, owner=owner or actor,
+        opened_on=opened_on, **(referral or {}),
+    )  # fmt: skip
     case.save()
-    audit_record(
-        actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=["reference", "person", "office", "owner"]
-    )
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=OPENING_FIELDS)
     return case
 
 
-def status_for(stage: str, closure_reason: str) -> str:
-    if stage == Stage.CLOSED:
-        return "ClosedReferred" if closure_reason == ClosureReason.REFERRED else "Closed"
-    return "FollowUp" if stage == Stage.FOLLOW_UP else "Active"
+def _latest_decision(case: Case) -> str | None:
+    latest = case.screenings.order_by("-screened_on", "-id").first()
+    return None if latest is None else latest.decision
 
 
 @transaction.atomic
 def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: str = "", closure_details: str = "") -> Case:
     access.require_write(actor, case, Section.SUMMARY)
     current = case.stage
-    if stage not in ALLOWED_STAGES.get(current, frozenset()):
-        raise ValidationError(
-            TRANSITION_NOT_ALLOWED,
-            params={"current": Stage(current).label, "target": Stage(stage).label if stage in Stage.values else stage},
-        )
+    error = transition_error(current, stage)
+    if error is not None:
+        raise error
     if current == Stage.CLOSED and not access.can_override(actor, case):
         raise ValidationError({"stage": REOPEN_SUPERVISOR})
-    # Entering assistance, from screening or on reopening, needs consent (or an override) and an eligible decision.
-    if current in (Stage.SCREENING, Stage.CLOSED) and stage not in (Stage.SCREENING, Stage.CLOSED):
-        if not may_proceed(case, ConsentPurpose.CASE_MANAGEMENT):
-            raise ValidationError(NEEDS_CONSENT, code="consent")
-        latest = case.screenings.order_by("-screened_on", "-id").first()
-        if latest is None or latest.decision not in ELIGIBLE_DECISIONS:
-            raise ValidationError(NEEDS_SCREENING, code="screening")
-    if stage == Stage.CLOSED and closure_reason not in ClosureReason.values:
-        raise ValidationError({"closure_reason": NEEDS_CLOSURE_REASON})
+    error = entry_error(
+        current=current, stage=stage, may_proceed=lambda: may_proceed(case, ConsentPurpose.CASE_MANAGEMENT),
+        latest_decision=lambda: _latest_decision(case), closure_reason=closure_reason,
+    )  # fmt: skip
+    if error is not None:
+        raise error
     if stage == Stage.CLOSED:
         reintegration_closure_check(case=case)  # a case with a reintegration plan closes only once its criteria hold
 
-    case.stage = stage
-    case.status = status_for(stage, closure_reason)
-    if stage == Stage.CLOSED:
-        case.closure_reason, case.closure_details, case.closed_on = closure_reason, closure_details, timezone.localdate()
-    else:
-        case.closure_reason, case.closure_details, case.closed_on = "", "", None
-    changed = ["stage", "status", "closure_reason", "closure_details", "closed_on"]
-    case.save(update_fields=[*changed, "updated_at"])
+    fields = stage_apply(case, stage, closure_reason=closure_reason, closure_details=closure_details)
+    case.save(update_fields=[*CLOSING_FIELDS, "updated_at"])
     audit_record(
         actor=actor, action=AuditEntry.Action.TRANSITION, obj=case, case=case,
-        fields=changed if stage == Stage.CLOSED or current == Stage.CLOSED else ["stage", "status"],
-        detail=f"{current} → {stage}",
+        fields=fields, detail=f"{current} → {stage}",
     )  # fmt: skip
     return case
 
@@ -142,15 +127,11 @@ def case_assign(*, actor: User, case: Case, owner: User) -> Case:
 @transaction.atomic
 def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: date | None = None, note: str = "") -> ConsentEvent:
     access.require_write(actor, case, Section.CONSENT)
-    on = on or timezone.localdate()
-    if purpose not in ConsentPurpose.values:
-        raise ValidationError({"purpose": _("Choose a purpose from the list.")})
-    if on > timezone.localdate():
-        raise ValidationError({"on": _("Consent cannot be recorded for a future date.")})
-    event = ConsentEvent.objects.create(case=case, purpose=purpose, given=given, on=on, recorded_by=actor, note=note)
+    event = consent_new(case=case, purpose=purpose, given=given, on=on or timezone.localdate(), actor=actor, note=note)
+    event.save()
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case,
-        fields=["purpose", "given", "on"], detail=purpose,
+        fields=CONSENT_FIELDS, detail=purpose,
     )  # fmt: skip
     return event
 

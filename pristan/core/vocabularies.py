@@ -48,6 +48,12 @@ def codes(field: str) -> list[str]:
     return [name for name, _label in _picklists()[field]]
 
 
+@cache
+def code_set(field: str) -> frozenset[str]:
+    """The value names of an HTCDS picklist, to check a value against (rules check many)."""
+    return frozenset(codes(field))
+
+
 def english_label(field: str, code: str) -> str:
     return dict(_picklists()[field])[code]
 

@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.minors import refresh_minor_flags
@@ -15,44 +14,16 @@ from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry
 from pristan.core.policy import Section
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
+from pristan.experience.rules import EXPERIENCE_PICKLISTS, NOT_IN_LIST, experience_check, experience_fields
 
-# Experience field -> the HTCDS picklist its codes come from.
-EXPERIENCE_PICKLISTS = {
-    "methods_of_recruitment": "vic_MethodOfRecruitment",
-    "recruitment_websites": "vic_RecruitmentWebsitesAndApps",
-    "relationship_to_trafficker": "vic_RelationshipToTrafficker",
-    "methods_of_control": "vic_MethodsOfControl",
-    "types_of_exploitation": "vic_TypeOfExploitation",
-    "forced_labour_industry": "vic_ForcedLabourIndustry",
-    "types_of_sex_exploitation": "vic_TypeOfSexExploitation",
-    "exploitation_websites": "vic_ExploitationWebsitesAndApps",
-    "vulnerabilities": "vic_Vulnerabilities",
-}
-OTHER_FIELDS = ("vulnerability_details", "age_when_trafficked", "exploitation_began_on")
-NOT_IN_LIST = _("Choose values from the list.")
-
-
-def _check_codes(data: dict[str, Any]) -> None:
-    errors = {}
-    for name, picklist in EXPERIENCE_PICKLISTS.items():
-        value = data.get(name)
-        values = value if isinstance(value, list) else [value] if value else []
-        if any(code not in vocabularies.codes(picklist) for code in values):
-            errors[name] = NOT_IN_LIST
-    if errors:
-        raise ValidationError(errors)
+__all__ = ["EXPERIENCE_PICKLISTS", "event_add", "experience_update", "perpetrator_add"]
 
 
 @transaction.atomic
 def experience_update(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingExperience:
     access.require_write(actor, case, Section.EXPERIENCE)
-    data = {name: data[name] for name in (*EXPERIENCE_PICKLISTS, *OTHER_FIELDS) if name in data}
-    _check_codes(data)
-    began, born = data.get("exploitation_began_on"), case.person.date_of_birth
-    if began and began > timezone.localdate():
-        raise ValidationError({"exploitation_began_on": _("This date cannot be in the future.")})
-    if began and born and began < born:
-        raise ValidationError({"exploitation_began_on": _("The exploitation cannot have begun before the person was born.")})
+    data = experience_fields(data)
+    experience_check(data, born=case.person.date_of_birth)
     experience, created = TraffickingExperience.objects.get_or_create(case=case)
     changed = apply_changes(experience, data)
     if changed or created:

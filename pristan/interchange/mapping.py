@@ -375,7 +375,11 @@ def _date(raw: Any) -> date:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    text = str(raw).strip()
+    return _date_text(str(raw).strip())
+
+
+@lru_cache(maxsize=4096)  # a file's dates repeat (days of birth, of referral): each is read once
+def _date_text(text: str) -> date:
     for shape in DATE_FORMATS:
         try:
             return datetime.strptime(text[:10] if shape == "%Y-%m-%d" else text, shape).date()
@@ -409,10 +413,35 @@ def _number(raw: Any) -> int:
     return int(number)
 
 
-def parse_value(field: Field, raw: Any) -> Any:
-    """The typed value of one cell; raises Invalid with a message in the active language."""
+# Kinds whose value depends only on the cell's text (and the language of the messages): a file
+# repeats the same few values down its rows, so each text is looked up once (_parsed_text).
+BY_TEXT = frozenset({Kind.NUMBER, Kind.BOOLEAN, Kind.CHOICE, Kind.CHOICES, Kind.COUNTRY, Kind.COUNTRIES, Kind.LANGUAGE})
+
+
+def parse_value(field: Field, raw: Any, language: str | None = None) -> Any:
+    """The typed value of one cell; raises Invalid with a message in the active language (``language``
+    where the caller knows it)."""
     if raw is None or (isinstance(raw, str | list) and not raw) or (isinstance(raw, str) and not raw.strip()):
         return empty(field)
+    if isinstance(raw, str) and field.kind in BY_TEXT:
+        value, message = _parsed_text(field, raw, language or _language())
+        if message is not None:
+            raise Invalid(message)
+        return list(value) if isinstance(value, tuple) else value
+    return _parsed(field, raw)
+
+
+@lru_cache(maxsize=16384)
+def _parsed_text(field: Field, raw: str, language: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, the problem's message); lists as tuples, so that no caller changes the cached value."""
+    try:
+        value = _parsed(field, raw)
+    except Invalid as error:
+        return None, error.message
+    return (tuple(value) if isinstance(value, list) else value), None
+
+
+def _parsed(field: Field, raw: Any) -> Any:
     if field.kind == Kind.DATE:
         born = _date(raw)
         if born > timezone.localdate():
@@ -448,10 +477,11 @@ def parse_row(row: int, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[
     """The record of one row (only the fields the file has) and its problems."""
     record: dict[str, Any] = {}
     problems: list[Problem] = []
+    language = _language()
     for name, raw in cells.items():
         field = BY_NAME[name]
         try:
-            record[name] = normalised(field, parse_value(field, raw))
+            record[name] = normalised(field, parse_value(field, raw, language))
         except Invalid as error:
             problems.append(Problem(row, name, _shown(raw), error.message))
             continue

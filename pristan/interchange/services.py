@@ -1,11 +1,13 @@
 """Importing HTCDS records: check the whole file first (the preview), then write it all or nothing.
 
 Both passes stream the file. The first keeps only the problems (the first MAX_PROBLEMS of them)
-and the identifiers seen; the second writes every valid row in one transaction, through the same
-services as a caseworker's typed records (access, sealing, blind index, audit), and writes only
-the fields whose value changed. Their audit entries are kept aside and chained when every row is
-written (`audit_batch`), in the same transaction, so the audit chain is not locked for the length
-of the import.
+and the identifiers seen; the second writes every valid row in one transaction, by the rules of a
+caseworker's typed records (access, validation, sealing, blind index, audit). New records are
+created a batch at a time (creating.py: the services' rules applied in memory, the rows inserted the
+way the generator inserts them); records imported before go through the services one by one, and
+only the fields whose value changed are written. The audit entries are kept aside and chained when
+every row is written (`audit_batch`), in the same transaction, so the audit chain is not locked for
+the length of the import.
 """
 
 from collections.abc import Callable
@@ -20,18 +22,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pristan.cases import services as case_services
-from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
+from pristan.cases.models import Case, ConsentPurpose
 from pristan.core import access
-from pristan.core.audit import apply_changes, audit_batch, audit_record, audit_savepoint
+from pristan.core.audit import apply_changes, audit_batch, audit_record
 from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.experience.services import experience_update
 from pristan.interchange import mapping
+from pristan.interchange.creating import Creator
 from pristan.interchange.mapping import Part, Problem
 from pristan.interchange.models import ImportedRecord
 from pristan.interchange.readers import Layout, Row, Table
+from pristan.interchange.records import (
+    IMPORTED_SCREENING,
+    Organisations,
+    earlier_referral,
+    owner_name,
+    part_of,
+    person_data,
+    status_values,
+)
 from pristan.keystore.services import key_scope
-from pristan.people.services import person_register, person_update
-from pristan.referrals.models import Referral, ReferralStatus
+from pristan.people.services import person_update
+from pristan.referrals.rules import REFERRAL_FIELDS
 from pristan.referrals.services import referral_record_incoming
 from pristan.screening.indicators import IndicatorList
 from pristan.screening.services import screening_record
@@ -103,13 +115,6 @@ def _visible(actor: User, cases: dict[str, Case]) -> set[int]:
     return {case.pk for case in cases.values() if case.pk in seen and access.can_write(actor, case)}
 
 
-def _owner_name(office: Office, wanted: str, fallback: str) -> str:
-    """The file's caseworker where they work in the office; otherwise the case keeps its owner."""
-    if wanted and User.objects.filter(username__iexact=wanted, memberships__office=office, is_active=True).exists():
-        return wanted
-    return fallback
-
-
 def import_check(*, actor: User, office: Office, table: Table, source: str, progress: Progress | None = None) -> Preview:
     """The preview: rows to create, update and skip, and every problem. Writes nothing."""
     if not access.can_register_in(actor, office):
@@ -148,7 +153,7 @@ def import_check(*, actor: User, office: Office, table: Table, source: str, prog
 def _changes(office: Office, case: Case, record: dict[str, Any]) -> list[str]:
     current = mapping.record_of(case)
     if "cas_CaseOwner" in record:
-        record = {**record, "cas_CaseOwner": _owner_name(office, record["cas_CaseOwner"], current["cas_CaseOwner"])}
+        record = {**record, "cas_CaseOwner": owner_name(office, record["cas_CaseOwner"], current["cas_CaseOwner"])}
     # Consent and screening decisions are events: an empty cell records none, so it changes nothing.
     kept = [name for name in record if not (name in UNCLEARABLE and record[name] in (None, ""))]
     return mapping.differences(current, record, kept)
@@ -164,31 +169,40 @@ def import_apply(
         raise PermissionDenied(CANNOT_IMPORT)
     result = Result()
     done = 0
+    seen: set[str] = set()
     with key_scope(), transaction.atomic(), audit_batch():
+        creator = Creator(actor=actor, office=office, source=source)
         for batch in _batches(table):
             existing = _existing(office, source, batch)
             visible = _visible(actor, existing)
+            written: list[Case | None] = []  # in the file's order; None for a new case, known once written
             for row in batch:
                 done += 1
                 record, problems = mapping.parse_row(row.number, row.cells)
                 case = existing.get(row.external_id)
-                if problems or (case is not None and case.pk not in visible):
+                twice = row.external_id in seen  # the preview's problem "appears twice"
+                seen.add(row.external_id)
+                if problems or twice or (case is not None and case.pk not in visible):
                     if not skip_invalid:
                         raise ValidationError(HAS_PROBLEMS, code="problems")
                     result.invalid += 1
                     continue
                 if case is None:
-                    case = _create(actor, office, record)
-                    ImportedRecord.objects.create(office=office, source=source, external_id=row.external_id, case=case)
-                    existing[row.external_id] = case
+                    creator.add(row.external_id, record)
+                    written.append(None)
+                    continue
+                changed = _changes(office, case, record)
+                if not changed:
+                    result.skipped += 1
+                    continue
+                _update(actor, office, case, record, changed)
+                result.updated += 1
+                written.append(case)
+            created = iter(creator.write())
+            for case in written:
+                if case is None:
+                    case = next(created)
                     result.created += 1
-                else:
-                    changed = _changes(office, case, record)
-                    if not changed:
-                        result.skipped += 1
-                        continue
-                    _update(actor, office, case, record, changed)
-                    result.updated += 1
                 if len(result.references) < MAX_PROBLEMS:
                     result.references.append(case.reference)
             if progress:
@@ -196,63 +210,18 @@ def import_apply(
     return result
 
 
-def _part(record: dict[str, Any], part: Part, names: list[str] | None = None) -> dict[str, Any]:
-    return {
-        field.attribute: record[field.name]
-        for field in mapping.FIELDS
-        if field.part == part and field.name in record and (names is None or field.name in names)
-    }
-
-
-def _person_data(record: dict[str, Any], current: list[str] | None = None) -> dict[str, Any]:
-    """The person's fields of a record; HTCDS's primary and secondary language are the first two of
-    Pristan's list (a third one, which HTCDS has no field for, is kept on update)."""
-    fields = _part(record, Part.PERSON)
-    data = {name: value for name, value in fields.items() if not name.startswith("languages.")}
-    if "languages.0" in fields or "languages.1" in fields:
-        languages = [*(current or []), "", ""]
-        for index in (0, 1):
-            languages[index] = fields.get(f"languages.{index}", languages[index])
-        data["languages"] = list(dict.fromkeys(code for code in languages if code))
-    return data
-
-
-def _create(actor: User, office: Office, record: dict[str, Any]) -> Case:
-    person = person_register(actor=actor, office=office, data=_person_data(record))
-    owner_name = _owner_name(office, str(record.get("cas_CaseOwner") or ""), actor.username)
-    owner = User.objects.get(username__iexact=owner_name) if owner_name != actor.username else actor
-    case = case_services.case_open(actor=actor, person=person, office=office, owner=owner)
-    _write_parts(actor, case, record, [name for name in record if name != mapping.ID_FIELD])
-    if case.stage == Stage.SCREENING and case.status == "Active":
-        _past_screening(actor, case)
-    return case
-
-
-def _past_screening(actor: User, case: Case) -> None:
-    """An active case whose person consented and was found a victim was past screening where it came
-    from: it enters assistance, by the same rule as a typed one (otherwise it stays in screening)."""
-    try:
-        with audit_savepoint():
-            case_services.case_change_stage(actor=actor, case=case, stage=Stage.ASSISTANCE)
-    except ValidationError:
-        case.refresh_from_db(fields=["stage", "status"])
-
-
 def _update(actor: User, office: Office, case: Case, record: dict[str, Any], changed: list[str]) -> None:
+    """A record imported before, changed in the file: its changes, through the services."""
     person_changes = [name for name in changed if mapping.BY_NAME[name].part == Part.PERSON]
     if person_changes:
-        data = _person_data({name: record[name] for name in person_changes}, case.person.languages)
+        data = person_data({name: record[name] for name in person_changes}, case.person.languages)
         person_update(actor=actor, case=case, data=data)
     if "cas_CaseOwner" in changed:
-        owner = User.objects.get(username__iexact=_owner_name(office, record["cas_CaseOwner"], case.owner.username))
+        owner = User.objects.get(username__iexact=owner_name(office, record["cas_CaseOwner"], case.owner.username))
         case_services.case_assign(actor=actor, case=case, owner=owner)
-    _write_parts(actor, case, record, changed)
-
-
-def _write_parts(actor: User, case: Case, record: dict[str, Any], changed: list[str]) -> None:
     parts = {mapping.BY_NAME[name].part for name in changed}
     if Part.EXPERIENCE in parts:
-        experience_update(actor=actor, case=case, data=_part(record, Part.EXPERIENCE, changed))
+        experience_update(actor=actor, case=case, data=part_of(record, Part.EXPERIENCE, changed))
     if Part.CONSENT in parts and record["con_Consent"] is not None:
         case_services.consent_record(actor=actor, case=case, purpose=ConsentPurpose.CASE_MANAGEMENT, given=record["con_Consent"])
     if Part.SCREENING in parts:
@@ -262,7 +231,7 @@ def _write_parts(actor: User, case: Case, record: dict[str, Any], changed: list[
     if Part.OUTGOING in parts:
         _outgoing(actor, case, record)
     if Part.CASE in parts:
-        _case_status(actor, case, record)
+        _mirror(actor, case, status_values(case, record))
 
 
 def _screening(actor: User, case: Case, record: dict[str, Any]) -> None:
@@ -273,17 +242,14 @@ def _screening(actor: User, case: Case, record: dict[str, Any]) -> None:
         return  # Pristan records a decision with every screening; a deciding body alone has no place
     screening_record(
         actor=actor, case=case, indicator_list=IndicatorList.ADULT_LABOUR, indicators=[], decision=decision,
-        deciding_body=body, reason=_("Imported from an HTCDS record."),
+        deciding_body=body, reason=str(IMPORTED_SCREENING),
     )  # fmt: skip
 
 
 def _organisation(actor: User, case: Case, name: str) -> Organisation | None:
     """A partner by name; one the directory does not know yet is added to it (audited)."""
-    if not name:
-        return None
-    found = Organisation.objects.filter(name__iexact=name).first()
-    if found is None:
-        found = Organisation.objects.create(name=name)
+    found, created = Organisations().named(name)
+    if created and found is not None:
         audit_record(
             actor=actor, action=AuditEntry.Action.CREATE, obj=found, office=case.office, fields=["name"], detail="import"
         )
@@ -298,7 +264,7 @@ def _mirror(actor: User, case: Case, data: dict[str, Any]) -> None:
 
 
 def _incoming(actor: User, case: Case, record: dict[str, Any]) -> None:
-    data = _part(record, Part.INCOMING)
+    data = part_of(record, Part.INCOMING)
     organisation = _organisation(actor, case, data.pop("referring_organisation", "") or "")
     reason = data.get("incoming_referral_reason") or ""
     if organisation is not None and reason:
@@ -311,41 +277,12 @@ def _incoming(actor: User, case: Case, record: dict[str, Any]) -> None:
 
 
 def _outgoing(actor: User, case: Case, record: dict[str, Any]) -> None:
-    data = _part(record, Part.OUTGOING)
+    data = part_of(record, Part.OUTGOING)
     organisation = _organisation(actor, case, data.pop("referred_organisation", "") or "")
-    reason = data.get("outgoing_referral_reason") or ""
-    if organisation is not None and reason and not organisation.is_operator:
-        # A referral made before the case came to Pristan: a record of its own, as every referral is.
-        referral = Referral.objects.create(
-            case=case, direction=Referral.Direction.OUTGOING, organisation=organisation, reason=reason,
-            details=data.get("outgoing_referral_details") or "", status=ReferralStatus.DONE, created_by=actor,
-            referred_on=data.get("outgoing_referral_date") or timezone.localdate(),
-        )  # fmt: skip
+    referral = earlier_referral(case=case, organisation=organisation, data=data, actor=actor)
+    if referral is not None:
+        referral.save()
         audit_record(
-            actor=actor, action=AuditEntry.Action.REFERRAL, obj=referral, case=case,
-            fields=["direction", "organisation", "reason", "details", "referred_on"], detail="import",
-        )  # fmt: skip
+            actor=actor, action=AuditEntry.Action.REFERRAL, obj=referral, case=case, fields=REFERRAL_FIELDS, detail="import"
+        )
     _mirror(actor, case, {**data, "referred_organisation": organisation})
-
-
-def _case_status(actor: User, case: Case, record: dict[str, Any]) -> None:
-    """The HTCDS status, and the stage it implies for a case that came from elsewhere."""
-    data: dict[str, Any] = {}
-    if record.get("cas_Status"):
-        status = record["cas_Status"]
-        data["status"] = status
-        if status in ("Closed", "ClosedReferred"):
-            data["stage"] = Stage.CLOSED
-            data["closure_reason"] = case.closure_reason or (
-                ClosureReason.REFERRED if status == "ClosedReferred" else ClosureReason.OTHER
-            )
-            data["closed_on"] = case.closed_on or timezone.localdate()
-        elif status == "FollowUp":
-            data["stage"] = Stage.FOLLOW_UP
-            data["closed_on"] = None
-        elif case.stage in (Stage.CLOSED, Stage.FOLLOW_UP):
-            data["stage"] = Stage.ASSISTANCE
-            data["closed_on"] = None
-    if "cas_ReasonForCaseClosure" in record:
-        data["closure_details"] = record["cas_ReasonForCaseClosure"]
-    _mirror(actor, case, data)

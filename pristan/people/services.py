@@ -5,57 +5,44 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.minors import refresh_minor_flags
 from pristan.cases.models import Case
-from pristan.core import access, geography, vocabularies
+from pristan.core import access, geography
 from pristan.core.audit import apply_changes, audit_record
-from pristan.core.blind_index import name_hashes
 from pristan.core.models import AuditEntry, Office
-from pristan.core.names import to_latin
 from pristan.core.policy import Section
 from pristan.keystore.services import keyring
 from pristan.people.models import IdentityDocument, NameToken, Person
+from pristan.people.rules import (
+    NAME_FIELDS,
+    PERSON_FIELDS,
+    latin_name,
+    person_errors,
+    person_fields,
+    person_name_hashes,
+    person_new,
+)
+
+__all__ = ["NAME_FIELDS", "PERSON_FIELDS", "document_add", "index_names", "person_register", "person_update"]
 
 CANNOT_REGISTER = _("You cannot register persons in this office.")
-PERSON_FIELDS = (
-    "given_name", "family_name", "other_names", "aliases", "gender", "date_of_birth", "date_of_birth_estimated",
-    "citizenships", "languages", "phone", "email", "city", "country",
-    "guardian_name", "guardian_relationship", "guardian_contact",
-)  # fmt: skip
 
 
 def _validate(data: dict[str, Any]) -> None:
-    errors: dict[str, Any] = {}
-    if not str(data.get("given_name", "")).strip():
-        errors["given_name"] = _("Enter the given name as the person writes it.")
-    if data.get("gender") and data["gender"] not in vocabularies.codes("prs_Gender"):
-        errors["gender"] = _("Choose a gender from the list.")
-    born = data.get("date_of_birth")
-    if born and born > timezone.localdate():
-        errors["date_of_birth"] = _("The date of birth cannot be in the future.")
-    if any(not geography.is_country(code) for code in data.get("citizenships", [])):
-        errors["citizenships"] = _("Choose citizenships from the list of countries.")
-    if data.get("country") and not geography.is_country(data["country"]):
-        errors["country"] = _("Choose a country from the list.")
-    if any(not geography.is_language(code) for code in data.get("languages", [])):
-        errors["languages"] = _("Choose languages from the list.")
+    errors = person_errors(data)
     if errors:
         raise ValidationError(errors)
 
 
-NAME_FIELDS = ("given_name", "family_name", "other_names", "aliases")
-
-
 def _derive_names(person: Person) -> None:
-    person.name_latin = to_latin(" ".join(part for part in (person.given_name, person.family_name) if part))
+    person.name_latin = latin_name(person.given_name, person.family_name)
 
 
 def index_names(person: Person) -> None:
     """Replace the person's blind-index entries with those of the names they carry now."""
-    hashes = name_hashes(keyring(), *(getattr(person, name) for name in NAME_FIELDS))
+    hashes = person_name_hashes(keyring(), person)
     NameToken.objects.filter(person=person).delete()
     NameToken.objects.bulk_create(NameToken(person=person, token=token) for token in hashes)
 
@@ -64,10 +51,7 @@ def index_names(person: Person) -> None:
 def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Person:
     if not access.can_register_in(actor, office):
         raise PermissionDenied(CANNOT_REGISTER)
-    data = {name: data[name] for name in PERSON_FIELDS if name in data}
-    _validate(data)
-    person = Person(office=office, created_by=actor, **data)
-    _derive_names(person)
+    person, data = person_new(office=office, actor=actor, data=data)
     person.save()
     index_names(person)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=person, office=office, fields=data)
@@ -78,7 +62,7 @@ def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Per
 def person_update(*, actor: User, case: Case, data: dict[str, Any]) -> Person:
     access.require_write(actor, case, Section.SUMMARY)
     person = case.person
-    data = {name: data[name] for name in PERSON_FIELDS if name in data}
+    data = person_fields(data)
     _validate({**{name: getattr(person, name) for name in PERSON_FIELDS}, **data})
     changed = apply_changes(person, data)
     if changed:

@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from pristan.assistance.models import ServiceItem
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.selectors import may_proceed
-from pristan.core import access, vocabularies
+from pristan.core import access
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.core.policy import Section
 from pristan.notifications import services as notifications
 from pristan.referrals.models import Referral, ReferralStatus, Transfer, TransferStatus
+from pristan.referrals.rules import REFERRAL_FIELDS, incoming_referral_new, mirror_incoming, referral_errors
 
 NEEDS_REFERRAL_CONSENT = _(
     "The person has not consented to referral to third parties. Record their consent, or ask a supervisor to record "
@@ -50,15 +51,6 @@ REFERRAL_MOVES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
-def _check_common(*, reason: str, vocabulary: str, referred_on: date) -> dict[str, Any]:
-    errors: dict[str, Any] = {}
-    if reason not in vocabularies.codes(vocabulary):
-        errors["reason"] = _("Choose a reason from the list.")
-    if referred_on > timezone.localdate():
-        errors["referred_on"] = _("The date cannot be in the future.")
-    return errors
-
-
 @transaction.atomic
 def referral_send(
     *, actor: User, case: Case, reason: str, organisation: Organisation | None = None, office: Office | None = None,
@@ -72,7 +64,7 @@ def referral_send(
     candidate = Referral(case=case, service=service)
     access.require_write_record(actor, candidate)
     referred_on = referred_on or timezone.localdate()
-    errors = _check_common(reason=reason, vocabulary="cas_ReasonForOutgoingReferral", referred_on=referred_on)
+    errors = referral_errors(reason=reason, vocabulary="cas_ReasonForOutgoingReferral", referred_on=referred_on)
     if (organisation is None) == (office is None):
         errors["organisation"] = _("Choose either a partner organisation or another office.")
     elif organisation is not None and organisation.is_operator:
@@ -124,24 +116,16 @@ def referral_record_incoming(
 ) -> Referral:
     """A referral we received from a partner, recorded on our case (accepted by recording it)."""
     access.require_write(actor, case, Section.SUMMARY)
-    referred_on = referred_on or timezone.localdate()
-    errors = _check_common(reason=reason, vocabulary="cas_ReasonForIncomingReferral", referred_on=referred_on)
-    if errors:
-        raise ValidationError(errors)
-    referral = Referral.objects.create(
-        case=case, direction=Referral.Direction.INCOMING, organisation=organisation, reason=reason, details=details.strip(),
-        referred_on=referred_on, status=ReferralStatus.ACCEPTED, created_by=actor, decided_by=actor, decided_at=timezone.now(),
+    referral = incoming_referral_new(
+        case=case, organisation=organisation, reason=reason, details=details,
+        referred_on=referred_on or timezone.localdate(), actor=actor,
     )  # fmt: skip
+    referral.save()
     audit_record(
         actor=actor, action=AuditEntry.Action.REFERRAL, obj=referral, case=case,
-        fields=["direction", "organisation", "reason", "details", "referred_on"], detail=referral.status,
+        fields=REFERRAL_FIELDS, detail=referral.status,
     )  # fmt: skip
-    case.referring_organisation = organisation
-    case.incoming_referral_date = referred_on
-    case.incoming_referral_reason = reason
-    case.incoming_referral_details = referral.details
-    fields = ["referring_organisation", "incoming_referral_date", "incoming_referral_reason", "incoming_referral_details"]
-    case.save(update_fields=[*fields, "updated_at"])
+    case.save(update_fields=[*mirror_incoming(case, referral), "updated_at"])
     return referral
 
 

@@ -22,12 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 from types import MappingProxyType
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from pristan.cases.models import Case
+from pristan.core import vocabularies
 from pristan.screening.indicators import (
     RECRUITMENT_DIMENSIONS,
     Dimension,
@@ -36,14 +42,18 @@ from pristan.screening.indicators import (
     Strength,
     indicators_for,
 )
+from pristan.screening.models import Screening
 
 __all__ = [
+    "SCREENING_FIELDS",
     "Assessment",
     "DimensionResult",
     "assess",
     "dimension_positive",
+    "screening_new",
 ]
 
+SCREENING_FIELDS = ["indicator_list", "indicators", "decision", "deciding_body", "reason"]  # what its audit entry names
 _CHILD_LISTS: frozenset[IndicatorList] = frozenset({IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL})
 _DESTINATION_MEANS: frozenset[Dimension] = frozenset({Dimension.COERCION_DESTINATION, Dimension.VULNERABILITY_DESTINATION})
 
@@ -136,4 +146,44 @@ def assess(indicator_list: IndicatorList, keys: Iterable[str]) -> Assessment:
         indicator_list=indicator_list,
         dimensions=results,
         presumed_victim=presumed,
+    )
+
+
+@lru_cache(maxsize=1024)  # imports record the same few selections (none, mostly) thousands of times
+def _assessed(indicator_list: IndicatorList, keys: tuple[str, ...]) -> Assessment:
+    return assess(indicator_list, keys)
+
+
+def screening_new(
+    *, case: Case, indicator_list: str, indicators: Iterable[str], decision: str, reason: str, deciding_body: str,
+    screened_on: date, actor: User,
+) -> Screening:  # fmt: skip
+    """A screening to record, not saved yet, with the suggestion its indicators make; raises
+    ValidationError where the decision, who decided, the reason, the date or an indicator is not valid."""
+    errors: dict[str, object] = {}
+    if indicator_list not in IndicatorList.values:
+        raise ValidationError({"indicator_list": gettext_lazy("Choose an indicator list.")})
+    if decision not in vocabularies.code_set("vic_TraffickingStatus"):
+        errors["decision"] = gettext_lazy("Record the decision: possible, actual or not a victim of trafficking.")
+    if deciding_body and deciding_body not in vocabularies.code_set("vic_TraffickingStatusDecisionMakingOrg"):
+        errors["deciding_body"] = gettext_lazy("Choose who decided from the list.")
+    if not reason.strip():
+        errors["reason"] = gettext_lazy("Explain why you decided so, especially where it differs from the suggestion.")
+    if screened_on > timezone.localdate():
+        errors["screened_on"] = gettext_lazy("The screening cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+    keys = sorted(set(indicators))
+    assessment = _assessed(IndicatorList(indicator_list), tuple(keys))  # raises ValidationError on unknown keys
+    return Screening(
+        case=case,
+        indicator_list=indicator_list,
+        indicators=keys,
+        positive_dimensions=[str(dimension) for dimension in assessment.positive_dimensions],
+        suggested_victim=assessment.presumed_victim,
+        decision=decision,
+        deciding_body=deciding_body,
+        reason=reason.strip(),
+        screened_on=screened_on,
+        screened_by=actor,
     )
