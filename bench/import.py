@@ -68,7 +68,7 @@ def measure_import(
                "--database", database, "--json"]  # fmt: skip
     if keys_database:
         command += ["--keys-database", keys_database]
-    finished = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own script
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
     if finished.returncode:
         raise RuntimeError(f"bench/import.py failed:\n{finished.stdout[-2000:]}\n{finished.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
