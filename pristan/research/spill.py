@@ -19,11 +19,13 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pristan.core.sealed_file import SealedWriter, open_sealed
 
 Values = tuple[str, ...]
 RUN = 10_000  # rows sorted in memory at a time
+FAN_IN = 8  # runs merged at a time: each open run holds a chunk of its file in memory
 
 
 class Spill:
@@ -31,22 +33,31 @@ class Spill:
 
     def __init__(self, path: Path, key: bytes) -> None:
         self._path, self._key = path, key
-        self._file = path.open("wb")
-        self._sealed = SealedWriter(self._file, uuid.uuid4(), key, b"pristan.research.spill")
-        self._text = io.TextIOWrapper(_Sink(self._sealed), encoding="utf-8", newline="", write_through=True)
-        self._csv = csv.writer(self._text)
+        file = path.open("wb")
+        sealed = SealedWriter(file, uuid.uuid4(), key, b"pristan.research.spill")
+        text = io.TextIOWrapper(_Sink(sealed), encoding="utf-8", newline="", write_through=True)
+        self._writing: tuple[BinaryIO, SealedWriter, io.TextIOWrapper] | None = (file, sealed, text)
+        self._csv = csv.writer(text)
         self.count = 0
 
     def write(self, values: Iterable[str]) -> None:
         self._csv.writerow(values)
         self.count += 1
 
+    def finish(self) -> None:
+        """The last row is written: the file is complete and closed, and its writers' buffers freed
+        (a text wrapper keeps 128 KiB: many runs waiting to be merged must not each keep theirs)."""
+        if self._writing is not None:
+            file, sealed, text = self._writing
+            text.flush()
+            sealed.close()
+            file.close()
+            self._writing = None
+            del self._csv
+
     def rows(self) -> Iterator[Values]:
-        """Every row written, in order (the spill is closed for writing first)."""
-        if not self._file.closed:
-            self._text.flush()
-            self._sealed.close()
-            self._file.close()
+        """Every row written, in order."""
+        self.finish()
         source = open_sealed(self._path, self._key, b"pristan.research.spill")
         with io.TextIOWrapper(source, encoding="utf-8", newline="") as text:
             # The values come from short fixed lists: interned, a row is a tuple of pointers to shared strings.
@@ -87,8 +98,8 @@ def spills(parent: Path) -> Iterator[Spills]:
 class ExternalSort:
     """Rows added in any order, read back sorted; at most RUN rows in memory (and one per run)."""
 
-    def __init__(self, spills: Spills, run: int = RUN) -> None:
-        self._spills, self._run = spills, run
+    def __init__(self, spills: Spills, run: int | None = None) -> None:
+        self._spills, self._run = spills, run or RUN
         self._rows: list[Values] = []
         self._runs: list[Spill] = []
 
@@ -102,6 +113,7 @@ class ExternalSort:
         spill = self._spills.new()
         for row in self._rows:
             spill.write(row)
+        spill.finish()
         self._runs.append(spill)
         self._rows = []
 
@@ -110,4 +122,11 @@ class ExternalSort:
         if not self._runs:
             yield from self._rows
             return
-        yield from heapq.merge(iter(self._rows), *(run.rows() for run in self._runs))
+        self._spill()
+        while len(self._runs) > FAN_IN:  # merged FAN_IN at a time into longer runs, until FAN_IN are left
+            merged = self._spills.new()
+            for row in heapq.merge(*(run.rows() for run in self._runs[:FAN_IN])):
+                merged.write(row)
+            merged.finish()
+            self._runs = [*self._runs[FAN_IN:], merged]
+        yield from heapq.merge(*(run.rows() for run in self._runs))
