@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 import pyzipper
 from django.contrib.auth import password_validation
@@ -139,7 +139,7 @@ class TextSink(io.TextIOWrapper):
     """Text written straight through to a binary stream that stays open when this is closed."""
 
     def __init__(self, target: BinaryIO, encoding: str = "utf-8") -> None:
-        super().__init__(target, encoding=encoding, newline="", write_through=True)  # type: ignore[arg-type]
+        super().__init__(target, encoding=encoding, newline="", write_through=True)
 
     def close(self) -> None:
         self.flush()
@@ -343,7 +343,7 @@ def _write(
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
         with archive.open(f"{stem}.{layout.extension}", "w", force_zip64=True) as entry:
             ids = cases.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-            streamed = stream_cases(actor=actor, id_chunks=chunks(ids), layout=layout, target=entry)  # type: ignore[arg-type]
+            streamed = stream_cases(actor=actor, id_chunks=chunks(ids), layout=layout, target=entry)
     record = _record(
         actor=actor, streamed=streamed, purpose=purpose, file_format=file_format, sha256=archived.sha256.hexdigest(), ip=ip
     )
@@ -400,7 +400,7 @@ def export_job_write(job: ExportJob) -> None:
     progress = jobs.Progress(job, len(job.case_ids))
     with jobs.sealed_result(job, f"{_stem()}.{layout.extension}") as sealed:
         streamed = stream_cases(
-            actor=actor, id_chunks=chunks(job.case_ids), layout=layout, target=sealed,
+            actor=actor, id_chunks=chunks(job.case_ids), layout=layout, target=cast(BinaryIO, sealed),
             progress=lambda streamed: progress(streamed.done),
         )  # fmt: skip
         if not streamed.included:

@@ -204,7 +204,7 @@ class Plan:
     counts alone: what k-anonymisation decides, in memory bounded by the number of distinct
     combinations, whatever the number of records. `publish` then applies it to one row at a time."""
 
-    placed: dict[Values, tuple[Node, list[Values]]]  # combination -> (node, its values at every level)
+    placed: dict[Values, tuple[Node, list[list[Values]]]]  # combination -> (node, its values at every level)
     report: AnonymityReport
     qis: Sequence[QuasiIdentifier]
 

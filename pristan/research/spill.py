@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from pristan.core.sealed_file import SealedWriter, open_sealed
 
@@ -35,8 +35,8 @@ class Spill:
         self._path, self._key = path, key
         file = path.open("wb")
         sealed = SealedWriter(file, uuid.uuid4(), key, b"pristan.research.spill")
-        text = io.TextIOWrapper(_Sink(sealed), encoding="utf-8", newline="", write_through=True)
-        self._writing: tuple[BinaryIO, SealedWriter, io.TextIOWrapper] | None = (file, sealed, text)
+        text = io.TextIOWrapper(cast(BinaryIO, _Sink(sealed)), encoding="utf-8", newline="", write_through=True)
+        self._writing: tuple[BinaryIO, SealedWriter, io.TextIOWrapper[BinaryIO]] | None = (file, sealed, text)
         self._csv = csv.writer(text)
         self.count = 0
 

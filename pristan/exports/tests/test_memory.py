@@ -10,7 +10,8 @@ import pyzipper
 
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record
-from pristan.demo.generate import ensure_world, generate
+from pristan.demo.generate import generate
+from pristan.demo.world import ensure_world
 from pristan.exports import services
 from pristan.exports.tests.conftest import PASSPHRASE
 from pristan.interchange import htcds_export
