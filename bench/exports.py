@@ -80,7 +80,28 @@ def _bench_user() -> Any:
                 actor=None, user=user, office=Office.objects.order_by("pk").first(), role=Role.SUPERVISOR, scope=Scope.GLOBAL,
                 child_clearance=True,
             )  # fmt: skip
+    _consent_to_export_everywhere(user)
     return user
+
+
+def _consent_to_export_everywhere(user: Any) -> None:
+    """Generated cases have no consent to export: the benchmark's database gets one for every case,
+    recorded in one INSERT ... SELECT (a benchmark's preparation, not a way to record consent)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from pristan.cases.models import Case, ConsentEvent, ConsentPurpose
+
+    if ConsentEvent.objects.filter(purpose=ConsentPurpose.EXPORT).exists():
+        return
+    events, cases = ConsentEvent._meta.db_table, Case._meta.db_table
+    with connection.cursor() as cursor:
+        on = connection.ops.quote_name("on")
+        cursor.execute(
+            f"INSERT INTO {events} (purpose, given, {on}, recorded_at, case_id, recorded_by_id, note) "  # noqa: S608
+            f"SELECT %s, %s, opened_on, %s, id, %s, %s FROM {cases}",
+            [ConsentPurpose.EXPORT.value, True, timezone.now(), user.pk, b""],
+        )
 
 
 def _child_export(file_format: str, output: str) -> dict[str, Any]:
