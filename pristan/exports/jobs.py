@@ -30,12 +30,12 @@ import hashlib
 import io
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, SupportsIndex, overload
+from typing import Any, BinaryIO
 from uuid import UUID
 
 import pyzipper
@@ -137,43 +137,49 @@ def job_finished(job: ExportJob) -> None:
     notify_export_finished(user=job.actor, export_id=job.pk, failed=job.status == ExportJob.Status.FAILED, link=link)
 
 
-class Counted(list[Any]):
-    """The cases a layout renders, reporting the job's progress as the layout goes through them
-    (one by one, or a batch at a time by slices), at most once a second."""
-
-    def __init__(self, items: Iterable[Any], job: ExportJob) -> None:
-        super().__init__(items)
-        self._job, self._last = job, 0.0
-        progress(job, 0, len(self))
-
-    def _report(self, done: int) -> None:
-        if time.monotonic() - self._last >= PROGRESS_EVERY:
-            self._last = time.monotonic()
-            progress(self._job, min(done, len(self)), len(self))
-
-    def __iter__(self) -> Iterator[Any]:
-        for index, item in enumerate(super().__iter__()):
-            self._report(index)
-            yield item
-
-    @overload
-    def __getitem__(self, index: SupportsIndex) -> Any: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-    def __getitem__(self, index: SupportsIndex | slice) -> Any:
-        if isinstance(index, slice):
-            self._report(index.start or 0)
-        return super().__getitem__(index)
-
-
 def progress(job: ExportJob, done: int, total: int) -> None:
     job.done, job.total = done, total
     ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
 
 
-def seal_result(job: ExportJob, content: bytes, filename: str) -> str:
-    """Write the file's content sealed under a new data key; its SHA-256. The key's id is saved on
-    the job first, so that whatever stops the worker from here on, `sweep` can destroy it."""
+class Progress:
+    """Reports a job's progress as its file is written, at most once a second (PROGRESS_EVERY)."""
+
+    def __init__(self, job: ExportJob, total: int) -> None:
+        self._job, self._total, self._last = job, total, time.monotonic()
+        progress(job, 0, total)
+
+    def __call__(self, done: int) -> None:
+        if time.monotonic() - self._last >= PROGRESS_EVERY:
+            self._last = time.monotonic()
+            progress(self._job, min(done, self._total), self._total)
+
+
+class SealedResult(io.RawIOBase):
+    """The job's file, sealed as it is written (see `sealed_result`), and the SHA-256 of its plaintext."""
+
+    def __init__(self, writer: SealedWriter) -> None:
+        super().__init__()
+        self._writer, self.sha256 = writer, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.sha256.update(chunk)
+        self._writer.write(chunk)
+        return len(chunk)
+
+    def finish(self) -> None:
+        self._writer.close()
+
+
+@contextmanager
+def sealed_result(job: ExportJob, filename: str) -> Iterator[SealedResult]:
+    """The job's file, written sealed under a new data key as the block writes it, and complete on
+    disk when the block ends. The key's id is saved on the job first, so that whatever stops the
+    worker from here on, `sweep` (or `_fail`, when the block raises) can destroy it."""
     key_id = create_data_key()
     key = data_key(key_id)
     assert key is not None
@@ -181,14 +187,20 @@ def seal_result(job: ExportJob, content: bytes, filename: str) -> str:
     job.key_id = key_id
     descriptor = os.open(sealed_path(job.pk), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as target:
-        writer = SealedWriter(target, key_id, key, _aad(job.pk))
-        for start in range(0, len(content), CHUNK):
-            writer.write(content[start : start + CHUNK])
-        writer.close()
+        result = SealedResult(SealedWriter(target, key_id, key, _aad(job.pk)))
+        yield result
+        result.finish()
         target.flush()
         os.fsync(target.fileno())
     job.filename = filename
-    return hashlib.sha256(content).hexdigest()
+
+
+def seal_result(job: ExportJob, content: bytes, filename: str) -> str:
+    """Write `content` as the job's sealed file (`sealed_result`); its SHA-256."""
+    with sealed_result(job, filename) as sealed:
+        for start in range(0, len(content), CHUNK):
+            sealed.write(content[start : start + CHUNK])
+    return sealed.sha256.hexdigest()
 
 
 def mark_ready(job: ExportJob, **records: Model) -> None:

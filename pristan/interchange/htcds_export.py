@@ -6,13 +6,13 @@ mapping.COLUMNS, which the import reads back: cas_Id carries the case reference.
 """
 
 import csv
-import io
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 import openpyxl
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ConsentEvent
@@ -20,27 +20,36 @@ from pristan.exports import services as exports
 from pristan.interchange import mapping
 from pristan.interchange.registry import CommandFormat, ExportRequest
 from pristan.interchange.registry import register as register_command
-from pristan.keystore.services import preload_for
+from pristan.keystore.services import key_scope, preload_for
 
 HTCDS_XLSX = "htcds-xlsx-aes-zip"
 HTCDS_CSV = "htcds-csv-aes-zip"
 HTCDS_JSON = "htcds-json-aes-zip"
-BATCH = 500
 
 
-def records(cases: list[Case]) -> Iterator[dict[str, Any]]:
-    """The HTCDS record of each case, reading what every record needs in a few queries per batch."""
-    for start in range(0, len(cases), BATCH):
-        ids = [case.pk for case in cases[start : start + BATCH]]
-        batch = list(
-            Case.objects.filter(pk__in=ids)
-            .select_related("person", "owner", "experience", "referring_organisation", "referred_organisation")
-            .prefetch_related("screenings", Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-on", "-id")))
-            .order_by("reference")
-        )
-        preload_for(batch)
-        for case in batch:
-            yield mapping.record_of(case)
+def with_record_sources(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """What every record reads, in a few queries per batch of cases (exports.services.stream_cases)."""
+    return cases.select_related(
+        "person", "office", "owner", "experience", "referring_organisation", "referred_organisation"
+    ).prefetch_related("screenings", Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-on", "-id")))
+
+
+def records(cases: Sequence[Case]) -> Iterator[dict[str, Any]]:
+    """The HTCDS record of each of `cases`, read again a batch at a time with what the records need
+    (for callers holding cases loaded otherwise: the benchmarks, the tests)."""
+    for ids in exports.chunks(case.pk for case in cases):
+        batch = list(with_record_sources(Case.objects.filter(pk__in=ids)))
+        by_id = {case.pk: case for case in batch}
+        with key_scope():
+            preload_for(batch)
+            yield from (mapping.record_of(by_id[pk]) for pk in ids if pk in by_id)
+        exports.forget(batch)
+
+
+def _loaded(cases: Sequence[Case]) -> Iterator[dict[str, Any]]:
+    """The HTCDS record of each case of a batch loaded by `with_record_sources` (the writers' case)."""
+    for case in cases:
+        yield mapping.record_of(case)
 
 
 def _cell(value: Any) -> str:
@@ -48,39 +57,67 @@ def _cell(value: Any) -> str:
     return f"'{text}" if text.startswith(exports.FORMULA_STARTS) else text
 
 
-def csv_bytes(cases: list[Case]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(mapping.COLUMNS)
-    for record in records(cases):
-        writer.writerow([_cell(record[name]) for name in mapping.COLUMNS])
-    return buffer.getvalue().encode("utf-8-sig")
+class CsvWriter:
+    def __init__(self, target: BinaryIO) -> None:
+        self._text = exports.TextSink(target, "utf-8-sig")
+        self._csv = csv.writer(self._text)
+        self._csv.writerow(mapping.COLUMNS)
+
+    def write(self, cases: Sequence[Case]) -> None:
+        self._csv.writerows([_cell(record[name]) for name in mapping.COLUMNS] for record in _loaded(cases))
+
+    def close(self) -> None:
+        self._text.close()
 
 
-def json_bytes(cases: list[Case]) -> bytes:
-    document = {
-        "standard": "HTCDS 2.0",
-        "records": [{name: mapping.to_json(record[name]) for name in mapping.COLUMNS} for record in records(cases)],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+class JsonWriter:
+    """One document, `{"standard": "HTCDS 2.0", "records": [...]}`, written a record at a time."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._text = exports.TextSink(target)
+        self._text.write('{\n "standard": "HTCDS 2.0",\n "records": [')
+        self._first = True
+
+    def write(self, cases: Sequence[Case]) -> None:
+        for record in _loaded(cases):
+            document = json.dumps({name: mapping.to_json(record[name]) for name in mapping.COLUMNS}, ensure_ascii=False, indent=1)
+            self._text.write(("\n" if self._first else ",\n") + textwrap.indent(document, "  "))
+            self._first = False
+
+    def close(self) -> None:
+        self._text.write("]\n}" if self._first else "\n ]\n}")
+        self._text.close()
 
 
-def xlsx_bytes(cases: list[Case]) -> bytes:
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("HTCDS")
-    sheet.append(mapping.COLUMNS)
-    for record in records(cases):
-        sheet.append([_cell(record[name]) for name in mapping.COLUMNS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+class XlsxWriter:
+    """openpyxl's write-only workbook: the rows go to its temporary file as they come, the archive
+    is made at the end."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._target = target
+        self._workbook = openpyxl.Workbook(write_only=True)
+        self._sheet = self._workbook.create_sheet("HTCDS")
+        self._sheet.append(mapping.COLUMNS)
+
+    def write(self, cases: Sequence[Case]) -> None:
+        for record in _loaded(cases):
+            self._sheet.append([_cell(record[name]) for name in mapping.COLUMNS])
+
+    def close(self) -> None:
+        self._workbook.save(self._target)
 
 
 def register() -> None:
     formats = {
-        HTCDS_XLSX: exports.FileFormat(lambda: _("HTCDS 2.0 spreadsheet (XLSX)"), "xlsx", xlsx_bytes, lambda: mapping.COLUMNS),
-        HTCDS_CSV: exports.FileFormat(lambda: _("HTCDS 2.0 table (CSV)"), "csv", csv_bytes, lambda: mapping.COLUMNS),
-        HTCDS_JSON: exports.FileFormat(lambda: _("HTCDS 2.0 records (JSON)"), "json", json_bytes, lambda: mapping.COLUMNS),
+        HTCDS_XLSX: exports.FileFormat(
+            lambda: _("HTCDS 2.0 spreadsheet (XLSX)"), "xlsx", XlsxWriter, lambda: mapping.COLUMNS, with_record_sources
+        ),
+        HTCDS_CSV: exports.FileFormat(
+            lambda: _("HTCDS 2.0 table (CSV)"), "csv", CsvWriter, lambda: mapping.COLUMNS, with_record_sources
+        ),
+        HTCDS_JSON: exports.FileFormat(
+            lambda: _("HTCDS 2.0 records (JSON)"), "json", JsonWriter, lambda: mapping.COLUMNS, with_record_sources
+        ),
     }
     exports.FILE_FORMATS.update(formats)
     register_commands()
@@ -89,11 +126,15 @@ def register() -> None:
 def _command_run(file_format: str) -> Callable[[ExportRequest], str]:
     def run(request: ExportRequest) -> str:
         assert request.passphrase is not None
-        result = exports.export_cases(
-            actor=request.actor, cases=Case.objects.all(), purpose=request.purpose, passphrase=request.passphrase,
-            ip=None, file_format=file_format,
-        )  # fmt: skip
-        request.output.write_bytes(result.content)
+        try:
+            with request.output.open("wb") as target:  # the archive is written as the cases are read
+                result = exports.export_cases(
+                    actor=request.actor, cases=Case.objects.all(), purpose=request.purpose, passphrase=request.passphrase,
+                    ip=None, file_format=file_format, target=target,
+                )  # fmt: skip
+        except BaseException:
+            request.output.unlink(missing_ok=True)  # half an archive is no file
+            raise
         return str(
             _("Wrote %(included)d cases to %(path)s (%(excluded)d left out without consent to export).")
             % {"included": result.included, "path": request.output, "excluded": result.excluded}

@@ -1,14 +1,30 @@
 """Figures for supervisors, over the cases of the offices they supervise (through the access layer:
 children's cases only with clearance): returns and resettlements by route and month, the time from
-identification to departure, monitoring visits done on time, and reintegration scores."""
+identification to departure, monitoring visits done on time, and reintegration scores.
 
-from collections import Counter
+Every figure is counted by the database, in one query each, grouped by what the chart shows (a
+month and route, a number of days, a tenth of a score): what comes back is as long as the chart,
+never as long as the list of cases, and no case is loaded."""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from statistics import median, quantiles
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth
 from django.utils import timezone
 
 from pristan.cases.models import Case
@@ -67,20 +83,24 @@ def overview_cases(user: User) -> QuerySet[Case]:
 def _departures(cases: QuerySet[Case], since: date) -> QuerySet[MovementTraveller]:
     return MovementTraveller.objects.filter(
         case__in=cases, movement__kind__in=RETURN_KINDS, movement__departed_at__date__gte=since
-    ).select_related("movement", "movement__office", "case")
+    )
 
 
 def returns_by_route_and_month(cases: QuerySet[Case], since: date) -> list[RouteMonth]:
-    counts: Counter[tuple[date, str, str, str]] = Counter()
-    for traveller in _departures(cases, since):
-        movement = traveller.movement
-        assert movement.departed_at is not None
-        month = timezone.localdate(movement.departed_at).replace(day=1)
-        counts[(month, movement.kind, movement.office.country, movement.destination_country)] += 1
-    return [
-        RouteMonth(month, kind, origin, destination, persons)
-        for (month, kind, origin, destination), persons in sorted(counts.items())
-    ]
+    month = TruncMonth("movement__departed_at", tzinfo=timezone.get_current_timezone())
+    counted = (
+        _departures(cases, since)
+        .values(month=month, kind=F("movement__kind"), origin=F("movement__office__country"),
+                destination=F("movement__destination_country"))
+        .annotate(persons=Count("id"))
+        .order_by()
+    )  # fmt: skip
+    rows = [RouteMonth(_as_date(row["month"]), row["kind"], row["origin"], row["destination"], row["persons"]) for row in counted]
+    return sorted(rows, key=lambda row: (row.month, row.kind, row.origin, row.destination))
+
+
+def _as_date(month: date | datetime) -> date:
+    return month.date() if isinstance(month, datetime) else month  # SQLite and PostgreSQL differ
 
 
 def _band_label(low: int, high: int | None) -> str:
@@ -88,48 +108,75 @@ def _band_label(low: int, high: int | None) -> str:
 
 
 def time_to_departure(cases: QuerySet[Case], since: date) -> Durations:
-    days = []
-    for traveller in _departures(cases, since):
-        assert traveller.movement.departed_at is not None
-        days.append((timezone.localdate(traveller.movement.departed_at) - traveller.case.opened_on).days)
+    departed_on = TruncDate("movement__departed_at", tzinfo=timezone.get_current_timezone())
+    waited = ExpressionWrapper(departed_on - F("case__opened_on"), output_field=DurationField())
+    counted = _departures(cases, since).values(waited=waited).annotate(persons=Count("id")).order_by()
+    days = sorted((_days(row["waited"]), row["persons"]) for row in counted)  # (days, persons): one per number of days
     bands = [
-        Bar(_band_label(low, high), sum(1 for d in days if d >= low and (high is None or d <= high))) for low, high in DAY_BANDS
+        Bar(_band_label(low, high), sum(n for d, n in days if d >= low and (high is None or d <= high)))
+        for low, high in DAY_BANDS
     ]
-    quartile = quantiles(days, n=4) if len(days) >= 2 else None
+    persons = sum(n for _d, n in days)
+    quartiles = _quartiles(days, persons) if persons >= 2 else None
     return Durations(
-        bands=bands,
-        median=median(days) if days else None,
-        quartiles=(quartile[0], quartile[2]) if quartile else None,
-        persons=len(days),
-    )
+        bands=bands, median=_median(days, persons) if persons else None, quartiles=quartiles, persons=persons,
+    )  # fmt: skip
+
+
+def _days(waited: timedelta | int) -> int:
+    return waited.days if isinstance(waited, timedelta) else int(waited)
+
+
+def _nth(days: Sequence[tuple[int, int]], index: int) -> int:
+    """The `index`-th (from 0) of the numbers of days, each repeated as many times as it was counted."""
+    for value, count in days:
+        if index < count:
+            return value
+        index -= count
+    raise IndexError(index)
+
+
+def _median(days: Sequence[tuple[int, int]], persons: int) -> float:
+    """statistics.median of the expanded list."""
+    middle = persons // 2
+    if persons % 2:
+        return _nth(days, middle)
+    return (_nth(days, middle - 1) + _nth(days, middle)) / 2
+
+
+def _quartiles(days: Sequence[tuple[int, int]], persons: int) -> tuple[float, float]:
+    """The first and third of statistics.quantiles(n=4) (its "exclusive" method) of the expanded list."""
+    result = []
+    for i in (1, 3):
+        j = min(max(i * (persons + 1) // 4, 1), persons - 1)
+        delta = i * (persons + 1) - j * 4
+        result.append((_nth(days, j - 1) * (4 - delta) + _nth(days, j) * delta) / 4)
+    return result[0], result[1]
 
 
 def visits_on_time(cases: QuerySet[Case], today: date) -> VisitsOnTime:
-    visits = Visit.objects.filter(case__in=cases)
-    on_time = late = not_possible = missed = 0
-    for status, due_on, done_on in visits.values_list("status", "due_on", "done_on"):
-        if status == VisitStatus.DONE and done_on is not None:
-            if done_on <= due_on + GRACE:
-                on_time += 1
-            else:
-                late += 1
-        elif status == VisitStatus.NOT_POSSIBLE:
-            not_possible += 1
-        elif today > due_on + GRACE:
-            missed += 1
+    done = Q(status=VisitStatus.DONE, done_on__isnull=False)
+    in_time = Q(done_on__lte=ExpressionWrapper(F("due_on") + Value(GRACE), output_field=DateField()))
+    counts = Visit.objects.filter(case__in=cases).aggregate(
+        on_time=Count("id", filter=done & in_time),
+        late=Count("id", filter=done & ~in_time),
+        not_possible=Count("id", filter=~done & Q(status=VisitStatus.NOT_POSSIBLE)),
+        missed=Count("id", filter=~done & ~Q(status=VisitStatus.NOT_POSSIBLE) & Q(due_on__lt=today - GRACE)),
+    )
+    on_time, late, not_possible, missed = (counts[name] for name in ("on_time", "late", "not_possible", "missed"))
     return VisitsOnTime(on_time + late + not_possible + missed, on_time, late, not_possible, missed)
 
 
 def score_distribution(cases: QuerySet[Case]) -> tuple[list[Bar], int]:
-    """The latest composite score of every case with a visit done, in tenths."""
-    latest = Visit.objects.filter(case=OuterRef("pk"), status=VisitStatus.DONE, composite__isnull=False).order_by(
-        "-done_on", "-id"
-    )
-    scores = [
-        score
-        for score in cases.annotate(latest=Subquery(latest.values("composite")[:1])).values_list("latest", flat=True)
-        if score is not None
-    ]
-    bands = Counter(min(int(score * SCORE_BANDS), SCORE_BANDS - 1) for score in scores)
-    bars = [Bar(f"{band / SCORE_BANDS:.1f}–{(band + 1) / SCORE_BANDS:.1f}", bands[band]) for band in range(SCORE_BANDS)]
-    return bars, len(scores)
+    """The latest composite score of every case with a visit done, in tenths: the visits done with a
+    score that no later such visit of the same case follows, counted by tenth."""
+    scored = Visit.objects.filter(status=VisitStatus.DONE, composite__isnull=False)
+    later = scored.filter(case=OuterRef("case")).filter(
+        Q(done_on__gt=OuterRef("done_on")) | Q(done_on=OuterRef("done_on"), id__gt=OuterRef("id"))
+        | Q(done_on__isnull=True, id__gt=OuterRef("id"))
+    )  # fmt: skip
+    band = Least(Cast(Floor(F("composite") * SCORE_BANDS), IntegerField()), Value(SCORE_BANDS - 1))
+    counted = scored.filter(case__in=cases).exclude(Exists(later)).values(band=band).annotate(visits=Count("id")).order_by()
+    bands = {row["band"]: row["visits"] for row in counted}
+    bars = [Bar(f"{b / SCORE_BANDS:.1f}–{(b + 1) / SCORE_BANDS:.1f}", bands.get(b, 0)) for b in range(SCORE_BANDS)]
+    return bars, sum(bands.values())

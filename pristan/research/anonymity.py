@@ -48,7 +48,7 @@ a fixed order.
 """
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -152,14 +152,21 @@ def quasi_key(row: Row, qis: Sequence[QuasiIdentifier] = QUASI_IDENTIFIERS) -> V
     return tuple(row[column] for qi in qis for column in qi.columns)
 
 
-def recode(levels: Sequence[Sequence[Sequence[Values]]], *, k: int, order: Sequence[Node]) -> tuple[dict[int, Node], list[int]]:
+def recode(
+    levels: Sequence[Sequence[Sequence[Values]]], *, k: int, order: Sequence[Node], weights: Sequence[int] | None = None
+) -> tuple[dict[int, Node], list[int]]:
     """The algorithm of the module's docstring, over each record's values at every level: the node
-    each published record is published at, and the records suppressed. For `k_anonymise` and its
-    tests only: the suppressed records are never reported."""
+    each published record is published at, and the records suppressed. With `weights`, each entry
+    stands for that many records with the same values (`plan`): they are published at the same node
+    or suppressed together, as they would be one by one, since records with the same values have
+    the same key at every node, and in step 2 a record only joins a group already of k or more, so
+    what step 2 finds does not depend on the order of the records. For `plan` and the tests only:
+    the suppressed records are never reported."""
 
     def key(record: int, node: Node) -> tuple[Values, ...]:
         return tuple(levels[record][q][level] for q, level in enumerate(node))
 
+    weight = weights or [1] * len(levels)
     group_size: Counter[tuple[Values, ...]] = Counter()  # published groups: each 0 or at least k
     placed: dict[int, Node] = {}
     waiting = list(range(len(levels)))
@@ -167,14 +174,18 @@ def recode(levels: Sequence[Sequence[Sequence[Values]]], *, k: int, order: Seque
         if not waiting:
             break
         keys = {record: key(record, node) for record in waiting}
-        candidates = Counter(keys.values())
+        candidates: Counter[tuple[Values, ...]] = Counter()
+        for record in waiting:
+            candidates[keys[record]] += weight[record]
         left = []
         for record in waiting:
             if group_size[keys[record]] + candidates[keys[record]] >= k:
                 placed[record] = node
             else:
                 left.append(record)
-        group_size.update(keys[record] for record in waiting if record in placed and placed[record] == node)
+        for record in waiting:
+            if record in placed and placed[record] == node:
+                group_size[keys[record]] += weight[record]
         waiting = left
     suppressed = []
     for record in waiting:  # only an existing group can take a leftover record (see the module's docstring)
@@ -183,37 +194,77 @@ def recode(levels: Sequence[Sequence[Sequence[Values]]], *, k: int, order: Seque
             suppressed.append(record)
             continue
         placed[record] = found
-        group_size[key(record, found)] += 1
+        group_size[key(record, found)] += weight[record]
     return placed, suppressed
 
 
-def k_anonymise(rows: Sequence[Row], *, k: int = DEFAULT_K, qis: Sequence[QuasiIdentifier] = QUASI_IDENTIFIERS) -> Anonymised:
-    """The rows that may be published, generalised, and a report in counts."""
+@dataclass(frozen=True)
+class Plan:
+    """Where each combination of quasi-identifier values (as recorded) is published, from their
+    counts alone: what k-anonymisation decides, in memory bounded by the number of distinct
+    combinations, whatever the number of records. `publish` then applies it to one row at a time."""
+
+    placed: dict[Values, tuple[Node, list[list[Values]]]]  # combination -> (node, its values at every level)
+    report: AnonymityReport
+    qis: Sequence[QuasiIdentifier]
+
+    def publish(self, row: Row) -> Row | None:
+        """The row as published, generalised; None when it is suppressed."""
+        found = self.placed.get(quasi_key(row, self.qis))
+        if found is None:
+            return None
+        node, levels = found
+        return _generalised(row, levels, node, self.qis)
+
+
+def plan(counts: Mapping[Values, int], *, k: int = DEFAULT_K, qis: Sequence[QuasiIdentifier] = QUASI_IDENTIFIERS) -> Plan:
+    """k-anonymisation of the records whose quasi-identifier values (`quasi_key`, as recorded) are
+    counted in `counts`."""
     if k < 1:
         raise ValueError("k must be at least 1.")
-    levels = [[qi.levels(row) for qi in qis] for row in rows]  # record -> quasi-identifier -> level -> values
-    placed, suppressed = recode(levels, k=k, order=nodes(qis))
-    published = [_generalised(rows[record], levels[record], node, qis) for record, node in placed.items()]
-    published.sort(key=lambda row: tuple(row.values()))
+    combinations = list(counts)
+    weights = [counts[combination] for combination in combinations]
+    columns = [column for qi in qis for column in qi.columns]
+    levels = [[qi.levels(dict(zip(columns, combination, strict=True))) for qi in qis] for combination in combinations]
+    placed, suppressed = recode(levels, k=k, order=nodes(qis), weights=weights)
     changes: Counter[tuple[int, int]] = Counter()
     generalised_records = 0
-    for record, node in placed.items():
-        changed = [(q, level) for q, level in enumerate(node) if level and levels[record][q][level] != levels[record][q][0]]
-        changes.update(changed)
-        generalised_records += bool(changed)
+    groups: set[tuple[Values, ...]] = set()
+    for index, node in placed.items():
+        changed = [(q, level) for q, level in enumerate(node) if level and levels[index][q][level] != levels[index][q][0]]
+        for change in changed:
+            changes[change] += weights[index]
+        generalised_records += weights[index] if changed else 0
+        groups.add(tuple(levels[index][q][level] for q, level in enumerate(node)))
+    published = sum(weights[index] for index in placed)
     report = AnonymityReport(
-        k=k, considered=len(rows), published=len(published), suppressed=len(suppressed),
-        groups=len({quasi_key(row, qis) for row in published}), generalised_records=generalised_records,
+        k=k, considered=sum(weights), published=published, suppressed=sum(weights[index] for index in suppressed),
+        groups=len(groups), generalised_records=generalised_records,
         generalisations=tuple(
             Generalisation(qi.name, qi.step_names[level - 1], changes[(q, level)])
             for q, qi in enumerate(qis) for level in range(1, len(qi.steps) + 1) if changes[(q, level)]
         ),
         quasi_identifiers=tuple(qi.name for qi in qis),
     )  # fmt: skip
-    return Anonymised(rows=published, report=report)
+    return Plan(
+        placed={combinations[index]: (node, levels[index]) for index, node in placed.items()}, report=report, qis=tuple(qis)
+    )
 
 
-def _generalised(row: Row, levels: list[list[Values]], node: Node, qis: Sequence[QuasiIdentifier]) -> Row:
+def sort_key(row: Row) -> Values:
+    """The canonical order of published rows (never the order of the cases): by their values, column by column."""
+    return tuple(row.values())
+
+
+def k_anonymise(rows: Sequence[Row], *, k: int = DEFAULT_K, qis: Sequence[QuasiIdentifier] = QUASI_IDENTIFIERS) -> Anonymised:
+    """The rows that may be published, generalised, and a report in counts (`plan` over rows in memory)."""
+    decided = plan(Counter(quasi_key(row, qis) for row in rows), k=k, qis=qis)
+    published = [row for row in map(decided.publish, rows) if row is not None]
+    published.sort(key=sort_key)
+    return Anonymised(rows=published, report=decided.report)
+
+
+def _generalised(row: Row, levels: Sequence[Sequence[Values]], node: Node, qis: Sequence[QuasiIdentifier]) -> Row:
     out = dict(row)
     for q, (qi, level) in enumerate(zip(qis, node, strict=True)):
         if not level:

@@ -53,9 +53,13 @@ def report_lines(report: AnonymityReport) -> list[str]:
 
 def write_ctdc(*, actor: User, output: Path, k: int) -> list[str]:
     """Write the CSV to `output` and return the report's lines (a file written is recorded and audited)."""
-    written = ctdc_export_write(actor=actor, k=k)
-    output.write_bytes(written.content)
-    return [*report_lines(written.result.report), _("Written to %(path)s.") % {"path": output}]
+    try:
+        with output.open("wb") as target:  # written as it is made
+            written = ctdc_export_write(actor=actor, k=k, target=target)
+    except BaseException:
+        output.unlink(missing_ok=True)  # half a file is no file
+        raise
+    return [*report_lines(written.report), _("Written to %(path)s.") % {"path": output}]
 
 
 def register_export_format() -> None:

@@ -7,12 +7,22 @@ ResearchExport (counts, k, SHA-256) and one audit entry; neither names a case.
 
 On the page the file is made by a worker (`ctdc_export_start`, then `ctdc_export_job_write`; see
 exports/jobs.py) and downloaded once by the one who asked.
+
+The file is made in memory bounded whatever the number of cases (`ctdc_export_stream`): the cases
+are read a chunk at a time (`ctdc_rows`), each chunk's keys unwrapped in a key scope of its own;
+a first pass counts the combinations of quasi-identifiers (a dict as large as the number of
+distinct combinations) and spills the rows, sealed, to disk; k-anonymisation is decided from the
+counts alone (anonymity.plan); a second pass generalises each row and sorts them on disk
+(spill.ExternalSort) into the file's canonical order. The file is the one `ctdc_export` makes in
+memory, byte for byte (tests/test_streaming.py).
 """
 
 import csv
-import hashlib
 import io
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
@@ -20,20 +30,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pristan.cases.models import Case
 from pristan.core import access
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
 from pristan.exports import jobs
 from pristan.exports.models import ExportJob
+from pristan.exports.services import HashingWriter, TextSink, chunks, forget
 from pristan.keystore.services import key_scope, preload_for
 from pristan.research import ctdc
-from pristan.research.anonymity import DEFAULT_K, AnonymityReport, k_anonymise
+from pristan.research.anonymity import DEFAULT_K, AnonymityReport, k_anonymise, plan, quasi_key
 from pristan.research.models import ResearchExport
 from pristan.research.selectors import research_candidates, research_sources
+from pristan.research.spill import ExternalSort, spills
 
 # Below this, groups are too small to protect anyone: 5 is the usual floor for published counts.
 MIN_K = 5
 MAX_K = 1000
+CHUNK = 2000  # cases read and unsealed at a time
 K_OUT_OF_RANGE = _("Choose a k between %(low)d and %(high)d.")
 
 
@@ -52,7 +66,7 @@ class CtdcResult:
 
 @dataclass(frozen=True)
 class CtdcFile:
-    result: CtdcResult
+    report: AnonymityReport
     record: ResearchExport
     filename: str
     content: bytes
@@ -63,26 +77,81 @@ def check_k(k: int) -> None:
         raise ValidationError({"k": K_OUT_OF_RANGE % {"low": MIN_K, "high": MAX_K}}, code="k")
 
 
+def ctdc_rows(*, actor: User | AnonymousUser) -> Iterator[dict[str, str]]:
+    """The CTDC row of every case the actor's research draws on, before k-anonymisation, read a
+    chunk at a time in the order of the cases' ids. To be consumed inside a transaction (the ids
+    come through a server-side cursor on PostgreSQL, which needs one behind a PgBouncer in
+    transaction mode)."""
+    ids = research_candidates(user=actor).order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+    for chunk in chunks(ids, CHUNK):  # CHUNK read now: the tests make it small
+        # Dates of birth are opened here for the age band; the chunk's keys are forgotten with its scope.
+        with key_scope():
+            cases = list(research_sources(Case.objects.filter(pk__in=chunk)))
+            preload_for([case.person for case in cases])
+            rows = [ctdc.ctdc_row(case) for case in cases]
+            forget(cases)
+        yield from rows
+
+
 def ctdc_export(*, actor: User | AnonymousUser, k: int = DEFAULT_K) -> CtdcResult:
-    """The CTDC rows the actor may publish, and what k-anonymisation did (counts only)."""
+    """The CTDC rows the actor may publish, and what k-anonymisation did (counts only), in memory:
+    for small sets and tests. Files are made by `ctdc_export_stream`."""
     access.require_research(actor)
     check_k(k)
-    cases = list(research_sources(research_candidates(user=actor)))
-    with key_scope():  # dates of birth are opened here for the age band, and forgotten with the scope
-        preload_for([case.person for case in cases])
-        rows = [ctdc.ctdc_row(case) for case in cases]
+    with transaction.atomic():
+        rows = list(ctdc_rows(actor=actor))
     anonymised = k_anonymise(rows, k=k)
     return CtdcResult(rows=anonymised.rows, report=anonymised.report)
 
 
-def ctdc_export_write(*, actor: User, k: int = DEFAULT_K, ip: str | None = None) -> CtdcFile:
-    """`ctdc_export`, as a CSV file that leaves Pristan at once (`pristan research-export`; the page
-    uses a job, `ctdc_export_start`): recorded and audited, by counts only."""
-    result = ctdc_export(actor=actor, k=k)
-    content = result.csv_bytes()
+def ctdc_preview(*, actor: User | AnonymousUser, k: int = DEFAULT_K) -> AnonymityReport:
+    """What k-anonymisation would do to the actor's file (counts only), from the combinations of
+    quasi-identifiers counted as the rows are made: nothing else is kept."""
+    access.require_research(actor)
+    check_k(k)
     with transaction.atomic():
-        record = _record(actor=actor, k=k, report=result.report, sha256=hashlib.sha256(content).hexdigest(), ip=ip)
-    return CtdcFile(result=result, record=record, filename=_filename(k), content=content)
+        counts = Counter(quasi_key(row) for row in ctdc_rows(actor=actor))
+    return plan(counts, k=k).report
+
+
+def ctdc_export_stream(*, actor: User | AnonymousUser, k: int, target: BinaryIO) -> AnonymityReport:
+    """The CSV file of `ctdc_export`, written to `target` in memory bounded whatever the number of
+    cases (see the module's docstring); what k-anonymisation did."""
+    access.require_research(actor)
+    check_k(k)
+    with spills(jobs.directory()) as spilled:
+        raw = spilled.new()
+        counts: Counter[tuple[str, ...]] = Counter()
+        with transaction.atomic():
+            for row in ctdc_rows(actor=actor):
+                counts[quasi_key(row)] += 1
+                raw.write(row.values())
+        decided = plan(counts, k=k)
+        del counts
+        ordered = ExternalSort(spilled)
+        for values in raw.rows():
+            published = decided.publish(dict(zip(ctdc.COLUMNS, values, strict=True)))
+            if published is not None:
+                ordered.add(tuple(published.values()))  # the canonical order: anonymity.sort_key
+        text = TextSink(target)
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(ctdc.COLUMNS)
+        writer.writerows(ordered.sorted())
+        text.close()
+    return decided.report
+
+
+def ctdc_export_write(*, actor: User, k: int = DEFAULT_K, ip: str | None = None, target: BinaryIO | None = None) -> CtdcFile:
+    """`ctdc_export_stream` to `target`, a file that leaves Pristan at once (`pristan research-export`;
+    the page uses a job, `ctdc_export_start`): recorded and audited, by counts only. Without a
+    target the file is returned in `content`."""
+    buffer = io.BytesIO() if target is None else None
+    hashed = HashingWriter((buffer or target).write)  # type: ignore[union-attr]
+    report = ctdc_export_stream(actor=actor, k=k, target=hashed)  # type: ignore[arg-type]
+    with transaction.atomic():
+        record = _record(actor=actor, k=k, report=report, sha256=hashed.sha256.hexdigest(), ip=ip)
+    content = buffer.getvalue() if buffer is not None else b""
+    return CtdcFile(report=report, record=record, filename=_filename(k), content=content)
 
 
 def _filename(k: int) -> str:
@@ -114,9 +183,8 @@ def ctdc_export_job_write(job: ExportJob) -> None:
     """The worker's part: the rows made with the actor's access as it is now, the CSV written sealed,
     then, in one transaction, the ResearchExport, its audit entry and the job made ready."""
     assert job.k is not None
-    result = ctdc_export(actor=job.actor, k=job.k)
-    content = result.csv_bytes()
-    sha256 = jobs.seal_result(job, content, _filename(job.k))
+    with jobs.sealed_result(job, _filename(job.k)) as sealed:
+        report = ctdc_export_stream(actor=job.actor, k=job.k, target=sealed)  # type: ignore[arg-type]
     with transaction.atomic():
-        record = _record(actor=job.actor, k=job.k, report=result.report, sha256=sha256, ip=job.ip)
+        record = _record(actor=job.actor, k=job.k, report=report, sha256=sealed.sha256.hexdigest(), ip=job.ip)
         jobs.mark_ready(job, research_record=record)

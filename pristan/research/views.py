@@ -38,7 +38,7 @@ def research_export(request: AuthenticatedRequest) -> HttpResponse:
     else:  # the preview: counts only
         form = ResearchExportForm(request.GET if "k" in request.GET else None, initial={"k": DEFAULT_K})
         if form.is_bound and form.is_valid():
-            report = services.ctdc_export(actor=request.user, k=form.cleaned_data["k"]).report
+            report = services.ctdc_preview(actor=request.user, k=form.cleaned_data["k"])
     context = {
         "form": form,
         "report": report,

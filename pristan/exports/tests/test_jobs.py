@@ -2,8 +2,10 @@
 forgotten job leaves behind (nothing)."""
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from io import StringIO
+from typing import BinaryIO
 
 import pytest
 from django.core.management import call_command
@@ -134,11 +136,18 @@ def test_an_error_in_the_worker_leaves_nothing_half_written(ana, client_of, open
     job = _start(client)
     keys = DataKey.objects.count()
 
-    def broken(cases: list[Case]) -> bytes:
-        raise KeyError(cases[0].person.given_name)  # an error whose message quotes the data
+    class Broken:
+        def __init__(self, target: BinaryIO) -> None:
+            target.write(b"half a file")
+
+        def write(self, cases: Sequence[Case]) -> None:
+            raise KeyError(cases[0].person.given_name)  # an error whose message quotes the data
+
+        def close(self) -> None:
+            pass
 
     layout = services.FILE_FORMATS["csv-aes-zip"]
-    monkeypatch.setitem(services.FILE_FORMATS, "csv-aes-zip", services.FileFormat(layout.label, "csv", broken, layout.fields))
+    monkeypatch.setitem(services.FILE_FORMATS, "csv-aes-zip", services.FileFormat(layout.label, "csv", Broken, layout.fields))
     with pytest.raises(JobFailed) as stopped:
         export_cases_task.call(str(job.pk))
     assert "Иван" not in str(stopped.value)  # what the queue would keep names no one

@@ -98,3 +98,36 @@ def test_a_bar_chart_scales_to_the_longest_bar():
 def test_nothing_from_before_the_period(world, boris):
     assert selectors.returns_by_route_and_month(selectors.overview_cases(boris), date(2026, 4, 1))[0].persons == 1
     assert selectors.time_to_departure(selectors.overview_cases(boris), TODAY + timedelta(days=1)).median is None
+
+
+def test_the_page_reads_as_many_rows_whatever_the_number_of_cases(world, boris, ana, client_of, open_case):
+    """Every figure is counted by the database: as many queries, and no case loaded, for more cases."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_of(boris)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("supervisor_overview")).status_code == 200
+    for number in range(4):
+        case = open_case("Петър", f"Иванов{number}")
+        _departed(case, ana, on=date(2026, 5, number + 1))
+        Visit.objects.create(case=case, months_after=3, due_on=date(2026, 8, 1), status=VisitStatus.DONE,
+                             done_on=date(2026, 8, 1), composite=0.1 * number)  # fmt: skip
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(reverse("supervisor_overview")).status_code == 200
+    assert len(more.captured_queries) == len(few.captured_queries)
+    assert len(few.captured_queries) <= 13, [query["sql"] for query in few.captured_queries]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_median_and_quartiles_from_counts_are_those_of_the_list(seed):
+    import random
+    from collections import Counter
+    from statistics import median, quantiles
+
+    chance = random.Random(seed)
+    days = [chance.randint(0, 400) for _ in range(chance.randint(2, 60))]
+    counted = sorted(Counter(days).items())
+    assert selectors._median(counted, len(days)) == median(days)
+    first, _second, third = quantiles(days, n=4)
+    assert selectors._quartiles(counted, len(days)) == (first, third)
