@@ -200,7 +200,7 @@ def _run_measured(arguments: list[str], env: Mapping[str, str]) -> dict[str, Any
     """`_run`, with the child's own peak resident memory: read before subprocess reaps it."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:
-        child = subprocess.Popen(  # noqa: S603
+        child = subprocess.Popen(
             [sys.executable, __file__, "--child", *arguments], env=dict(env), stdout=subprocess.PIPE, stderr=errors, text=True
         )
         assert child.stdout is not None
