@@ -189,8 +189,9 @@ def test_a_read_tampered_with_after_it_is_chained_is_found(case, ana, tampering)
     waiting = unchained(case, ana)
     read(ana, case)
     entries = chain()
-    first = next(entry for entry in entries if entry.pk == waiting.pk)
-    assert first.sequence == entries[-2].sequence
+    first, last = entries[-2], entries[-1].sequence
+    assert first.pk == waiting.pk  # chained by the read after it, before the read's own entry
+    assert last is not None
     with guard_lifted():
         if tampering == "altered":
             AuditEntry.objects.filter(pk=first.pk).update(fields=["experience"])
@@ -198,12 +199,12 @@ def test_a_read_tampered_with_after_it_is_chained_is_found(case, ana, tampering)
             AuditEntry.objects.filter(pk=first.pk).delete()
         else:
             copy = AuditEntry.objects.get(pk=first.pk)
-            copy.pk, copy.sequence = None, entries[-1].sequence + 1
+            copy.pk, copy.sequence = None, last + 1
             copy.save(force_insert=True)
     expected = {
         "altered": f"Entry {first.sequence} (id {first.pk}) does not match its hash",
         "deleted": f"Entry {first.sequence} is missing",
-        "inserted": f"Entry {entries[-1].sequence + 1} (id ",
+        "inserted": f"Entry {last + 1} (id ",
     }[tampering]
     assert expected in broken()
 
