@@ -318,6 +318,8 @@ def _chain_unchained(head: AuditChainHead, *, using: str = DEFAULT_DB_ALIAS) -> 
                     "WHERE id = %s AND at = %s AND sequence IS NULL",
                     rows,
                 )
+                if cursor.rowcount != len(rows):  # never, under the head's lock; the head must not run ahead of its entries
+                    raise AuditChainError("An entry being chained changed under the chain's lock; nothing was chained.")
         if len(batch) < FLUSH_SIZE:
             return chained
         after = batch[-1]["id"]
