@@ -49,10 +49,11 @@ The trail is tamper-evident:
   HMAC), and is not a copy of another. What it cannot prove of an entry not yet chained is that
   none was *removed* before it was chained: a gapless intake number would need the very global
   lock the intake avoids (ids come from a sequence, which leaves holes when a transaction rolls
-  back). That window lasts until the next append, read with a free head, or periodic run (a
-  minute at most while a worker runs); on a quiet system it is usually nil, since a read that
-  finds the head free chains itself before it commits. On SQLite, which admits one writer at a
-  time anyway, the head is always free and reads are chained in their own transaction.
+  back). There is no such window for a read that finds the head free: it chains itself before it
+  commits. A read recorded while another transaction holds the head waits until the head is next
+  taken after that: by an append, a read that finds it free, or the periodic run (due every
+  minute, run by the next free worker). On SQLite, which admits one writer at a time anyway, the
+  head is always free and reads are chained in their own transaction.
 
 What the chain cannot prove on its own is that the *newest* entries were not all removed together
 with the head. Record the last line of `pristan audit verify` (sequence and hash of the last
