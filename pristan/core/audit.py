@@ -17,14 +17,43 @@ The trail is tamper-evident:
   PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time) until the
   transaction commits, so two transactions never take the same sequence number or predecessor.
 * **Append-only in the database.** Triggers refuse UPDATE and DELETE on the audit table (and
-  TRUNCATE on PostgreSQL, where PUBLIC's UPDATE, DELETE and TRUNCATE are also revoked). A
-  database role that owns the table can still drop them, which is why the chain exists; run
-  Pristan as a role that does not own its tables for the strongest guarantee.
+  TRUNCATE on PostgreSQL, where PUBLIC's UPDATE, DELETE and TRUNCATE are also revoked), with one
+  exception: an entry of the intake (below) may be given its place in the chain once (`sequence`
+  from NULL to a number, `prev_hash` and `hash`), its content unchanged. A database role that owns
+  the table can still drop the triggers, which is why the chain exists; run Pristan as a role that
+  does not own its tables for the strongest guarantee.
 
 * **Batches.** A long write such as an import runs in `audit_batch()`: its entries are kept aside
   (in a temporary file) until the batch ends, then chained and inserted 500 at a time, still
   inside the same transaction as the changes they record, and carry the time they were chained.
   The head is locked only then, so others' entries do not wait for the whole import.
+
+* **Reads never wait for the chain (the intake).** Every case page records a read, so a lock on
+  the one head row taken by every read would serialise every read of the installation, and make
+  all of them wait behind any write transaction that holds the head until it commits (measured in
+  bench/audit_lock.py). Reads and refusals therefore go through `audit_record_nowait`: the entry is
+  inserted at once into the same table, unchained (`sequence` NULL, `prev_hash` empty), with its
+  own HMAC (`intake_hash`: another salt, over the same content with its row id in the place of the
+  sequence, so a copy of it under another id does not match). Then, in the same transaction, the
+  head is taken only if it is free (`FOR UPDATE SKIP LOCKED`) and the unchained entries are
+  chained. Unchained entries are also chained, oldest id first, by every append (after it locks
+  the head, before its own entries), by the worker's periodic job `audit-chain`, and by
+  `pristan audit verify` before it walks the chain. An entry whose own HMAC does not match is
+  never chained: it stays unchained and `verify` reports it. Whatever reads the trail (History,
+  "who has seen this record", the trail page, backups) reads the one table, so it sees a read as
+  soon as the read's transaction commits; unchained entries are the newest and have no sequence
+  yet (order them first when listing newest first by sequence).
+
+  What `verify` proves: every chained entry is unaltered, in order, and none was removed or
+  inserted (as above). An entry not yet chained is unaltered and was written with the key (its own
+  HMAC), and is not a copy of another. What it cannot prove of an entry not yet chained is that
+  none was *removed* before it was chained: a gapless intake number would need the very global
+  lock the intake avoids (ids come from a sequence, which leaves holes when a transaction rolls
+  back). There is no such window for a read that finds the head free: it chains itself before it
+  commits. A read recorded while another transaction holds the head waits until the head is next
+  taken after that: by an append, a read that finds it free, or the periodic run (due every
+  minute, run by the next free worker). On SQLite, which admits one writer at a time anyway, the
+  head is always free and reads are chained in their own transaction.
 
 What the chain cannot prove on its own is that the *newest* entries were not all removed together
 with the head. Record the last line of `pristan audit verify` (sequence and hash of the last
@@ -60,6 +89,7 @@ from pristan.core.models import AuditChainHead, AuditEntry, Office
 from pristan.core.policy import Section
 
 HASH_KEY_SALT = "pristan.core.audit.chain.v1"
+INTAKE_KEY_SALT = "pristan.core.audit.intake.v1"  # the own HMAC of an entry not yet chained
 HASHED_FIELDS = (
     "sequence", "at", "actor_id", "action", "object_type", "object_id", "case_id", "office_id", "fields", "detail", "ip",
     "prev_hash",
@@ -68,11 +98,24 @@ APPEND_ONLY_MESSAGE = "audit entries are append-only"
 FLUSH_SIZE = 500  # entries chained and inserted together
 TABLE = AuditEntry._meta.db_table
 
+# What an entry records; chaining an entry of the intake must leave all of it as it was.
+CONTENT_COLUMNS = ("id", "at", "actor_id", "action", "object_type", "object_id", "case_id", "office_id", "fields", "detail", "ip")
+# The one UPDATE the guard lets through: an unchained entry given its place in the chain.
+SQLITE_CHAINING = " AND ".join(
+    ["OLD.sequence IS NULL", "NEW.sequence IS NOT NULL", *(f"NEW.{column} IS OLD.{column}" for column in CONTENT_COLUMNS)]
+)
+POSTGRESQL_CHAINING = (
+    "TG_OP = 'UPDATE' AND OLD.sequence IS NULL AND NEW.sequence IS NOT NULL AND "
+    f"({', '.join(f'NEW.{column}' for column in CONTENT_COLUMNS)}) IS NOT DISTINCT FROM "
+    f"({', '.join(f'OLD.{column}' for column in CONTENT_COLUMNS)})"
+)
+
 # The append-only guard, per database vendor: (name, SQL to install it, SQL to remove it).
 SQLITE_GUARD = [
     (
         f"{TABLE}_no_update",
-        f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
+        f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} WHEN NOT ({SQLITE_CHAINING}) "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
         f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
     ),
     (
@@ -84,6 +127,9 @@ SQLITE_GUARD = [
 POSTGRESQL_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF {POSTGRESQL_CHAINING} THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
 END;
 $$;
@@ -174,6 +220,108 @@ def audit_record(
     return entry
 
 
+def audit_record_nowait(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    case: Any = None,
+    office: Office | None = None,
+    fields: Iterable[str] = (),
+    detail: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """Record an entry without waiting for the chain's head: for reads and refusals, which happen on
+    every page and write nothing else. The entry is inserted unchained, with its own HMAC, and is
+    chained in this transaction if the head is free, else by whoever takes the head next (see the
+    module's docstring). Like `audit_record`, it runs inside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_nowait must run inside a transaction.")
+    entry = AuditEntry(
+        **audit_values(actor=actor, action=action, obj=obj, case=case, office=office, fields=fields, detail=detail, ip=ip)
+    )
+    _intake(entry)
+    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    if head is not None:  # free (or already ours); when it is missing, `verify` says so and the next append stops
+        chained = _chain_unchained(head)
+        if chained:
+            head.save(update_fields=["sequence", "hash"])
+        entry.sequence, entry.prev_hash, entry.hash = chained.get(entry.pk, (entry.sequence, entry.prev_hash, entry.hash))
+    return entry
+
+
+def _intake(entry: AuditEntry, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Insert the entry unchained, with its own HMAC over its content and the id it is given."""
+    entry.id = _next_id(connections[using])
+    entry.at, entry.sequence, entry.prev_hash = timezone.now(), None, ""
+    entry.hash = intake_hash({name: getattr(entry, name) for name in HASHED_FIELDS}, entry.id)
+    entry.save(force_insert=True, using=using)
+
+
+def _next_id(connection: BaseDatabaseWrapper) -> int:
+    """The id the next entry will have, taken before it is inserted so that its HMAC can cover it.
+    PostgreSQL: from the table's sequence (no lock). SQLite: above the highest id and the
+    AUTOINCREMENT counter, under the write lock that Pristan's IMMEDIATE transactions hold."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [TABLE])
+            return int(cursor.fetchone()[0])
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {TABLE}), 0), "  # noqa: S608 -- the table's name # nosec B608
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)) + 1",
+            [TABLE],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _chain_unchained(head: AuditChainHead, *, using: str = DEFAULT_DB_ALIAS) -> dict[int, tuple[int, str, str]]:
+    """Chain after the head, oldest id first, every committed entry not yet chained whose own HMAC
+    matches (one that does not is left for `verify` to report). The caller holds the head and saves
+    it. Returns {id: (sequence, prev_hash, hash)} of the entries chained."""
+    chained: dict[int, tuple[int, str, str]] = {}
+    connection = connections[using]
+    unchained = AuditEntry.objects.using(using).filter(sequence__isnull=True).order_by("id")
+    unchained = unchained.values("prev_hash", "hash", *CONTENT_COLUMNS)
+    after = 0
+    while True:
+        batch = list(unchained.filter(id__gt=after)[:FLUSH_SIZE])
+        rows = []
+        for values in batch:
+            if not hash_matches({**values, "sequence": None}, values["hash"], salt=INTAKE_KEY_SALT, sequence=values["id"]):
+                continue
+            sequence = head.sequence + 1
+            digest = entry_hash({**values, "sequence": sequence, "prev_hash": head.hash})
+            chained[values["id"]] = (sequence, head.hash, digest)
+            # `at` as well as the id: on a table partitioned by time, only its partition is searched.
+            rows.append((sequence, head.hash, digest, values["id"], connection.ops.adapt_datetimefield_value(values["at"])))
+            head.sequence, head.hash = sequence, digest
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {TABLE} SET sequence = %s, prev_hash = %s, hash = %s "  # noqa: S608 -- the table's name # nosec B608
+                    "WHERE id = %s AND at = %s AND sequence IS NULL",
+                    rows,
+                )
+                if cursor.rowcount != len(rows):  # never, under the head's lock; the head must not run ahead of its entries
+                    raise AuditChainError("An entry being chained changed under the chain's lock; nothing was chained.")
+        if len(batch) < FLUSH_SIZE:
+            return chained
+        after = batch[-1]["id"]
+
+
+def audit_chain_pending(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Chain the entries not yet chained, waiting for the head if it is taken; how many were chained.
+    Run by the periodic job `audit-chain` and by `pristan audit verify`."""
+    with transaction.atomic(using=using):
+        head = AuditChainHead.objects.using(using).select_for_update().filter(pk=1).first()
+        if head is None:  # the next append makes it, or refuses to go on if it was removed; verify says which
+            return 0
+        chained = _chain_unchained(head, using=using)
+        if chained:
+            head.save(update_fields=["sequence", "hash"], using=using)
+    return len(chained)
+
+
 def audit_values(
     *,
     actor: User | AnonymousUser | None,
@@ -212,8 +360,10 @@ def audit_spool(values: Mapping[str, Any]) -> None:
 
 
 def _append(entries: list[AuditEntry]) -> None:
-    """Chain the entries after the head and insert them; the head stays locked until the transaction ends."""
+    """Chain the entries after the head and insert them; the head stays locked until the transaction ends.
+    Entries of the intake come first: they were recorded before these."""
     head = _lock_head()
+    _chain_unchained(head)
     at = timezone.now()  # after the lock, so that time runs in the order of the chain
     for entry in entries:
         entry.sequence, entry.prev_hash, entry.at = head.sequence + 1, head.hash, at
@@ -254,8 +404,9 @@ def flush_audit_batch() -> None:
 
 def _append_rows(rows: list[dict[str, Any]], connection: BaseDatabaseWrapper) -> None:
     """Like `_append`, for the values of spooled entries, inserted in one statement (core/bulk.py):
-    an import chains hundreds of thousands of them."""
+    an import chains hundreds of thousands of them. Entries of the intake come first, as in `_append`."""
     head = _lock_head()
+    _chain_unchained(head)
     at = timezone.now()
     table = Table(AuditEntry, connection, with_id=False)
     keyed = salted_hmac(HASH_KEY_SALT, b"", algorithm="sha256")  # entry_hash's HMAC, its key derived once
@@ -285,14 +436,15 @@ def audit_savepoint() -> Iterator[None]:
         raise
 
 
-def _lock_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+def _lock_head(*, using: str = DEFAULT_DB_ALIAS) -> AuditChainHead:
+    heads = AuditChainHead.objects.using(using)
+    head = heads.select_for_update().filter(pk=1).first()
     if head is None:  # a new or flushed database, or a head removed from a real trail
         # Inserting waits for a writer that is creating the head at the same moment (its row is not
         # visible yet); after it, the head is there, and a fresh one must not continue old entries.
-        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-        if head.sequence == 0 and AuditEntry.objects.exists():
+        heads.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
+        head = heads.select_for_update().get(pk=1)
+        if head.sequence == 0 and AuditEntry.objects.using(using).filter(sequence__isnull=False).exists():
             raise AuditChainError("The audit chain head is missing although audit entries exist; run `pristan audit verify`.")
     return head
 
@@ -329,11 +481,18 @@ def entry_hash(values: Mapping[str, Any], secret: str | bytes | None = None) -> 
     return salted_hmac(HASH_KEY_SALT, canonical_payload(values), secret=secret, algorithm="sha256").hexdigest()
 
 
-def hash_matches(values: Mapping[str, Any], stored: str) -> bool:
-    """Whether `stored` is the entry's hash under the secret key or one of its fallbacks (a rotated key)."""
-    payload = canonical_payload(values)
+def intake_hash(values: Mapping[str, Any], entry_id: int, secret: str | bytes | None = None) -> str:
+    """The own HMAC of an entry not yet chained: another salt, and its id where the sequence goes."""
+    payload = canonical_payload({**values, "sequence": entry_id})
+    return salted_hmac(INTAKE_KEY_SALT, payload, secret=secret, algorithm="sha256").hexdigest()
+
+
+def hash_matches(values: Mapping[str, Any], stored: str, *, salt: str = HASH_KEY_SALT, sequence: int | None = None) -> bool:
+    """Whether `stored` is the entry's hash under the secret key or one of its fallbacks (a rotated key);
+    with `salt=INTAKE_KEY_SALT` and `sequence=` its id, whether it is the own HMAC of an unchained entry."""
+    payload = canonical_payload(values if sequence is None else {**values, "sequence": sequence})
     for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
-        expected = salted_hmac(HASH_KEY_SALT, payload, secret=secret, algorithm="sha256").hexdigest()
+        expected = salted_hmac(salt, payload, secret=secret, algorithm="sha256").hexdigest()
         if hmac.compare_digest(expected, stored):
             return True
     return False

@@ -144,7 +144,10 @@ class AuditEntry(models.Model):
     Entries form a hash chain (see `pristan.core.audit`): each carries a gapless `sequence`, the
     `hash` of the entry before it and its own `hash`, an HMAC keyed from SECRET_KEY over its
     content, so `pristan audit verify` finds any entry that was altered, removed or inserted.
-    The database refuses UPDATE and DELETE on this table (triggers installed by the migrations).
+    Reads and refusals are written unchained first (`sequence` NULL, their own HMAC in `hash`) and
+    chained soon after, so that they never wait for the chain's head.
+    The database refuses UPDATE and DELETE on this table (triggers installed by the migrations),
+    except the one update that chains an unchained entry.
     On SQLite, a migration that alters this table rebuilds it and drops those triggers: end such a
     migration with `pristan.core.audit.install_append_only_guard`.
     """
@@ -183,13 +186,17 @@ class AuditEntry(models.Model):
     fields = models.JSONField(_("fields"), default=list)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    sequence = models.PositiveBigIntegerField(unique=True, null=True, editable=False)  # NULL: not chained yet
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["case", "-at"])]
+        indexes = [
+            models.Index(fields=["case", "-at"]),
+            # The entries not yet chained, found by whoever chains them: a handful at any time.
+            models.Index(fields=["id"], name="audit_unchained", condition=models.Q(sequence__isnull=True)),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pristan.cases.models import Case
 from pristan.core.access import membership_offices
-from pristan.core.audit import audit_record
+from pristan.core.audit import audit_record_nowait
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry, Membership, Scope
 from pristan.core.policy import policy
@@ -119,9 +119,10 @@ def viewers_of(case: Case) -> list[Viewer]:
 
 
 def record_read(request: HttpRequest, *, case: Case, section: str) -> None:
-    """Every read of a case is an entry: who, when, from where, which section."""
+    """Every read of a case is an entry: who, when, from where, which section. It never waits for
+    the audit chain (see pristan.core.audit, "the intake"): reads are not serialised on one lock."""
     with transaction.atomic():
-        audit_record(
+        audit_record_nowait(
             actor=request.user, action=AuditEntry.Action.VIEW, obj=case, case=case, fields=[section], ip=client_ip(request)
         )
 
@@ -132,4 +133,4 @@ def record_refusal(request: HttpRequest, *, target: str) -> None:
     if not isinstance(user, User):
         return
     with transaction.atomic():
-        audit_record(actor=user, action=AuditEntry.Action.DENIED, obj=user, detail=target[:200], ip=client_ip(request))
+        audit_record_nowait(actor=user, action=AuditEntry.Action.DENIED, obj=user, detail=target[:200], ip=client_ip(request))

@@ -205,6 +205,7 @@ def test_one_transaction_can_record_several_entries(sofia):
     with transaction.atomic():
         first = audit_record(actor=None, action=AuditEntry.Action.EXPORT, obj=sofia)
         second = audit_record(actor=None, action=AuditEntry.Action.EXPORT, obj=sofia)
+    assert first.sequence is not None
     assert (second.sequence, second.prev_hash) == (first.sequence + 1, first.hash)
 
 

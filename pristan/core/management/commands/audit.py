@@ -1,5 +1,9 @@
 """`pristan audit verify`: prove that the audit trail is the one Pristan wrote.
 
+It first chains the entries recorded without waiting for the chain (reads and refusals: see
+pristan.core.audit, "the intake"), then walks the chain, then checks each entry still unchained
+(recorded meanwhile, or refused by the chaining because it does not match its own hash).
+
 `pristan audit guard` installs the database triggers that keep the trail append-only again, for
 instance after a migration rebuilt the table on SQLite.
 """
@@ -14,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_stubs_ext import StrOrPromise
 
-from pristan.core.audit import HASHED_FIELDS, append_only_guard_installed, hash_matches, install_append_only_guard
+from pristan.core.audit import (
+    HASHED_FIELDS,
+    INTAKE_KEY_SALT,
+    append_only_guard_installed,
+    audit_chain_pending,
+    hash_matches,
+    install_append_only_guard,
+)
 from pristan.core.models import AuditChainHead, AuditEntry
 
 HELP = gettext_lazy("Check the audit trail, or protect it again.")
@@ -55,7 +66,9 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError(_("The batch size must be at least 1."))
         try:
+            audit_chain_pending(using=database)
             count, last = verify_chain(database=database, batch_size=batch_size)
+            unchained = verify_unchained(database=database, batch_size=batch_size)
         except ChainBroken as problem:
             raise CommandError(str(problem), returncode=1) from None
         if not append_only_guard_installed(connections[database]):
@@ -70,6 +83,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(message % {"count": count}))
         if last is not None:
             self.stdout.write(_("Last entry: %(sequence)d, hash %(hash)s.") % {"sequence": last[0], "hash": last[1]})
+        if unchained:
+            message = ngettext(
+                "%(count)d entry recorded since is not chained yet; it matches its own hash.",
+                "%(count)d entries recorded since are not chained yet; each matches its own hash.",
+                unchained,
+            )
+            self.stdout.write(message % {"count": unchained})
 
 
 def _entries_after(database: str, sequence: int, entry_id: int, batch_size: int) -> Iterator[dict[str, Any]]:
@@ -146,3 +166,25 @@ def _check_link(entry: dict[str, Any], previous: int, prev_hash: str) -> None:
             _("Entry %(sequence)d (id %(id)d) does not follow the entry before it: an entry was replaced or inserted before it.")
             % names
         )
+
+
+def verify_unchained(*, database: str = DEFAULT_DB_ALIAS, batch_size: int = 2000) -> int:
+    """Check each entry not yet chained against its own HMAC; return how many there are, or raise
+    ChainBroken naming the first that is not what Pristan wrote (altered, forged, or a copy)."""
+    count, entry_id = 0, 0
+    entries = AuditEntry.objects.using(database).filter(sequence__isnull=True).order_by("id").values(*COLUMNS)
+    while True:
+        batch = list(entries.filter(id__gt=entry_id)[:batch_size])
+        for entry in batch:
+            if not hash_matches(entry, entry["hash"], salt=INTAKE_KEY_SALT, sequence=entry["id"]):
+                raise ChainBroken(
+                    _(
+                        "Entry id %(id)d, not chained yet, does not match its own hash: it was altered, "
+                        "written without the key, or copied from another entry."
+                    )
+                    % {"id": entry["id"]}
+                )
+        count += len(batch)
+        if len(batch) < batch_size:
+            return count
+        entry_id = batch[-1]["id"]
