@@ -16,10 +16,10 @@ from pristan.core import trail
 from pristan.core.audit import (
     HASHED_FIELDS,
     _intake,
-    _new_entry,
     audit_chain_pending,
     audit_record,
     audit_record_nowait,
+    audit_values,
     canonical_payload,
     entry_hash,
 )
@@ -37,9 +37,7 @@ def read(user: User, case: Case) -> None:
 def unchained(case: Case, actor: User) -> AuditEntry:
     """A read recorded while someone else held the chain's head: in the intake, not chained yet."""
     with transaction.atomic():
-        entry = _new_entry(
-            actor=actor, action=AuditEntry.Action.VIEW, obj=case, case=case, office=None, fields=["notes"], detail="", ip=None
-        )
+        entry = AuditEntry(**audit_values(actor=actor, action=AuditEntry.Action.VIEW, obj=case, case=case, fields=["notes"]))
         _intake(entry)
     entry.refresh_from_db()
     assert entry.sequence is None
