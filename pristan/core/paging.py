@@ -57,7 +57,10 @@ def page_number(params: Mapping[str, str], name: str) -> int:
 def numbered_page(rows: QuerySet[T], *, number: int, size: int) -> NumberedPage[T]:
     """One page of an ordered queryset, and its count up to COUNT_CAP: two queries, whatever the length."""
     start = (number - 1) * size
-    found = list(rows[start : start + size + 1])  # one more than shown: whether there is a next page
+    # The page's keys first, then its rows: so the planner orders and cuts the bare rows by their
+    # index and joins what the page shows (the case, the person) for those rows only.
+    page_keys = rows.values("pk")[start : start + size + 1]  # one more than shown: whether there is a next page
+    found = list(rows.filter(pk__in=page_keys))
     count = capped_count(rows)
     return NumberedPage(
         rows=found[:size], number=number, count=count.count, count_capped=count.capped, has_next=len(found) > size
@@ -76,7 +79,7 @@ class CappedCount:
 
 def capped_count(rows: QuerySet[T]) -> CappedCount:
     """How many rows, counting no further than COUNT_CAP + 1 of them: one query, bounded work."""
-    count = rows[: COUNT_CAP + 1].count()
+    count = rows.order_by().values("pk")[: COUNT_CAP + 1].count()  # which rows are counted does not matter below the cap
     return CappedCount(count=min(count, COUNT_CAP), capped=count > COUNT_CAP)
 
 
