@@ -129,17 +129,21 @@ class HistoryPage:
     newer: int | None  # the sequence to ask `after` for newer entries; None on the newest page
     older: int | None  # the sequence to ask `before` for older entries; None on the oldest page
 
+    @property
+    def has_other_pages(self) -> bool:
+        return self.newer is not None or self.older is not None
+
 
 def case_history(
     *, user: User | AnonymousUser, case: Case, before: int | None = None, after: int | None = None,
-    size: int = HISTORY_PER_PAGE,
+    size: int | None = None,
 ) -> HistoryPage:  # fmt: skip
     """What was done in the case, newest first, a page at a time (by the entries' sequence, so a
     page of old entries costs what the newest does). Of a record in a section the reader is not
     granted (access.recorded_sections), they see that something changed, not what: checked only
     for the entries on the page."""
     changes = AuditEntry.objects.filter(case=case).exclude(action=AuditEntry.Action.VIEW).select_related("actor")
-    page = paging.keyset_page(changes, key="sequence", size=size, before=before, after=after)
+    page = paging.keyset_page(changes, key="sequence", size=size or HISTORY_PER_PAGE, before=before, after=after)
     granted = access.visible_sections(user, case)
     recorded = access.recorded_sections([(entry.object_type, entry.object_id) for entry in page.rows])
     rows = [

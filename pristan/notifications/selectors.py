@@ -52,13 +52,13 @@ def sentence(notification: Notification) -> str:
     return str(SENTENCES[notification.kind]) % {"reference": reference}
 
 
-def notifications_for(*, user: User, number: int = 1, size: int = PER_PAGE) -> NotificationList:
+def notifications_for(*, user: User, number: int = 1, size: int | None = None) -> NotificationList:
     """A page of the user's notifications, newest first (the index on user and time leads), less
     those they may no longer see: one about a case only while the user sees that case's section (a
     partner whose referral ended, a caseworker whose case moved away, no longer does); those about
     their own imports and exports always. Checked for the cases on the page only."""
     notifications = Notification.objects.filter(user_id=user.pk).select_related("case").order_by("-created_at", "-id")
-    page = paging.numbered_page(notifications, number=number, size=size)
+    page = paging.numbered_page(notifications, number=number, size=size or PER_PAGE)
     sections: dict[int, frozenset[Section]] = {}
     rows, unseen = [], []
     for notification in page.rows:
