@@ -24,7 +24,7 @@ def plan_of(queryset: QuerySet[Model], *, seqscan: bool = False) -> dict[str, An
         found = cursor.fetchone()[0]
         cursor.execute("SET LOCAL enable_seqscan = on")
     plan = json.loads(found) if isinstance(found, str) else found
-    return plan[0]  # type: ignore[no-any-return]
+    return plan[0]
 
 
 def seq_scans(plan: dict[str, Any], tables: frozenset[str] = WATCHED) -> list[str]:

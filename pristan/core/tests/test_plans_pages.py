@@ -1,8 +1,11 @@
 """On PostgreSQL, an index leads every query of My cases and of the audit trail: no sequential scan
 of cases, tasks or the trail, and no JIT (see plans_helpers)."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from pristan.cases.selectors import case_history, my_open_cases, tasks_open_for
@@ -17,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _assert_led_by_indexes(queryset):
+def _assert_led_by_indexes(queryset: QuerySet[Any]) -> None:
     plan = plan_of(queryset)
     assert seq_scans(plan) == [], queryset.query
     assert not uses_jit(plan_of(queryset, seqscan=True))

@@ -2,6 +2,8 @@
 does, the count stops at a cap, and the number of queries does not grow with the entries."""
 
 from django.db import connection
+from django.test import Client
+from django.test.client import _MonkeyPatchedWSGIResponse as Response
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -10,14 +12,14 @@ from pristan.core import paging
 from pristan.core.models import AuditEntry
 
 
-def _queries(client, **params):
+def _queries(client: Client, **params: int | str) -> tuple[int, Response]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("audit_trail"), params)
     assert response.status_code == 200
     return len(queries), response
 
 
-def _sequences(response):
+def _sequences(response: Response) -> list[int]:
     return [entry.sequence for entry in response.context["page"].rows]
 
 

@@ -1,20 +1,24 @@
 """The notification list is paged, newest first, in a number of queries that does not grow with them."""
 
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
+from django.test.client import _MonkeyPatchedWSGIResponse as Response
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pristan.cases.models import Case
 from pristan.cases.services import task_add
 from pristan.notifications import selectors
 from pristan.notifications.models import Notification
 
 
-def _assign(case, ana, boris, count, first=0):
+def _assign(case: Case, ana: User, boris: User, count: int, first: int = 0) -> None:
     for index in range(first, first + count):
         task_add(actor=ana, case=case, title=f"Task {index:03}", due_on=case.opened_on, assignee=boris)
 
 
-def _queries(client, **params):
+def _queries(client: Client, **params: int) -> tuple[int, Response]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("notifications"), params)
     assert response.status_code == 200
