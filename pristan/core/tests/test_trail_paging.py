@@ -1,9 +1,10 @@
 """The audit trail goes a page at a time from a sequence (keyset): a deep page costs what the first
 does, the count stops at a cap, and the number of queries does not grow with the entries."""
 
+from typing import TYPE_CHECKING
+
 from django.db import connection
 from django.test import Client
-from django.test.client import _MonkeyPatchedWSGIResponse as Response
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -11,15 +12,18 @@ from pristan.cases.services import note_add
 from pristan.core import paging
 from pristan.core.models import AuditEntry
 
+if TYPE_CHECKING:  # the test client's response type exists only in the type stubs
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
-def _queries(client: Client, **params: int | str) -> tuple[int, Response]:
+
+def _queries(client: Client, **params: int | str) -> tuple[int, "Response"]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("audit_trail"), params)
     assert response.status_code == 200
     return len(queries), response
 
 
-def _sequences(response: Response) -> list[int]:
+def _sequences(response: "Response") -> list[int]:
     return [entry.sequence for entry in response.context["page"].rows]
 
 

@@ -1,9 +1,10 @@
 """The notification list is paged, newest first, in a number of queries that does not grow with them."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
-from django.test.client import _MonkeyPatchedWSGIResponse as Response
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -12,13 +13,16 @@ from pristan.cases.services import task_add
 from pristan.notifications import selectors
 from pristan.notifications.models import Notification
 
+if TYPE_CHECKING:  # the test client's response type exists only in the type stubs
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 
 def _assign(case: Case, ana: User, boris: User, count: int, first: int = 0) -> None:
     for index in range(first, first + count):
         task_add(actor=ana, case=case, title=f"Task {index:03}", due_on=case.opened_on, assignee=boris)
 
 
-def _queries(client: Client, **params: int) -> tuple[int, Response]:
+def _queries(client: Client, **params: int) -> tuple[int, "Response"]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("notifications"), params)
     assert response.status_code == 200
