@@ -1,15 +1,17 @@
 """A caseworker's whole first day with a person, in their own language, in a real browser."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD, authenticator_of, current_code
 from pristan.cases.models import Case
+from pristan.cases.services import task_add
 from pristan.screening.indicators import IndicatorList, indicators_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,7 +113,11 @@ def test_bosnian_caseworker_registers_a_latin_name_and_finds_it_in_cyrillic(page
              query="Амра Хаџић")  # fmt: skip
 
 
-def test_the_pages_work_with_a_keyboard_alone(page, live_server, ana):
+def test_the_pages_work_with_a_keyboard_alone(page, live_server, ana, open_case, settings):
+    settings.PRISTAN_CASES_PER_PAGE = 5  # My cases shows its lists a page at a time
+    case = open_case()
+    for day in range(7):
+        task_add(actor=ana, case=case, title=f"Overdue task {day}", due_on=timezone.localdate() - timedelta(days=10 - day))
     device = authenticator_of(ana)
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.locator("#id_username")).to_be_focused()  # sign-in starts where typing starts
@@ -128,3 +134,16 @@ def test_the_pages_work_with_a_keyboard_alone(page, live_server, ana):
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling at 1280 px"
+
+    # The overdue tasks come a page at a time; "More" is reached and followed with the keyboard.
+    overdue = page.get_by_test_id("overdue-tasks").locator("li")
+    expect(overdue).to_have_count(5)
+    expect(page.locator("#overdue")).to_have_text("7 overdue tasks")
+    more = page.get_by_test_id("pages-overdue").get_by_role("link", name="More")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"\?overdue=2#overdue$"))
+    expect(overdue).to_have_count(2)
+    expect(overdue.first).to_contain_text("Overdue task 5")  # soonest due first: the sixth and seventh
+    page.get_by_test_id("pages-overdue").get_by_role("link", name="Previous").click()
+    expect(overdue.first).to_contain_text("Overdue task 0")

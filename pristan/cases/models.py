@@ -82,6 +82,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["office", "stage"]),
             models.Index(fields=["owner", "stage"]),
+            # My cases: the open cases one owns, newest first, a page at a time straight from the index.
+            models.Index(fields=["owner", "-opened_on", "-id"], condition=~models.Q(stage="closed"), name="case_owner_open"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -192,7 +194,13 @@ class Task(SealedUnderCase, models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["assignee", "done_at", "due_on"])]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_on"]),
+            # My cases: one's open tasks in the order shown, a page at a time straight from the index.
+            models.Index(
+                fields=["assignee", "due_on", "id"], condition=models.Q(done_at__isnull=True), name="task_assignee_open"
+            ),
+        ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
 

@@ -3,14 +3,15 @@
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django_stubs_ext import StrOrPromise
 
 from pristan.assistance.models import ServiceStatus
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
-from pristan.core import access, vocabularies
+from pristan.core import access, paging, vocabularies
 from pristan.core.audit import entry_field_labels, object_type_label
 from pristan.core.blind_index import query_hashes, query_words
 from pristan.core.fields import has_code
@@ -21,6 +22,8 @@ from pristan.people.models import NameToken
 from pristan.referrals.models import ReferralStatus, TransferStatus
 
 MAX_SEARCH_WORDS = 8  # a name has a few words; more would only make the query heavy
+M = TypeVar("M", bound=Model)
+
 REFERENCE_RE = re.compile(r"[A-Za-z]{3,8}-\d{4}-\d{1,9}")  # SOF-2026-00042: a case reference, not a name
 
 
@@ -60,15 +63,23 @@ def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet
 
 
 def my_open_cases(*, user: User) -> QuerySet[Case]:
-    return access.cases_for(user).filter(owner=user).exclude(stage=Stage.CLOSED).select_related("person", "office")
+    """The open cases the user owns and still reaches, newest first (the owner index leads)."""
+    owned = Case.objects.filter(owner=user).exclude(stage=Stage.CLOSED)
+    return _reached(user, owned).select_related("person", "office").order_by("-opened_on", "-id")
 
 
 def tasks_open_for(*, user: User) -> QuerySet[Task]:
-    return (
-        Task.objects.filter(assignee=user, done_at__isnull=True, case__in=access.cases_for(user))
-        .select_related("case", "case__person")
-        .order_by("due_on", "id")
-    )
+    """The user's open tasks on cases they still reach, soonest due first. The task index
+    (assignee, done_at, due_on) leads; reach is checked for each task the page reads, not for
+    every case the user reaches."""
+    tasks = Task.objects.filter(assignee=user, done_at__isnull=True)
+    return _reached(user, tasks, case="case_id").select_related("case", "case__person").order_by("due_on", "id")
+
+
+def _reached(user: User, rows: QuerySet[M], case: str = "pk") -> QuerySet[M]:
+    """`rows` whose case (its id in the column `case`) the user reaches: a semi-join on the case's
+    primary key, so that the planner starts from `rows` and looks each case up by its key."""
+    return rows.filter(Exists(access.cases_for(user).filter(pk=OuterRef(case))))
 
 
 def consent_in_force(case: Case, purpose: str) -> bool:
@@ -109,24 +120,43 @@ def _detail(entry: AuditEntry) -> str:
     return " ".join(str(vocab.get(word, word)) for word in entry.detail.split(" "))
 
 
-def case_history(*, user: User | AnonymousUser, case: Case) -> list[HistoryRow]:
-    """What was done in the case, newest first. Of a record in a section the reader is not granted
-    (access.recorded_sections), they see that something changed, not what."""
-    entries = list(
-        AuditEntry.objects.filter(case=case).exclude(action=AuditEntry.Action.VIEW).select_related("actor").order_by("-sequence")
-    )
+HISTORY_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    rows: list[HistoryRow]
+    newer: int | None  # the sequence to ask `after` for newer entries; None on the newest page
+    older: int | None  # the sequence to ask `before` for older entries; None on the oldest page
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.newer is not None or self.older is not None
+
+
+def case_history(
+    *, user: User | AnonymousUser, case: Case, before: int | None = None, after: int | None = None,
+    size: int | None = None,
+) -> HistoryPage:  # fmt: skip
+    """What was done in the case, newest first, a page at a time (by the entries' sequence, so a
+    page of old entries costs what the newest does). Of a record in a section the reader is not
+    granted (access.recorded_sections), they see that something changed, not what: checked only
+    for the entries on the page."""
+    changes = AuditEntry.objects.filter(case=case).exclude(action=AuditEntry.Action.VIEW).select_related("actor")
+    page = paging.keyset_page(changes, key="sequence", size=size or HISTORY_PER_PAGE, before=before, after=after)
     granted = access.visible_sections(user, case)
-    recorded = access.recorded_sections([(entry.object_type, entry.object_id) for entry in entries])
-    return [
+    recorded = access.recorded_sections([(entry.object_type, entry.object_id) for entry in page.rows])
+    rows = [
         HistoryRow(
             entry=entry,
             object_label=object_type_label(entry.object_type),
             field_labels=entry_field_labels(entry) if readable else [],
             detail=_detail(entry) if readable else "",
         )
-        for entry in entries
+        for entry in page.rows
         for readable in [recorded[entry.object_type, entry.object_id] <= granted]
     ]
+    return HistoryPage(rows=rows, newer=page.newer, older=page.older)
 
 
 def is_overdue(task: Task, today: date) -> bool:

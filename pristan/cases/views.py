@@ -21,7 +21,7 @@ from pristan.cases.forms import (
 )
 from pristan.cases.models import Case, ConsentPurpose, Task
 from pristan.cases.pages import render_case
-from pristan.core import access, trail
+from pristan.core import access, paging, trail
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
 from pristan.core.policy import Section
@@ -32,23 +32,21 @@ from pristan.reintegration.selectors import overdue_visits_for
 
 
 def my_cases(request: AuthenticatedRequest) -> HttpResponse:
+    """The user's tasks (overdue, then due), overdue monitoring visits and open cases: each list a
+    page of its own, numbered in the address (`overdue`, `due`, `visits`, `cases`), so the page
+    costs the same for ten tasks or ten thousand."""
     today = timezone.localdate()
-    tasks = list(selectors.tasks_open_for(user=request.user))
-    cases = list(selectors.my_open_cases(user=request.user)[:50])
-    preload_for([*tasks, *cases])  # the names on the page, unwrapped in one query
-    overdue_visits = overdue_visits_for(user=request.user, today=today)  # monitoring visits past due and grace
-    preload_for(overdue_visits)
-    return render(
-        request,
-        "cases/my_cases.html",
-        {
-            "cases": cases,
-            "overdue": [task for task in tasks if task.due_on < today],
-            "due": [task for task in tasks if task.due_on >= today],
-            "today": today,
-            "overdue_visits": overdue_visits,
-        },
+    size = settings.PRISTAN_CASES_PER_PAGE
+    tasks = selectors.tasks_open_for(user=request.user)
+    overdue = paging.numbered_page(tasks.filter(due_on__lt=today), number=paging.page_number(request.GET, "overdue"), size=size)
+    due = paging.numbered_page(tasks.filter(due_on__gte=today), number=paging.page_number(request.GET, "due"), size=size)
+    cases = paging.numbered_page(
+        selectors.my_open_cases(user=request.user), number=paging.page_number(request.GET, "cases"), size=size
     )
+    visits = overdue_visits_for(user=request.user, today=today, number=paging.page_number(request.GET, "visits"), size=size)
+    preload_for([*overdue.rows, *due.rows, *cases.rows, *visits.rows])  # the names on the page, unwrapped in one query
+    context = {"overdue": overdue, "due": due, "cases": cases, "overdue_visits": visits, "today": today}
+    return render(request, "cases/my_cases.html", context)
 
 
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -197,9 +195,18 @@ def notes(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 def _notes_page(
     request: AuthenticatedRequest, case: Case, note_form: NoteForm, task_form: TaskForm, status: int = 200
 ) -> HttpResponse:
+    # Both lists grow as long as the case lasts: a page of each, numbered in the address.
+    size = settings.PRISTAN_CASES_PER_PAGE
+    notes = paging.numbered_page(
+        case.notes.select_related("author").order_by("-created_at", "-id"),
+        number=paging.page_number(request.GET, "notes"),
+        size=size,
+    )
+    tasks = paging.numbered_page(
+        case.tasks.select_related("assignee").order_by("due_on", "id"), number=paging.page_number(request.GET, "tasks"), size=size
+    )
     return render_case(request, case, "cases/notes.html", "case_notes", {
-        "notes": case.notes.select_related("author"), "tasks": case.tasks.select_related("assignee"),
-        "note_form": note_form, "task_form": task_form, "today": timezone.localdate(),
+        "notes": notes, "tasks": tasks, "note_form": note_form, "task_form": task_form, "today": timezone.localdate(),
     }, status=status)  # fmt: skip
 
 
@@ -244,5 +251,8 @@ def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
 
 def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.HISTORY)
-    rows = selectors.case_history(user=request.user, case=case)
-    return render_case(request, case, "cases/history.html", "case_history", {"rows": rows, "viewers": trail.viewers_of(case)})
+    page = selectors.case_history(
+        user=request.user, case=case,
+        before=paging.key_param(request.GET, "before"), after=paging.key_param(request.GET, "after"),
+    )  # fmt: skip
+    return render_case(request, case, "cases/history.html", "case_history", {"page": page, "viewers": trail.viewers_of(case)})

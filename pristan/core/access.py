@@ -877,3 +877,14 @@ def erasure_deciders(case: Case, *, requested_by: User) -> list[User]:
         user for user in _staff_reaching(case.office_id)
         if user.pk != requested_by.pk and may_decide_erasure(user, case.office) and grant_for(user, case) is not None
     ]  # fmt: skip
+
+
+# --- lists of records across cases (pristan/core/paging.py) --------------------------------------
+
+
+def reads_in_every_reach(user: AnyUser, model: type[models.Model]) -> bool:
+    """Whether every membership that gives the user case content grants every section a record of
+    the model may belong to: then a list of such records across the cases the user reaches needs no
+    check case by case beyond reach (My cases' overdue monitoring visits)."""
+    needed = possible_sections(model)
+    return not _partners(user) and all(needed <= reach.grant.sections for reach in _reaches(user))

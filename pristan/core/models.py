@@ -196,6 +196,13 @@ class AuditEntry(models.Model):
             models.Index(fields=["case", "-at"]),
             # The entries not yet chained, found by whoever chains them: a handful at any time.
             models.Index(fields=["id"], name="audit_unchained", condition=models.Q(sequence__isnull=True)),
+            # Pages of the trail and of a case's history go by sequence, newest first, from a key:
+            # each index leads straight to a page of one office, one actor, one case's changes.
+            models.Index(fields=["office", "-sequence"], name="audit_office_sequence"),
+            models.Index(fields=["actor", "-sequence"], name="audit_actor_sequence"),
+            models.Index(
+                fields=["case", "-sequence"], name="audit_case_changes", condition=~models.Q(action="view")
+            ),  # a case's History: its changes, not the reads that outnumber them
         ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")

@@ -1,9 +1,8 @@
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from pristan.core import trail
+from pristan.core import paging, trail
 from pristan.core.forms import TrailFilterForm
 from pristan.core.http import AuthenticatedRequest
 
@@ -19,9 +18,11 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     form = TrailFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = trail.TrailFilters(**{name: data.get(name) or default for name, default in trail.TrailFilters().__dict__.items()})
-    page = Paginator(trail.trail_search(user=request.user, filters=filters), settings.PRISTAN_CASES_PER_PAGE * 2).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode()})
+    entries = trail.trail_search(user=request.user, filters=filters)
+    # Newest first by sequence, a page at a time from a key (not an offset): a deep page costs what the first does.
+    page = paging.keyset_page(
+        entries, key="sequence", size=settings.PRISTAN_CASES_PER_PAGE * 2,
+        before=paging.key_param(request.GET, "before"), after=paging.key_param(request.GET, "after"),
+    )  # fmt: skip
+    count = paging.capped_count(entries)
+    return render(request, "audit/trail.html", {"form": form, "page": page, "count": count})

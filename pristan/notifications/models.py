@@ -54,7 +54,10 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "kind", "subject"], name="one_notification_per_subject")]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]  # the menu's count
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),  # the menu's count
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_newest"),  # the list, a page at a time
+        ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
 

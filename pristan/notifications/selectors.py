@@ -8,11 +8,11 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from pristan.core import access
+from pristan.core import access, paging
 from pristan.core.policy import Section
 from pristan.notifications.models import Notification, NotificationKind
 
-SHOWN = 100  # the newest ones; older ones stay countable and can be marked read all at once
+PER_PAGE = 25  # newest first, a page at a time; every one can be marked read at once
 
 # What each kind says, with the case's reference where it is about a case: whole sentences, never a name.
 SENTENCES: dict[str, StrOrPromise] = {
@@ -43,6 +43,7 @@ class NotificationRow:
 class NotificationList:
     rows: list[NotificationRow]
     unseen_unread: list[int]  # unread, about what the reader may no longer see: not shown, to be set aside
+    page: paging.NumberedPage[Notification]
 
 
 def sentence(notification: Notification) -> str:
@@ -51,14 +52,16 @@ def sentence(notification: Notification) -> str:
     return str(SENTENCES[notification.kind]) % {"reference": reference}
 
 
-def notifications_for(*, user: User) -> NotificationList:
-    """The user's newest notifications that they may still see: one about a case only while the user
-    sees that case's section (a partner whose referral ended, a caseworker whose case moved away, no
-    longer does); those about their own imports and exports always."""
+def notifications_for(*, user: User, number: int = 1, size: int | None = None) -> NotificationList:
+    """A page of the user's notifications, newest first (the index on user and time leads), less
+    those they may no longer see: one about a case only while the user sees that case's section (a
+    partner whose referral ended, a caseworker whose case moved away, no longer does); those about
+    their own imports and exports always. Checked for the cases on the page only."""
     notifications = Notification.objects.filter(user_id=user.pk).select_related("case").order_by("-created_at", "-id")
+    page = paging.numbered_page(notifications, number=number, size=size or PER_PAGE)
     sections: dict[int, frozenset[Section]] = {}
     rows, unseen = [], []
-    for notification in notifications[:SHOWN]:
+    for notification in page.rows:
         if notification.case is not None:
             if notification.case.pk not in sections:
                 sections[notification.case.pk] = access.visible_sections(user, notification.case)
@@ -67,7 +70,7 @@ def notifications_for(*, user: User) -> NotificationList:
                     unseen.append(notification.pk)
                 continue
         rows.append(NotificationRow(notification, sentence(notification)))
-    return NotificationList(rows=rows, unseen_unread=unseen)
+    return NotificationList(rows=rows, unseen_unread=unseen, page=page)
 
 
 def notification_for(*, user: User, pk: int) -> Notification:

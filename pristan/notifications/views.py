@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from pristan.core import paging
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
 from pristan.notifications import selectors, services
@@ -18,7 +19,7 @@ from pristan.notifications.models import NotificationPreference
 
 
 def _page(request: AuthenticatedRequest, form: PreferenceForm | None = None, status: int = 200) -> HttpResponse:
-    listed = selectors.notifications_for(user=request.user)
+    listed = selectors.notifications_for(user=request.user, number=paging.page_number(request.GET, "page"))
     if listed.unseen_unread:
         # About what the reader may no longer see: not shown, and no longer counted in the menu.
         services.notifications_mark_read(user=request.user, ids=listed.unseen_unread)
@@ -32,7 +33,7 @@ def _page(request: AuthenticatedRequest, form: PreferenceForm | None = None, sta
         )
     context = {
         "rows": listed.rows,
-        "unread": any(row.notification.read_at is None for row in listed.rows),
+        "page": listed.page,
         "form": form,
         "email_configured": bool(settings.EMAIL_HOST),
         "has_email": bool(request.user.email),

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from pristan.cases.models import Case, Stage
-from pristan.core import access
+from pristan.core import access, paging
 from pristan.reintegration import schedule
 from pristan.reintegration.models import (
     AssistanceItem,
@@ -94,22 +94,31 @@ def correctable_events(case: Case) -> QuerySet[ReintegrationEvent]:
     return case.reintegration_events.filter(correction__isnull=True).order_by("occurred_on", "id")
 
 
-def overdue_visits_for(*, user: User, today: date) -> list[Visit]:
-    """Monitoring visits overdue on the open cases the user owns, where they may see reintegration."""
+def overdue_visits_for(*, user: User, today: date, number: int = 1, size: int = 25) -> paging.NumberedPage[Visit]:
+    """Monitoring visits overdue on the open cases the user owns and reaches, where they may see
+    reintegration: a page of them, soonest due first, and their count. Which sections the user is
+    granted is checked only for the cases on the page."""
     visits = (
-        Visit.objects.filter(
-            status=VisitStatus.PLANNED,
-            due_on__lt=schedule.overdue_cutoff(today),
-            case__in=access.cases_for(user).filter(owner=user).exclude(stage=Stage.CLOSED),
-        )
+        Visit.objects.filter(status=VisitStatus.PLANNED, due_on__lt=schedule.overdue_cutoff(today), case__owner=user)
+        .exclude(case__stage=Stage.CLOSED)
+        .filter(Exists(access.cases_for(user).filter(pk=OuterRef("case_id"))))
         .select_related("case", "case__person", "case__office", "case__owner")
         .order_by("due_on", "id")
     )
+    page = paging.numbered_page(visits, number=number, size=size)
     readable: dict[int, bool] = {}
-    shown = []
-    for visit in visits:
+
+    def reads(visit: Visit) -> bool:
         if visit.case_id not in readable:
             readable[visit.case_id] = access.reads(user, visit.case, Visit)
-        if readable[visit.case_id]:
-            shown.append(visit)
-    return shown
+        return readable[visit.case_id]
+
+    if access.reads_in_every_reach(user, Visit) and all(reads(visit) for visit in page.rows):
+        return page
+    # A role that does not read reintegration (a movement officer's): the list is filtered case by
+    # case, up to COUNT_CAP visits, so that what they may not read is neither shown nor counted.
+    shown = [visit for visit in visits[: paging.COUNT_CAP] if reads(visit)]
+    start = (number - 1) * size
+    return paging.NumberedPage(
+        rows=shown[start : start + size], number=number, count=len(shown), count_capped=False, has_next=len(shown) > start + size
+    )

@@ -46,7 +46,7 @@ def test_an_auditor_searches_the_trail_of_their_office(case, ana, auditor, marko
     client_of(ana).get(reverse("case_summary", args=[case.reference]))
     response = client_of(auditor).get(reverse("audit_trail"), {"action": "view", "reference": case.reference})
     assert response.status_code == 200
-    assert response.context["page"].paginator.count == 1
+    assert response.context["count"].count == 1
     assert trail_search(user=auditor, filters=TrailFilters(office="SKP")).count() == 0
     assert "Петров" not in response.content.decode()  # field names and references only
 
@@ -71,7 +71,7 @@ def test_the_trail_shows_reads_of_tabs_named_like_a_reverse_relation(tab, label,
     assert client_of(ana).get(reverse(tab, args=[active_case.reference])).status_code == 200
     response = client_of(auditor).get(reverse("audit_trail"), {"action": "view"})
     assert response.status_code == 200
-    assert response.context["page"].paginator.count == 1
+    assert response.context["count"].count == 1
     assert f"<td>{label}</td>" in response.content.decode()
 
 

@@ -78,15 +78,15 @@ def test_the_arrival_cannot_be_in_the_future_or_removed(reintegration_case, ana)
 
 def test_overdue_visits_reach_the_caseworkers_my_cases(reintegration_case, ana, marko, nina, client_of):
     today = timezone.localdate()
-    overdue = overdue_visits_for(user=ana, today=today)
+    overdue = overdue_visits_for(user=ana, today=today).rows
     assert [visit.months_after for visit in overdue] == [3, 6, 12]
     # Not for someone who does not own the case, nor for another office.
-    assert overdue_visits_for(user=nina, today=today) == []
-    assert overdue_visits_for(user=marko, today=today) == []
+    assert overdue_visits_for(user=nina, today=today).rows == []
+    assert overdue_visits_for(user=marko, today=today).rows == []
     # A visit marked not possible is no longer overdue; one due recently is not overdue yet.
     visit_mark_not_possible(actor=ana, visit=overdue[0], reason="The family had moved abroad.")
     plan_save(actor=ana, case=reintegration_case, data={"arrival_on": today - timedelta(days=200)})
-    assert [visit.months_after for visit in overdue_visits_for(user=ana, today=today)] == [6]
+    assert [visit.months_after for visit in overdue_visits_for(user=ana, today=today).rows] == [6]
 
     page = client_of(ana).get(reverse("my_cases")).content.decode()
     assert "1 monitoring visit overdue" in page
