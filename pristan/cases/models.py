@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core.models import Office, Organisation
@@ -82,6 +83,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["office", "stage"]),
             models.Index(fields=["owner", "stage"]),
+            # The case list's order (newest first), for one office and for all: a page is read
+            # from the index as far as it needs, whatever page it is (cases.selectors.case_list_page).
+            models.Index(fields=["office", "opened_on", "id"], name="cases_case_office_opened"),
+            models.Index(fields=["opened_on", "id"], name="cases_case_opened"),
+            # A search by reference ignores case (reference__iexact): on PostgreSQL UPPER(reference).
+            models.Index(Upper("reference"), name="cases_case_reference_upper"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
