@@ -44,10 +44,14 @@ def explain(sql: str, params: Iterable[Any] = (), *, using: str = "default") -> 
     return plan
 
 
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
+def _scans(node: dict[str, Any], under_limit: bool = False) -> Iterator[dict[str, Any]]:
+    """The plan's sequential scans, but one without a filter right under a Limit: that one stops
+    after the Limit's rows (SELECT count(*) FROM (SELECT id FROM cases LIMIT 10001), the capped
+    count of a reader of every case), however many rows the table holds."""
+    if node["Node Type"] == "Seq Scan" and not (under_limit and "Filter" not in node):
+        yield node
     for child in node.get("Plans", ()):
-        yield from _nodes(child)
+        yield from _scans(child, under_limit=node["Node Type"] == "Limit")
 
 
 def _jit_threshold(using: str) -> float:
@@ -58,14 +62,10 @@ def _jit_threshold(using: str) -> float:
 
 
 def plan_problems(plan: dict[str, Any], *, tables: Iterable[str] = HOT_TABLES, jit_above_cost: float | None = None) -> list[str]:
-    """What is wrong with a plan: each sequential scan of one of `tables`, and JIT (the plan's cost
-    above `jit_above_cost`, or a JIT section where EXPLAIN ANALYZE ran with JIT on)."""
+    """What is wrong with a plan: each sequential scan of one of `tables` (see `_scans`), and JIT
+    (the plan's cost above `jit_above_cost`, or a JIT section where EXPLAIN ANALYZE ran with JIT on)."""
     watched = frozenset(tables)
-    problems = [
-        f"Seq Scan on {node['Relation Name']}"
-        for node in _nodes(plan["Plan"])
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in watched
-    ]
+    problems = [f"Seq Scan on {node['Relation Name']}" for node in _scans(plan["Plan"]) if node.get("Relation Name") in watched]
     cost = float(plan["Plan"]["Total Cost"])
     if jit_above_cost is not None and jit_above_cost >= 0 and cost > jit_above_cost:
         problems.append(f"JIT (cost {cost:.0f}, above jit_above_cost {jit_above_cost:.0f})")

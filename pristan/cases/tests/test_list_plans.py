@@ -52,9 +52,10 @@ def many_cases(open_case: Callable[..., Case], ana: User, marko: User, sofia: Of
             [CASES, template.person_id],
         )
         columns, values = _columns(
-            Case, reference="'GEN-' || p.id", person_id="p.id", office_id=f"(ARRAY{offices})[1 + p.id % 12]",
-            opened_on="DATE '2020-01-01' + (p.id % 1500)", owner_id=f"CASE WHEN p.id % 40 = 0 THEN {ana.pk} ELSE {marko.pk} END",
-            minor_at_registration="p.id % 3 = 0",
+            Case, reference="'GEN-' || p.id", person_id="p.id", office_id=f"(ARRAY{offices})[1 + p.id %% 12]",
+            opened_on="DATE '2020-01-01' + (p.id %% 1500)::int",
+            owner_id=f"CASE WHEN p.id %% 40 = 0 THEN {ana.pk} ELSE {marko.pk} END",
+            minor_at_registration="p.id %% 3 = 0",
         )  # fmt: skip
         cursor.execute(
             f"INSERT INTO cases_case ({columns}) SELECT {values} FROM cases_case t, "  # noqa: S608 - the models' columns
@@ -62,7 +63,7 @@ def many_cases(open_case: Callable[..., Case], ana: User, marko: User, sofia: Of
             [template.pk, template.person_id],
         )
         cursor.execute(
-            "INSERT INTO people_nametoken (person_id, token) SELECT p.id, (p.id % 5000) * 100 + g "
+            "INSERT INTO people_nametoken (person_id, token) SELECT p.id, (p.id %% 5000) * 100 + g "
             "FROM people_person p, generate_series(1, 10) g WHERE p.id > %s",
             [template.person_id],
         )
@@ -107,6 +108,7 @@ def test_the_case_list_is_read_through_indexes(who, many_cases, ana, boris, sofi
 def test_the_check_sees_the_shape_that_did_not_scale(many_cases, boris, sofia):
     """The office's cases OR an EXISTS (cases_for before): every case read, whatever the indexes."""
     referred = Referral.objects.filter(case=OuterRef("pk"), office_id__in=[sofia.pk], status__in=OPEN_STATUSES)
-    old = Case.objects.filter(Q(office_id__in=[sofia.pk]) | Exists(referred)).order_by("-opened_on", "-id")
-    assert "Seq Scan on cases_case" in plan_problems_of(old[:25])
+    old = Case.objects.filter(Q(office_id__in=[sofia.pk]) | Exists(referred))
+    [problems] = captured_plan_problems(old.count).values()
+    assert "Seq Scan on cases_case" in problems
     assert "Seq Scan on people_nametoken" in plan_problems_of(NameToken.objects.filter(token__gte=0))
