@@ -150,11 +150,14 @@ def _bare_search(user: Any, query: str) -> Callable[[], int]:
     def run() -> int:
         ring = keyring()
         words = [sorted(query_hashes(ring, word)) for word in query_words(query, 8)]
-        where = " AND ".join("c.person_id IN (SELECT person_id FROM people_nametoken WHERE token = ANY(%s))" for _ in words)
-        params: list[Any] = list(words)
+        where = " AND ".join(
+            f"c.person_id IN (SELECT person_id FROM people_nametoken WHERE token IN ({', '.join(['%s'] * len(hashes))}))"  # noqa: S608 - placeholders only
+            for hashes in words
+        )
+        params: list[Any] = [value for hashes in words for value in hashes]
         if not everywhere:
-            where += " AND c.office_id = ANY(%s)"
-            params.append(office_ids)
+            where += f" AND c.office_id IN ({', '.join(['%s'] * len(office_ids))})"
+            params += office_ids
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM cases_case c WHERE {where}", params)  # noqa: S608 - fixed text
             found = int(cursor.fetchone()[0])
