@@ -43,7 +43,7 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other reason")
 
 
-LIST_COLUMNS = ["person", "minor_at_registration", "minor_at_exploitation"]
+LIST_COLUMNS = ["person", "owner", "minor_at_registration", "minor_at_exploitation"]
 
 
 class Case(models.Model):
@@ -88,8 +88,8 @@ class Case(models.Model):
             models.Index(fields=["owner", "stage"]),
             # The case list's order (newest first), for one office and for all: a page is read
             # from the index as far as it needs, whatever page it is (cases.selectors.case_list_page).
-            # With the person and the minor flags (PostgreSQL), a name search and a reader without
-            # child-protection clearance are answered from the index alone.
+            # With the person, the caseworker and the minor flags (PostgreSQL), a name search, an
+            # assigned scope and a reader without child-protection clearance read the index alone.
             models.Index(fields=["office", "opened_on", "id"], include=LIST_COLUMNS, name="cases_case_office_opened"),
             models.Index(fields=["opened_on", "id"], include=LIST_COLUMNS, name="cases_case_opened"),
             # A search by reference ignores case (reference__iexact): on PostgreSQL UPPER(reference).

@@ -178,7 +178,8 @@ def case_list_page(*, user: User | AnonymousUser, filters: CaseFilters, page: Pa
     ids = ids[:per_page] if page.forward else ids[:per_page][::-1]
     found = Case.objects.select_related("person", "office", "owner").in_bulk(ids)
     cases = [found[pk] for pk in ids if pk in found]
-    matching = _combined(parts, COUNT_LIMIT + 1, (), "pk").count()
+    # When the first page holds them all, there is nothing left to count.
+    matching = len(ids) if page.position is None and not more else _combined(parts, COUNT_LIMIT + 1, (), "pk").count()
     if page.forward:
         number, has_previous, has_next = page.number, page.position is not None, more
     else:  # back to the first page when nothing precedes, whatever number was asked for

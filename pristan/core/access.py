@@ -199,8 +199,8 @@ def _linked(user: AnyUser, reach: _Reach) -> list[IdQuery]:
         return []
     offices = sorted(reach.office_ids)
     sources: list[IdQuery]
-    if reach.assigned_only:
-        sources = [Task.objects.filter(assignee_id=user.pk, case__office_id__in=offices)]
+    if reach.assigned_only:  # the user's own cases are direct: only tasks in others' cases link one
+        sources = [Task.objects.filter(assignee_id=user.pk, case__office_id__in=offices).exclude(case__owner_id=user.pk)]
     else:
         sources = [
             Referral.objects.filter(office_id__in=offices, status__in=OPEN_STATUSES),

@@ -17,11 +17,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['office', 'opened_on', 'id'], include=('person', 'minor_at_registration', 'minor_at_exploitation'), name='cases_case_office_opened'),
+            index=models.Index(fields=['office', 'opened_on', 'id'], include=('person', 'owner', 'minor_at_registration', 'minor_at_exploitation'), name='cases_case_office_opened'),
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['opened_on', 'id'], include=('person', 'minor_at_registration', 'minor_at_exploitation'), name='cases_case_opened'),
+            index=models.Index(fields=['opened_on', 'id'], include=('person', 'owner', 'minor_at_registration', 'minor_at_exploitation'), name='cases_case_opened'),
         ),
         migrations.AddIndex(
             model_name='case',

@@ -153,7 +153,8 @@ def _list_queries(client, page: str = ""):
 def test_the_case_list_makes_as_many_queries_for_many_rows_as_for_few(who, open_case, ana, skopje, client_of, settings, request):
     settings.PRISTAN_CASES_PER_PAGE = 5
     client = client_of(request.getfixturevalue(who))
-    open_case(given_name="Alone")
+    for index in range(6):  # one more than a page: counted
+        open_case(given_name=f"First{index}")
     few, _response = _list_queries(client)
     for index in range(12):
         case = open_case(given_name=f"Person{index}")
@@ -164,4 +165,7 @@ def test_the_case_list_makes_as_many_queries_for_many_rows_as_for_few(who, open_
     many, response = _list_queries(client)
     deep, response = _list_queries(client, str(response.context["page"].next_page))
     assert few == many == deep
+    with CaptureQueriesContext(connection) as queries:  # a first page that holds them all: nothing more to count
+        response = client.post(reverse("case_list"), {"q": "First0"})
+    assert (len(queries), response.context["page"].count) == (few - 1, 1)
     assert len(response.context["page"].cases) == 5
