@@ -165,7 +165,8 @@ def test_the_case_list_makes_as_many_queries_for_many_rows_as_for_few(who, open_
     many, response = _list_queries(client)
     deep, response = _list_queries(client, str(response.context["page"].next_page))
     assert few == many == deep
-    with CaptureQueriesContext(connection) as queries:  # a first page that holds them all: nothing more to count
-        response = client.post(reverse("case_list"), {"q": "First0"})
-    assert (len(queries), response.context["page"].count) == (few - 1, 1)
     assert len(response.context["page"].cases) == 5
+    open_case(given_name="Zora", family_name="Kostova")
+    with CaptureQueriesContext(connection) as queries:  # a first page that holds them all: nothing more to count
+        response = client.post(reverse("case_list"), {"q": "Zora"})
+    assert (len(queries), response.context["page"].count) == (few - 1, 1)
