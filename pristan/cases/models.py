@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from pristan.core.models import Office, Organisation
@@ -40,6 +41,9 @@ class ClosureReason(models.TextChoices):
     LOST_CONTACT = "lost_contact", _("Contact lost")
     DECEASED = "deceased", _("Deceased")
     OTHER = "other", _("Other reason")
+
+
+LIST_COLUMNS = ["person", "owner", "minor_at_registration", "minor_at_exploitation"]
 
 
 class Case(models.Model):
@@ -84,6 +88,14 @@ class Case(models.Model):
             models.Index(fields=["owner", "stage"]),
             # My cases: the open cases one owns, newest first, a page at a time straight from the index.
             models.Index(fields=["owner", "-opened_on", "-id"], condition=~models.Q(stage="closed"), name="case_owner_open"),
+            # The case list's order (newest first), for one office and for all: a page is read
+            # from the index as far as it needs, whatever page it is (cases.selectors.case_list_page).
+            # With the person, the caseworker and the minor flags (PostgreSQL), a name search, an
+            # assigned scope and a reader without child-protection clearance read the index alone.
+            models.Index(fields=["office", "opened_on", "id"], include=LIST_COLUMNS, name="cases_case_office_opened"),
+            models.Index(fields=["opened_on", "id"], include=LIST_COLUMNS, name="cases_case_opened"),
+            # A search by reference ignores case (reference__iexact): on PostgreSQL UPPER(reference).
+            models.Index(Upper("reference"), name="cases_case_reference_upper"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -60,10 +59,11 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
         query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
         office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
     )  # fmt: skip
-    paginator = Paginator(selectors.case_search(user=request.user, filters=filters), settings.PRISTAN_CASES_PER_PAGE)
-    page = paginator.get_page(submitted.get("page"))
-    page.object_list = list(page.object_list)
-    preload_for(page.object_list)  # the names on the page, unwrapped in one query
+    page = selectors.case_list_page(
+        user=request.user, filters=filters, page=selectors.PageRequest.parse(submitted.get("page")),
+        per_page=settings.PRISTAN_CASES_PER_PAGE,
+    )  # fmt: skip
+    preload_for(page.cases)  # the names on the page, and only those, unwrapped in one query
     template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
     return render(request, template, {"form": form, "page": page})
 

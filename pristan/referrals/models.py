@@ -66,6 +66,11 @@ class Referral(SealedUnderCase, models.Model):
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
+        # Who a referral opens a case to (core.access.case_reach): an office or a partner, while open.
+        indexes = [
+            models.Index(fields=["office", "status"], name="referral_office_status"),
+            models.Index(fields=["organisation", "status"], name="referral_partner_status"),
+        ]
         constraints = [
             models.CheckConstraint(  # exactly one other side
                 condition=Q(organisation__isnull=False, office__isnull=True) | Q(organisation__isnull=True, office__isnull=False),
@@ -107,6 +112,12 @@ class Transfer(SealedUnderCase, models.Model):
     class Meta:
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
+        # The offices a transfer opens a case to (core.access.case_reach): the one that handed it
+        # over, and the one asked to take it.
+        indexes = [
+            models.Index(fields=["from_office", "status"], name="transfer_from_status"),
+            models.Index(fields=["to_office", "status"], name="transfer_to_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_office_id} → {self.to_office_id}"
