@@ -32,6 +32,7 @@ from pristan.cases.models import Case
 from pristan.core import access
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry
+from pristan.core.replica import reporting_db
 from pristan.exports import jobs
 from pristan.exports.models import ExportFormat, ExportJob, ExportPurpose, ExportRecord
 from pristan.exports.selectors import export_candidates, with_consent_to_export
@@ -280,7 +281,9 @@ def export_job_write(job: ExportJob) -> None:
     included: list[Case] = []
     excluded = 0
     for start in range(0, len(job.case_ids), ID_BATCH):
-        batch, left_out = _selected(actor=actor, cases=Case.objects.filter(pk__in=job.case_ids[start : start + ID_BATCH]))
+        batch, left_out = _selected(
+            actor=actor, cases=Case.objects.using(reporting_db()).filter(pk__in=job.case_ids[start : start + ID_BATCH])
+        )
         included += batch
         excluded += left_out
     if not included:

@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ConsentEvent
+from pristan.core.replica import reporting_db
 from pristan.exports import services as exports
 from pristan.interchange import mapping
 from pristan.interchange.registry import CommandFormat, ExportRequest
@@ -33,7 +34,8 @@ def records(cases: list[Case]) -> Iterator[dict[str, Any]]:
     for start in range(0, len(cases), BATCH):
         ids = [case.pk for case in cases[start : start + BATCH]]
         batch = list(
-            Case.objects.filter(pk__in=ids)
+            Case.objects.using(reporting_db())
+            .filter(pk__in=ids)
             .select_related("person", "owner", "experience", "referring_organisation", "referred_organisation")
             .prefetch_related("screenings", Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-on", "-id")))
             .order_by("reference")

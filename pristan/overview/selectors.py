@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pristan.cases.models import Case
 from pristan.core import access
+from pristan.core.replica import reporting_db
 from pristan.movements.models import MovementKind, MovementTraveller
 from pristan.reintegration.models import Visit, VisitStatus
 from pristan.reintegration.schedule import GRACE
@@ -61,13 +62,15 @@ class VisitsOnTime:
 
 def overview_cases(user: User) -> QuerySet[Case]:
     """The cases of the offices the user supervises that they may see at all."""
-    return access.supervised_cases_for(user)
+    return access.supervised_cases_for(user).using(reporting_db())
 
 
 def _departures(cases: QuerySet[Case], since: date) -> QuerySet[MovementTraveller]:
-    return MovementTraveller.objects.filter(
-        case__in=cases, movement__kind__in=RETURN_KINDS, movement__departed_at__date__gte=since
-    ).select_related("movement", "movement__office", "case")
+    return (
+        MovementTraveller.objects.using(cases.db)
+        .filter(case__in=cases, movement__kind__in=RETURN_KINDS, movement__departed_at__date__gte=since)
+        .select_related("movement", "movement__office", "case")
+    )
 
 
 def returns_by_route_and_month(cases: QuerySet[Case], since: date) -> list[RouteMonth]:
@@ -105,7 +108,7 @@ def time_to_departure(cases: QuerySet[Case], since: date) -> Durations:
 
 
 def visits_on_time(cases: QuerySet[Case], today: date) -> VisitsOnTime:
-    visits = Visit.objects.filter(case__in=cases)
+    visits = Visit.objects.using(cases.db).filter(case__in=cases)
     on_time = late = not_possible = missed = 0
     for status, due_on, done_on in visits.values_list("status", "due_on", "done_on"):
         if status == VisitStatus.DONE and done_on is not None:
