@@ -86,9 +86,9 @@ CACHE_TABLE = "pristan_cache"
 def cache_from_url(url: str) -> dict[str, object]:
     """Django's cache settings from a URL: redis://, rediss:// (the `redis` package), memcached://host:port
     (`pymemcache`), db:// (the table CACHE_TABLE in the case database), or "" for each process's own memory."""
-    scheme, _, rest = url.partition("://")
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    scheme, _, rest = url.partition("://") if "://" in url else ("", "", "")
     if scheme in {"redis", "rediss"}:
         return {"BACKEND": _CACHE_BACKENDS[scheme], "LOCATION": url}
     if scheme == "memcached" and rest:

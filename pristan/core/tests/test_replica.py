@@ -6,11 +6,12 @@ show where each read and write went. On SQLite and on PostgreSQL."""
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pristan.cases.models import ConsentPurpose
+from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record
 from pristan.core.models import AuditEntry
 from pristan.core.replica import REPLICA, reporting_db
@@ -59,7 +60,7 @@ def test_inside_a_transaction_reports_read_from_the_primary(replica):
     assert reporting_db() == REPLICA
 
 
-def _screened_with_consent(case, ana):
+def _screened_with_consent(case: Case, ana: User) -> Case:
     consent_record(actor=ana, case=case, purpose=ConsentPurpose.CASE_MANAGEMENT, given=True)
     consent_record(actor=ana, case=case, purpose=ConsentPurpose.RESEARCH, given=True)
     consent_record(actor=ana, case=case, purpose=ConsentPurpose.EXPORT, given=True)
@@ -102,7 +103,7 @@ def test_an_export_reads_from_the_replica_and_writes_its_job_record_and_audit_to
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # the worker is the test
     settings.VAR_DIR = tmp_path
     _screened_with_consent(case, ana)
-    job = export_job_start(actor=ana, cases=case.__class__.objects.all(), purpose="authority", file_format="csv-aes-zip",
+    job = export_job_start(actor=ana, cases=Case.objects.all(), purpose="authority", file_format="csv-aes-zip",
                            ip=None, language="en")  # fmt: skip
     entries = AuditEntry.objects.count()
     with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary, CaptureQueriesContext(connections[replica]) as copy:
