@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from pristan.env import CACHE_TABLE, cache_from_url
 
@@ -84,3 +85,11 @@ def test_a_cache_url_names_a_shared_cache(url, backend, location):
 def test_a_cache_url_pristan_cannot_read_stops_the_start(url):
     with pytest.raises(ImproperlyConfigured, match="PRISTAN_CACHE_URL"):
         cache_from_url(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="JIT is PostgreSQL's")
+def test_the_connection_really_runs_without_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
