@@ -33,6 +33,9 @@ def replica() -> Iterator[str]:
     connections[REPLICA].connect()
     yield REPLICA
     connections[REPLICA].close()
+    close_pool = getattr(connections[REPLICA], "close_pool", None)  # PostgreSQL's, with PRISTAN_DB_POOL_MAX_SIZE
+    if close_pool is not None:
+        close_pool()
     del connections[REPLICA]
     del connections.settings[REPLICA]
 
