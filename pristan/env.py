@@ -73,3 +73,28 @@ def env_secret(name: str, default: str | None = None) -> str:
         except OSError as error:
             raise ImproperlyConfigured(f"{name}_FILE points to {file_name!r}, which cannot be read: {error}.") from None
     return env_str(name, default)
+
+
+_CACHE_BACKENDS = {
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
+}
+CACHE_TABLE = "pristan_cache"
+
+
+def cache_from_url(url: str) -> dict[str, object]:
+    """Django's cache settings from a URL: redis://, rediss:// (the `redis` package), memcached://host:port
+    (`pymemcache`), db:// (the table CACHE_TABLE in the case database), or "" for each process's own memory."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    scheme, _, rest = url.partition("://") if "://" in url else ("", "", "")
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": _CACHE_BACKENDS[scheme], "LOCATION": url}
+    if scheme == "memcached" and rest:
+        return {"BACKEND": _CACHE_BACKENDS[scheme], "LOCATION": rest.rstrip("/")}
+    if scheme == "db" and not rest.strip("/"):
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    raise ImproperlyConfigured(
+        f"PRISTAN_CACHE_URL must start with redis://, rediss://, memcached://host:port or be db://, not {url!r}."
+    )

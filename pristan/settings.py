@@ -8,7 +8,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pristan.env import env_bool, env_fraction, env_int, env_list, env_secret, env_str
+from pristan.env import cache_from_url, env_bool, env_fraction, env_int, env_list, env_secret, env_str
 
 django_stubs_ext.monkeypatch()  # lets type hints such as ModelChoiceField[Office] run
 
@@ -106,6 +106,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pristan.sqlite3'}"),
         conn_max_age=env_int("PRISTAN_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=env_bool("PRISTAN_DB_CONN_HEALTH_CHECKS", False),
     )
 }
 
@@ -121,7 +122,18 @@ else:
     DATABASES["keys"] = {**DATABASES["default"], "NAME": f"{DATABASES['default']['NAME']}_keys"}
 DATABASES["keys"]["TEST"] = {"DEPENDENCIES": []}
 DATABASES["default"]["TEST"] = {"DEPENDENCIES": ["keys"]}
-DATABASE_ROUTERS = ["pristan.keystore.router.KeystoreRouter"]
+# A read replica of the case database (PostgreSQL streaming replication): reports, research and
+# exports read from it (pristan/core/replica.py); every write, and every read inside a transaction,
+# goes to the primary. Unset: everything reads from the primary.
+_replica_url = env_str("PRISTAN_REPLICA_DATABASE_URL", "")
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url,
+        conn_max_age=env_int("PRISTAN_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=env_bool("PRISTAN_DB_CONN_HEALTH_CHECKS", False),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["pristan.core.routers.ReplicaRouter", "pristan.keystore.router.KeystoreRouter"]
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer commits; IMMEDIATE avoids deadlocking upgrades.
@@ -131,11 +143,24 @@ for _database in DATABASES.values():
             "timeout": 20,
         }
     elif _database["ENGINE"] == "django.db.backends.postgresql":
-        # No JIT: Pristan's queries are short (OLTP), and compiling one costs more than running it
-        # (at 100,000 cases JIT took 1.2 s of a 1.8 s case list). The lists are fast without this
-        # (pristan/core/plans.py checks their plans stay under JIT's thresholds); it is a safeguard.
         _options = _database.setdefault("OPTIONS", {})
+        # JIT off: it compiles the plans of short OLTP queries (the case list's OR-EXISTS form spent
+        # 1.2 s of 1.8 s compiling, issue 11); Pristan runs no query long enough to win it back.
+        # (Written once here for every PostgreSQL connection; the "lists" work needs it too.)
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+        # Django 5.2's own connection pool (psycopg_pool) in each process, e.g. PRISTAN_DB_POOL_MAX_SIZE=10;
+        # 0 (the default) keeps one connection per thread, reused for PRISTAN_DB_CONN_MAX_AGE seconds.
+        # Not together with CONN_MAX_AGE (Django refuses it), nor behind PgBouncer (pool there instead).
+        if _pool_max := env_int("PRISTAN_DB_POOL_MAX_SIZE", 0):
+            _options["pool"] = {
+                "min_size": env_int("PRISTAN_DB_POOL_MIN_SIZE", 1),
+                "max_size": _pool_max,
+                "timeout": env_int("PRISTAN_DB_POOL_TIMEOUT", 10),
+            }
+            _database["CONN_MAX_AGE"] = 0
+        # Behind PgBouncer in transaction mode a cursor must not outlive its transaction: Django's
+        # server-side cursors (.iterator() outside a transaction) would then break.
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("PRISTAN_DB_DISABLE_SERVER_SIDE_CURSORS", False)
 
 # Master keys wrap the data keys; the index key makes the blind indexes of names. From the
 # environment (PRISTAN_MASTER_KEYS="id:base64[,id:base64…]", first active, and PRISTAN_INDEX_KEY,
@@ -203,6 +228,14 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files that every application server and worker must find, whichever wrote them: the sealed
+# uploads waiting for their import (imports/) and the sealed export files waiting for their one
+# download (exports/). With several servers, a shared file system mounted on each (pristan/core/shared.py).
+PRISTAN_SHARED_DIR = env_str("PRISTAN_SHARED_DIR", "")  # "": PRISTAN_VAR_DIR
+# The cache, shared by every process when set (several servers need it shared, e.g.
+# redis://host:6379/0 or memcached://host:11211; db:// for a table in the case database, made by
+# `pristan createcachetable`). Unset: each process keeps its own in memory.
+CACHES = {"default": cache_from_url(env_str("PRISTAN_CACHE_URL", ""))}
 
 PRISTAN_CASES_PER_PAGE = env_int("PRISTAN_CASES_PER_PAGE", 25)
 

@@ -84,6 +84,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 
+from pristan.core import audit_partitions
 from pristan.core.bulk import Table
 from pristan.core.models import AuditChainHead, AuditEntry, Office
 from pristan.core.policy import Section
@@ -511,9 +512,11 @@ def install_append_only_guard(connection: BaseDatabaseWrapper) -> None:
         for _name, create, drop in _guard(connection):
             cursor.execute(drop)
             cursor.execute(create)
+    audit_partitions.guard_partitions(connection)  # the TRUNCATE trigger of each partition (PostgreSQL)
 
 
 def remove_append_only_guard(connection: BaseDatabaseWrapper) -> None:
+    audit_partitions.unguard_partitions(connection)
     with connection.cursor() as cursor:
         for _name, _create, drop in _guard(connection):
             cursor.execute(drop)
@@ -538,7 +541,8 @@ def _guard_triggers(connection: BaseDatabaseWrapper, *, enabled_only: bool) -> s
 def append_only_guard_installed(connection: BaseDatabaseWrapper) -> bool:
     """Whether every trigger of the guard exists and is enabled."""
     expected = {name for name, _create, _drop in _guard(connection)}
-    return bool(expected) and _guard_triggers(connection, enabled_only=True) == expected
+    installed = bool(expected) and _guard_triggers(connection, enabled_only=True) == expected
+    return installed and audit_partitions.partitions_guarded(connection)
 
 
 def append_only_guard_present(connection: BaseDatabaseWrapper) -> bool:

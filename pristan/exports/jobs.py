@@ -52,6 +52,7 @@ from django_tasks.base import Task
 
 from pristan.core import crypto
 from pristan.core.sealed_file import CHUNK, SealedWriter, open_sealed, sealed_key_id
+from pristan.core.shared import shared_directory
 from pristan.exports.models import ExportJob
 from pristan.keystore.services import create_data_key, data_key, destroy_data_key, key_scope
 
@@ -79,9 +80,8 @@ PROGRESS_EVERY = 1.0  # seconds between two progress writes
 
 
 def directory() -> Path:
-    path = Path(settings.VAR_DIR) / "exports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    """On shared storage: the worker that writes a file and the server that sends it may be different machines."""
+    return shared_directory("exports")
 
 
 def sealed_path(job_id: UUID) -> Path:

@@ -25,7 +25,7 @@ def with_consent_to_export(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def export_candidates(*, user: User | AnonymousUser, cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases among `cases` that the user may export, consent aside (see access.exportable_cases_for)."""
-    return access.exportable_cases_for(user).filter(pk__in=cases.values("pk"))
+    return access.exportable_cases_for(user).using(cases.db).filter(pk__in=cases.values("pk"))
 
 
 @dataclass(frozen=True)

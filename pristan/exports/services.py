@@ -44,6 +44,7 @@ from pristan.cases.models import Case
 from pristan.core import access
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
+from pristan.core.replica import reporting_db
 from pristan.exports import jobs
 from pristan.exports.models import ExportFormat, ExportJob, ExportPurpose, ExportRecord
 from pristan.exports.selectors import export_candidates, with_consent_to_export
@@ -226,7 +227,7 @@ def stream_cases(
     streamed = Streamed()
     writer: RowWriter | None = None
     for ids in id_chunks:
-        candidates = export_candidates(user=actor, cases=Case.objects.filter(pk__in=ids))
+        candidates = export_candidates(user=actor, cases=Case.objects.using(reporting_db()).filter(pk__in=ids))
         # The keys unwrapped for a chunk are forgotten with it: the cache never holds the whole export.
         with key_scope():
             cases = list(layout.related(with_consent_to_export(candidates)).order_by("pk"))

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ConsentEvent
+from pristan.core.replica import reporting_db
 from pristan.exports import services as exports
 from pristan.interchange import mapping
 from pristan.interchange.registry import CommandFormat, ExportRequest
@@ -38,7 +39,7 @@ def records(cases: Sequence[Case]) -> Iterator[dict[str, Any]]:
     """The HTCDS record of each of `cases`, read again a batch at a time with what the records need
     (for callers holding cases loaded otherwise: the benchmarks, the tests)."""
     for ids in exports.chunks(case.pk for case in cases):
-        batch = list(with_record_sources(Case.objects.filter(pk__in=ids)))
+        batch = list(with_record_sources(Case.objects.using(reporting_db()).filter(pk__in=ids)))
         by_id = {case.pk: case for case in batch}
         with key_scope():
             preload_for(batch)

@@ -3,7 +3,7 @@
 Django keeps a small upload in memory and writes a larger one to a temporary file in plain text.
 Pristan's uploads are files of cases, so `SealingUploadHandler` (the only handler, see
 settings.FILE_UPLOAD_HANDLERS) seals each chunk of the request body under a new data key of the
-key store as it is received (core.sealed_file), into var/imports/. The view gets a `SealedUpload`:
+key store as it is received (core.sealed_file), into imports/ of PRISTAN_SHARED_DIR. The view gets a `SealedUpload`:
 an import adopts it (jobs.start); any other fate, a form in error included, deletes the file and
 destroys its key when the request ends, so a copy of the file in a backup no longer opens. A
 request that dies half-way through its upload can leave a sealed file behind: `jobs.sweep` (run
@@ -18,20 +18,19 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 from pristan.core.sealed_file import SealedWriter
+from pristan.core.shared import shared_directory
 from pristan.keystore.services import create_data_key, data_key, destroy_data_key
 
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # beyond it, the rest of the file is read and thrown away, and refused
 
 
 def directory() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    """Where sealed uploads wait: on shared storage, since the worker that imports one may run on another machine."""
+    return shared_directory("imports")
 
 
 def sealed_path(upload_id: uuid.UUID) -> Path:

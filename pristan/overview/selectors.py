@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from pristan.cases.models import Case
 from pristan.core import access
+from pristan.core.replica import reporting_db
 from pristan.movements.models import MovementKind, MovementTraveller
 from pristan.reintegration.models import Visit, VisitStatus
 from pristan.reintegration.schedule import GRACE
@@ -77,11 +78,11 @@ class VisitsOnTime:
 
 def overview_cases(user: User) -> QuerySet[Case]:
     """The cases of the offices the user supervises that they may see at all."""
-    return access.supervised_cases_for(user)
+    return access.supervised_cases_for(user).using(reporting_db())
 
 
 def _departures(cases: QuerySet[Case], since: date) -> QuerySet[MovementTraveller]:
-    return MovementTraveller.objects.filter(
+    return MovementTraveller.objects.using(cases.db).filter(
         case__in=cases, movement__kind__in=RETURN_KINDS, movement__departed_at__date__gte=since
     )
 
@@ -157,11 +158,15 @@ def _quartiles(days: Sequence[tuple[int, int]], persons: int) -> tuple[float, fl
 def visits_on_time(cases: QuerySet[Case], today: date) -> VisitsOnTime:
     done = Q(status=VisitStatus.DONE, done_on__isnull=False)
     in_time = Q(done_on__lte=ExpressionWrapper(F("due_on") + Value(GRACE), output_field=DateField()))
-    counts = Visit.objects.filter(case__in=cases).aggregate(
-        on_time=Count("id", filter=done & in_time),
-        late=Count("id", filter=done & ~in_time),
-        not_possible=Count("id", filter=~done & Q(status=VisitStatus.NOT_POSSIBLE)),
-        missed=Count("id", filter=~done & ~Q(status=VisitStatus.NOT_POSSIBLE) & Q(due_on__lt=today - GRACE)),
+    counts = (
+        Visit.objects.using(cases.db)
+        .filter(case__in=cases)
+        .aggregate(
+            on_time=Count("id", filter=done & in_time),
+            late=Count("id", filter=done & ~in_time),
+            not_possible=Count("id", filter=~done & Q(status=VisitStatus.NOT_POSSIBLE)),
+            missed=Count("id", filter=~done & ~Q(status=VisitStatus.NOT_POSSIBLE) & Q(due_on__lt=today - GRACE)),
+        )
     )
     on_time, late, not_possible, missed = (counts[name] for name in ("on_time", "late", "not_possible", "missed"))
     return VisitsOnTime(on_time + late + not_possible + missed, on_time, late, not_possible, missed)

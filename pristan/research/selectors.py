@@ -6,6 +6,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose
 from pristan.cases.services import ELIGIBLE_DECISIONS
 from pristan.core import access
+from pristan.core.replica import reporting_db
 from pristan.experience.models import Perpetrator, TraffickingEvent
 from pristan.screening.models import Screening
 
@@ -24,7 +25,7 @@ def research_candidates(*, user: User | AnonymousUser) -> QuerySet[Case]:
     whose latest screening found a possible or actual victim of trafficking (CTDC's dataset is
     of victims: people screened as not trafficked, or not screened yet, are left out)."""
     decision = Screening.objects.filter(case=OuterRef("pk")).order_by("-screened_on", "-id").values("decision")[:1]
-    cases = with_research_consent(access.research_cases_for(user)).filter(person__erased_at__isnull=True)
+    cases = with_research_consent(access.research_cases_for(user).using(reporting_db())).filter(person__erased_at__isnull=True)
     return cases.alias(screening_decision=Subquery(decision)).filter(screening_decision__in=sorted(ELIGIBLE_DECISIONS))
 
 
