@@ -175,7 +175,7 @@ def visits_on_time(cases: QuerySet[Case], today: date) -> VisitsOnTime:
 def score_distribution(cases: QuerySet[Case]) -> tuple[list[Bar], int]:
     """The latest composite score of every case with a visit done, in tenths: the visits done with a
     score that no later such visit of the same case follows, counted by tenth."""
-    scored = Visit.objects.filter(status=VisitStatus.DONE, composite__isnull=False)
+    scored = Visit.objects.using(cases.db).filter(status=VisitStatus.DONE, composite__isnull=False)
     later = scored.filter(case=OuterRef("case")).filter(
         Q(done_on__gt=OuterRef("done_on")) | Q(done_on=OuterRef("done_on"), id__gt=OuterRef("id"))
         | Q(done_on__isnull=True, id__gt=OuterRef("id"))

@@ -45,7 +45,11 @@ def _sql(context: CaptureQueriesContext) -> list[str]:
 
 
 def _reads_only(context: CaptureQueriesContext) -> bool:
-    return all(sql.lstrip().upper().startswith(("SELECT", "WITH")) for sql in _sql(context))
+    """Only reads, within transactions of their own (a server-side cursor needs one behind PgBouncer)."""
+    control = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT", "ROLLBACK")
+    return all(
+        sql.lstrip().upper().startswith(("SELECT", "WITH", "DECLARE", "FETCH", "CLOSE", *control)) for sql in _sql(context)
+    )
 
 
 def _mentions(context: CaptureQueriesContext, table: str) -> bool:
