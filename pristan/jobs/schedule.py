@@ -52,6 +52,7 @@ PERIODIC: list[Periodic] = [
     Periodic("finished-jobs-prune", "pristan.jobs.tasks.finished_jobs_prune_run", daily_at="PRISTAN_RETENTION_HOUR"),
     Periodic("overdue-notify", "pristan.notifications.tasks.overdue_notify_run", daily_at="PRISTAN_OVERDUE_HOUR"),
     Periodic("export-files-sweep", "pristan.exports.tasks.export_files_sweep_run", every=timedelta(minutes=15)),
+    Periodic("research-counts-prune", "pristan.research.tasks.research_counts_prune_run", daily_at="PRISTAN_RETENTION_HOUR"),
 ]
 
 
