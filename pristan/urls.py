@@ -103,6 +103,8 @@ urlpatterns = [
     path("imports/<uuid:job_id>/", interchange.import_job, name="import_job"),
     path("imports/<uuid:job_id>/progress/", interchange.import_progress, name="import_progress"),
     path("research/", research.research_export, name="research_export"),
+    path("research/preview/", research.research_preview, name="research_preview"),
+    path("research/count/", research.research_count, name="research_count"),
     path("notifications/", include("pristan.notifications.urls")),
     path("erasure/", erasure.erasure_list, name="erasure_list"),
     path("erasure/retention/", erasure.retention_settings, name="retention_settings"),

@@ -54,6 +54,7 @@ PERIODIC: list[Periodic] = [
     Periodic("export-files-sweep", "pristan.exports.tasks.export_files_sweep_run", every=timedelta(minutes=15)),
     Periodic("audit-chain", "pristan.core.tasks.audit_chain_run", every=timedelta(minutes=1)),
     Periodic("audit-partitions", "pristan.core.tasks.audit_partitions_run", daily_at="PRISTAN_RETENTION_HOUR"),
+    Periodic("research-counts-prune", "pristan.research.tasks.research_counts_prune_run", daily_at="PRISTAN_RETENTION_HOUR"),
 ]
 
 

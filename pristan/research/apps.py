@@ -7,6 +7,6 @@ class ResearchConfig(AppConfig):
     verbose_name = _("Research data")
 
     def ready(self) -> None:
-        from pristan.research import console
+        from pristan.research import console, signals  # noqa: F401 - signals connects its receivers
 
         console.register_export_format()

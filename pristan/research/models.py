@@ -26,3 +26,28 @@ class ResearchExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} k={self.k} {self.records_published}"
+
+
+class ResearchCounts(models.Model):
+    """How many of the cases a user's research draws on share each combination of quasi-identifier
+    values, counted by a job (`research_counts_count`), so that the research page shows what
+    k-anonymisation would do for any k at once (anonymity.plan). One row per user.
+
+    Counts only: the combinations and how many cases have each, never which cases. Kept while the
+    user may make research data: deleted with their research role (signals.py), by the job when it
+    finds the role gone, and after KEEP by `research_counts_prune`."""
+
+    actor = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    cases = models.PositiveIntegerField(_("cases counted"), default=0)
+    # [[value, …], count] for each combination of quasi-identifier values (anonymity.quasi_key)
+    counts = models.JSONField(default=list, blank=True)
+    counting_since = models.DateTimeField(null=True, blank=True)  # a count is queued or running
+    failed = models.BooleanField(default=False)  # the last count stopped on an error
+
+    class Meta:
+        verbose_name = _("research counts")
+        verbose_name_plural = _("research counts")
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.computed_at} {self.cases}"

@@ -40,7 +40,7 @@ from pristan.exports.models import ExportJob
 from pristan.exports.services import HashingWriter, TextSink, chunks, forget
 from pristan.keystore.services import key_scope, preload_for
 from pristan.research import ctdc
-from pristan.research.anonymity import DEFAULT_K, AnonymityReport, k_anonymise, plan, quasi_key
+from pristan.research.anonymity import DEFAULT_K, AnonymityReport, Values, k_anonymise, plan, quasi_key
 from pristan.research.models import ResearchExport
 from pristan.research.selectors import research_candidates, research_sources
 from pristan.research.spill import ExternalSort, spills
@@ -105,14 +105,20 @@ def ctdc_export(*, actor: User | AnonymousUser, k: int = DEFAULT_K) -> CtdcResul
     return CtdcResult(rows=anonymised.rows, report=anonymised.report)
 
 
+def ctdc_counts(*, actor: User | AnonymousUser) -> Counter[Values]:
+    """How many of the actor's CTDC rows share each combination of quasi-identifier values, counted
+    as the rows are made: nothing else is kept. Reads every case of the actor's research: the page
+    has a job do it (counts.py)."""
+    access.require_research(actor)
+    with transaction.atomic(using=reporting_db()):
+        return Counter(quasi_key(row) for row in ctdc_rows(actor=actor))
+
+
 def ctdc_preview(*, actor: User | AnonymousUser, k: int = DEFAULT_K) -> AnonymityReport:
-    """What k-anonymisation would do to the actor's file (counts only), from the combinations of
-    quasi-identifiers counted as the rows are made: nothing else is kept."""
+    """What k-anonymisation would do to the actor's file (counts only), from `ctdc_counts`."""
     access.require_research(actor)
     check_k(k)
-    with transaction.atomic(using=reporting_db()):
-        counts = Counter(quasi_key(row) for row in ctdc_rows(actor=actor))
-    return plan(counts, k=k).report
+    return plan(ctdc_counts(actor=actor), k=k).report
 
 
 def ctdc_export_stream(*, actor: User | AnonymousUser, k: int, target: BinaryIO) -> AnonymityReport:

@@ -18,11 +18,12 @@ pytestmark = pytest.mark.django_db
 URL = reverse("research_export")
 
 
-def test_it_shows_the_form(analyst, client_of):
+def test_it_shows_the_form_and_the_preview_for_the_usual_k(analyst, client_of):
     response = client_of(analyst).get(URL)
     assert response.status_code == 200
     assert b'name="k"' in response.content
-    assert b"research-report" not in response.content
+    assert response.context["report"].k == 11
+    assert response.context["report"].considered == 0
 
 
 def test_it_shows_the_report_in_counts_only(victim, analyst, client_of):
