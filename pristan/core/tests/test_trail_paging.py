@@ -35,7 +35,11 @@ def test_the_trail_is_paged_by_sequence_in_constant_queries(case, ana, boris, cl
         note_add(actor=ana, case=case, text=f"Note {index}.")
     many, response = _queries(client, action="create")
     assert many == few
-    created = list(AuditEntry.objects.filter(action="create").order_by("-sequence").values_list("sequence", flat=True))
+    created = [
+        sequence
+        for sequence in AuditEntry.objects.filter(action="create").order_by("-sequence").values_list("sequence", flat=True)
+        if sequence is not None  # changes are chained as they are recorded
+    ]
     assert _sequences(response) == created[:4]
     assert response.context["count"].count == len(created)
     body = response.content.decode()
