@@ -38,8 +38,15 @@ hypothesis.settings.load_profile("pristan")
 _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that touches a database touches both: the case database and the key store."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that touches a database touches both: the case database and the key store. The
+    benchmark harness's test (bench/tests) builds a database and starts processes, minutes on a
+    shared machine: it runs only when asked for (`pytest -m bench bench/tests`)."""
+    if "bench" not in (config.option.markexpr or ""):
+        skip = pytest.mark.skip(reason="the benchmark harness runs only with -m bench")
+        for item in items:
+            if item.get_closest_marker("bench"):
+                item.add_marker(skip)
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
