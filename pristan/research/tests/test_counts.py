@@ -46,12 +46,17 @@ def test_the_stored_preview_is_the_preview_counted_in_the_request(django_user_mo
     analyst = django_user_model.objects.create_user("lidia")
     membership_grant(actor=None, user=analyst, office=Office.objects.order_by("pk")[0], role=Role.ANALYST, child_clearance=True)
     row = counts.research_counts_start(actor=analyst)  # the job runs at once (the tests' immediate backend)
-    assert row.computed_at is not None and not counts.is_counting(row)
+    assert row.computed_at is not None
+    assert not counts.is_counting(row)
     assert row.cases == services.ctdc_preview(actor=analyst, k=5).considered > 10
     row = ResearchCounts.objects.get(actor=analyst)  # as the page reads it: through JSON
     for k in (5, 11, 25, 40, 200):
+        if k not in counts.PRESET_K:  # decided by the job when asked for
+            assert counts.research_counts_preview(row=row, k=k) is None
+            row = counts.research_counts_start(actor=analyst, k=k)
         stored = counts.research_counts_preview(row=row, k=k)
         assert stored == services.ctdc_preview(actor=analyst, k=k), k
+    assert row.cases == sum(number for _values, number in ResearchCounts.objects.get(actor=analyst).counts)
     assert counts.research_counts_preview(row=row, k=5).generalised_records > 0  # the data exercises generalisation
     assert counts.research_counts_preview(row=row, k=200).suppressed == row.cases  # and suppression
 
@@ -71,7 +76,7 @@ def test_the_page_reads_no_case_whatever_their_number(victim, analyst, client_of
     few = _page_queries(client)
     for _ in range(8):
         victim()
-    counts.research_counts_start(actor=analyst)
+    counts.research_counts_start(actor=analyst, recount=True)
     many = _page_queries(client)
     assert client.get(URL, {"k": 5}).context["report"].considered == 9
     assert len(few) == len(many) <= 12
@@ -83,7 +88,8 @@ def test_without_counts_the_page_asks_a_worker_and_polls_until_they_are_there(vi
         victim()
     client = client_of(analyst)
     page = client.get(URL, {"k": 5})
-    assert page.context["counting"] and page.context["report"] is None
+    assert page.context["counting"]
+    assert page.context["report"] is None
     assert 'data-testid="research-counting"' in page.content.decode()
     assert f'hx-get="{PREVIEW}?k=5"' in page.content.decode()
     assert len(queue_held.results) == 1
@@ -97,7 +103,8 @@ def test_without_counts_the_page_asks_a_worker_and_polls_until_they_are_there(vi
     content = polled.content.decode()
     assert polled.context["report"].published == 6
     assert "hx-get" not in content  # the poll stops with the preview
-    assert 'data-testid="research-counted"' in content and "6 cases" in content
+    assert 'data-testid="research-counted"' in content
+    assert "6 cases" in content
 
 
 def test_counting_again_is_asked_by_post_and_returns_to_the_same_k(victim, analyst, client_of, queue_held):
@@ -106,12 +113,29 @@ def test_counting_again_is_asked_by_post_and_returns_to_the_same_k(victim, analy
     client.get(URL)
     _run_waiting(queue_held)
     victim()
-    assert client.get(URL, {"k": 7}).context["report"].considered == 1  # the counts as they were
-    response = client.post(COUNT, {"k": 7})
-    assert response.url == f"{URL}?k=7"
+    assert client.get(URL, {"k": 5}).context["report"].considered == 1  # the counts as they were
+    response = client.post(COUNT, {"k": 5})
+    assert response.url == f"{URL}?k=5"
     assert client.get(response.url).context["counting"]
     _run_waiting(queue_held)
-    assert client.get(URL, {"k": 7}).context["report"].considered == 2
+    assert client.get(URL, {"k": 5}).context["report"].considered == 2
+
+
+def test_a_k_not_decided_yet_is_asked_of_the_job_and_then_shown(victim, analyst, client_of, queue_held):
+    for _ in range(3):
+        victim()
+    client = client_of(analyst)
+    client.get(URL)
+    _run_waiting(queue_held)
+    assert 37 not in counts.PRESET_K
+    page = client.get(URL, {"k": 37})
+    assert page.context["counting"]
+    assert f'hx-get="{PREVIEW}?k=37"' in page.content.decode()
+    assert len(queue_held.results) == 1
+    _run_waiting(queue_held)
+    report = client.get(PREVIEW, {"k": 37}).context["report"]
+    assert (report.k, report.considered, report.suppressed) == (37, 3, 3)
+    assert ResearchCounts.objects.get(actor=analyst).wanted == []  # done: nothing more asked
 
 
 def test_the_job_gives_a_user_without_the_role_nothing(victim, analyst, ana):
@@ -157,7 +181,8 @@ def test_a_count_whose_worker_was_lost_says_so_and_may_start_again(analyst, clie
     client.get(URL)
     counts.research_counts_lost(analyst.pk)  # what pristan/jobs has the job's `when_lost` do when it gives up
     page = client.get(URL).content.decode()
-    assert 'data-testid="research-count-failed"' in page and "hx-get" not in page
+    assert 'data-testid="research-count-failed"' in page
+    assert "hx-get" not in page
     queue_held.clear()
     client.post(COUNT)
     assert len(queue_held.results) == 1
