@@ -42,7 +42,11 @@ class ResearchCounts(models.Model):
     cases = models.PositiveIntegerField(_("cases counted"), default=0)
     # [[value, …], count] for each combination of quasi-identifier values (anonymity.quasi_key)
     counts = models.JSONField(default=list, blank=True)
-    counting_since = models.DateTimeField(null=True, blank=True)  # a count is queued or running
+    # What k-anonymisation does with each k asked for, from these counts: {"11": report, …} (counts.py)
+    reports = models.JSONField(default=dict, blank=True)
+    counting_since = models.DateTimeField(null=True, blank=True)  # a job is queued or running (its claim)
+    recount = models.BooleanField(default=False)  # asked to count again while the job ran
+    wanted = models.JSONField(default=list, blank=True)  # the values of k asked for, beyond counts.PRESET_K
     failed = models.BooleanField(default=False)  # the last count stopped on an error
 
     class Meta:

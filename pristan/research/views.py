@@ -48,9 +48,7 @@ def research_export(request: AuthenticatedRequest) -> HttpResponse:
         row = counts.research_counts_for(user=request.user)
     else:  # the preview, from the counts a job keeps; never counted yet: ask for them now
         form = ResearchExportForm(request.GET if "k" in request.GET else None, initial={"k": DEFAULT_K})
-        row = counts.research_counts_for(user=request.user)
-        if row is None:
-            row = counts.research_counts_start(actor=request.user)
+        row = _asked_for(request, form)
     context = {
         **_preview_context(form, row),
         "form": form,
@@ -67,7 +65,7 @@ def research_preview(request: AuthenticatedRequest) -> HttpResponse:
     """The preview alone, polled by the page while the counts are being made."""
     _require_research(request, "research_preview")
     form = ResearchExportForm(request.GET if "k" in request.GET else None, initial={"k": DEFAULT_K})
-    row = counts.research_counts_for(user=request.user)
+    row = _asked_for(request, form)
     return render(request, "research/_preview.html", _preview_context(form, row))
 
 
@@ -75,15 +73,31 @@ def research_preview(request: AuthenticatedRequest) -> HttpResponse:
 def research_count(request: AuthenticatedRequest) -> HttpResponse:
     """Count again ("count again" on the page), then back to the page with the same k."""
     _require_research(request, "research_count")
-    counts.research_counts_start(actor=request.user)
     form = ResearchExportForm(request.POST)
+    counts.research_counts_start(actor=request.user, k=form.cleaned_data["k"] if form.is_valid() else None, recount=True)
     query = f"?{urlencode({'k': form.cleaned_data['k']})}" if form.is_valid() else ""
     return redirect(f"{reverse('research_export')}{query}")
 
 
+def _chosen_k(form: ResearchExportForm) -> int | None:
+    return DEFAULT_K if not form.is_bound else form.cleaned_data["k"] if form.is_valid() else None
+
+
+def _asked_for(request: AuthenticatedRequest, form: ResearchExportForm) -> ResearchCounts | None:
+    """The user's counts; a job asked for when there are none yet, or none for the chosen k (unless
+    one is under way, or the last one failed: the page then offers to count again)."""
+    row = counts.research_counts_for(user=request.user)
+    k = _chosen_k(form)
+    if row is not None and (counts.is_counting(row) or row.failed):
+        return row
+    if row is None or row.computed_at is None or (k is not None and counts.research_counts_preview(row=row, k=k) is None):
+        row = counts.research_counts_start(actor=request.user, k=k)
+    return row
+
+
 def _preview_context(form: ResearchExportForm, row: ResearchCounts | None) -> dict[str, object]:
     counting = row is not None and counts.is_counting(row)
-    k = DEFAULT_K if not form.is_bound else form.cleaned_data["k"] if form.is_valid() else None
+    k = _chosen_k(form)
     report = None
     if row is not None and row.computed_at is not None and not counting and k is not None:
         report = counts.research_counts_preview(row=row, k=k)

@@ -17,6 +17,7 @@ from pristan.core.services import membership_grant, membership_revoke
 from pristan.demo.generate import generate
 from pristan.erasure.signals import person_erased
 from pristan.research import counts, services
+from pristan.research.anonymity import AnonymityReport
 from pristan.research.models import ResearchCounts
 from pristan.research.tasks import research_counts_task
 
@@ -50,11 +51,18 @@ def test_the_stored_preview_is_the_preview_counted_in_the_request(django_user_mo
     assert not counts.is_counting(row)
     assert row.cases == services.ctdc_preview(actor=analyst, k=5).considered > 10
     row = ResearchCounts.objects.get(actor=analyst)  # as the page reads it: through JSON
+    stored: dict[int, AnonymityReport | None] = {}
     for k in (5, 11, 25, 40, 200):
-        stored = counts.research_counts_preview(row=row, k=k)
-        assert stored == services.ctdc_preview(actor=analyst, k=k), k
-    assert counts.research_counts_preview(row=row, k=5).generalised_records > 0  # the data exercises generalisation
-    assert counts.research_counts_preview(row=row, k=200).suppressed == row.cases  # and suppression
+        if k not in counts.PRESET_K:  # decided by the job when asked for
+            assert counts.research_counts_preview(row=row, k=k) is None
+            row = counts.research_counts_start(actor=analyst, k=k)
+        stored[k] = counts.research_counts_preview(row=row, k=k)
+        assert stored[k] == services.ctdc_preview(actor=analyst, k=k), k
+    assert row.cases == sum(number for _values, number in ResearchCounts.objects.get(actor=analyst).counts)
+    assert stored[5] is not None
+    assert stored[5].generalised_records > 0  # the data exercises generalisation
+    assert stored[200] is not None
+    assert stored[200].suppressed == row.cases  # and suppression
 
 
 def _page_queries(client) -> list[str]:
@@ -72,7 +80,7 @@ def test_the_page_reads_no_case_whatever_their_number(victim, analyst, client_of
     few = _page_queries(client)
     for _ in range(8):
         victim()
-    counts.research_counts_start(actor=analyst)
+    counts.research_counts_start(actor=analyst, recount=True)
     many = _page_queries(client)
     assert client.get(URL, {"k": 5}).context["report"].considered == 9
     assert len(few) == len(many) <= 12
@@ -109,12 +117,29 @@ def test_counting_again_is_asked_by_post_and_returns_to_the_same_k(victim, analy
     client.get(URL)
     _run_waiting(queue_held)
     victim()
-    assert client.get(URL, {"k": 7}).context["report"].considered == 1  # the counts as they were
-    response = client.post(COUNT, {"k": 7})
-    assert response.url == f"{URL}?k=7"
+    assert client.get(URL, {"k": 5}).context["report"].considered == 1  # the counts as they were
+    response = client.post(COUNT, {"k": 5})
+    assert response.url == f"{URL}?k=5"
     assert client.get(response.url).context["counting"]
     _run_waiting(queue_held)
-    assert client.get(URL, {"k": 7}).context["report"].considered == 2
+    assert client.get(URL, {"k": 5}).context["report"].considered == 2
+
+
+def test_a_k_not_decided_yet_is_asked_of_the_job_and_then_shown(victim, analyst, client_of, queue_held):
+    for _ in range(3):
+        victim()
+    client = client_of(analyst)
+    client.get(URL)
+    _run_waiting(queue_held)
+    assert 37 not in counts.PRESET_K
+    page = client.get(URL, {"k": 37})
+    assert page.context["counting"]
+    assert f'hx-get="{PREVIEW}?k=37"' in page.content.decode()
+    assert len(queue_held.results) == 1
+    _run_waiting(queue_held)
+    report = client.get(PREVIEW, {"k": 37}).context["report"]
+    assert (report.k, report.considered, report.suppressed) == (37, 3, 3)
+    assert ResearchCounts.objects.get(actor=analyst).wanted == []  # done: nothing more asked
 
 
 def test_the_job_gives_a_user_without_the_role_nothing(victim, analyst, ana):
