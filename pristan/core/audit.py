@@ -189,8 +189,8 @@ def audit_values(
     office defaults to the case's. Reads nothing from the database, so that bulk writers can make
     the entries of many new records, already numbered, before any of them is inserted."""
     return audit_values_for(
-        actor=actor, action=action, model=obj._meta.model, object_id=obj.pk, case=case, office=office, fields=fields, detail=detail,
-        ip=ip,
+        actor=actor, action=action, model=obj._meta.model, object_id=obj.pk, case=case, office=office, fields=fields,
+        detail=detail, ip=ip,
     )  # fmt: skip
 
 
