@@ -98,10 +98,16 @@ def stage_apply(case: Case, stage: str, *, closure_reason: str = "", closure_det
     return CLOSING_FIELDS if Stage.CLOSED in (stage, current) else ["stage", "status"]
 
 
-def consent_new(*, case: Case, purpose: str, given: bool, on: date, actor: User, note: str = "") -> ConsentEvent:
-    """A consent event to record, not saved yet; raises ValidationError for an unknown purpose or a future date."""
+def consent_values(*, purpose: str, given: bool, on: date, actor: User, note: str = "") -> dict[str, Any]:
+    """A consent event's values but its case, by field name; raises ValidationError for an unknown
+    purpose or a future date. Bulk writers store them as they are (no model instance made)."""
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Choose a purpose from the list.")})
     if on > timezone.localdate():
         raise ValidationError({"on": _("Consent cannot be recorded for a future date.")})
-    return ConsentEvent(case=case, purpose=purpose, given=given, on=on, recorded_by=actor, note=note)
+    return {"purpose": purpose, "given": given, "on": on, "recorded_by": actor, "note": note}
+
+
+def consent_new(*, case: Case, purpose: str, given: bool, on: date, actor: User, note: str = "") -> ConsentEvent:
+    """A consent event to record, not saved yet (consent_values)."""
+    return ConsentEvent(case=case, **consent_values(purpose=purpose, given=given, on=on, actor=actor, note=note))

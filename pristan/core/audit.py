@@ -337,12 +337,32 @@ def audit_values(
     """What an entry records about ``obj`` (ids, never objects): the values of SPOOLED_FIELDS. The
     office defaults to the case's. Reads nothing from the database, so that bulk writers can make
     the entries of many new records, already numbered, before any of them is inserted."""
-    meta = obj._meta
+    return audit_values_for(
+        actor=actor, action=action, model=obj._meta.model, object_id=obj.pk, case=case, office=office, fields=fields,
+        detail=detail, ip=ip,
+    )  # fmt: skip
+
+
+def audit_values_for(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    model: type[models.Model],
+    object_id: Any,
+    case: Any = None,
+    office: Office | None = None,
+    fields: Iterable[str] = (),
+    detail: str = "",
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """audit_values for the object of ``model`` numbered ``object_id``: bulk writers record rows
+    they insert without making a model instance of them."""
+    meta = model._meta
     return {
         "actor_id": actor.pk if isinstance(actor, User) else None,
         "action": str(action),  # plain text, not a choice's enum member
         "object_type": f"{meta.app_label}.{meta.model_name}",
-        "object_id": str(obj.pk),
+        "object_id": str(object_id),
         "case_id": None if case is None else case.pk,
         "office_id": office.pk if office is not None else getattr(case, "office_id", None),
         "fields": sorted(str(name) for name in fields),

@@ -94,6 +94,7 @@ def _types(connection: BaseDatabaseWrapper, table: str, columns: tuple[str, ...]
 
 
 _TYPES: dict[tuple[str, str, str, str, tuple[str, ...]], tuple[int, ...]] = {}
+_UNSET = object()
 
 
 class Table:
@@ -166,12 +167,17 @@ class Table:
         self.rows.extend(rows)
 
     def _prepared(self) -> list[Sequence[Any]]:
-        converters = self._converters
-        if converters:
+        # A column's value is often the very same object down the rows (the batch's moment in every
+        # created_at): it is converted once.
+        for index, convert in self._converters:
+            last: Any = _UNSET
+            converted: Any = None
             for row in self.rows:
                 assert isinstance(row, list)  # rows with values to convert come from `add`
-                for index, convert in converters:
-                    row[index] = convert(row[index])
+                value = row[index]
+                if value is not last:
+                    last, converted = value, convert(value)
+                row[index] = converted
         return self.rows
 
     def write(self) -> int:

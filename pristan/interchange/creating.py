@@ -31,14 +31,14 @@ from pristan.cases.rules import (
     CONSENT_FIELDS,
     OPENING_FIELDS,
     case_new,
-    consent_new,
+    consent_values,
     entry_error,
     stage_apply,
     transition_error,
 )
 from pristan.cases.services import references_reserve
 from pristan.core import access
-from pristan.core.audit import apply_changes, audit_spool, audit_values
+from pristan.core.audit import apply_changes, audit_spool, audit_values, audit_values_for
 from pristan.core.blind_index import name_hashes
 from pristan.core.bulk import IdBlock, SealingKey, Table
 from pristan.core.crypto import Keyring
@@ -53,7 +53,7 @@ from pristan.interchange.records import (
     IMPORTED_SCREENING,
     Organisations,
     Owners,
-    earlier_referral,
+    earlier_referral_values,
     part_of,
     person_data,
     status_values,
@@ -64,10 +64,10 @@ from pristan.keystore.services import keyring, wrapped_rows
 from pristan.people.models import NameToken, Person
 from pristan.people.rules import NAME_FIELDS, person_new
 from pristan.referrals.models import Referral
-from pristan.referrals.rules import REFERRAL_FIELDS, incoming_referral_new, mirror_incoming
+from pristan.referrals.rules import REFERRAL_FIELDS, incoming_referral_values, mirror_incoming_values
 from pristan.screening.indicators import IndicatorList
 from pristan.screening.models import Screening
-from pristan.screening.rules import SCREENING_FIELDS, screening_new
+from pristan.screening.rules import SCREENING_FIELDS, screening_values
 
 NAME_PARTS_CACHED = 4096
 Values = dict[str, Any]
@@ -109,11 +109,27 @@ class _Rows:
             each.attname for each in fields if getattr(each, "auto_now", False) or getattr(each, "auto_now_add", False)
         ]
 
+        # A relation given by field name (an instance, as the rules give it) is stored by its id.
+        self._relations = {each.name: each.attname for each in fields if each.is_relation}
+
     def add(self, key: SealingKey | None, instance: models.Model, now: datetime) -> None:
         values = {name: getattr(instance, name) for name in self._names}
         for name in self._stamped:
             values[name] = now
         self.table.add(key, **values)
+
+    def add_values(self, key: SealingKey | None, values: Values, now: datetime, **ids: Any) -> None:
+        """A row from the values a rule gives by field name (``ids``: its own and its relations' ids)."""
+        row = dict(ids)
+        relations = self._relations
+        for name, value in values.items():
+            if name in relations:
+                row[relations[name]] = None if value is None else value.pk
+            else:
+                row[name] = value
+        for name in self._stamped:
+            row[name] = now
+        self.table.add(key, **row)
 
 
 @dataclass
@@ -142,12 +158,15 @@ class _Batch:
 
     def numbered(self, instance: models.Model) -> models.Model:
         """The instance with the id its row will have."""
-        model = type(instance)
+        instance.pk = self.number(type(instance))
+        return instance
+
+    def number(self, model: type[models.Model]) -> int:
+        """The id of a new row of ``model``."""
         block = self.ids.get(model)
         if block is None:
             block = self.ids[model] = IdBlock(model, self.db)
-        instance.pk = block.take()
-        return instance
+        return block.take()
 
     def write(self) -> None:
         self.tokens.rows.sort(key=lambda row: row[1])  # in token order the index takes them in fewer page writes
@@ -160,15 +179,17 @@ class _Batch:
 
 @dataclass
 class _New:
-    """One record to create and the records the rules made of it, numbered."""
+    """One record to create and the records the rules made of it, numbered: the person, case and
+    experience as instances (the rules read and change them), the others as their rules' values
+    (``(id, values)``), which become rows without a model instance made of them."""
 
     external_id: str
     record: dict[str, Any]
     case: Case = field(init=False)
     experience: TraffickingExperience | None = None
-    consent: ConsentEvent | None = None
-    screening: Screening | None = None
-    referrals: list[Referral] = field(default_factory=list)
+    consent: tuple[int, Values] | None = None
+    screening: tuple[int, Values] | None = None
+    referrals: list[tuple[int, Values]] = field(default_factory=list)
     entries: list[Values] = field(default_factory=list)  # its audit entries, in the services' order
 
 
@@ -184,6 +205,7 @@ class Creator:
         self.db = connections[DEFAULT_DB_ALIAS]
         self.keys_db = connections[KEYS_DB]
         self.pending: list[_New] = []
+        self.screening_reason = str(IMPORTED_SCREENING)  # in the import's language, translated once
 
     def add(self, external_id: str, record: dict[str, Any]) -> None:
         self.pending.append(_New(external_id, record))
@@ -222,6 +244,10 @@ class Creator:
     def _record(self, new: _New, action: str, obj: models.Model, case: Case | None, **options: Any) -> None:
         new.entries.append(audit_values(actor=self.actor, action=action, obj=obj, case=case, **options))
 
+    def _record_row(self, new: _New, action: str, model: type[models.Model], pk: int, case: Case, **options: Any) -> None:
+        entry = audit_values_for(actor=self.actor, action=action, model=model, object_id=pk, case=case, **options)
+        new.entries.append(entry)
+
     def _decide(self, new: _New, batch: _Batch, reference: str, key: SealingKey, today: date) -> None:
         actor, record = self.actor, new.record
         # people.services.person_register
@@ -239,11 +265,11 @@ class Creator:
             self._experience(new, batch, case)
         if Part.CONSENT in parts and record["con_Consent"] is not None:  # cases.services.consent_record
             access.require_write(actor, case, Section.CONSENT)
-            new.consent = consent_new(
-                case=case, purpose=ConsentPurpose.CASE_MANAGEMENT, given=record["con_Consent"], on=today, actor=actor
+            consent = consent_values(purpose=ConsentPurpose.CASE_MANAGEMENT, given=record["con_Consent"], on=today, actor=actor)
+            new.consent = pk, _ = batch.number(ConsentEvent), consent
+            self._record_row(
+                new, AuditEntry.Action.CREATE, ConsentEvent, pk, case, fields=CONSENT_FIELDS, detail=consent["purpose"]
             )
-            batch.numbered(new.consent)
-            self._record(new, AuditEntry.Action.CREATE, new.consent, case, fields=CONSENT_FIELDS, detail=new.consent.purpose)
         if Part.SCREENING in parts:
             self._screening(new, batch, case, today)
         if Part.INCOMING in parts:
@@ -275,13 +301,13 @@ class Creator:
         if not decision:
             return  # Pristan records a decision with every screening; a deciding body alone has no place
         access.require_write(self.actor, case, Section.SCREENING)
-        screening = new.screening = screening_new(
-            case=case, indicator_list=IndicatorList.ADULT_LABOUR, indicators=[], decision=decision,
-            reason=str(IMPORTED_SCREENING), deciding_body=new.record.get("vic_TraffickingStatusDecisionMakingOrg", ""),
-            screened_on=today, actor=self.actor,
+        screening = screening_values(
+            indicator_list=IndicatorList.ADULT_LABOUR, indicators=[], decision=decision, reason=self.screening_reason,
+            deciding_body=new.record.get("vic_TraffickingStatusDecisionMakingOrg", ""), screened_on=today, actor=self.actor,
         )  # fmt: skip
-        batch.numbered(screening)
-        self._record(new, AuditEntry.Action.CREATE, screening, case, fields=SCREENING_FIELDS, detail=decision)
+        pk = batch.number(Screening)
+        new.screening = pk, screening
+        self._record_row(new, AuditEntry.Action.CREATE, Screening, pk, case, fields=SCREENING_FIELDS, detail=decision)
 
     def _partner(self, new: _New, case: Case, name: str) -> Any:
         organisation, created = self.organisations.named(name)
@@ -295,24 +321,26 @@ class Creator:
         reason = data.get("incoming_referral_reason") or ""
         if organisation is not None and reason:  # referrals.services.referral_record_incoming
             access.require_write(self.actor, case, Section.SUMMARY)
-            referral = incoming_referral_new(
-                case=case, organisation=organisation, reason=reason, details=data.get("incoming_referral_details") or "",
+            referral = incoming_referral_values(
+                organisation=organisation, reason=reason, details=data.get("incoming_referral_details") or "",
                 referred_on=data.get("incoming_referral_date") or today, actor=self.actor,
             )  # fmt: skip
-            new.referrals.append(referral)
-            batch.numbered(referral)
-            self._record(new, AuditEntry.Action.REFERRAL, referral, case, fields=REFERRAL_FIELDS, detail=referral.status)
-            mirror_incoming(case, referral)
+            pk = batch.number(Referral)
+            new.referrals.append((pk, referral))
+            self._record_row(
+                new, AuditEntry.Action.REFERRAL, Referral, pk, case, fields=REFERRAL_FIELDS, detail=referral["status"]
+            )
+            mirror_incoming_values(case, referral)
         self._mirror(new, case, {**data, "referring_organisation": organisation})
 
     def _outgoing(self, new: _New, batch: _Batch, case: Case) -> None:
         data = part_of(new.record, Part.OUTGOING)
         organisation = self._partner(new, case, data.pop("referred_organisation", "") or "")
-        referral = earlier_referral(case=case, organisation=organisation, data=data, actor=self.actor)
+        referral = earlier_referral_values(organisation=organisation, data=data, actor=self.actor)
         if referral is not None:
-            new.referrals.append(referral)
-            batch.numbered(referral)
-            self._record(new, AuditEntry.Action.REFERRAL, referral, case, fields=REFERRAL_FIELDS, detail="import")
+            pk = batch.number(Referral)
+            new.referrals.append((pk, referral))
+            self._record_row(new, AuditEntry.Action.REFERRAL, Referral, pk, case, fields=REFERRAL_FIELDS, detail="import")
         self._mirror(new, case, {**data, "referred_organisation": organisation})
 
     def _mirror(self, new: _New, case: Case, data: dict[str, Any]) -> None:
@@ -327,8 +355,8 @@ class Creator:
         access.require_write(self.actor, case, Section.SUMMARY)
         current = case.stage
         error = transition_error(current, Stage.ASSISTANCE) or entry_error(
-            current=current, stage=Stage.ASSISTANCE, may_proceed=lambda: consent is not None and consent.given,
-            latest_decision=lambda: None if screening is None else screening.decision, closure_reason="",
+            current=current, stage=Stage.ASSISTANCE, may_proceed=lambda: consent is not None and consent[1]["given"],
+            latest_decision=lambda: None if screening is None else screening[1]["decision"], closure_reason="",
         )  # fmt: skip
         if error is None:
             fields = stage_apply(case, Stage.ASSISTANCE)
@@ -345,11 +373,11 @@ class Creator:
         if new.experience is not None:
             batch.experiences.add(key, new.experience, now)
         if new.consent is not None:
-            batch.consents.add(key, new.consent, now)
+            batch.consents.add_values(key, new.consent[1], now, id=new.consent[0], case_id=case.pk)
         if new.screening is not None:
-            batch.screenings.add(key, new.screening, now)
-        for referral in new.referrals:
-            batch.referrals.add(key, referral, now)
+            batch.screenings.add_values(key, new.screening[1], now, id=new.screening[0], case_id=case.pk)
+        for pk, referral in new.referrals:
+            batch.referrals.add_values(key, referral, now, id=pk, case_id=case.pk)
         batch.imported.add(
             None, office_id=self.office.pk, source=self.source, external_id=new.external_id, case_id=case.pk, imported_at=now
         )

@@ -270,15 +270,15 @@ def _language() -> str:
     return get_language() or "en"
 
 
-def _find_choice(field: Field, text: str) -> str | None:
-    return _picklist_index(field.picklist, _language()).get(fold(text))
+def _find_choice(field: Field, text: str, language: str | None = None) -> str | None:
+    return _picklist_index(field.picklist, language or _language()).get(fold(text))
 
 
-def _one_choice(field: Field, text: str) -> str:
-    found = _find_choice(field, text)
+def _one_choice(field: Field, text: str, language: str | None = None) -> str:
+    found = _find_choice(field, text, language)
     if found:
         return found
-    index = _picklist_index(field.picklist, _language())
+    index = _picklist_index(field.picklist, language or _language())
     close = difflib.get_close_matches(fold(text), list(index), n=1, cutoff=0.5)
     if close:
         suggestion = index[close[0]]
@@ -424,7 +424,7 @@ def parse_value(field: Field, raw: Any, language: str | None = None) -> Any:
     if raw is None or (isinstance(raw, str | list) and not raw) or (isinstance(raw, str) and not raw.strip()):
         return empty(field)
     if isinstance(raw, str) and field.kind in BY_TEXT:
-        value, message = _parsed_text(field, raw, language or _language())
+        value, message = _parsed_text(field.name, raw, language or _language())
         if message is not None:
             raise Invalid(message)
         return list(value) if isinstance(value, tuple) else value
@@ -432,16 +432,17 @@ def parse_value(field: Field, raw: Any, language: str | None = None) -> Any:
 
 
 @lru_cache(maxsize=16384)
-def _parsed_text(field: Field, raw: str, language: str) -> tuple[Any, str | None]:
-    """(value, None) or (None, the problem's message); lists as tuples, so that no caller changes the cached value."""
+def _parsed_text(name: str, raw: str, language: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, the problem's message); lists as tuples, so that no caller changes the
+    cached value. Keyed by the field's name: hashing the whole Field for every cell cost more."""
     try:
-        value = _parsed(field, raw)
+        value = _parsed(BY_NAME[name], raw, language)
     except Invalid as error:
         return None, error.message
     return (tuple(value) if isinstance(value, list) else value), None
 
 
-def _parsed(field: Field, raw: Any) -> Any:
+def _parsed(field: Field, raw: Any, language: str | None = None) -> Any:
     if field.kind == Kind.DATE:
         born = _date(raw)
         if born > timezone.localdate():
@@ -451,13 +452,15 @@ def _parsed(field: Field, raw: Any) -> Any:
         return _number(raw)
     if field.kind == Kind.BOOLEAN:
         return _boolean(raw)
+    if field.kind in (Kind.CHOICE, Kind.CHOICES):
+        language = language or _language()
+        values = _many(raw, lambda text: _find_choice(field, text, language), lambda text: _one_choice(field, text, language))
     if field.kind == Kind.CHOICE:
-        values = _many(raw, lambda text: _find_choice(field, text), lambda text: _one_choice(field, text))
         if len(values) > 1:
             raise Invalid(_("Only one value is allowed here, not “%(value)s”.") % {"value": raw})
         return values[0]
     if field.kind == Kind.CHOICES:
-        return _many(raw, lambda text: _find_choice(field, text), lambda text: _one_choice(field, text))
+        return values
     if field.kind == Kind.COUNTRY:
         return _country(str(raw))
     if field.kind == Kind.COUNTRIES:
@@ -474,23 +477,44 @@ def _parsed(field: Field, raw: Any) -> Any:
 
 
 def parse_row(row: int, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """The record of one row (only the fields the file has) and its problems."""
+    """The record of one row (only the fields the file has) and its problems.
+
+    The value of a cell is ``normalised(field, parse_value(field, raw))``; text cells (CSV, most of
+    a spreadsheet's) take shortcuts to the same result: an empty cell is the field's empty value, a
+    text field's value is its stripped text, and a listed kind's is looked up by its text once."""
     record: dict[str, Any] = {}
     problems: list[Problem] = []
     language = _language()
     for name, raw in cells.items():
         field = BY_NAME[name]
         try:
-            record[name] = normalised(field, parse_value(field, raw, language))
+            if raw.__class__ is not str:
+                value = normalised(field, parse_value(field, raw, language))
+            elif not raw or raw.isspace():
+                value = empty(field)
+            elif field.kind is Kind.TEXT:
+                text = raw.strip()  # as _parsed reads it; then normalised changes nothing more
+                value = text[1:] if text[0] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+            elif field.kind in BY_TEXT:
+                found, message = _parsed_text(name, raw, language)
+                if message is not None:
+                    raise Invalid(message)
+                value = normalised(field, list(found) if isinstance(found, tuple) else found)
+            else:
+                value = normalised(field, _parsed(field, raw, language))
         except Invalid as error:
             problems.append(Problem(row, name, _shown(raw), error.message))
             continue
-        if field.required and record[name] in ("", None):
+        record[name] = value
+        if field.required and value in ("", None):
             problems.append(Problem(row, name, "", _("This field is required: the row cannot be imported without it.")))
-    for field in FIELDS:
-        if field.required and field.name not in cells:
-            problems.append(Problem(row, field.name, "", _("This field is required: the row cannot be imported without it.")))
+    for required in REQUIRED:
+        if required not in cells:
+            problems.append(Problem(row, required, "", _("This field is required: the row cannot be imported without it.")))
     return record, problems
+
+
+REQUIRED = tuple(field.name for field in FIELDS if field.required)
 
 
 def _shown(raw: Any) -> str:

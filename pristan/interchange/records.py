@@ -120,12 +120,18 @@ def status_values(case: Case, record: dict[str, Any]) -> dict[str, Any]:
 def earlier_referral(*, case: Case, organisation: Organisation | None, data: dict[str, Any], actor: User) -> Referral | None:
     """A referral made before the case came to Pristan (from the record's outgoing part), not saved
     yet: a record of its own, as every referral is; None where the record names no partner or reason."""
+    values = earlier_referral_values(organisation=organisation, data=data, actor=actor)
+    return None if values is None else Referral(case=case, **values)
+
+
+def earlier_referral_values(*, organisation: Organisation | None, data: dict[str, Any], actor: User) -> dict[str, Any] | None:
+    """earlier_referral's values but its case, by field name (None where there is none)."""
     reason = data.get("outgoing_referral_reason") or ""
     if organisation is None or not reason or organisation.is_operator:
         return None
     referred_on: date = data.get("outgoing_referral_date") or timezone.localdate()
-    return Referral(
-        case=case, direction=Referral.Direction.OUTGOING, organisation=organisation, reason=reason,
-        details=data.get("outgoing_referral_details") or "", status=ReferralStatus.DONE, created_by=actor,
-        referred_on=referred_on,
-    )  # fmt: skip
+    return {
+        "direction": Referral.Direction.OUTGOING, "organisation": organisation, "reason": reason,
+        "details": data.get("outgoing_referral_details") or "", "status": ReferralStatus.DONE, "created_by": actor,
+        "referred_on": referred_on,
+    }  # fmt: skip

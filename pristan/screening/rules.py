@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -51,6 +52,7 @@ __all__ = [
     "assess",
     "dimension_positive",
     "screening_new",
+    "screening_values",
 ]
 
 SCREENING_FIELDS = ["indicator_list", "indicators", "decision", "deciding_body", "reason"]  # what its audit entry names
@@ -158,8 +160,21 @@ def screening_new(
     *, case: Case, indicator_list: str, indicators: Iterable[str], decision: str, reason: str, deciding_body: str,
     screened_on: date, actor: User,
 ) -> Screening:  # fmt: skip
-    """A screening to record, not saved yet, with the suggestion its indicators make; raises
-    ValidationError where the decision, who decided, the reason, the date or an indicator is not valid."""
+    """A screening to record, not saved yet (screening_values)."""
+    values = screening_values(
+        indicator_list=indicator_list, indicators=indicators, decision=decision, reason=reason,
+        deciding_body=deciding_body, screened_on=screened_on, actor=actor,
+    )  # fmt: skip
+    return Screening(case=case, **values)
+
+
+def screening_values(
+    *, indicator_list: str, indicators: Iterable[str], decision: str, reason: str, deciding_body: str,
+    screened_on: date, actor: User,
+) -> dict[str, Any]:  # fmt: skip
+    """A screening's values but its case, by field name, with the suggestion its indicators make;
+    raises ValidationError where the decision, who decided, the reason, the date or an indicator is
+    not valid. Bulk writers store them as they are (no model instance made)."""
     errors: dict[str, object] = {}
     if indicator_list not in IndicatorList.values:
         raise ValidationError({"indicator_list": gettext_lazy("Choose an indicator list.")})
@@ -175,15 +190,14 @@ def screening_new(
         raise ValidationError(errors)
     keys = sorted(set(indicators))
     assessment = _assessed(IndicatorList(indicator_list), tuple(keys))  # raises ValidationError on unknown keys
-    return Screening(
-        case=case,
-        indicator_list=indicator_list,
-        indicators=keys,
-        positive_dimensions=[str(dimension) for dimension in assessment.positive_dimensions],
-        suggested_victim=assessment.presumed_victim,
-        decision=decision,
-        deciding_body=deciding_body,
-        reason=reason.strip(),
-        screened_on=screened_on,
-        screened_by=actor,
-    )
+    return {
+        "indicator_list": indicator_list,
+        "indicators": keys,
+        "positive_dimensions": [str(dimension) for dimension in assessment.positive_dimensions],
+        "suggested_victim": assessment.presumed_victim,
+        "decision": decision,
+        "deciding_body": deciding_body,
+        "reason": reason.strip(),
+        "screened_on": screened_on,
+        "screened_by": actor,
+    }
