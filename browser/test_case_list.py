@@ -20,7 +20,8 @@ def test_a_search_pages_forward_and_back_without_a_name_in_the_address(page: Pag
     expect(page.locator("#results .count")).to_have_text("5 cases")
     expect(page.locator("#results .pages span")).to_have_text("Page 1 of 3")
     first = page.locator("#results tbody .name").all_inner_texts()
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()  # the search box's change on leaving it must not win over Next
+    page.wait_for_load_state("networkidle")
     expect(page.locator("#results .pages span")).to_have_text("Page 2 of 3")
     second = page.locator("#results tbody .name").all_inner_texts()
     page.get_by_role("button", name="Next").click()
