@@ -9,12 +9,12 @@ its figures as a dict (see `measure_import`).
 Generated cases of one office are written to an HTCDS file (the layout of Pristan's export, one
 row per case), which a child process then imports into a second office, as that office's
 caseworker: the check (the preview), then the write in one transaction. `--via command` runs
-`pristan import`; `--via page` seals the file as an upload through the Import page is sealed and
-runs the page's two passes (jobs.check, jobs.write) on it. The child's wall time, CPU time and
-peak resident memory are printed. Everything lives in a
-temporary directory removed afterwards; with `--database postgres://…` the cases go to that
-PostgreSQL database instead (empty or made by an earlier run: it is migrated and written to, so
-never name one you keep), its keys to `--keys-database` (default: the same name + "_keys").
+`pristan import`; `--via page` seals the file as the Import page seals an upload and runs the
+page's two passes (jobs.check, jobs.write) on it, timing each. The child's wall time, CPU time
+and peak resident memory are printed. Everything lives in a temporary directory removed
+afterwards; with `--database postgres://…` the cases go to that PostgreSQL database instead
+(empty or made by an earlier run: it is migrated and written to, so never name one you keep), its
+keys to `--keys-database` (default: the same name + "_keys").
 See bench/README.md.
 """
 
@@ -154,16 +154,22 @@ def _run_job(job_id: str) -> int:
     from pristan.interchange.models import ImportJob
 
     job = ImportJob.objects.select_related("actor", "office").get(pk=job_id)
+    started = time.perf_counter()
     jobs.check(job)
+    checked = time.perf_counter()
     print(f"Rows: {job.rows}. To create: {job.to_create}. With problems: {job.invalid}.")
     jobs.write(job)
+    written = time.perf_counter()
     print(f"{job.status}: {job.created} created, {job.updated} updated. {job.error}")
+    print(json.dumps({"check_seconds": round(checked - started, 2), "write_seconds": round(written - checked, 2)}))
     return 0 if job.status == ImportJob.Status.DONE else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:2] == ["--job"]:
-        _setup(Path(os.environ["PRISTAN_VAR_DIR"]), os.environ.get("DATABASE_URL", "sqlite"), "")
+        url = os.environ.get("DATABASE_URL", "sqlite")  # as the parent set it up
+        _setup(Path(os.environ["PRISTAN_VAR_DIR"]), "sqlite" if url.startswith("sqlite") else url,
+               os.environ.get("PRISTAN_KEYS_DATABASE_URL", ""))  # fmt: skip
         return _run_job(sys.argv[2])
     args = _arguments(argv)
     with tempfile.TemporaryDirectory(prefix="pristan-bench-") as directory:
@@ -192,19 +198,22 @@ def main(argv: list[str] | None = None) -> int:
         seconds, usage = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
         stdout, stderr = finished.stdout, finished.stderr
         output = stdout.splitlines()
+        passes = json.loads(output.pop()) if args.via == "page" and not (finished.returncode or args.profile) else {}
         print("\n".join(output[:60] if args.profile else output[-2:]))
         if finished.returncode:
             print(stderr[-3000:])
             return 1
         cpu = (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
         print(f"import (check + write) in {seconds:,.1f} s: {rows / seconds:,.0f} rows/s; {cpu:,.1f} s of CPU")
+        for name, taken in passes.items():  # the page's two passes, each on its own
+            print(f"  {name.removesuffix('_seconds')}: {taken:,.1f} s, {rows / taken:,.0f} rows/s")
         print(f"peak resident memory of the import: {usage.ru_maxrss / 1024:,.0f} MiB")
         if args.json:
             figures = {
                 "rows": rows, "format": args.format, "via": args.via, "database": "sqlite" if args.database == "sqlite"
                 else "postgresql", "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds, 1),
                 "cpu_seconds": round(cpu, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), "file_mib": round(file_mib, 1),
-                "load_average": os.getloadavg()[0], "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                **passes, "load_average": os.getloadavg()[0], "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }  # fmt: skip
             print(json.dumps(figures))
     return 0

@@ -1,6 +1,6 @@
 """Name search in every mode, for one office and for every office, beside the same token lookup by hand.
 
-Timed: `case_search` as the case list runs it, the count and the first page of 25 with the
+Timed: `case_list_page` as the case list runs it, the count and the first page of 25 with the
 persons' names opened. The bound: the same blind-index lookup written as two plain SQL queries
 (the count, and the page's case and person rows, names left sealed), with the same token hashes.
 The supervisor of one office looks for people of that office; the global reader for anyone.
@@ -51,18 +51,16 @@ def queries(persons: Any, count: int, rng: random.Random) -> dict[str, list[str]
 
 
 def _search(user: Any) -> Callable[[str], int]:
-    from pristan.cases.selectors import CaseFilters, case_search
+    from pristan.cases.selectors import CaseFilters, PageRequest, case_list_page
     from pristan.keystore.services import key_scope, preload_for
 
     def run(query: str) -> int:
-        with key_scope():  # one request
-            results = case_search(user=user, filters=CaseFilters(query=query))
-            count = results.count()
-            cases = list(results[:PAGE])
-            preload_for(cases)  # as the case list does: the page's keys in one query
-            for case in cases:
+        with key_scope():  # one request, as the case list runs it: the first page and the count
+            page = case_list_page(user=user, filters=CaseFilters(query=query), page=PageRequest(), per_page=PAGE)
+            preload_for(page.cases)  # as the case list does: the page's keys in one query
+            for case in page.cases:
                 _ = case.person.full_name
-        return count
+        return page.count
 
     return run
 

@@ -94,6 +94,9 @@ class Case(models.Model):
             # assigned scope and a reader without child-protection clearance read the index alone.
             models.Index(fields=["office", "opened_on", "id"], include=LIST_COLUMNS, name="cases_case_office_opened"),
             models.Index(fields=["opened_on", "id"], include=LIST_COLUMNS, name="cases_case_opened"),
+            # A reader of every office filtering by status: that status's page, and its capped
+            # count, from the index rather than by scanning the cases.
+            models.Index(fields=["status", "opened_on", "id"], name="cases_case_status_opened"),
             # A search by reference ignores case (reference__iexact): on PostgreSQL UPPER(reference).
             models.Index(Upper("reference"), name="cases_case_reference_upper"),
         ]

@@ -50,10 +50,13 @@ def _filtered(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
     query = filters.query.strip()
     if REFERENCE_RE.fullmatch(query):
         cases = cases.filter(reference__iexact=query)
-    else:  # each word through the token index; no OR, so the index drives the search
+    elif words := query_words(query, MAX_SEARCH_WORDS):
+        # Each word through the token index (no OR, so the index drives the search); the persons
+        # every word matches are found first (INTERSECT), so a common first name costs nothing
+        # more than a rare one: only the few persons matching the whole query lead to their cases.
         ring = keyring()
-        for word in query_words(query, MAX_SEARCH_WORDS):
-            cases = cases.filter(person_id__in=NameToken.objects.filter(token__in=query_hashes(ring, word)).values("person_id"))
+        matches = [NameToken.objects.filter(token__in=query_hashes(ring, word)).values("person_id") for word in words]
+        cases = cases.filter(person_id__in=matches[0].intersection(*matches[1:]) if len(matches) > 1 else matches[0])
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.stage:

@@ -97,6 +97,7 @@ HASHED_FIELDS = (
 )  # fmt: skip
 APPEND_ONLY_MESSAGE = "audit entries are append-only"
 FLUSH_SIZE = 500  # entries chained and inserted together
+SPOOL_CHUNK = 5000  # entries of an `audit_batch` read back, chained and inserted together
 TABLE = AuditEntry._meta.db_table
 
 # What an entry records; chaining an entry of the intake must leave all of it as it was.
@@ -416,29 +417,27 @@ def audit_batch() -> Iterator[None]:
 
 
 def flush_audit_batch() -> None:
+    """Like `_append`, for the spooled entries, inserted SPOOL_CHUNK at a time (core/bulk.py): an
+    import chains hundreds of thousands of them. Entries of the intake come first, as in `_append`;
+    the head is taken once and held, so the batch's entries follow each other in the chain."""
     spool = _spool.get()
-    if spool is not None and spool.count:
-        connection = connections[DEFAULT_DB_ALIAS]
-        for rows in spool.drain(FLUSH_SIZE):
-            _append_rows(rows, connection)
-
-
-def _append_rows(rows: list[dict[str, Any]], connection: BaseDatabaseWrapper) -> None:
-    """Like `_append`, for the values of spooled entries, inserted in one statement (core/bulk.py):
-    an import chains hundreds of thousands of them. Entries of the intake come first, as in `_append`."""
+    if spool is None or not spool.count:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
     head = _lock_head()
     _chain_unchained(head)
     at = timezone.now()
-    table = Table(AuditEntry, connection, with_id=False)
     keyed = salted_hmac(HASH_KEY_SALT, b"", algorithm="sha256")  # entry_hash's HMAC, its key derived once
-    for values in rows:
-        values["sequence"], values["prev_hash"], values["at"] = head.sequence + 1, head.hash, at
-        hasher = keyed.copy()
-        hasher.update(canonical_payload(values))
-        values["hash"] = hasher.hexdigest()
-        head.sequence, head.hash = values["sequence"], values["hash"]
-        table.add(None, **values)
-    table.write()
+    for rows in spool.drain(SPOOL_CHUNK):
+        table = Table(AuditEntry, connection, with_id=False)
+        for values in rows:
+            values["sequence"], values["prev_hash"], values["at"] = head.sequence + 1, head.hash, at
+            hasher = keyed.copy()
+            hasher.update(canonical_payload(values))
+            values["hash"] = hasher.hexdigest()
+            head.sequence, head.hash = values["sequence"], values["hash"]
+            table.add(None, **values)
+        table.write()
     head.save(update_fields=["sequence", "hash"])
 
 

@@ -136,7 +136,10 @@ class Table:
         if not self._known.issuperset(values):
             raise TypeError(f"{self.model.__name__} has no column {sorted(set(values) - self._known)}")
         defaults = self._defaults
-        row = [values[name] if name in values else defaults[name] for name in self._names]
+        self.add_row(key, [values[name] if name in values else defaults[name] for name in self._names])
+
+    def add_row(self, key: SealingKey | None, row: list[Any], /) -> None:
+        """Add a row given whole: a value for each of `columns`, in order (sealed as `add` seals)."""
         if self._sealed:
             if key is None:
                 raise TypeError(f"{self.model.__name__} has sealed columns: its rows need the key of their person.")

@@ -103,20 +103,20 @@ class _Rows:
     def __init__(self, model: type[models.Model], connection: BaseDatabaseWrapper) -> None:
         self.table = Table(model, connection, with_id=True)
         fields = list(model._meta.concrete_fields)
-        self._names = [each.attname for each in fields]
         # Stamped on insert, as DateTimeField.pre_save stamps them.
         self._stamped = [
             each.attname for each in fields if getattr(each, "auto_now", False) or getattr(each, "auto_now_add", False)
         ]
+        self._stamped_at = [self.table.columns.index(name) for name in self._stamped]
 
         # A relation given by field name (an instance, as the rules give it) is stored by its id.
         self._relations = {each.name: each.attname for each in fields if each.is_relation}
 
     def add(self, key: SealingKey | None, instance: models.Model, now: datetime) -> None:
-        values = {name: getattr(instance, name) for name in self._names}
-        for name in self._stamped:
-            values[name] = now
-        self.table.add(key, **values)
+        row = [getattr(instance, name) for name in self.table.columns]
+        for index in self._stamped_at:
+            row[index] = now
+        self.table.add_row(key, row)
 
     def add_values(self, key: SealingKey | None, values: Values, now: datetime, **ids: Any) -> None:
         """A row from the values a rule gives by field name (``ids``: its own and its relations' ids)."""

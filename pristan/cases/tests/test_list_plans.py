@@ -90,7 +90,8 @@ def _deep_position(user: User) -> Position:
 @pytest.mark.parametrize("who", ["boris", "ana", "global"])
 def test_the_case_list_is_read_through_indexes(who, many_cases, ana, boris, sofia, request):
     """Page 1, a deep page and the count, for an office's supervisor, a caseworker of assigned
-    scope and a reader of every office; then name search (two words, a reference) for each."""
+    scope and a reader of every office; then name search (two words, a reference) and a status
+    filter for each."""
     user = {"boris": boris, "ana": ana}.get(who) or _global_reader(sofia)
     deep = PageRequest(200, forward=True, position=_deep_position(user))
     for filters, page in [
@@ -99,6 +100,7 @@ def test_the_case_list_is_read_through_indexes(who, many_cases, ana, boris, sofi
         (CaseFilters(query="Ivan Petrov"), PageRequest()),
         (CaseFilters(query="Petr"), PageRequest()),
         (CaseFilters(query="SOF-2026-00001"), PageRequest()),
+        (CaseFilters(status="Closed"), PageRequest()),
     ]:
         with key_scope():
             problems = captured_plan_problems(partial(case_list_page, user=user, filters=filters, page=page, per_page=25))
