@@ -40,7 +40,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from scratch_db import REPO, migrate, setup_django
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -63,32 +64,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     if bool(args.database_url) != bool(args.keys_url):
         parser.error("--database-url and --keys-url go together")
     return args
-
-
-def _setup_django(directory: Path, database_url: str, keys_url: str, key_file: Path) -> None:
-    # Forced, not defaulted: a DATABASE_URL or keyring in the environment must not send a benchmark
-    # to a real database or key store, nor seal its data with real keys.
-    os.environ["PRISTAN_VAR_DIR"] = str(directory)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["PRISTAN_KEYS_DATABASE_URL"] = keys_url
-    os.environ["PRISTAN_KEY_FILE"] = str(key_file)
-    os.environ["PRISTAN_KEY_FILE_AUTOCREATE"] = "1"
-    for name in ("PRISTAN_MASTER_KEYS", "PRISTAN_INDEX_KEY"):
-        os.environ.pop(name, None)
-        os.environ.pop(f"{name}_FILE", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "pristan.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
-def _migrate() -> None:
-    from django.conf import settings
-    from django.core.management import call_command
-
-    for database in settings.DATABASES:
-        call_command("migrate", database=database, verbosity=0, interactive=False)
 
 
 @contextlib.contextmanager
@@ -214,10 +189,10 @@ def _database_sizes(postgres: bool, directory: Path) -> tuple[int, int]:
 
 def _run(args: argparse.Namespace, directory: Path, database_url: str, keys_url: str, *, own_server: bool) -> dict[str, Any]:
     postgres = database_url.startswith("postgres")
-    _setup_django(directory, database_url, keys_url, args.key_file or directory / "keyring.toml")
+    setup_django(directory, database_url, keys_url, args.key_file)
     from pristan.demo.generate import generate
 
-    _migrate()
+    migrate()
     clock = _BackendClock() if postgres else None
     postmaster = _parent_pid(clock.first_pid) if clock and own_server else 0
     server_cpu = _server_cpu(postmaster) if postmaster else 0.0

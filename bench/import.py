@@ -79,20 +79,8 @@ def _setup(directory: Path, database: str, keys_database: str) -> None:
     """Django on fresh SQLite databases, or on the given empty PostgreSQL ones (keys in ``directory``)."""
     if database == "sqlite":
         setup_django(directory)
-        return
-    import django
-
-    for name in ("PRISTAN_MASTER_KEYS", "PRISTAN_INDEX_KEY"):
-        os.environ.pop(name, None)
-        os.environ.pop(f"{name}_FILE", None)
-    os.environ.update(
-        PRISTAN_VAR_DIR=str(directory), DATABASE_URL=database,
-        PRISTAN_KEYS_DATABASE_URL=keys_database or f"{database.rstrip('/')}_keys",
-        PRISTAN_KEY_FILE=str(directory / "keyring.toml"), PRISTAN_KEY_FILE_AUTOCREATE="1",
-        DJANGO_SETTINGS_MODULE="pristan.settings",
-    )  # fmt: skip
-    sys.path.insert(0, str(REPO))
-    django.setup()
+    else:
+        setup_django(directory, database, keys_database or f"{database.rstrip('/')}_keys")
 
 
 def _write_file(path: Path, file_format: str) -> int:

@@ -85,7 +85,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 
 from pristan.core import audit_partitions
-from pristan.core.bulk import Table
+from pristan.core.bulk import Table, WriteBehind
 from pristan.core.models import AuditChainHead, AuditEntry, Office
 from pristan.core.policy import Section
 
@@ -428,16 +428,17 @@ def flush_audit_batch() -> None:
     _chain_unchained(head)
     at = timezone.now()
     keyed = salted_hmac(HASH_KEY_SALT, b"", algorithm="sha256")  # entry_hash's HMAC, its key derived once
-    for rows in spool.drain(SPOOL_CHUNK):
-        table = Table(AuditEntry, connection, with_id=False)
-        for values in rows:
-            values["sequence"], values["prev_hash"], values["at"] = head.sequence + 1, head.hash, at
-            hasher = keyed.copy()
-            hasher.update(canonical_payload(values))
-            values["hash"] = hasher.hexdigest()
-            head.sequence, head.hash = values["sequence"], values["hash"]
-            table.add(None, **values)
-        table.write()
+    with WriteBehind(connection) as writer:  # a chunk is chained while the one before is written
+        for rows in spool.drain(SPOOL_CHUNK):
+            table = Table(AuditEntry, connection, with_id=False)
+            for values in rows:
+                values["sequence"], values["prev_hash"], values["at"] = head.sequence + 1, head.hash, at
+                hasher = keyed.copy()
+                hasher.update(canonical_payload(values))
+                values["hash"] = hasher.hexdigest()
+                head.sequence, head.hash = values["sequence"], values["hash"]
+                table.add(None, **values)
+            writer.write([table])
     head.save(update_fields=["sequence", "hash"])
 
 

@@ -24,6 +24,7 @@ column by the same additional data, and an empty value stored as empty bytes, un
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, NamedTuple
@@ -37,7 +38,7 @@ from pristan.core import crypto
 from pristan.core.fields import CodeListField
 from pristan.core.sealed import SealedDateField, SealedTextField
 
-__all__ = ["IdBlock", "SealingKey", "Table"]
+__all__ = ["IdBlock", "SealingKey", "Table", "WriteBehind"]
 
 _SEALED = (SealedTextField, SealedDateField)
 
@@ -184,27 +185,102 @@ class Table:
         return self.rows
 
     def write(self) -> int:
-        if not self.rows:
+        count = len(self.rows)
+        if not count:
             return 0
         if self._copy:
-            self._write_by_copy()
+            # The driver's own cursor: Django's wrapper has no `copy`. Its errors are turned into
+            # Django's (IntegrityError …) as those of `executemany` are.
+            with self._connection.cursor() as cursor, self._connection.wrap_database_errors:
+                _copy(cursor.cursor, self._take_copy())
         else:
             with self._connection.cursor() as cursor:
                 cursor.executemany(self._sql, self._prepared())
-        count = len(self.rows)
         self.rows = []
         return count
 
-    def _write_by_copy(self) -> None:
-        connection = self._connection
-        types = _types(connection, self.model._meta.db_table, self._db_columns)
-        # The driver's own cursor: Django's wrapper has no `copy`. Its errors are turned into
-        # Django's (IntegrityError …) as those of `executemany` are.
-        with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(self._copy_sql) as copy:
-            copy.set_types(types)
-            write_row = copy.write_row
-            for row in self._prepared():
-                write_row(row)
+    def _take_copy(self) -> _Copy:
+        """The table's rows as one COPY, prepared; the table is left empty."""
+        types = _types(self._connection, self.model._meta.db_table, self._db_columns)
+        rows, self.rows = self._prepared(), []
+        return _Copy(self._copy_sql, types, rows)
+
+
+class _Copy(NamedTuple):
+    sql: str
+    types: tuple[int, ...]
+    rows: list[Sequence[Any]]
+
+
+def _copy(cursor: Any, job: _Copy) -> None:
+    with cursor.copy(job.sql) as copy:
+        copy.set_types(job.types)
+        write_row = copy.write_row
+        for row in job.rows:
+            write_row(row)
+
+
+class WriteBehind:
+    """Writes tables while the caller makes the next ones: on PostgreSQL their COPY streams run in
+    a thread, one batch behind, on the caller's own connection and so in its transaction.
+
+    That thread mostly waits for the server to take the rows into tables and indexes (psycopg
+    releases the GIL meanwhile), so making and writing overlap: the caller's Python and the
+    server's work run on two cores instead of one after the other. The driver's connection lets
+    one user at a time in: a query the caller makes while a batch is being written waits for it.
+    Use it as a context manager inside the transaction: leaving it waits for the last batch and
+    raises what failed there (as Django's error), so the transaction never ends under a COPY.
+    On SQLite, or for a table with ``copy=False``, `write` writes at once.
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self._connection = connection
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> WriteBehind:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is None:
+            self.wait()
+        elif self._thread is not None:  # the error on its way out says more than the batch's
+            self._thread.join()
+            self._thread, self._error = None, None
+
+    def write(self, tables: Iterable[Table]) -> None:
+        """Write the tables' rows, after those of the previous `write`; the tables are left empty."""
+        self.wait()
+        tables = list(tables)
+        if not all(table._copy for table in tables):
+            for table in tables:
+                table.write()
+            return
+        jobs = [table._take_copy() for table in tables if table.rows]
+        if jobs:
+            self._connection.ensure_connection()
+            # The driver's connection, taken here: Django's connections belong to their thread.
+            driver = self._connection.connection
+            self._thread = threading.Thread(target=self._run, args=(driver, jobs), name="pristan-write-behind", daemon=True)
+            self._thread.start()
+
+    def _run(self, driver: Any, jobs: list[_Copy]) -> None:
+        try:
+            with driver.cursor() as cursor:
+                for job in jobs:
+                    _copy(cursor, job)
+        except BaseException as error:  # handed to the caller's thread by `wait`
+            self._error = error
+
+    def wait(self) -> None:
+        """Wait for the batch being written; raise what failed."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            with self._connection.wrap_database_errors:
+                raise error
 
 
 class IdBlock:
@@ -240,18 +316,24 @@ class IdBlock:
             found = cursor.fetchone()
         return max(highest, found[0] if found else 0) + 1
 
-    def _refill_from_sequence(self) -> None:
+    def _refill_from_sequence(self, count: int) -> None:
         with self._connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [self._table, self._pk_column, self._POSTGRES_BLOCK],
+                [self._table, self._pk_column, count],
             )
-            self._ids = [row[0] for row in cursor.fetchall()][::-1]
+            # Taken from the end: the new ids after those still left.
+            self._ids = [row[0] for row in cursor.fetchall()][::-1] + self._ids
+
+    def reserve(self, count: int) -> None:
+        """Make sure ``count`` ids can be taken without a query (on SQLite none is ever needed)."""
+        if self._connection.vendor == "postgresql" and len(self._ids) < count:
+            self._refill_from_sequence(count - len(self._ids))
 
     def take(self) -> int:
         if self._connection.vendor == "sqlite":
             self._next += 1
             return self._next - 1
         if not self._ids:
-            self._refill_from_sequence()
+            self._refill_from_sequence(self._POSTGRES_BLOCK)
         return self._ids.pop()

@@ -40,7 +40,7 @@ from pristan.cases.services import references_reserve
 from pristan.core import access
 from pristan.core.audit import apply_changes, audit_spool, audit_values, audit_values_for
 from pristan.core.blind_index import name_hashes
-from pristan.core.bulk import IdBlock, SealingKey, Table
+from pristan.core.bulk import IdBlock, SealingKey, Table, WriteBehind
 from pristan.core.crypto import Keyring
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import Section
@@ -163,18 +163,27 @@ class _Batch:
 
     def number(self, model: type[models.Model]) -> int:
         """The id of a new row of ``model``."""
+        return self._block(model).take()
+
+    def reserve(self, records: int) -> None:
+        """Ids enough for ``records`` new records, taken now, so that making their rows asks the
+        database nothing (while the batch before is being written)."""
+        for model, each in ((Person, 1), (Case, 1), (TraffickingExperience, 1), (ConsentEvent, 1), (Screening, 1), (Referral, 2)):
+            self._block(model).reserve(records * each)
+
+    def _block(self, model: type[models.Model]) -> IdBlock:
         block = self.ids.get(model)
         if block is None:
             block = self.ids[model] = IdBlock(model, self.db)
-        return block.take()
+        return block
 
-    def write(self) -> None:
+    def tables(self) -> list[Table]:
+        """The batch's tables, in the order they are written."""
         self.tokens.rows.sort(key=lambda row: row[1])  # in token order the index takes them in fewer page writes
-        for table in (
+        return [
             self.persons.table, self.tokens, self.cases.table, self.experiences.table, self.consents.table,
             self.screenings.table, self.referrals.table, self.imported,
-        ):  # fmt: skip
-            table.write()
+        ]  # fmt: skip
 
 
 @dataclass
@@ -195,10 +204,14 @@ class _New:
 
 class Creator:
     """The new records of an import, kept until `write` creates them all (call it once per batch of
-    the file, inside the import's transaction and `audit_batch`)."""
+    the file, inside the import's transaction and `audit_batch`, and `finish` after the last).
 
-    def __init__(self, *, actor: User, office: Office, source: str) -> None:
-        self.actor, self.office, self.source = actor, office, source
+    A batch's rows go to ``writer`` (bulk.WriteBehind) once the next batch has taken what it needs
+    from the database, so that the server writes one batch while the next is decided."""
+
+    def __init__(self, *, actor: User, office: Office, source: str, writer: WriteBehind) -> None:
+        self.actor, self.office, self.source, self.writer = actor, office, source, writer
+        self.unwritten: _Batch | None = None
         self.owners = Owners(office, actor)
         self.organisations = Organisations()
         self.names = _NameHashes(keyring())
@@ -216,17 +229,28 @@ class Creator:
             return []
         pending, self.pending = self.pending, []
         today, now = timezone.localdate(), timezone.now()
+        # What the batch needs from the database, taken before the batch before is written.
         references = references_reserve(office=self.office, year=today.year, count=len(pending))
         keys = self._data_keys(len(pending), now)
         batch = _Batch.open(self.db)
+        batch.reserve(len(pending))
+        self.finish(wait=False)
         for new, reference, key in zip(pending, references, keys, strict=True):
             self._decide(new, batch, reference, key, today)
             self._rows(new, batch, key, now)
-        batch.write()
         for new in pending:
             for values in new.entries:
                 audit_spool(values)
+        self.unwritten = batch
         return [new.case for new in pending]
+
+    def finish(self, *, wait: bool = True) -> None:
+        """Hand the batch made last to the writer; with ``wait``, until it is written."""
+        if self.unwritten is not None:
+            self.writer.write(self.unwritten.tables())
+            self.unwritten = None
+        if wait:
+            self.writer.wait()
 
     def _data_keys(self, count: int, now: datetime) -> list[SealingKey]:
         """A data key for each new person, stored (committed in the key store's database before any

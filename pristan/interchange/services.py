@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from pristan.cases import services as case_services
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.core import access
 from pristan.core.audit import apply_changes, audit_batch, audit_record
+from pristan.core.bulk import WriteBehind
 from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.experience.services import experience_update
 from pristan.interchange import mapping
@@ -170,8 +171,8 @@ def import_apply(
     result = Result()
     done = 0
     seen: set[str] = set()
-    with key_scope(), transaction.atomic(), audit_batch():
-        creator = Creator(actor=actor, office=office, source=source)
+    with key_scope(), transaction.atomic(), audit_batch(), WriteBehind(connections[DEFAULT_DB_ALIAS]) as writer:
+        creator = Creator(actor=actor, office=office, source=source, writer=writer)
         for batch in _batches(table):
             existing = _existing(office, source, batch)
             visible = _visible(actor, existing)
@@ -207,6 +208,7 @@ def import_apply(
                     result.references.append(case.reference)
             if progress:
                 progress(done, total)
+        creator.finish()
     return result
 
 

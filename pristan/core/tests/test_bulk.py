@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, connections, models, transacti
 
 from pristan.assistance.models import ServiceItem
 from pristan.cases.services import case_open
-from pristan.core.bulk import SealingKey, Table
+from pristan.core.bulk import SealingKey, Table, WriteBehind
 from pristan.demo.world import ensure_world
 from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
@@ -150,3 +150,47 @@ def test_a_copy_that_breaks_a_constraint_raises_django_s_integrity_error() -> No
     table.add(key, id=taken, office_id=office.pk, key_id=key.id, given_name="Ана", created_at=datetime.now(tz=UTC))
     with pytest.raises(IntegrityError), transaction.atomic():
         table.write()
+
+
+def _persons(*ids: int) -> Table:
+    """A table of new persons of the first office numbered ``ids``, not yet written."""
+    office, key = ensure_world(1).offices[0].office, _new_key()
+    table = Table(Person, connection, with_id=True)
+    for pk in ids:
+        table.add(key, id=pk, office_id=office.pk, key_id=key.id, given_name=f"Ана {pk}", created_at=datetime.now(tz=UTC))
+    return table
+
+
+def test_rows_written_behind_are_in_the_caller_s_transaction() -> None:
+    ids = [900_000, 900_001, 900_002]
+    table = _persons(*ids)
+    with transaction.atomic():
+        with WriteBehind(connection) as writer:
+            writer.write([table])
+            assert table.rows == []  # taken by the writer
+        assert sorted(Person.objects.filter(pk__in=ids).values_list("pk", flat=True)) == ids  # seen by the same transaction
+        transaction.set_rollback(True)
+    assert not Person.objects.filter(pk__in=ids).exists()  # and gone with its rollback
+
+
+def test_a_write_behind_that_fails_raises_django_s_error_in_the_caller() -> None:
+    world = ensure_world(1).offices[0]
+    taken = person_register(actor=world.caseworker, office=world.office, data={"given_name": "Ана"}).pk
+    table = _persons(900_000, taken)
+    with pytest.raises(IntegrityError), transaction.atomic(), WriteBehind(connection) as writer:
+        writer.write([table])
+    assert not Person.objects.filter(pk=900_000).exists()
+
+
+def test_leaving_on_the_caller_s_error_waits_for_the_write_and_keeps_that_error() -> None:
+    ids = [900_000, 900_001]
+    table = _persons(*ids)
+
+    def write_then_fail() -> None:
+        with transaction.atomic(), WriteBehind(connection) as writer:
+            writer.write([table])
+            raise ValueError("the caller's")
+
+    with pytest.raises(ValueError, match="the caller's"):
+        write_then_fail()
+    assert not Person.objects.filter(pk__in=ids).exists()
