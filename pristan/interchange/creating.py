@@ -166,8 +166,12 @@ class _Batch:
         return self._block(model).take()
 
     def reserve(self, records: int) -> None:
-        """Ids enough for ``records`` new records, taken now, so that making their rows asks the
-        database nothing (while the batch before is being written)."""
+        """Ids enough for ``records`` new records, taken now from PostgreSQL's sequences, so that
+        making their rows asks the database nothing while the batch before is being written. Not
+        on SQLite: there ids follow the highest one, so they are taken when first needed, after
+        the batch before is written (`Creator.write`)."""
+        if self.db.vendor != "postgresql":
+            return
         for model, each in ((Person, 1), (Case, 1), (TraffickingExperience, 1), (ConsentEvent, 1), (Screening, 1), (Referral, 2)):
             self._block(model).reserve(records * each)
 

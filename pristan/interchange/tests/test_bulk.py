@@ -11,6 +11,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -203,7 +204,9 @@ def _last_sequence() -> int:
     return AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
 
 
-def test_new_records_store_what_the_services_store(generated, second_office, tmp_path, django_user_model):
+@pytest.mark.parametrize("batch", [services.BATCH, 7])  # one batch, and several written one behind the other
+def test_new_records_store_what_the_services_store(batch, generated, second_office, tmp_path, django_user_model, monkeypatch):
+    monkeypatch.setattr(services, "BATCH", batch)
     _office, _caseworker, cases = generated(30)
     target, importer = second_office
     owner2 = django_user_model.objects.create_user("owner2")
