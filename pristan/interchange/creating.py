@@ -7,7 +7,8 @@ the incoming referral (referrals/rules.py), the import's own (records.py), enter
 (cases/rules.py), and the access layer's checks on the new case. Then the batch is written as the
 generator writes (core/bulk.py): reference numbers and ids reserved for the whole batch, every
 person's data key made and stored at once, values sealed as the rows are added, one prepared
-INSERT per table; and each record's audit entries, made in the order the services would have
+INSERT per table (on PostgreSQL a COPY, sent in a thread while the next batch is decided:
+bulk.WriteBehind); and each record's audit entries, made in the order the services would have
 recorded them, join the import's others (audit_spool), to be chained when it ends.
 
 What is stored is what the services store, field by field, name tokens and audit entries included:
