@@ -7,6 +7,7 @@ Skopje (SKP): Marko, a caseworker who must never see Sofia's cases.
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -61,6 +62,14 @@ def _jobs_run_at_once(settings: Any) -> None:
     """Background jobs run where they are enqueued (django-tasks' immediate backend), so a test sees
     their outcome at once. The tests of the worker itself (pristan/jobs/tests) run real workers."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _files_of_its_own(settings: Any, tmp_path: Path) -> None:
+    """Each test keeps its uploads, export files and worker presence in a directory of its own: in
+    the shared one, a file another test (or a served demo) left would change what a test counts."""
+    settings.VAR_DIR = tmp_path / "var"
+    settings.PRISTAN_SHARED_DIR = ""
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 import io
 import os
-import tracemalloc
 from pathlib import Path
 from uuid import uuid4
 
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from pristan.core.crypto import SealError
 from pristan.core.sealed_file import _HEADER, SealedWriter, open_sealed, sealed_key_id
+from pristan.core.tests.memory import traced_peak
 
 KEY, KEY_ID, AAD = os.urandom(32), uuid4(), b"pristan.test:upload"
 
@@ -118,12 +118,11 @@ def test_reading_holds_one_chunk_not_the_file(tmp_path):
     data = os.urandom(16 * 1024 * 1024)
     path = seal(tmp_path / "big", data, chunk=64 * 1024, pieces=64 * 1024)
     del data
-    tracemalloc.start()
-    try:
+
+    def read_through() -> None:
         with open_sealed(path, KEY, AAD) as stream:
             while stream.read(8192):
                 pass
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+
+    _nothing, peak = traced_peak(read_through)
     assert peak < 1024 * 1024, peak

@@ -1,7 +1,6 @@
 """An export's memory does not grow with the number of cases: the peak (tracemalloc) of exporting
 4 times the cases is about that of exporting the cases, every layout, while the file holds them all."""
 
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pyzipper
 
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record
+from pristan.core.tests.memory import traced_peak
 from pristan.demo.generate import generate
 from pristan.demo.world import ensure_world
 from pristan.exports import services
@@ -27,12 +27,7 @@ def _generated(count: int, seed: int) -> None:
 
 
 def _peak(work: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return traced_peak(work)[1]
 
 
 def _rows(path: Path) -> int:

@@ -2,13 +2,13 @@
 
 import io
 import json
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pristan.core.tests.memory import traced_peak
 from pristan.interchange import mapping, readers
 
 BOM = b"\xef\xbb\xbf"
@@ -126,11 +126,6 @@ def test_a_large_file_is_never_held_in_memory(tmp_path):
             handle.write(("," if index else "") + json.dumps(record) + "\n")
         handle.write("]}")
     size = path.stat().st_size
-    tracemalloc.start()
-    try:
-        count = sum(1 for _row in readers.open_table(path, path.name).rows())
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    count, peak = traced_peak(lambda: sum(1 for _row in readers.open_table(path, path.name).rows()))
     assert count == 30_000
     assert peak < size / 3, (peak, size)

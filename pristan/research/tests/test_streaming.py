@@ -8,7 +8,6 @@ read a chunk at a time, the sort holds one run, whatever the number of cases."""
 import csv
 import io
 import random
-import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -16,6 +15,7 @@ import pytest
 
 from pristan.core.models import Office, Role
 from pristan.core.services import membership_grant
+from pristan.core.tests.memory import traced_peak
 from pristan.demo.generate import generate
 from pristan.keystore.services import key_scope, preload_for
 from pristan.research import ctdc, services, spill
@@ -184,12 +184,7 @@ def test_k_anonymity_from_counts_is_k_anonymity_record_by_record(seed):
 
 
 def _peak(work: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return traced_peak(work)[1]
 
 
 @pytest.mark.django_db
