@@ -75,6 +75,57 @@ def env_secret(name: str, default: str | None = None) -> str:
     return env_str(name, default)
 
 
+# The development profile's public key (settings.py): anyone can forge sessions and audit entries with it.
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105 # nosec B105
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+HOW_TO_MAKE_ONE = 'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def secret_key_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a production secret key, or None when it can.
+
+    The audit chain's HMAC key and the API tokens' digests derive from the secret key, and it signs
+    sessions: a short, public or patterned one lets whoever guesses it forge all three. Randomness
+    cannot be proven; these refuse what is plainly not random (the rules of Django's own check W009).
+    """
+    if value == DEVELOPMENT_SECRET_KEY:
+        return "it is the public development key"
+    if value.startswith("django-insecure-"):
+        return "it is a key Django generated for development (django-insecure-...)"
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        return f"it has {len(value)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
+    if len(set(value)) < SECRET_KEY_MIN_DISTINCT:
+        return f"it uses only {len(set(value))} different characters, so it is not random"
+    return None
+
+
+def env_secret_key(name: str) -> str:
+    """A production secret key from NAME or NAME_FILE, refused unless long and random. The message
+    names the variable and how to make a key, and never shows the key."""
+    value = env_secret(name)
+    problem = secret_key_problem(value)
+    if problem:
+        raise ImproperlyConfigured(
+            f"{name} (or {name}_FILE) is not a usable secret key: {problem}. Set it to at least "
+            f"{SECRET_KEY_MIN_LENGTH} random characters, made for example with: {HOW_TO_MAKE_ONE}"
+        )
+    return value
+
+
+def secret_keys_checked(keys: list[str], name: str) -> list[str]:
+    """Every key of a list (SECRET_KEY_FALLBACKS), each refused as env_secret_key refuses one."""
+    for position, key in enumerate(keys, start=1):
+        problem = secret_key_problem(key)
+        if problem:
+            label = f"{name} (key {position})" if len(keys) > 1 else name
+            raise ImproperlyConfigured(
+                f"{label} is not a usable secret key: {problem}. Every secret key must be at least "
+                f"{SECRET_KEY_MIN_LENGTH} random characters, made for example with: {HOW_TO_MAKE_ONE}"
+            )
+    return keys
+
+
 _CACHE_BACKENDS = {
     "redis": "django.core.cache.backends.redis.RedisCache",
     "rediss": "django.core.cache.backends.redis.RedisCache",

@@ -1,11 +1,13 @@
-"""The production profile: everything from settings.py, hardened. A secret key is required."""
+"""The production profile: everything from settings.py, hardened. A long, random secret key is required."""
 
-from pristan.env import env_bool, env_int, env_secret
+from pristan.env import env_bool, env_int, env_secret_key
 from pristan.settings import *  # noqa: F403
 from pristan.settings import MIDDLEWARE
 
 DEBUG = False
-SECRET_KEY = env_secret("PRISTAN_SECRET_KEY")
+# Refused while the settings load, so that every way in (pristan start, gunicorn, pristan worker, any
+# command) stops: the audit chain's key and the API tokens' digests derive from it (pristan/env.py).
+SECRET_KEY = env_secret_key("PRISTAN_SECRET_KEY")
 PRISTAN_KEY_FILE_AUTOCREATE = False  # a missing key must stop Pristan, not start a new keyring
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("PRISTAN_SSL_REDIRECT", True)

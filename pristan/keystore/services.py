@@ -31,7 +31,9 @@ _cache: ContextVar[dict[UUID, bytes | None] | None] = ContextVar("pristan_data_k
 
 
 def keyring() -> Keyring:
-    """The keyring configured in the settings; a development key file is created on first use.
+    """The keyring configured in the settings. Outside production a key file is created on first use,
+    but only while both databases are empty: beside sealed data it would open none of it
+    (integrity.py), so Pristan stops instead and says which key file is missing.
 
     A key file is read again whenever it changes, so a master key added by `pristan keys
     add-master` is used by every running worker from its next request on, without a restart.
@@ -40,6 +42,10 @@ def keyring() -> Keyring:
         return _keyring(settings.PRISTAN_MASTER_KEYS, settings.PRISTAN_INDEX_KEY, "", 0)
     key_file = Path(settings.PRISTAN_KEY_FILE)
     if settings.PRISTAN_KEY_FILE_AUTOCREATE and not key_file.exists():
+        from pristan.keystore.integrity import databases_hold_sealed_data, missing_key_file
+
+        if databases_hold_sealed_data():
+            raise missing_key_file(str(key_file))
         crypto.new_keyring_file(key_file, "k1")
     try:
         stamp = key_file.stat().st_mtime_ns

@@ -14,6 +14,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from pristan.core.management.translated import TranslatedCommand
 from pristan.env import env_int, env_str
 from pristan.interchange.console import language_from_environment
+from pristan.keystore.integrity import keystore_verify
 from pristan.keystore.router import KEYS_DB
 
 MIGRATE_HELP = gettext_lazy("Apply the migrations of the key store and of the case database before serving.")
@@ -101,4 +103,8 @@ class Command(TranslatedCommand):
                     )
                     % {"alias": alias, "count": pending}
                 )
+        try:
+            keystore_verify()  # gunicorn's workers check again as they load the application; this says why first
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from None
         call_command("collectstatic", interactive=False, verbosity=0)

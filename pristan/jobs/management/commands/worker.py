@@ -6,6 +6,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +15,7 @@ from pristan.core.management.translated import TranslatedCommand
 from pristan.jobs import presence
 from pristan.jobs.schedule import PERIODIC
 from pristan.jobs.worker import Worker
+from pristan.keystore.integrity import keystore_verify
 
 
 class Command(TranslatedCommand):
@@ -37,6 +39,10 @@ class Command(TranslatedCommand):
             }
             raise CommandError(message)
         self._log_to(options["verbosity"])
+        try:
+            keystore_verify()  # jobs read and seal persons: not with keys that open nothing
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from None
         worker_id = presence.new_worker_id()
         self.stdout.write(_("Worker %(worker)s: running background jobs. Stop it with Ctrl+C.") % {"worker": worker_id})
         for entry in PERIODIC:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -22,6 +23,7 @@ from pristan.core import crypto
 from pristan.core.management.translated import TranslatedCommand
 from pristan.interchange.console import language_from_environment
 from pristan.keystore import services
+from pristan.keystore.integrity import databases_hold_sealed_data, missing_key_file
 
 
 class Command(TranslatedCommand):
@@ -50,6 +52,8 @@ class Command(TranslatedCommand):
         key_file = Path(settings.PRISTAN_KEY_FILE)
         action = options["action"]
         if action == "init":
+            if not key_file.exists() and self._holds_data():
+                raise CommandError(str(missing_key_file(str(key_file))))
             if crypto.new_keyring_file(key_file, "k1"):
                 self.stdout.write(
                     _("Wrote %(file)s (readable by its owner only). Keep a copy apart from the backups.") % {"file": key_file}
@@ -102,3 +106,11 @@ class Command(TranslatedCommand):
             except (OSError, ValueError) as error:
                 raise CommandError(str(error)) from None
             self.stdout.write(_("Master key %(id)s removed from %(file)s.") % {"id": options["master_id"], "file": key_file})
+
+    def _holds_data(self) -> bool:
+        """Whether the databases hold sealed data, which a new key file would never open. A database not
+        reachable yet (a new server, before its databases exist) holds none that can be told."""
+        try:
+            return databases_hold_sealed_data()
+        except DatabaseError:
+            return False
