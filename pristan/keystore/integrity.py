@@ -97,10 +97,13 @@ def keystore_verify() -> None:
 
     Two small queries on each side: the newest data key is unwrapped (a wrong key file fails there),
     and the key ids of the newest persons are looked up (a lost or empty key store fails there).
+    A key store whose table does not exist yet (not migrated) holds nothing to check.
     """
     from pristan.keystore.services import keyring
     from pristan.people.models import Person
 
+    if DataKey._meta.db_table not in _tables(KEYS_DB):
+        return  # not migrated yet: nothing sealed to open (`pristan start` refuses pending migrations)
     names = {"source": _keyring_source(), "keys": _database_name(KEYS_DB), "cases": _database_name(DEFAULT_DB_ALIAS)}
     try:
         ring = keyring()

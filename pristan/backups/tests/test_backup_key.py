@@ -16,7 +16,8 @@ def _backup_entry(path: Path) -> str | None:
     return tomllib.loads(path.read_text()).get("backup")
 
 
-def test_keys_init_writes_a_backup_key_and_adds_one_to_an_older_key_file(tmp_path, settings):
+def test_keys_init_writes_a_backup_key_and_adds_one_to_an_older_key_file(tmp_path, settings, db):
+    # `keys init` first makes sure that the databases hold nothing an older key file sealed (db: empty ones).
     settings.PRISTAN_KEY_FILE = str(tmp_path / "keyring.toml")
     settings.PRISTAN_BACKUP_KEY = ""
     call_command("keys", "init", stdout=io.StringIO())
