@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "pristan.core.middleware.NoStoreMiddleware",
     "pristan.core.middleware.AuditRefusalMiddleware",
+    "pristan.core.middleware.RequestSizeMiddleware",  # last: every other one wraps its 413; before any view reads the body
 ]
 
 ROOT_URLCONF = "pristan.urls"

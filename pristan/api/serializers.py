@@ -12,7 +12,7 @@ from pristan.core import vocabularies
 from pristan.exports.models import ExportRecord
 from pristan.interchange.forms import SUFFIXES
 from pristan.interchange.models import ImportJob
-from pristan.interchange.uploads import MAX_UPLOAD_BYTES
+from pristan.interchange.uploads import MAX_UPLOAD_BYTES, TOO_LARGE, megabytes
 from pristan.movements.models import Movement, MovementStage, StopReason
 from pristan.people.models import Person
 from pristan.referrals.models import Referral, ReferralStatus
@@ -401,7 +401,7 @@ class ImportUploadSerializer(serializers.Serializer[dict[str, Any]]):
         if not str(upload.name).lower().endswith(SUFFIXES):
             raise serializers.ValidationError(_("Upload an .xlsx, .csv or .json file."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 1 GB: split it into several files."))
+            raise serializers.ValidationError(str(TOO_LARGE) % {"limit": megabytes(MAX_UPLOAD_BYTES)})
         return upload
 
 
