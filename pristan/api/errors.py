@@ -19,7 +19,7 @@ class Refused(exceptions.APIException):
     """A refusal with a status of its own (413 too large, 429 too many at once), in the one shape."""
 
     def __init__(self, detail: dict[str, list[str]], *, status: int) -> None:
-        super().__init__(detail)  # type: ignore[arg-type]
+        super().__init__(detail)
         self.status_code = status
 
 

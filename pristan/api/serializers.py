@@ -384,7 +384,7 @@ class ImportSerializer(serializers.ModelSerializer[ImportJob]):
     class Meta:
         model = ImportJob
         fields = ["id", "office", "filename", "source", "status", "rows", "to_create", "to_update", "to_skip", "invalid",
-                  "problems", "problem_count", "ignored_columns", "skip_invalid", "created", "updated", "cases",
+                  "problems", "problem_count", "ignored_columns", "skip_invalid", "created", "updated", "cases", "error",
                   "created_at", "finished_at"]  # fmt: skip
         read_only_fields = fields
 

@@ -15,13 +15,13 @@ from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import ValidationError
 
 from pristan.api import serializers as api
+from pristan.api.errors import Refused
 from pristan.api.messages import (
     BAD_ORDERING,
     NO_SUCH_OFFICE,
@@ -36,11 +36,11 @@ from pristan.api.messages import (
     UNKNOWN_SERVICE,
     UNKNOWN_VISIT,
 )
-from pristan.api.errors import Refused
 from pristan.api.models import Resource
 from pristan.api.pagination import Pagination
-from pristan.api.schema import ERROR
+from pristan.api.parsers import MultiPartParser
 from pristan.api.permissions import TokenScope
+from pristan.api.schema import ERROR
 from pristan.assistance import selectors as assistance_selectors
 from pristan.assistance import services as assistance_services
 from pristan.assistance.models import ServiceItem
@@ -52,8 +52,8 @@ from pristan.core.models import Office, Organisation
 from pristan.core.policy import Section
 from pristan.exports import selectors as export_selectors
 from pristan.interchange import jobs as import_jobs
-from pristan.interchange import uploads as import_uploads
 from pristan.interchange import services as import_services
+from pristan.interchange import uploads as import_uploads
 from pristan.interchange.models import ImportJob
 from pristan.keystore.services import preload_for
 from pristan.movements import selectors as movement_selectors

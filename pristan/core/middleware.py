@@ -3,7 +3,6 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
 
 from pristan.core import trail
 from pristan.interchange import uploads
@@ -52,7 +51,7 @@ class RequestSizeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = uploads.body_limit(request.META)
         if limit is not None and uploads.declared_length(request.META) > limit:
-            return self.refuse(request, gettext(uploads.REQUEST_TOO_LARGE) % {"limit": uploads.megabytes(limit)})
+            return self.refuse(request, str(uploads.REQUEST_TOO_LARGE) % {"limit": uploads.megabytes(limit)})
         try:
             return self.get_response(request)
         finally:

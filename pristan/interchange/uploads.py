@@ -35,7 +35,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from pristan.core.sealed_file import SealedWriter
 from pristan.core.shared import shared_directory
@@ -107,14 +107,14 @@ def _admit(user: User, upload_id: uuid.UUID) -> Refusal | None:
 
     waiting = ImportJob.objects.filter(actor=user, status=ImportJob.Status.VALIDATING).count()
     if waiting >= MAX_IMPORTS_WAITING:
-        return Refusal(gettext(TOO_MANY_WAITING) % {"count": waiting}, 429)
+        return Refusal(str(TOO_MANY_WAITING) % {"count": waiting}, 429)
     now = timezone.now()
     UploadInFlight.objects.filter(started_at__lt=now - IN_FLIGHT_EXPIRES).delete()
     UploadInFlight.objects.create(id=upload_id, user=user, started_at=now)
     arriving = UploadInFlight.objects.filter(user=user, started_at__gte=now - IN_FLIGHT_EXPIRES).count()
     if arriving > MAX_UPLOADS_IN_FLIGHT:
         _release(upload_id)
-        return Refusal(gettext(TOO_MANY_AT_ONCE) % {"count": arriving - 1}, 429)
+        return Refusal(str(TOO_MANY_AT_ONCE) % {"count": arriving - 1}, 429)
     return None
 
 
@@ -199,11 +199,12 @@ class SealingUploadHandler(FileUploadHandler):
         if self.received > MAX_UPLOAD_BYTES:
             self.abandon()  # what arrived of it is deleted and its key destroyed: no more is read
             assert self.request is not None
-            _refuse(self.request, Refusal(gettext(TOO_LARGE) % {"limit": megabytes(MAX_UPLOAD_BYTES)}, 413))
+            _refuse(self.request, Refusal(str(TOO_LARGE) % {"limit": megabytes(MAX_UPLOAD_BYTES)}, 413))
         self.writer.write(raw_data)
 
     def file_complete(self, file_size: int) -> SealedUpload:
-        assert self.upload_id is not None and self.key_id is not None
+        assert self.upload_id is not None
+        assert self.key_id is not None
         self.writer.close()
         self.target.close()
         upload = SealedUpload(
