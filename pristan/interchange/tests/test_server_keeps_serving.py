@@ -16,7 +16,6 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from conftest import sign_in_verified
-from pristan.api.tests.conftest import token_of  # noqa: F401 - the API's fixture
 from pristan.interchange import jobs
 from pristan.interchange.models import ImportJob, UploadInFlight
 from pristan.keystore.models import DataKey
@@ -67,9 +66,9 @@ class Server:
 
 
 @pytest.fixture
-def server(live_server: Any, ana: User, sofia: Any, token_of: Callable[..., str]) -> Iterator[Server]:  # noqa: F811
+def server(live_server: Any, ana: User, sofia: Any, token_of: Callable[..., str]) -> Server:
     session = sign_in_verified(Client(), ana).cookies["sessionid"].value
-    yield Server(live_server.url, token_of(ana), session)
+    return Server(live_server.url, token_of(ana), session)
 
 
 @pytest.fixture

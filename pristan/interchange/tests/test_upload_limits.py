@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from django.utils import timezone
 
-from pristan.api.tests.conftest import api_as, token_of  # noqa: F401 - the API's fixtures
 from pristan.interchange import uploads
 from pristan.interchange.models import ImportJob, UploadInFlight
 from pristan.interchange.tests.test_pages import _upload
@@ -72,6 +72,9 @@ def test_an_upload_declaring_more_than_the_limit_is_refused_before_its_body_is_r
     assert response.status_code == 413
     assert "This request is larger than 1025 MB, the most Pristan accepts: nothing was read." in response.content.decode()
     _nothing_left(settings, keys_before)
+    anonymous = _send(Client(), reverse("login"), Unread(), length=declared)  # the page renders for nobody signed in too
+    assert anonymous.status_code == 413
+    assert "This request is larger than 1025 MB" in anonymous.content.decode()
 
 
 def test_the_api_refuses_a_declared_length_over_the_limit_in_its_error_shape(ana, api_as):
