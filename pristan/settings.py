@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "pristan.core.middleware.NoStoreMiddleware",
     "pristan.core.middleware.AuditRefusalMiddleware",
+    "pristan.core.middleware.RequestSizeMiddleware",  # last: every other one wraps its 413; before any view reads the body
 ]
 
 ROOT_URLCONF = "pristan.urls"
@@ -280,7 +281,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pristan.api.parsers.JSONParser"],  # RecursionError is a 400, not a 500
     "DEFAULT_SCHEMA_CLASS": "pristan.api.schema.PristanSchema",
     "DEFAULT_PAGINATION_CLASS": "pristan.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "pristan.api.errors.handle",

@@ -15,6 +15,14 @@ from pristan.api.messages import NOT_FOUND, NOT_SIGNED_IN
 from pristan.core import trail
 
 
+class Refused(exceptions.APIException):
+    """A refusal with a status of its own (413 too large, 429 too many at once), in the one shape."""
+
+    def __init__(self, detail: dict[str, list[str]], *, status: int) -> None:
+        super().__init__(detail)
+        self.status_code = status
+
+
 def _messages(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [message for item in value.values() for message in _messages(item)]

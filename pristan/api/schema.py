@@ -13,6 +13,7 @@ ERROR_CODES = {
     "401": "No valid credentials.",
     "403": "Refused: the role or the token does not allow this.",
     "404": "Does not exist, or not for you.",
+    "413": "The request declares a body larger than Pristan accepts: it was not read.",
 }
 
 

@@ -12,7 +12,7 @@ from pristan.core import vocabularies
 from pristan.exports.models import ExportRecord
 from pristan.interchange.forms import SUFFIXES
 from pristan.interchange.models import ImportJob
-from pristan.interchange.uploads import MAX_UPLOAD_BYTES
+from pristan.interchange.uploads import MAX_UPLOAD_BYTES, TOO_LARGE, megabytes
 from pristan.movements.models import Movement, MovementStage, StopReason
 from pristan.people.models import Person
 from pristan.referrals.models import Referral, ReferralStatus
@@ -384,7 +384,7 @@ class ImportSerializer(serializers.ModelSerializer[ImportJob]):
     class Meta:
         model = ImportJob
         fields = ["id", "office", "filename", "source", "status", "rows", "to_create", "to_update", "to_skip", "invalid",
-                  "problems", "problem_count", "ignored_columns", "skip_invalid", "created", "updated", "cases",
+                  "problems", "problem_count", "ignored_columns", "skip_invalid", "created", "updated", "cases", "error",
                   "created_at", "finished_at"]  # fmt: skip
         read_only_fields = fields
 
@@ -401,7 +401,7 @@ class ImportUploadSerializer(serializers.Serializer[dict[str, Any]]):
         if not str(upload.name).lower().endswith(SUFFIXES):
             raise serializers.ValidationError(_("Upload an .xlsx, .csv or .json file."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 1 GB: split it into several files."))
+            raise serializers.ValidationError(str(TOO_LARGE) % {"limit": megabytes(MAX_UPLOAD_BYTES)})
         return upload
 
 

@@ -12,16 +12,16 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import translation
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import ValidationError
 
 from pristan.api import serializers as api
+from pristan.api.errors import Refused
 from pristan.api.messages import (
     BAD_ORDERING,
     NO_SUCH_OFFICE,
@@ -38,7 +38,9 @@ from pristan.api.messages import (
 )
 from pristan.api.models import Resource
 from pristan.api.pagination import Pagination
+from pristan.api.parsers import MultiPartParser
 from pristan.api.permissions import TokenScope
+from pristan.api.schema import ERROR
 from pristan.assistance import selectors as assistance_selectors
 from pristan.assistance import services as assistance_services
 from pristan.assistance.models import ServiceItem
@@ -50,8 +52,8 @@ from pristan.core.models import Office, Organisation
 from pristan.core.policy import Section
 from pristan.exports import selectors as export_selectors
 from pristan.interchange import jobs as import_jobs
-from pristan.interchange import readers as import_readers
 from pristan.interchange import services as import_services
+from pristan.interchange import uploads as import_uploads
 from pristan.interchange.models import ImportJob
 from pristan.keystore.services import preload_for
 from pristan.movements import selectors as movement_selectors
@@ -515,22 +517,29 @@ class ImportStart(ApiView):
 
     @extend_schema(
         operation_id="imports_start", request={"multipart/form-data": api.ImportUploadSerializer},
-        responses={202: api.ImportSerializer},
+        responses={
+            202: api.ImportSerializer,
+            413: OpenApiResponse(ERROR, description="The file is larger than the limit."),
+            429: OpenApiResponse(ERROR, description="Too many of your uploads arriving, or imports being checked, at once."),
+        },
     )  # fmt: skip
     def post(self, request: Request) -> Response:
         """Upload a file to import into an office where you may register persons, as the Import page does:
-        Pristan checks every row and prepares a preview; nothing is written until you confirm at `imports/{id}/`."""
+        Pristan reads the file and checks every row in the background, and prepares a preview; follow the
+        import at `imports/{id}/`. A file Pristan cannot read makes the import `failed`, with the reason in
+        its `error`. Nothing is written until you confirm at `imports/{id}/`. A file over the size limit
+        is refused (413), as is a file beyond the uploads you may have arriving or being checked at once (429)."""
         if not access.registration_offices(self.user).exists():
             raise PermissionDenied(NOT_A_REGISTRAR)
-        data = self.valid(api.ImportUploadSerializer, request.data)
+        payload = request.data  # the upload arrives (sealed) here
+        if refusal := import_uploads.refusal_of(request._request):
+            raise Refused({"file": [refusal.message]}, status=refusal.status)
+        data = self.valid(api.ImportUploadSerializer, payload)
         office = _office(self.user, data["office"])
-        try:
-            job = import_jobs.start(
-                actor=self.user, office=office, upload=data["file"], source=data.get("source") or "",
-                language=translation.get_language() or "en",
-            )  # fmt: skip
-        except import_readers.UnreadableFile as error:
-            raise ValidationError({"file": [str(error)]}) from None
+        job = import_jobs.start(
+            actor=self.user, office=office, upload=data["file"], source=data.get("source") or "",
+            language=translation.get_language() or "en",
+        )  # fmt: skip
         job.refresh_from_db()
         return Response(api.ImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -24,6 +24,7 @@ from pristan.backups.errors import BackupError
 
 FORMAT = "pristan-backup/1"
 MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 1024 * 1024  # a real one is a few kilobytes
 SIGNATURE_SALT = "pristan.backups.manifest.v1"
 
 
@@ -81,11 +82,15 @@ def manifest_read(directory: Path) -> Manifest:
     path = directory / MANIFEST
     names = {"file": path}
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:  # not read whole into memory: no manifest is this large
+            raise BackupError(_("%(file)s is not the manifest of a Pristan backup this version can read.") % names)
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BackupError(_("%(file)s does not exist: this is not a Pristan backup, or not a whole one.") % names) from None
     except (OSError, ValueError) as error:
         raise BackupError(_("%(file)s cannot be read: %(error)s") % {**names, "error": error}) from None
+    except RecursionError:  # lists or objects nested thousands deep: json.loads recurses once per level
+        raise BackupError(_("%(file)s is not the manifest of a Pristan backup this version can read.") % names) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(_("%(file)s is not the manifest of a Pristan backup this version can read.") % names)
     signature = str(data.pop("signature", ""))

@@ -141,10 +141,14 @@ class CasePage:
 
     @property
     def next_page(self) -> PageRequest:
+        if not self.cases:  # a position past every case (altered, or its cases erased since): the first page
+            return PageRequest()
         return PageRequest(self.number + 1, forward=True, position=_position(self.cases[-1]))
 
     @property
     def previous_page(self) -> PageRequest:
+        if not self.cases:
+            return PageRequest()
         return PageRequest(self.number - 1, forward=False, position=_position(self.cases[0]))
 
 

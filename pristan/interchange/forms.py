@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.core import access
 from pristan.core.models import Office
-from pristan.interchange.uploads import MAX_UPLOAD_BYTES
+from pristan.interchange.uploads import MAX_UPLOAD_BYTES, TOO_LARGE, Refusal, megabytes
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".json")
 
@@ -28,8 +28,10 @@ class ImportForm(forms.Form):
         ),
     )  # fmt: skip
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, refusal: Refusal | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if refusal is not None:  # the file was refused while it arrived, so it is missing: say why
+            self.fields["file"].error_messages["required"] = refusal.message
         offices = access.registration_offices(user)
         office_field = self.fields["office"]
         assert isinstance(office_field, forms.ModelChoiceField)
@@ -42,7 +44,7 @@ class ImportForm(forms.Form):
         if not str(upload.name).lower().endswith(SUFFIXES):
             raise forms.ValidationError(_("Upload an .xlsx, .csv or .json file."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 1 GB: split it into several files."))
+            raise forms.ValidationError(TOO_LARGE, params={"limit": megabytes(MAX_UPLOAD_BYTES)})
         return upload
 
 

@@ -51,16 +51,16 @@ def _progress_path(job: ImportJob) -> Path:
 
 
 def start(*, actor: User, office: Office, upload: uploads.SealedUpload, source: str, language: str) -> ImportJob:
-    """An import of a sealed upload, its check enqueued; raises UnreadableFile (the upload then goes
-    with the request) when the file is not one Pristan reads."""
+    """An import of a sealed upload, its check enqueued. The file is not read here, in the request:
+    a hostile one costs the check job, which fails the import with the reader's message. Its source
+    is the name given (or the file's), until the check knows the file's layout (services.source_of)."""
     from pristan.interchange.tasks import import_check_run
 
+    filename = Path(upload.name or "").name[:200]
     job = ImportJob(
-        id=upload.upload_id, office=office, actor=actor, filename=Path(upload.name or "").name[:200], key_id=upload.key_id,
-        language=language,
+        id=upload.upload_id, office=office, actor=actor, filename=filename, key_id=upload.key_id, language=language,
+        source=(source or Path(filename).stem)[:120],
     )  # fmt: skip
-    table = readers.open_table(opener(job), job.filename)
-    job.source = services.source_of(table, source or Path(job.filename).stem)
     with transaction.atomic():
         job.save(force_insert=True)
         audit_record(
@@ -116,12 +116,14 @@ def _failed(job: ImportJob, error: str) -> None:
 
 
 def check(job: ImportJob) -> None:
-    """The first pass: fill the job's preview."""
+    """The first pass: read the file, decide its source and fill the job's preview. (Run again after
+    a lost worker only while the import is still being checked: `source` is still the name given.)"""
     with translation.override(job.language):
         try:
             table = readers.open_table(opener(job), job.filename)
+            source = services.source_of(table, job.source)
             preview = services.import_check(
-                actor=job.actor, office=job.office, table=table, source=job.source,
+                actor=job.actor, office=job.office, table=table, source=source,
                 progress=lambda done, _total: write_progress(job, done, 0),
             )  # fmt: skip
         except (readers.UnreadableFile, PermissionDenied) as error:
@@ -137,7 +139,7 @@ def check(job: ImportJob) -> None:
     )  # fmt: skip
     job.problems = [problem.as_dict() for problem in preview.problems]
     job.problem_count, job.ignored_columns = preview.problem_count, preview.ignored_columns
-    job.status = ImportJob.Status.READY
+    job.source, job.status = source, ImportJob.Status.READY
     job.save()
 
 

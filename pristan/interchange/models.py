@@ -73,3 +73,20 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class UploadInFlight(models.Model):
+    """An upload being received, one row while its bytes arrive (uploads.py): the count of a
+    user's rows bounds the uploads they may send at once, across every web process and machine.
+    A row whose process was killed is ignored once it is older than uploads.IN_FLIGHT_EXPIRES."""
+
+    id = models.UUIDField(primary_key=True, editable=False)  # the upload's id
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("upload being received")
+        verbose_name_plural = _("uploads being received")
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -9,23 +9,127 @@ destroys its key when the request ends, so a copy of the file in a backup no lon
 request that dies half-way through its upload can leave a sealed file behind: `jobs.sweep` (run
 by `pristan retention`, daily) deletes it and destroys its key. A request from nobody signed in
 keeps nothing of its file.
+
+What one upload may cost is bounded before it costs it. A request whose declared length is over
+the limit is refused before its body is read (core.middleware.RequestSizeMiddleware); a body that
+brings more than it declared (or more than the limit) is cut off at the limit, its sealed part
+deleted and its key destroyed, and the rest never read (StopUpload). A user has at most
+MAX_UPLOADS_IN_FLIGHT uploads arriving at once, counted in the database (UploadInFlight) so that
+every web process and machine sees them, and at most MAX_IMPORTS_WAITING imports waiting for their
+check: beyond, the upload is refused when its file starts, before a byte of it is kept. The file is
+never read in the request: the check job reads it (jobs.check).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from pristan.core.sealed_file import SealedWriter
 from pristan.core.shared import shared_directory
 from pristan.keystore.services import create_data_key, data_key, destroy_data_key
 
-MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # beyond it, the rest of the file is read and thrown away, and refused
+MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # beyond it, the file is cut off, deleted and refused
+ENVELOPE_BYTES = 1024 * 1024  # a multipart body's boundaries, part headers and the form's small fields
+MAX_UPLOADS_IN_FLIGHT = 2  # per user, across every web process and machine
+MAX_IMPORTS_WAITING = 3  # per user: imports uploaded whose check has not ended yet
+IN_FLIGHT_EXPIRES = timedelta(hours=1)  # a mark older than this was left by a killed process
+MEGABYTE = 1024 * 1024
+
+TOO_LARGE = gettext_lazy("The file is larger than %(limit)s MB: split it into several files.")
+REQUEST_TOO_LARGE = gettext_lazy("This request is larger than %(limit)s MB, the most Pristan accepts: nothing was read.")
+TOO_MANY_AT_ONCE = gettext_lazy(
+    "You are already uploading %(count)s files: wait until they have arrived, then upload this one again."
+)
+TOO_MANY_WAITING = gettext_lazy(
+    "%(count)s of your imports are still waiting for their check: wait until they are checked, then upload this file again."
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an upload was refused while it arrived; `status` is the API's (413 too large, 429 too many)."""
+
+    message: str
+    status: int
+
+
+def megabytes(limit: int) -> str:
+    return f"{limit / MEGABYTE:g}"
+
+
+def body_limit(meta: dict[str, Any]) -> int | None:
+    """The most a request may declare: an upload's limit for a multipart body (files are sealed as
+    they arrive), Django's limit of data held in memory for any other (a JSON body is read whole)."""
+    if str(meta.get("CONTENT_TYPE", "")).lower().startswith("multipart/form-data"):
+        return MAX_UPLOAD_BYTES + ENVELOPE_BYTES
+    limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit
+
+
+def declared_length(meta: dict[str, Any]) -> int:
+    """The body's declared length; 0 when absent or not a number, as Django reads it (nothing)."""
+    try:
+        return max(0, int(meta.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def refusal_of(request: HttpRequest) -> Refusal | None:
+    """Why the request's upload was refused while it arrived, if it was."""
+    refusal: Refusal | None = getattr(request, "_pristan_upload_refusal", None)
+    return refusal
+
+
+def _refuse(request: HttpRequest, refusal: Refusal) -> None:
+    request._pristan_upload_refusal = refusal  # type: ignore[attr-defined]
+    raise StopUpload(connection_reset=True)  # the rest of the body is never read
+
+
+def _admit(user: User, upload_id: uuid.UUID) -> Refusal | None:
+    """Mark the upload as arriving, unless the user already has too many uploads arriving or imports
+    waiting. Each statement commits at once (no request runs in a transaction, see
+    settings.ATOMIC_REQUESTS), so other processes count it; the mark is made first and counted
+    after, so that two uploads starting together can both be refused but never both admitted."""
+    from pristan.interchange.models import ImportJob, UploadInFlight
+
+    waiting = ImportJob.objects.filter(actor=user, status=ImportJob.Status.VALIDATING).count()
+    if waiting >= MAX_IMPORTS_WAITING:
+        return Refusal(str(TOO_MANY_WAITING) % {"count": waiting}, 429)
+    now = timezone.now()
+    UploadInFlight.objects.filter(started_at__lt=now - IN_FLIGHT_EXPIRES).delete()
+    UploadInFlight.objects.create(id=upload_id, user=user, started_at=now)
+    arriving = UploadInFlight.objects.filter(user=user, started_at__gte=now - IN_FLIGHT_EXPIRES).count()
+    if arriving > MAX_UPLOADS_IN_FLIGHT:
+        _release(upload_id)
+        return Refusal(str(TOO_MANY_AT_ONCE) % {"count": arriving - 1}, 429)
+    return None
+
+
+def _release(upload_id: uuid.UUID) -> None:
+    from pristan.interchange.models import UploadInFlight
+
+    UploadInFlight.objects.filter(id=upload_id).delete()
+
+
+def abandon_unfinished(request: HttpRequest) -> None:
+    """At the end of every request: an upload whose reading stopped on an error (the client went
+    away mid-body) is deleted, its key destroyed and its mark released, at once rather than at the
+    next sweep. core.middleware.RequestSizeMiddleware calls it."""
+    for handler in getattr(request, "_pristan_sealing_handlers", ()):
+        handler.abandon()
 
 
 def directory() -> Path:
@@ -66,32 +170,61 @@ def discard(upload_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
 
 
 class SealingUploadHandler(FileUploadHandler):
+    upload_id: uuid.UUID | None = None  # while a file is arriving: its mark is held
+    key_id: uuid.UUID | None = None
+    target: Any = None  # while a file is being written
+
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
-        user = getattr(self.request, "user", None)
+        request = self.request
+        assert request is not None
+        user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             raise SkipFile  # nobody signed in: the file is read past and nothing is kept (no key, no disk)
-        self.upload_id, self.key_id = uuid.uuid4(), create_data_key()
+        request._pristan_sealing_handlers = [self]  # type: ignore[attr-defined]  # see abandon_unfinished
+        upload_id = uuid.uuid4()
+        if refusal := _admit(user, upload_id):
+            _refuse(request, refusal)
+        self.upload_id = upload_id
+        self.key_id = create_data_key()
         key = data_key(self.key_id)
         assert key is not None
-        descriptor = os.open(sealed_path(self.upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(sealed_path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self.target = os.fdopen(descriptor, "wb")
-        self.writer = SealedWriter(self.target, self.key_id, key, upload_aad(self.upload_id))
+        self.writer = SealedWriter(self.target, self.key_id, key, upload_aad(upload_id))
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.received += len(raw_data)
-        if self.received <= MAX_UPLOAD_BYTES:  # a larger file is refused by the form, by its size
-            self.writer.write(raw_data)
+        if self.received > MAX_UPLOAD_BYTES:
+            self.abandon()  # what arrived of it is deleted and its key destroyed: no more is read
+            assert self.request is not None
+            _refuse(self.request, Refusal(str(TOO_LARGE) % {"limit": megabytes(MAX_UPLOAD_BYTES)}, 413))
+        self.writer.write(raw_data)
 
     def file_complete(self, file_size: int) -> SealedUpload:
+        assert self.upload_id is not None
+        assert self.key_id is not None
         self.writer.close()
         self.target.close()
-        return SealedUpload(
+        upload = SealedUpload(
             upload_id=self.upload_id, key_id=self.key_id, name=self.file_name, content_type=self.content_type, size=file_size
         )
+        _release(self.upload_id)
+        self.upload_id, self.key_id, self.target = None, None, None  # the SealedUpload holds the file now
+        return upload
 
     def upload_interrupted(self) -> None:
-        if hasattr(self, "target"):
+        self.abandon()
+
+    def upload_complete(self) -> None:
+        self.abandon()  # nothing left unless the upload stopped before its file completed
+
+    def abandon(self) -> None:
+        """The file arriving, if any, is deleted, its key destroyed and its mark released."""
+        if self.target is not None:
             self.target.close()
+        if self.upload_id is not None:
             discard(self.upload_id, self.key_id)
+            _release(self.upload_id)
+        self.upload_id, self.key_id, self.target = None, None, None

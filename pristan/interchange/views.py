@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pristan.core import access
 from pristan.core.http import AuthenticatedRequest
-from pristan.interchange import jobs, readers
+from pristan.interchange import jobs, uploads
 from pristan.interchange.forms import ConfirmForm, ImportForm
 from pristan.interchange.models import ImportJob
 from pristan.jobs.selectors import worker_running
@@ -30,17 +30,14 @@ def _job_for(request: AuthenticatedRequest, job_id: str) -> ImportJob:
 def import_start(request: AuthenticatedRequest) -> HttpResponse:
     if not access.registration_offices(request.user).exists():
         raise PermissionDenied(NOT_A_REGISTRAR)
-    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    data, files = request.POST or None, request.FILES or None  # the upload arrives (sealed) here
+    form = ImportForm(data, files, user=request.user, refusal=uploads.refusal_of(request))
     if form.is_valid():
-        try:
-            job = jobs.start(
-                actor=request.user, office=form.cleaned_data["office"], upload=form.cleaned_data["file"],
-                source=form.cleaned_data["source"], language=translation.get_language() or "en",
-            )  # fmt: skip
-        except readers.UnreadableFile as error:
-            form.add_error("file", str(error))
-        else:
-            return redirect("import_job", job_id=job.pk)
+        job = jobs.start(
+            actor=request.user, office=form.cleaned_data["office"], upload=form.cleaned_data["file"],
+            source=form.cleaned_data["source"], language=translation.get_language() or "en",
+        )  # fmt: skip
+        return redirect("import_job", job_id=job.pk)
     return render(request, "interchange/start.html", {"form": form}, status=422 if form.is_bound else 200)
 
 

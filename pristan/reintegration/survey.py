@@ -82,6 +82,8 @@ def parse(text: str) -> dict[str, Any]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SurveyError(_("The survey file is not valid TOML: %(error)s") % {"error": error}) from None
+    except RecursionError:  # arrays or tables nested thousands deep: tomllib recurses once per level
+        raise SurveyError(_("The survey file nests arrays or tables deeper than Pristan reads.")) from None
     scales = raw.get("scales", {})
     if not isinstance(scales, dict):
         raise SurveyError(_("%(where)s: an answer scale needs at least two options.") % {"where": "scales"})

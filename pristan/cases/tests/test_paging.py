@@ -159,3 +159,12 @@ def test_history_never_lists_reads(case, ana, boris, client_of, long_history, mo
         client_of(boris).get(reverse("case_summary", args=[case.reference]))
     rows = selectors.case_history(user=boris, case=case).rows
     assert [row.entry.action for row in rows] == ["create"] * 3
+
+
+@pytest.mark.parametrize("position", ["2026-01-01_5", "2026-01-01_" + "9" * 40, "1900-01-01_-" + "9" * 40])
+def test_a_page_after_every_case_is_an_empty_page_not_a_server_error(client_of, ana, position):
+    """The case list's position travels in the form: an altered one (or one whose cases were erased
+    since) found no case, and the page's links then read a case that is not there (IndexError, a 500)."""
+    for direction in ("after", "before"):
+        response = client_of(ana).get(reverse("case_list"), {"page": f"2 {direction} {position}"})
+        assert response.status_code == 200

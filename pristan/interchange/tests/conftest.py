@@ -9,6 +9,7 @@ import pytest
 import pyzipper
 from django.contrib.auth.models import User
 
+from pristan.api.tests.conftest import api_as, token_of  # noqa: F401 - the API's fixtures, for the upload tests
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import consent_record
 from pristan.core.models import Office

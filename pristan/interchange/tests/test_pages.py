@@ -68,12 +68,21 @@ def test_discard_deletes_the_upload(client_of, ana, sofia, settings):
     assert not list((settings.VAR_DIR / "imports").glob(f"{job.pk}*"))
 
 
-def test_an_unreadable_file_is_a_form_error(client_of, ana, sofia):
-    response = client_of(ana).post(
-        reverse("import_start"), {"office": sofia.pk, "file": SimpleUploadedFile("x.csv", b"name,age\nA,3\n")}
-    )
-    assert response.status_code == 422
-    assert "No column of this file" in response.content.decode()
+def test_an_unreadable_file_is_read_by_the_check_and_fails_its_import(client_of, ana, sofia, settings):
+    """The request does not read the file: it is accepted, and the check job fails the import with
+    the reader's message, shown on the import's page; neither the file nor its key is left."""
+    from pristan.keystore.models import DataKey
+
+    keys_before = DataKey.objects.count()
+    client = client_of(ana)
+    response = client.post(reverse("import_start"), {"office": sofia.pk, "file": SimpleUploadedFile("x.csv", b"name,age\nA,3\n")})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert (job.status, job.source) == (ImportJob.Status.FAILED, "x")
+    assert "No column of this file is an HTCDS field" in job.error
+    assert "No column of this file is an HTCDS field" in client.get(response["Location"]).content.decode()
+    assert _sealed_files(settings) == []
+    assert DataKey.objects.count() == keys_before
 
 
 def test_someone_who_cannot_register_gets_no_import_page(client_of, vera, sofia):
@@ -154,7 +163,7 @@ def _sealed_files(settings) -> list[str]:
     ("data", "problem"),
     [
         ({"file": _upload(ROWS, "cases.pdf")}, "Upload an .xlsx, .csv or .json file."),  # and no office chosen
-        ({"file": SimpleUploadedFile("cases.csv", b"nothing,here\n1,2\n")}, "No column of this file is an HTCDS field"),
+        ({"office": "", "file": _upload(ROWS)}, "This field is required."),
     ],
 )
 def test_an_upload_refused_leaves_neither_file_nor_key(client_of, ana, sofia, settings, data, problem):

@@ -119,3 +119,10 @@ def test_loading_a_faulty_file_adds_no_version(db, tmp_path):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("survey", "load", str(tmp_path / "missing.toml"))
     assert list(Survey.objects.values_list("version", flat=True)) == [1]
+
+
+@pytest.mark.parametrize("nested", ["a = " + "[" * 100_000, "a = " + "{ b = " * 100_000], ids=["arrays", "tables"])
+def test_a_survey_file_nested_thousands_deep_is_refused_with_a_message(nested):
+    """tomllib recurses once per level: without the catch, a RecursionError and a traceback."""
+    with pytest.raises(SurveyError, match="nests arrays or tables deeper than Pristan reads"):
+        parse(nested)
