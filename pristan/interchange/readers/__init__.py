@@ -9,6 +9,7 @@ Import files come from anyone allowed to import: every reader keeps to `limits.L
 reads, and every way a file can fail is an `UnreadableFile` whose message says what and where.
 """
 
+import codecs
 import csv
 import hashlib
 import io
@@ -23,7 +24,6 @@ from pristan.interchange.readers import json_records, xlsx
 from pristan.interchange.readers.limits import (
     CSV_BROKEN,
     CSV_CELL_TOO_LONG,
-    CSV_NUL,
     LIMITS,
     NO_COLUMNS,
     NOT_UTF8,
@@ -193,8 +193,8 @@ class _Lines:
     """A CSV file's lines, none longer than a row may be: csv.reader reads a whole line before it
     looks at its fields, so a 1 GB line without a newline would be 1 GB of memory."""
 
-    def __init__(self, handle: io.TextIOWrapper) -> None:
-        self.handle, self.line, self.chars = handle, 0, 0  # chars: of the row being read
+    def __init__(self, handle: io.TextIOWrapper, opener: Opener) -> None:
+        self.handle, self.opener, self.line, self.chars = handle, opener, 0, 0  # chars: of the row being read
 
     def __iter__(self) -> "_Lines":
         return self
@@ -203,7 +203,7 @@ class _Lines:
         try:
             text = self.handle.readline(LIMITS.row_chars + 1)
         except UnicodeDecodeError:
-            raise refusal(NOT_UTF8, line=self.line + 1) from None
+            raise refusal(NOT_UTF8, line=_undecodable_line(self.opener)) from None
         if not text:
             raise StopIteration
         self.line += 1
@@ -213,10 +213,23 @@ class _Lines:
         return text
 
 
+def _undecodable_line(opener: Opener) -> int:
+    """The line of the first byte that is not UTF-8 (the text reader decodes ahead of its lines)."""
+    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with opener() as stream:
+        while chunk := stream.read(64 * 1024):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return line + bytes(error.object[: error.start]).count(b"\n")
+            line += chunk.count(b"\n")
+    return line
+
+
 def _csv_values(opener: Opener, delimiter: str, last: int | None = None) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values) of every row of a CSV file, up to row `last`, each row checked."""
     with opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
-        lines = _Lines(handle)
+        lines = _Lines(handle, opener)
         reader = csv.reader(lines, delimiter=delimiter)
         number = 0
         while last is None or number < last:
@@ -226,8 +239,6 @@ def _csv_values(opener: Opener, delimiter: str, last: int | None = None) -> Iter
                 line = reader.line_num or 1
                 if "field larger than field limit" in str(error):
                     raise refusal(CSV_CELL_TOO_LONG, line=line, limit=LIMITS.cell) from None
-                if "NUL" in str(error):
-                    raise refusal(CSV_NUL, line=line) from None
                 raise refusal(CSV_BROKEN, line=line) from None
             if values is None:
                 return
@@ -283,7 +294,7 @@ def open_table(source: Path | Opener, filename: str) -> Table:
         else:
             raise UnreadableFile(UNREADABLE)
     except UnicodeDecodeError:
-        raise refusal(NOT_UTF8, line=1) from None
+        raise refusal(NOT_UTF8, line=_undecodable_line(opener)) from None
     except OSError:
         raise UnreadableFile(UNREADABLE) from None
     headers = head[0] if head else []

@@ -84,7 +84,7 @@ def _start(stream: BinaryIO) -> tuple[bytes, _Resumed]:
 
 def _events(opener: Opener) -> Iterator[tuple[str, Any]]:
     """Every event of the file, each container opening checked against the depth limit (plus the
-    two levels of {"records": [...]}) so that no part of the file, records or not, nests deeper."""
+    two levels of {"records": [...]} and one to spare) so that no part of the file, records or not, nests deeper."""
     with opener() as stream:
         first, rest = _start(stream)
         if first not in (b"[", b"{"):
@@ -97,7 +97,7 @@ def _events(opener: Opener) -> Iterator[tuple[str, Any]]:
                 step = CONTAINERS.get(event)
                 if step:
                     depth += step
-                    if depth > LIMITS.depth + 2:
+                    if depth > LIMITS.depth + 3:  # the record's own levels are checked in _record, with its number
                         raise refusal(TOO_DEEP_AT, limit=LIMITS.depth, offset=bounded.offset)
                 yield event, value
         except ijson.JSONError:
@@ -210,6 +210,8 @@ def _record(events: Iterator[tuple[str, Any]], number: int) -> dict[str, Any]:
             if chars > LIMITS.row_chars:
                 raise refusal(TOO_LARGE_ROW, row=number, limit=LIMITS.row_chars)
         _place(top, flat, value)
+        if len(flat) > LIMITS.columns:
+            raise refusal(TOO_MANY_COLUMNS, row=number, limit=LIMITS.columns)
     raise UnreadableFile(UNREADABLE)  # the events ended inside a record: ijson raises first
 
 

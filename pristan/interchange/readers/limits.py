@@ -73,7 +73,6 @@ UNREADABLE = _("This file cannot be read. Upload the HTCDS spreadsheet (.xlsx), 
 NO_COLUMNS = _("No column of this file is an HTCDS field: is its first row the field names, such as prs_FirstName?")
 NOT_UTF8 = _('This file is not UTF-8 text (line %(line)s). Save it again as "CSV UTF-8" and upload it again.')
 CSV_BROKEN = _('Line %(line)s of this file cannot be read as CSV. Check its quotes and save it again as "CSV UTF-8".')
-CSV_NUL = _('Line %(line)s of this file holds a NUL character: it is not a text file. Save it again as "CSV UTF-8".')
 CSV_CELL_TOO_LONG = _(
     "A cell on line %(line)s of this file is longer than %(limit)s characters. A cell holds at most %(limit)s characters."
 )
@@ -128,7 +127,11 @@ XLSX_LONG_TOKEN = _(
     "The part %(part)s of this workbook has a text or tag longer than %(limit)s characters. A cell holds "
     "at most %(limit)s characters."
 )
-XLSX_BROKEN = _("The part %(part)s of this workbook is damaged (%(problem)s). Save the workbook again from Excel.")
+XLSX_BROKEN = _("The part %(part)s of this workbook is damaged. Save the workbook again from Excel.")
+XLSX_UNREADABLE = _(
+    "This workbook is damaged, or holds something Excel does not write, and cannot be read. Save it again from Excel,"
+    " or upload a CSV file."
+)
 
 
 class UnreadableFile(ValueError):

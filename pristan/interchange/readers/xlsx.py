@@ -41,6 +41,7 @@ from pristan.interchange.readers.limits import (
     XLSX_RATIO,
     XLSX_STRINGS,
     XLSX_TOO_LARGE,
+    XLSX_UNREADABLE,
     MiB,
     UnreadableFile,
     refusal,
@@ -83,7 +84,7 @@ def _check_directory(stream: BinaryIO) -> None:
     if entries > LIMITS.members:  # 0xFFFF (ZIP64) included: no workbook needs 65,535 parts
         raise refusal(XLSX_MEMBERS, count=entries, limit=LIMITS.members)
     if directory > LIMITS.directory:
-        raise refusal(XLSX_BROKEN, part="central directory", problem=f"{directory} bytes")
+        raise UnreadableFile(NOT_XLSX)
     stream.seek(0)
 
 
@@ -103,8 +104,11 @@ def inspect(stream: BinaryIO) -> None:
                     raise refusal(XLSX_TOO_LARGE, size=_mib(total), limit=_mib(LIMITS.archive))
             for member in members:
                 if member.filename.endswith(XML_PART):
-                    with archive.open(member) as part:
-                        _scan(member.filename, part)
+                    try:
+                        with archive.open(member) as part:
+                            _scan(member.filename, part)
+                    except (zipfile.BadZipFile, EOFError, zlib.error) as error:  # a bad CRC: a size that lied
+                        raise refusal(XLSX_BROKEN, part=member.filename) from error
     except UnreadableFile:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error, struct.error,
@@ -185,7 +189,7 @@ def workbook(stream: BinaryIO) -> openpyxl.Workbook:
 def _broken(error: BaseException) -> UnreadableFile:
     if isinstance(error, (zipfile.BadZipFile, InvalidFileException)):
         return UnreadableFile(NOT_XLSX)
-    return refusal(XLSX_BROKEN, part="workbook", problem=type(error).__name__)
+    return UnreadableFile(XLSX_UNREADABLE)
 
 
 def sheet_rows(stream: BinaryIO, first: int, last: int | None = None) -> Iterator[tuple[int, list[Any]]]:
