@@ -34,6 +34,8 @@ BLANK = b" \t\r\n"  # JSON's whitespace
 CHUNK = 64 * 1024
 BARE = "item"  # the records are the file's top-level list
 CONTAINERS = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
+OPENING = frozenset({"start_map", "start_array"})
+CLOSING = frozenset({"end_map", "end_array"})
 
 
 class _Resumed:
@@ -92,14 +94,15 @@ def _events(opener: Opener) -> Iterator[tuple[str, Any]]:
         bounded = _Bounded(rest)
         depth = 0
         try:
-            for event, value in ijson.basic_parse(bounded, use_float=True):
+            deepest = LIMITS.depth + 3  # the record's own levels are checked in _record, with its number
+            for item in ijson.basic_parse(bounded, use_float=True):
                 bounded.since = 0
-                step = CONTAINERS.get(event)
+                step = CONTAINERS.get(item[0])
                 if step:
                     depth += step
-                    if depth > LIMITS.depth + 3:  # the record's own levels are checked in _record, with its number
+                    if depth > deepest:
                         raise refusal(TOO_DEEP_AT, limit=LIMITS.depth, offset=bounded.offset)
-                yield event, value
+                yield item
         except ijson.JSONError:
             raise UnreadableFile(UNREADABLE) from None
 
@@ -167,51 +170,53 @@ def _record(events: Iterator[tuple[str, Any]], number: int) -> dict[str, Any]:
     """One record, its start_map already read: objects directly in objects flattened to a/b, lists
     (ODK repeat groups) kept as lists, built with a stack of open containers."""
     flat: dict[str, Any] = {}
-    # Each open container: (its path prefix when flattened into `flat`, or None; the container
-    # itself when built, a dict or a list; the key its next value goes under).
+    # Each open container: [its path prefix when flattened into `flat`, or None; the container
+    # itself when built, a dict or a list; the key its next value goes under].
     stack: list[list[Any]] = [["", None, ""]]
+    top = stack[0]
     values = chars = 0
+    depth, columns, cell, row_chars, most = LIMITS.depth, LIMITS.columns, LIMITS.cell, LIMITS.row_chars, LIMITS.record_values
     for event, value in events:
-        top = stack[-1]
         if event == "map_key":
-            if top[0] is not None:
-                name = top[0] + value
-                if len(name) > LIMITS.name:
-                    raise refusal(TOO_LONG_NAME, column=name[:80] + "…", length=len(name), limit=LIMITS.name)
-                top[2] = name
-            else:
+            if top[0] is None:
                 top[2] = value
-            continue
-        if event in ("end_map", "end_array"):
-            stack.pop()
-            if not stack:
-                if len(flat) > LIMITS.columns:
-                    raise refusal(TOO_MANY_COLUMNS, row=number, limit=LIMITS.columns)
-                return flat
-            if top[1] is not None:
-                _place(stack[-1], flat, top[1])
-            continue
-        if event in ("start_map", "start_array"):
-            if len(stack) >= LIMITS.depth:
-                raise refusal(TOO_DEEP, record=number, limit=LIMITS.depth)
+                continue
+            name = top[0] + value
+            if len(name) > LIMITS.name:
+                raise refusal(TOO_LONG_NAME, column=name[:80] + "…", length=len(name), limit=LIMITS.name)
+            top[2] = name
+        elif event in OPENING:
+            if len(stack) >= depth:
+                raise refusal(TOO_DEEP, record=number, limit=depth)
             if event == "start_map" and top[0] is not None:
-                stack.append([top[2] + "/", None, ""])
+                top = [top[2] + "/", None, ""]
             else:
-                stack.append([None, {} if event == "start_map" else [], ""])
-            continue
-        values += 1
-        if values > LIMITS.record_values:
-            raise refusal(TOO_MANY_VALUES, record=number, limit=LIMITS.record_values)
-        if isinstance(value, str):
-            chars += len(value)
-            if len(value) > LIMITS.cell:
-                column = next((frame[2] for frame in reversed(stack) if frame[0] is not None), "")
-                raise refusal(TOO_LONG_CELL, row=number, column=column, length=len(value), limit=LIMITS.cell)
-            if chars > LIMITS.row_chars:
-                raise refusal(TOO_LARGE_ROW, row=number, limit=LIMITS.row_chars)
-        _place(top, flat, value)
-        if len(flat) > LIMITS.columns:
-            raise refusal(TOO_MANY_COLUMNS, row=number, limit=LIMITS.columns)
+                top = [None, {} if event == "start_map" else [], ""]
+            stack.append(top)
+        elif event in CLOSING:
+            closed = stack.pop()
+            if not stack:
+                return flat
+            top = stack[-1]
+            if closed[1] is not None:
+                _place(top, flat, closed[1])
+        else:
+            values += 1
+            if values > most:
+                raise refusal(TOO_MANY_VALUES, record=number, limit=most)
+            if type(value) is str:
+                chars += len(value)
+                if len(value) > cell:
+                    column = next((frame[2] for frame in reversed(stack) if frame[0] is not None), "")
+                    raise refusal(TOO_LONG_CELL, row=number, column=column, length=len(value), limit=cell)
+                if chars > row_chars:
+                    raise refusal(TOO_LARGE_ROW, row=number, limit=row_chars)
+            if top[0] is not None:
+                flat[top[2]] = value
+                if len(flat) > columns:
+                    raise refusal(TOO_MANY_COLUMNS, row=number, limit=columns)
+            else:
+                _place(top, flat, value)
     raise UnreadableFile(UNREADABLE)  # the events ended inside a record: ijson raises first
 
 

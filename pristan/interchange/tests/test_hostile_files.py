@@ -96,8 +96,9 @@ def test_openpyxl_parses_with_defusedxml(tmp_path):
     assert openpyxl.DEFUSEDXML
     for build in (hostile.billion_laughs, hostile.external_entity):
         path = build(tmp_path)
-        with pytest.raises(defusedxml.EntitiesForbidden):
+        with pytest.raises(ValueError, match="could not read strings") as error:
             openpyxl.load_workbook(path, read_only=True)
+        assert isinstance(error.value.__cause__, defusedxml.EntitiesForbidden)
 
 
 def _json_nested(levels: int) -> bytes:
