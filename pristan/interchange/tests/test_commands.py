@@ -168,3 +168,11 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path):
     process.wait()
     assert process.returncode == -signal.SIGKILL
     assert counts() == before
+
+
+def test_a_limit_broken_past_the_header_is_a_message_not_a_traceback(tmp_path, sofia, ana):
+    """The header reads well; the 2,001st column comes on row 3: refused while checking, exit status 1."""
+    path = tmp_path / "wide.csv"
+    path.write_text("cas_Id,prs_FirstName\nA-1,Elena\nA-2,Ivana" + ",x" * 2_000 + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Row 3 of this file has more than 2000 columns"):
+        call_command("import", str(path), "--office", "SOF", "--as", "ana", "--no-progress", stdout=io.StringIO())

@@ -70,7 +70,7 @@ class Command(TranslatedCommand):
                     actor=actor, office=target, table=table, source=origin,
                     progress=lambda done, _total: _advance(bar, done),
                 )  # fmt: skip
-        except PermissionDenied as error:
+        except (PermissionDenied, readers.UnreadableFile) as error:  # a limit broken past the first rows too
             raise CommandError(str(error)) from None
         for line in describe(preview):
             self.stdout.write(line)
@@ -85,7 +85,7 @@ class Command(TranslatedCommand):
                     actor=actor, office=target, table=table, source=origin, skip_invalid=skip_invalid,
                     progress=lambda done, _total: _advance(bar, done), total=preview.rows,
                 )  # fmt: skip
-        except (ValidationError, PermissionDenied) as error:
+        except (ValidationError, PermissionDenied, readers.UnreadableFile) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
         self.stdout.write(
             self.style.SUCCESS(

@@ -3,39 +3,45 @@ CSV, JSON and XLSX, and ODK Central / KoboToolbox submissions of the official XL
 
 A `Table` knows which column holds which HTCDS field; `rows()` opens the file again on every call
 and yields one row at a time, so that a large file is read twice (validate, then write) without
-being held in memory. JSON too is read as a stream of records (with ijson), never whole.
+being held in memory. JSON too is read as a stream of records, never whole.
+
+Import files come from anyone allowed to import: every reader keeps to `limits.LIMITS` while it
+reads, and every way a file can fail is an `UnreadableFile` whose message says what and where.
 """
 
+import codecs
 import csv
 import hashlib
 import io
 import re
-import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
-from zipfile import BadZipFile
-
-import ijson
-import openpyxl
-from django.utils.translation import gettext_lazy as _
-from openpyxl.utils.exceptions import InvalidFileException
 
 from pristan.interchange import mapping
+from pristan.interchange.readers import json_records, xlsx
+from pristan.interchange.readers.limits import (
+    CSV_BROKEN,
+    CSV_CELL_TOO_LONG,
+    LIMITS,
+    NO_COLUMNS,
+    NOT_UTF8,
+    TOO_LARGE_ROW,
+    TOO_MANY_COLUMNS,
+    TOO_MANY_ROWS,
+    UNREADABLE,
+    UnreadableFile,
+    refusal,
+)
 
-UNREADABLE = _("This file cannot be read. Upload the HTCDS spreadsheet (.xlsx), a CSV file or a JSON file.")
-NO_COLUMNS = _("No column of this file is an HTCDS field: is its first row the field names, such as prs_FirstName?")
+__all__ = ["LIMITS", "NO_COLUMNS", "UNREADABLE", "Layout", "Opener", "Row", "Table", "UnreadableFile", "open_table"]
 
+# The csv module's bound on one field is process-wide: set once, here, at import (never per call,
+# which would race between threads). Pristan's other CSV readers read short values only.
+csv.field_size_limit(LIMITS.cell)
 
 Opener = Callable[[], BinaryIO]  # a fresh binary stream of the file at each call (each pass)
-BOM = b"\xef\xbb\xbf"
-BLANK = b" \t\r\n"  # JSON's whitespace
-CHUNK = 64 * 1024
-
-
-class UnreadableFile(ValueError):
-    pass
 
 
 class Layout:
@@ -140,7 +146,7 @@ class Table:
     first_row: int
     delimiter: str = ","
     headers: list[str] = field(default_factory=list)  # a JSON file's keys, in first-seen order
-    records: str = "item"  # where a JSON file keeps its records, as an ijson prefix
+    records: str = json_records.BARE  # where a JSON file keeps its records: BARE, "records" or "value"
 
     @property
     def fields(self) -> list[str]:
@@ -156,31 +162,21 @@ class Table:
 
     def _xlsx_rows(self) -> Iterator[Row]:
         with self.opener() as stream:
-            yield from self._sheet_rows(stream)
-
-    def _sheet_rows(self, stream: BinaryIO) -> Iterator[Row]:
-        workbook = _workbook(stream)
-        try:
-            sheet = workbook.worksheets[0]
-            for number, values in enumerate(sheet.iter_rows(min_row=self.first_row, values_only=True), start=self.first_row):
-                row = _row(number, list(values), self.columns)
+            for number, values in xlsx.sheet_rows(stream, self.first_row):
+                row = _row(number, values, self.columns)
                 if row is not None:
                     yield row
-        finally:
-            workbook.close()
 
     def _csv_rows(self) -> Iterator[Row]:
-        with self.opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=self.delimiter)
-            for number, values in enumerate(reader, start=1):
-                if number < self.first_row:
-                    continue
-                row = _row(number, list(values), self.columns)
-                if row is not None:
-                    yield row
+        for number, values in _csv_values(self.opener, self.delimiter):
+            if number < self.first_row:
+                continue
+            row = _row(number, values, self.columns)
+            if row is not None:
+                yield row
 
     def _json_rows(self) -> Iterator[Row]:
-        for number, record in enumerate(_json_records(self.opener, self.records), start=1):
+        for number, record in enumerate(json_records.records(self.opener, self.records), start=1):
             row = _row(number, [record.get(header) for header in self.headers], self.columns)
             if row is not None:
                 yield row
@@ -189,91 +185,70 @@ class Table:
         return sum(1 for _row in self.rows())
 
 
-def _workbook(stream: BinaryIO) -> openpyxl.Workbook:
-    with warnings.catch_warnings():  # the single-select variant's list validations, which reading does not need
-        warnings.filterwarnings("ignore", message="Data Validation extension is not supported")
-        return openpyxl.load_workbook(stream, read_only=True, data_only=True)
-
-
 def _delimiter(first: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-class _Resumed:
-    """A binary stream whose first bytes, already read, are given back first."""
+class _Lines:
+    """A CSV file's lines, none longer than a row may be: csv.reader reads a whole line before it
+    looks at its fields, so a 1 GB line without a newline would be 1 GB of memory."""
 
-    def __init__(self, head: bytes, stream: BinaryIO) -> None:
-        self.head, self.stream = head, stream
+    def __init__(self, handle: io.TextIOWrapper, opener: Opener) -> None:
+        self.handle, self.opener, self.line, self.chars = handle, opener, 0, 0  # chars: of the row being read
 
-    def read(self, size: int = -1) -> bytes:
-        if not self.head:
-            return self.stream.read(size)
-        if size < 0:
-            data, self.head = self.head + self.stream.read(), b""
-        else:
-            data, self.head = self.head[:size], self.head[size:]
-        return data
+    def __iter__(self) -> "_Lines":
+        return self
 
-
-def _json_start(stream: BinaryIO) -> tuple[bytes, _Resumed]:
-    """The first byte that is not blank, after an optional BOM, and the stream from that byte on."""
-    head = stream.read(len(BOM))
-    head = (b"" if head == BOM else head).lstrip(BLANK)
-    while not head and (chunk := stream.read(CHUNK)):
-        head = chunk.lstrip(BLANK)
-    return head[:1], _Resumed(head, stream)
-
-
-def _json_prefix(opener: Opener) -> str:
-    """Where the records are: a bare list, or the list under "records" (ours) or "value" (ODK Central's OData)."""
-    with opener() as stream:
-        first, rest = _json_start(stream)
-        if first == b"[":
-            return "item"
-        if first != b"{":
-            raise UnreadableFile(str(UNREADABLE))
-        starts: dict[str, str] = {}
+    def __next__(self) -> str:
         try:
-            for prefix, event, _value in ijson.parse(rest):
-                if prefix in ("records", "value"):
-                    starts.setdefault(prefix, event)  # the event that opens the key's value
-                    if prefix == "records":
-                        break  # "records" wins wherever it is
-        except ijson.JSONError:
-            raise UnreadableFile(str(UNREADABLE)) from None
-    key = "records" if "records" in starts else "value"
-    if starts.get(key) != "start_array":
-        raise UnreadableFile(str(UNREADABLE))
-    return f"{key}.item"
+            text = self.handle.readline(LIMITS.row_chars + 1)
+        except UnicodeDecodeError:
+            raise refusal(NOT_UTF8, line=_undecodable_line(self.opener)) from None
+        if not text:
+            raise StopIteration
+        self.line += 1
+        self.chars += len(text)
+        if self.chars > LIMITS.row_chars:
+            raise refusal(TOO_LARGE_ROW, row=self.line, limit=LIMITS.row_chars)
+        return text
 
 
-def _json_records(opener: Opener, prefix: str) -> Iterator[dict[str, Any]]:
-    """The records one at a time, flattened; UnreadableFile wherever the file turns out not to be a list of objects."""
+def _undecodable_line(opener: Opener) -> int:
+    """The line of the first byte that is not UTF-8 (the text reader decodes ahead of its lines)."""
+    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
     with opener() as stream:
-        _first, rest = _json_start(stream)
-        try:
-            for record in ijson.items(rest, prefix, use_float=True):
-                if not isinstance(record, dict):
-                    raise UnreadableFile(str(UNREADABLE))
-                yield _flatten(record)
-        except ijson.JSONError:
-            raise UnreadableFile(str(UNREADABLE)) from None
+        while chunk := stream.read(64 * 1024):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return line + bytes(error.object[: error.start]).count(b"\n")
+            line += chunk.count(b"\n")
+    return line
 
 
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Submissions nest groups as objects; flattened to group/name like the CSV export."""
-    flat: dict[str, Any] = {}
-    for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}/"))
-        else:
-            flat[name] = value
-    return flat
-
-
-def _json_headers(records: Iterable[dict[str, Any]]) -> list[str]:
-    return list(dict.fromkeys(key for record in records for key in record))
+def _csv_values(opener: Opener, delimiter: str, last: int | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of every row of a CSV file, up to row `last`, each row checked."""
+    with opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
+        lines = _Lines(handle, opener)
+        reader = csv.reader(lines, delimiter=delimiter)
+        number = 0
+        while last is None or number < last:
+            try:
+                values = next(reader, None)
+            except csv.Error as error:
+                line = reader.line_num or 1
+                if "field larger than field limit" in str(error):
+                    raise refusal(CSV_CELL_TOO_LONG, line=line, limit=LIMITS.cell) from None
+                raise refusal(CSV_BROKEN, line=line) from None
+            if values is None:
+                return
+            number += 1
+            lines.chars = 0
+            if number > LIMITS.rows:
+                raise refusal(TOO_MANY_ROWS, limit=LIMITS.rows)
+            if len(values) > LIMITS.columns:
+                raise refusal(TOO_MANY_COLUMNS, row=number, limit=LIMITS.columns)
+            yield number, list[Any](values)
 
 
 def _layout(columns: Columns, headers: list[Any], labels: bool) -> str:
@@ -300,40 +275,33 @@ def open_table(source: Path | Opener, filename: str) -> Table:
     """Read the header of the file and decide how its columns map; raises UnreadableFile."""
     opener: Opener = (lambda: source.open("rb")) if isinstance(source, Path) else source
     suffix = Path(filename).suffix.lower()
-    delimiter, json_headers, records = ",", list[str](), "item"
+    delimiter, json_headers, records = ",", list[str](), json_records.BARE
     try:
         if suffix in (".xlsx", ".xlsm"):
             with opener() as stream:
-                workbook = _workbook(stream)
-                try:
-                    sheet = workbook.worksheets[0]
-                    head = [list(values) for values in sheet.iter_rows(min_row=1, max_row=2, values_only=True)]
-                finally:
-                    workbook.close()
+                head = [values for _number, values in xlsx.sheet_rows(stream, 1, 2)]
             kind = "xlsx"
         elif suffix == ".json":
-            records = _json_prefix(opener)
-            json_headers = _json_headers(_json_records(opener, records))  # one pass that keeps only the keys
+            records = json_records.records_key(opener)
+            json_headers = json_records.headers(json_records.records(opener, records))  # one pass that keeps only the keys
             head = [list[Any](json_headers)]
             kind = "json"
         elif suffix in (".csv", ".txt"):
             with opener() as stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
-                delimiter = _delimiter(handle.readline())
-                handle.seek(0)
-                reader = csv.reader(handle, delimiter=delimiter)
-                head = [list[Any](next(reader, [])), list[Any](next(reader, []))]
+                delimiter = _delimiter(handle.readline(LIMITS.row_chars + 1))
+            head = [values for _number, values in _csv_values(opener, delimiter, last=2)]
             kind = "csv"
         else:
-            raise UnreadableFile(str(UNREADABLE))
-    except (OSError, ValueError, KeyError, StopIteration, UnicodeDecodeError, InvalidFileException, BadZipFile) as error:
-        if isinstance(error, UnreadableFile):
-            raise
-        raise UnreadableFile(str(UNREADABLE)) from None
+            raise UnreadableFile(UNREADABLE)
+    except UnicodeDecodeError:
+        raise refusal(NOT_UTF8, line=_undecodable_line(opener)) from None
+    except OSError:
+        raise UnreadableFile(UNREADABLE) from None
     headers = head[0] if head else []
     labels = head[1] if len(head) > 1 and kind != "json" and _looks_like_labels(head[1]) else None
     columns = _columns(headers, labels)
     if not columns.single and not columns.options:
-        raise UnreadableFile(str(NO_COLUMNS))
+        raise UnreadableFile(NO_COLUMNS)
     first_row = 1 if kind == "json" else (3 if labels is not None else 2)
     layout = _layout(columns, headers, labels is not None)
     return Table(
