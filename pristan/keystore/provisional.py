@@ -92,7 +92,9 @@ class _KeyIdOf(Func):
     output_field = models.BinaryField()
 
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:  # type: ignore[override]
-        template = "substring(%(expressions)s from 2 for 16)" if connection.vendor == "postgresql" else "substr(%(expressions)s, 2, 16)"
+        template = (
+            "substring(%(expressions)s from 2 for 16)" if connection.vendor == "postgresql" else "substr(%(expressions)s, 2, 16)"
+        )
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
@@ -137,7 +139,9 @@ def _referenced(candidates: set[UUID]) -> set[UUID]:
     for field in key_id_fields():
         manager = field.model._default_manager
         for start in range(0, len(ids), _IN_LIST):
-            found.update(manager.filter(**{f"{field.name}__in": ids[start : start + _IN_LIST]}).values_list(field.name, flat=True))
+            found.update(
+                manager.filter(**{f"{field.name}__in": ids[start : start + _IN_LIST]}).values_list(field.name, flat=True)
+            )
     for path in sealed_files():
         try:
             key_id = sealed_key_id(path)

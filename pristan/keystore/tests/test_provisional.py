@@ -32,7 +32,10 @@ class Stop(Exception):
 
 
 def _rows(count: int) -> list[list[str]]:
-    return [[f"K-{number}", "Мария", "Иванова", "1999-03-04", "Feminine", "BG", "ForcedLabour", "TRUE", "Active"] for number in range(count)]
+    return [
+        [f"K-{number}", "Мария", "Иванова", "1999-03-04", "Feminine", "BG", "ForcedLabour", "TRUE", "Active"]
+        for number in range(count)
+    ]
 
 
 def _die(done: int, total: int) -> None:
@@ -119,9 +122,14 @@ def test_a_key_made_by_a_run_still_going_is_left_alone(tmp_path, sofia, ana, set
 
 def test_a_registration_rolled_back_leaves_only_a_provisional_key(open_case, ana, sofia):
     before = DataKey.objects.count()
-    with pytest.raises(Stop), transaction.atomic():
-        Person.objects.create(office=sofia, given_name="Ана", family_name="Петрова", created_by=ana)
-        raise Stop
+
+    def register_then_fail() -> None:
+        with transaction.atomic():
+            Person.objects.create(office=sofia, given_name="Ана", family_name="Петрова", created_by=ana)
+            raise Stop
+
+    with pytest.raises(Stop):
+        register_then_fail()
     assert DataKey.objects.count() == before + 1
     assert DataKey.objects.filter(provisional=True).count() == 1
     assert provisional.keys_sweep(now=timezone.now() + LATER, running_since=None).destroyed == 1
