@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -98,7 +99,7 @@ def text_errors(values: Mapping[str, object], labels: Mapping[str, object]) -> d
     return errors
 
 
-def normalised(values: Mapping[str, object], names: tuple[str, ...] | list[str]) -> dict[str, object]:
+def normalised(values: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``values`` with the text values of ``names`` in NFC."""
     return {
         name: unicodedata.normalize("NFC", value) if name in names and isinstance(value, str) else value

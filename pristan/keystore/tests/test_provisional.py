@@ -77,7 +77,7 @@ def test_the_keys_of_a_committed_import_are_confirmed(tmp_path, sofia, ana, djan
     table = write(tmp_path, ROWS)
     with django_capture_on_commit_callbacks(execute=True):
         services.import_apply(actor=ana, office=sofia, table=table, source="cases.csv")
-    keys = set(Person.objects.values_list("key_id", flat=True))
+    keys = {key for key in Person.objects.values_list("key_id", flat=True) if key is not None}
     assert len(keys) == len(ROWS)
     assert not DataKey.objects.filter(id__in=keys, provisional=True).exists()
     assert provisional.keys_sweep(now=timezone.now() + LATER) == provisional.KeySweep(destroyed=0, confirmed=0)
@@ -93,7 +93,7 @@ def test_a_key_in_use_is_confirmed_never_destroyed(tmp_path, open_case, settings
         by_column = create_data_key()
         # a sealed value under a key that no key_id field names (as TOTP secrets or a group's notes could be)
         Person.objects.filter(pk=case.person.pk).update(
-            family_name=Person._meta.get_field("family_name").seal(_Owner(by_column), "Петрова")  # type: ignore[attr-defined]
+            family_name=Person._meta.get_field("family_name").seal(_Owner(by_column), "Петрова")
         )
         by_file = create_data_key()
         key = data_key(by_file)
