@@ -207,11 +207,13 @@ def record_failure(request: HttpRequest, check: Check, *, now: datetime | None =
     TokenRefusal.objects.get_or_create(network=network, prefix=prefix, defaults={"window_start": now})
     row = TokenRefusal.objects.select_for_update().get(network=network, prefix=prefix)
     if row.window_start <= now - WINDOW or row.failures == 0:
+        # The count of the window before, refused unchecked while locked, goes into this entry.
+        before = f"; {row.refused} more refused unchecked while locked before" if row.refused else ""
         row.window_start, row.failures, row.refused = now, 0, 0
         audit_record(
             actor=token.user if token is not None else None, action=AuditEntry.Action.DENIED,
             obj=token if token is not None else AccessToken(prefix=prefix),
-            detail=f"API token {prefix} refused ({check.reason}): {_where(request)}", ip=ip,
+            detail=f"API token {prefix} refused ({check.reason}): {_where(request)}{before}", ip=ip,
         )  # fmt: skip
     row.failures += 1
     row.save(update_fields=["window_start", "failures", "refused"])

@@ -67,6 +67,10 @@ def test_a_thousand_wrong_tokens_write_a_bounded_number_of_rows(ana, case, token
     assert _get(right, ATTACKER)["Retry-After"] == str(5 * 60)
     clock.now += timedelta(minutes=5)
     assert _get(right, ATTACKER).status_code == 200
+    # The next burst's first entry carries the count of those refused unchecked while locked.
+    assert _get(_guess(0), ATTACKER).status_code == 401
+    latest = AuditEntry.objects.filter(action=AuditEntry.Action.DENIED).latest("sequence")
+    assert latest.detail.endswith(f"; {1000 - ADDRESS_FAILURES} more refused unchecked while locked before")
 
 
 def test_a_known_prefix_is_locked_from_one_address_not_everywhere(ana, case, token_of, clock):
