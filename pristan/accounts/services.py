@@ -20,6 +20,9 @@ block. A successful sign-in clears the count for its username and address. The m
 same whether or not the username exists, and unknown usernames are throttled the same way.
 
 IPv6 addresses are counted by their /64 network, which one client usually controls as a whole.
+
+API tokens are throttled by the same limits and locks (`Limit`, `lock_when_reached`, `lock_ends`;
+api/tokens.py counts their failures): a token's prefix stands for the username.
 """
 
 import hashlib
@@ -121,6 +124,34 @@ def sign_in_gate(*, username: str, ip: str, now: datetime | None = None) -> Gate
     return Gate(refused=False, delay=float(min(beyond, MAX_DELAY_SECONDS)) if beyond > 0 else 0.0)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """So many failures within WINDOW lock the name (or the address) for so long."""
+
+    failures: int
+    lock: timedelta
+
+
+PAIR = Limit(PAIR_FAILURES, PAIR_LOCK)  # one name (a username, a token's prefix) from one address
+ADDRESS = Limit(ADDRESS_FAILURES, ADDRESS_BLOCK)  # one address, whatever the names
+
+
+def lock_when_reached(*, limit: Limit, failures: int, subject: str, network: str, now: datetime) -> SignInLock | None:
+    """The lock on ``subject`` from ``network`` that ``failures`` within the window reach, made now;
+    None below the limit. One rule for passwords and API tokens."""
+    if failures < limit.failures:
+        return None
+    return SignInLock.objects.create(username=subject, network=network, starts_at=now, ends_at=now + limit.lock)
+
+
+def lock_ends(*, subjects: list[str], network: str, now: datetime) -> datetime | None:
+    """When the last lock in force on any of ``subjects`` from ``network`` ends (None: none is)."""
+    found: datetime | None = SignInLock.objects.filter(
+        network=network, username__in=subjects, starts_at__lte=now, ends_at__gt=now
+    ).aggregate(last=Max("ends_at"))["last"]
+    return found
+
+
 def _counted_since(now: datetime, *others: datetime | None) -> datetime:
     return max([now - WINDOW, *[other for other in others if other is not None]])
 
@@ -162,8 +193,8 @@ def record_failure(
             SignInLock.objects.filter(username=name, network=network, ends_at__lte=now).aggregate(last=Max("ends_at"))["last"],
             pair.filter(succeeded=True, at__lte=now).aggregate(last=Max("at"))["last"],
         )
-        if pair.filter(succeeded=False, refused=False, at__gt=since, at__lte=now).count() >= PAIR_FAILURES:
-            SignInLock.objects.create(username=name, network=network, starts_at=now, ends_at=now + PAIR_LOCK)
+        failures = pair.filter(succeeded=False, refused=False, at__gt=since, at__lte=now).count()
+        if lock_when_reached(limit=PAIR, failures=failures, subject=name, network=network, now=now):
             audit_record(
                 actor=None, action=AuditEntry.Action.LOCKED_OUT, obj=_audit_object(user, attempt),
                 detail=f"{PAIR_FAILURES} failures for this username from {network}; locked there for "
@@ -175,9 +206,8 @@ def record_failure(
         since = _counted_since(
             now, SignInLock.objects.filter(username="", network=network, ends_at__lte=now).aggregate(last=Max("ends_at"))["last"]
         )
-        failures = LoginAttempt.objects.filter(network=network, succeeded=False, refused=False, at__gt=since, at__lte=now)
-        if failures.count() >= ADDRESS_FAILURES:
-            SignInLock.objects.create(username="", network=network, starts_at=now, ends_at=now + ADDRESS_BLOCK)
+        failures = LoginAttempt.objects.filter(network=network, succeeded=False, refused=False, at__gt=since, at__lte=now).count()
+        if lock_when_reached(limit=ADDRESS, failures=failures, subject="", network=network, now=now):
             audit_record(
                 actor=None, action=AuditEntry.Action.LOCKED_OUT, obj=attempt,
                 detail=f"{ADDRESS_FAILURES} failures from {network} for any username; address blocked for "

@@ -6,6 +6,7 @@ installation's operator at the command line: not checked, recorded as such (no a
 themselves are granted and revoked by pristan/core/services.py.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -22,6 +23,7 @@ from pristan.core import access, geography
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office, Organisation, validate_time_zone
 from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.core.text import text_errors
 
 USERNAME_TAKEN = _("The username %(username)s is taken: choose another.")
 USERNAME_INVALID = _("A username may have letters, digits and @ . + - _ only, up to 150 characters.")
@@ -35,6 +37,8 @@ PARTNER_NAME_REQUIRED = _("Give the organisation's name.")
 PARTNER_NAME_TAKEN = _("There is already an organisation named %(name)s.")
 SERVICE_UNKNOWN = _("%(service)s is not a kind of service Pristan knows: use %(known)s.")
 ALREADY = _("Nothing to change: the account is already like that.")
+# The fields' labels, as the forms show them: an invisible character's message names its field.
+FULL_NAME, NAME, CITY = _("Full name"), _("Name"), _("City")
 
 
 class FirstSignIn(models.TextChoices):
@@ -69,6 +73,7 @@ def _user_errors(*, username: str, full_name: str, email: str) -> dict[str, list
             errors["username"] = [str(USERNAME_TAKEN % {"username": username})]
     if not full_name.strip() or len(full_name) > 300:
         errors["name"] = [str(NAME_REQUIRED)]
+    errors.update({name: error.messages for name, error in text_errors({"name": full_name}, {"name": FULL_NAME}).items()})
     try:
         validate_email(email)
     except ValidationError:
@@ -78,7 +83,7 @@ def _user_errors(*, username: str, full_name: str, email: str) -> dict[str, list
 
 def _new_user(*, actor: User | None, username: str, full_name: str, email: str) -> User:
     """A new account, without a usable password until its first sign-in; every field checked first."""
-    username = username.strip()
+    username, full_name = username.strip(), unicodedata.normalize("NFC", full_name)
     errors = _user_errors(username=username, full_name=full_name, email=email)
     if errors:
         raise ValidationError(errors)
@@ -177,7 +182,10 @@ def office_add(
     if actor is not None:
         access.require_installation_administrator(actor)
     code, country, time_zone = code.strip().upper(), country.strip().upper(), time_zone.strip()
-    errors: dict[str, list[str]] = {}
+    name, city = unicodedata.normalize("NFC", name), unicodedata.normalize("NFC", city)
+    errors: dict[str, list[str]] = {
+        field: error.messages for field, error in text_errors({"name": name, "city": city}, {"name": NAME, "city": CITY}).items()
+    }
     if not (3 <= len(code) <= 8 and code.isascii() and code.isalpha()):
         errors["code"] = [str(OFFICE_CODE_INVALID)]
     elif Office.objects.filter(code=code).exists():
@@ -221,8 +229,10 @@ def partner_add(
     """A partner organisation in the directory, to which cases can be referred (system administrators)."""
     if actor is not None:
         access.require_installation_administrator(actor)
-    name, country = name.strip(), country.strip().upper()
-    errors: dict[str, list[str]] = {}
+    name, country, city = unicodedata.normalize("NFC", name.strip()), country.strip().upper(), unicodedata.normalize("NFC", city)
+    errors: dict[str, list[str]] = {
+        field: error.messages for field, error in text_errors({"name": name, "city": city}, {"name": NAME, "city": CITY}).items()
+    }
     if not name:
         errors["name"] = [str(PARTNER_NAME_REQUIRED)]
     elif Organisation.objects.filter(name__iexact=name).exists():

@@ -9,6 +9,15 @@ from pristan.accounts.services import is_verified
 from pristan.api import tokens
 from pristan.api.messages import TOKEN_REFUSED
 from pristan.api.models import AccessToken
+from pristan.core.http import client_ip
+
+
+class TokensThrottled(exceptions.Throttled):
+    """429 with Retry-After and our own translated sentence (DRF's would add one of its own)."""
+
+    def __init__(self, wait: int, detail: str) -> None:
+        exceptions.APIException.__init__(self, detail)
+        self.wait = wait
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -19,9 +28,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
         keyword, _, value = header.partition(" ")
         if keyword.lower() != self.keyword.lower():
             return None  # no token: perhaps a session
+        now = tokens.clock()
+        wait = tokens.token_gate(token=value.strip(), ip=client_ip(request._request), now=now)
+        if wait:
+            raise TokensThrottled(wait, tokens.throttled_message(wait))
         check = tokens.token_check(value.strip())
         if check.reason or check.token is None:
-            tokens.record_failure(request._request, check)
+            tokens.record_failure(request._request, check, now=now)
             raise exceptions.AuthenticationFailed(TOKEN_REFUSED)
         tokens.record_use(request._request, check.token)
         return check.token.user, check.token

@@ -53,3 +53,23 @@ class AccessToken(models.Model):
 
     def allows(self, resource: str, *, write: bool) -> bool:
         return resource in self.resources and (self.writes if write else self.reads)
+
+
+class TokenRefusal(models.Model):
+    """Refused API tokens from one network for one prefix (``?``: a token that is not one of ours),
+    counted in one row rather than an audit entry each, so that a flood of guesses cannot fill the
+    audit trail (api/tokens.py). ``failures`` counts the window that started at ``window_start``;
+    ``refused`` the tokens turned away unchecked by a lock in that window."""
+
+    network = models.CharField(max_length=64)
+    prefix = models.CharField(max_length=16)
+    window_start = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "prefix"], name="api_tokenrefusal_network_prefix")]
+        indexes = [models.Index(fields=["network", "window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} @ {self.network}: {self.failures} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,9 +1,21 @@
-"""Creating, checking and revoking personal access tokens. Every creation, revocation, use and
-failed use is an audit entry with the token's id and prefix, never its secret."""
+"""Creating, checking and revoking personal access tokens. Every creation, revocation and use is an
+audit entry with the token's id and prefix, never its secret.
+
+Refused tokens are throttled as passwords are (accounts/services.py: the same window, limits and
+locks): a real token's prefix from one address is locked after PAIR_FAILURES failures (so a script
+retrying a revoked token does not block its office's address), and an address after
+ADDRESS_FAILURES refused tokens of any kind, when even a right token from it is refused (429, with
+Retry-After) until the lock ends. Nobody can lock a token for everyone: other addresses still use it.
+Refusals are counted in TokenRefusal rows (one per address and prefix); the audit trail gets one
+entry for the first refusal of each window and one when a lock starts, with the count, never one
+per guess.
+"""
 
 import hmac
+import math
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,28 +23,37 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
-from pristan.api.models import AccessToken, Resource
+from pristan.accounts.services import ADDRESS, PAIR, WINDOW, lock_ends, lock_when_reached, network_of
+from pristan.api.models import AccessToken, Resource, TokenRefusal
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry
+from pristan.core.text import text_errors
 
 DIGEST_SALT = "pristan.api.token.v1"
 MAX_LIFETIME_DAYS = 90
 PREFIX_LENGTH = 12
 TOKEN_PATTERN = re.compile(r"^pristan_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$")
 
+TOKEN_NAME = _("Name")
 NEEDS_NAME = _("Give the token a name that says what uses it.")
 NEEDS_ACCESS = _("Choose read, write or both.")
 NEEDS_RESOURCE = _("Choose at least one kind of record.")
 EXPIRY_PAST = _("The token must expire after today.")
 EXPIRY_TOO_LATE = _("A token can last at most %(days)d days.")
+
+UNKNOWN_PREFIX = "?"  # what refusals of a token that is not one of ours are counted under
+ADDRESS_SUBJECT = "token:"  # the lock on an address, for tokens (sign-in's address lock is "")
+
+clock = timezone.now  # replaced in tests
 
 
 def digest_of(token: str, secret: str | bytes | None = None) -> str:
@@ -53,7 +74,8 @@ def token_create(
     """A new token for the actor; returns it with the secret, which is shown once and never kept."""
     chosen = sorted(set(resources))
     today = timezone.localdate()
-    errors: dict[str, object] = {}
+    name = unicodedata.normalize("NFC", name)
+    errors: dict[str, object] = dict(text_errors({"name": name}, {"name": TOKEN_NAME}))
     if not name.strip():
         errors["name"] = NEEDS_NAME
     if not (reads or writes):
@@ -143,13 +165,76 @@ def record_use(request: HttpRequest, token: AccessToken) -> None:
     )  # fmt: skip
 
 
+# --- throttling refused tokens ------------------------------------------------------------------
+
+
+def _prefix_of(token: str) -> str:
+    match = TOKEN_PATTERN.match(token)
+    return match.group(1) if match is not None else UNKNOWN_PREFIX
+
+
+def token_gate(*, token: str, ip: str, now: datetime) -> int:
+    """0 when the token may be checked; otherwise the seconds until the lock on its prefix from this
+    address, or on the address, ends (the token is refused unchecked, and counted)."""
+    prefix, network = _prefix_of(token), network_of(ip)
+    ends = lock_ends(subjects=[ADDRESS_SUBJECT, f"token:{prefix}"], network=network, now=now)
+    if ends is None:
+        return 0
+    counted = prefix if AccessToken.objects.filter(prefix=prefix).exists() else UNKNOWN_PREFIX
+    TokenRefusal.objects.filter(network=network, prefix=counted).update(refused=models.F("refused") + 1)
+    return max(1, math.ceil((ends - now).total_seconds()))
+
+
+def throttled_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many refused access tokens were sent from this address. Try again in %(minutes)d minute.",
+        "Too many refused access tokens were sent from this address. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 @transaction.atomic
-def record_failure(request: HttpRequest, check: Check) -> None:
-    """A refused token: who it belonged to if it is one of ours, why, and where it was tried."""
+def record_failure(request: HttpRequest, check: Check, *, now: datetime | None = None) -> None:
+    """A refused token, counted for its address and prefix. The first refusal of a window is an audit
+    entry (whose token it was if it is one of ours, why, and where it was tried); the next ones are
+    only counted, until they lock the prefix from this address or the address, which is one entry more."""
+    now = now or clock()
     token = check.token
-    prefix = token.prefix if token is not None else "?"
+    prefix = token.prefix if token is not None else UNKNOWN_PREFIX
+    ip = client_ip(request)
+    network = network_of(ip)
+    TokenRefusal.objects.get_or_create(network=network, prefix=prefix, defaults={"window_start": now})
+    row = TokenRefusal.objects.select_for_update().get(network=network, prefix=prefix)
+    if row.window_start <= now - WINDOW or row.failures == 0:
+        # The count of the window before, refused unchecked while locked, goes into this entry.
+        before = f"; {row.refused} more refused unchecked while locked before" if row.refused else ""
+        row.window_start, row.failures, row.refused = now, 0, 0
+        audit_record(
+            actor=token.user if token is not None else None, action=AuditEntry.Action.DENIED,
+            obj=token if token is not None else AccessToken(prefix=prefix),
+            detail=f"API token {prefix} refused ({check.reason}): {_where(request)}{before}", ip=ip,
+        )  # fmt: skip
+    row.failures += 1
+    row.save(update_fields=["window_start", "failures", "refused"])
+    locked = None
+    if token is not None:  # a real token's prefix; guesses at unknown ones count for the address only
+        locked = lock_when_reached(limit=PAIR, failures=row.failures, subject=f"token:{prefix}", network=network, now=now)
+    if locked is None:
+        recent = TokenRefusal.objects.filter(network=network, window_start__gt=now - WINDOW)
+        failures = recent.aggregate(total=models.Sum("failures"))["total"] or 0
+        locked = lock_when_reached(limit=ADDRESS, failures=failures, subject=ADDRESS_SUBJECT, network=network, now=now)
+        if locked is not None:
+            recent.update(failures=0, window_start=now)  # counted again from the lock on
+            what = f"{failures} refused API tokens from {network}; address blocked for API tokens"
+        else:
+            return
+    else:
+        row.failures = 0
+        row.save(update_fields=["failures"])
+        what = f"{PAIR.failures} refusals of API token {prefix} from {network}; locked there"
     audit_record(
-        actor=token.user if token is not None else None, action=AuditEntry.Action.DENIED,
+        actor=token.user if token is not None else None, action=AuditEntry.Action.LOCKED_OUT,
         obj=token if token is not None else AccessToken(prefix=prefix),
-        detail=f"API token {prefix} refused ({check.reason}): {_where(request)}", ip=client_ip(request),
+        detail=f"{what} for {int((locked.ends_at - locked.starts_at).total_seconds() // 60)} minutes", ip=ip,
     )  # fmt: skip

@@ -4,6 +4,7 @@
 from pristan.erasure.services import retention_apply
 from pristan.interchange.jobs import sweep
 from pristan.jobs.services import job
+from pristan.keystore.provisional import keys_sweep
 
 
 @job(retries_when_lost=1)  # erasing is idempotent: a person erased is not due again
@@ -11,7 +12,9 @@ def retention_run() -> dict[str, int]:
     """Counts only, never a name: they stay in the queue's table for a week."""
     run = retention_apply()
     swept = sweep()
+    keys = keys_sweep()
     return {
         "persons_erased": run.due_total, "erasures_finished": run.finished_total,
         "imports_cleared": swept.abandoned, "uploads_deleted": swept.orphaned,
+        "keys_destroyed": keys.destroyed, "keys_confirmed": keys.confirmed,
     }  # fmt: skip

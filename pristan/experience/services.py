@@ -13,8 +13,11 @@ from pristan.core import access, geography, vocabularies
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry
 from pristan.core.policy import Section
+from pristan.core.text import normalised, text_errors
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
 from pristan.experience.rules import EXPERIENCE_PICKLISTS, NOT_IN_LIST, experience_check, experience_fields
+
+PERPETRATOR_NAME = _("Name or description")  # the form's label: an invisible character's message names it
 
 __all__ = ["EXPERIENCE_PICKLISTS", "event_add", "experience_update", "perpetrator_add"]
 
@@ -60,7 +63,8 @@ def event_add(*, actor: User, case: Case, data: dict[str, Any]) -> TraffickingEv
 @transaction.atomic
 def perpetrator_add(*, actor: User, case: Case, data: dict[str, Any]) -> Perpetrator:
     access.require_write(actor, case, Section.PERPETRATORS)
-    errors: dict[str, Any] = {}
+    data = normalised(data, ["name"])
+    errors: dict[str, Any] = {name: error.messages[0] for name, error in text_errors(data, {"name": PERPETRATOR_NAME}).items()}
     if not str(data.get("name", "")).strip():
         errors["name"] = _("Give a name, nickname or short description.")
     if any(code not in vocabularies.codes("per_RoleInProcess") for code in data.get("roles", [])):

@@ -61,7 +61,7 @@ from pristan.interchange.records import (
 )
 from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
-from pristan.keystore.services import keyring, wrapped_rows
+from pristan.keystore.services import confirm_on_commit, keyring, wrapped_rows
 from pristan.people.models import NameToken, Person
 from pristan.people.rules import NAME_FIELDS, person_new
 from pristan.referrals.models import Referral
@@ -259,13 +259,15 @@ class Creator:
 
     def _data_keys(self, count: int, now: datetime) -> list[SealingKey]:
         """A data key for each new person, stored (committed in the key store's database before any
-        value sealed with it is written, so that nothing is ever stored without its key)."""
+        value sealed with it is written, so that nothing is ever stored without its key), provisional
+        until the import commits: if it dies first, `pristan retention` destroys them (keystore/provisional.py)."""
         table, keys = Table(DataKey, self.keys_db, with_id=True), []
-        for key_id, key, row in wrapped_rows(count):
-            table.add(None, id=key_id, master_key_id=row.master_key_id, wrapped=row.wrapped, created_at=now)
+        for key_id, key, row in wrapped_rows(count, provisional=True):
+            table.add(None, id=key_id, master_key_id=row.master_key_id, wrapped=row.wrapped, created_at=now, provisional=True)
             keys.append(SealingKey(key_id, key))
         with transaction.atomic(using=KEYS_DB):
             table.write()
+        confirm_on_commit([key.id for key in keys])
         return keys
 
     # Deciding one record, in the services' order

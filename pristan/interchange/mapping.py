@@ -18,12 +18,14 @@ from functools import cache, lru_cache
 from typing import Any
 
 import pycountry
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.core import geography, vocabularies
+from pristan.core.text import clean_text
 
 ID_FIELD = "cas_Id"  # Pristan's own layout: the case reference, the stable identifier of a record
 
@@ -116,6 +118,11 @@ FIELDS: tuple[Field, ...] = (
 BY_NAME = {field.name: field for field in FIELDS}
 # Columns of the export, in the order of the official spreadsheet where it has them.
 COLUMNS = [ID_FIELD, *(field.name for field in FIELDS)]
+
+# Columns displayed as names: a person's, a partner organisation's (core/text.py: NFC, nothing invisible).
+DISPLAYED = frozenset(
+    {"prs_FirstName", "prs_MiddleName", "prs_SecondName", "cas_ReferringOrganisation", "cas_ReferredOrganisation"}
+)
 
 # Identifier columns, by preference: ours, then ODK/Kobo submission ids.
 ID_COLUMNS = (ID_FIELD, "instanceID", "_uuid", "KEY", "_id")
@@ -502,8 +509,13 @@ def parse_row(row: int, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[
                 value = normalised(field, list(found) if isinstance(found, tuple) else found)
             else:
                 value = normalised(field, _parsed(field, raw, language))
+            if name in DISPLAYED and value:
+                value = clean_text(value, field=name)
         except Invalid as error:
             problems.append(Problem(row, name, _shown(raw), error.message))
+            continue
+        except ValidationError as error:
+            problems.append(Problem(row, name, _shown(raw), error.messages[0]))
             continue
         record[name] = value
         if field.required and value in ("", None):
@@ -515,6 +527,16 @@ def parse_row(row: int, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[
 
 
 REQUIRED = tuple(field.name for field in FIELDS if field.required)
+
+
+def reference_problem(row: int, external_id: str) -> Problem | None:
+    """The problem of a record's identifier (its reference in the file, shown with the case) that
+    holds an invisible or control character; None when it holds none."""
+    try:
+        clean_text(external_id, field=ID_FIELD)
+    except ValidationError as error:
+        return Problem(row, ID_FIELD, external_id[:200], error.messages[0])
+    return None
 
 
 def _shown(raw: Any) -> str:

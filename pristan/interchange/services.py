@@ -129,6 +129,7 @@ def import_check(*, actor: User, office: Office, table: Table, source: str, prog
             for row in batch:
                 preview.rows += 1
                 record, problems = mapping.parse_row(row.number, row.cells)
+                problems.extend(filter(None, [mapping.reference_problem(row.number, row.external_id)]))
                 if row.external_id in seen:
                     problems.append(Problem(row.number, "", row.external_id, _("This record appears twice in the file.")))
                 seen.add(row.external_id)
@@ -180,6 +181,7 @@ def import_apply(
             for row in batch:
                 done += 1
                 record, problems = mapping.parse_row(row.number, row.cells)
+                problems.extend(filter(None, [mapping.reference_problem(row.number, row.external_id)]))
                 case = existing.get(row.external_id)
                 twice = row.external_id in seen  # the preview's problem "appears twice"
                 seen.add(row.external_id)

@@ -7,6 +7,7 @@ stops opening once this row and the key store's own (short-lived) backups are go
 """
 
 from django.db import models
+from django.db.models import Q
 
 
 class DataKey(models.Model):
@@ -14,9 +15,14 @@ class DataKey(models.Model):
     master_key_id = models.CharField(max_length=64, db_index=True)  # which master key wraps it
     wrapped = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Made for a write not committed yet (the key store is another database, so a key is committed
+    # before the rows it seals): confirmed once they are; if the run dies first, `pristan retention`
+    # destroys it unless something references it (keystore/provisional.py).
+    provisional = models.BooleanField(default=False)
 
     class Meta:
         db_table = "keystore_datakey"
+        indexes = [models.Index(fields=["created_at"], condition=Q(provisional=True), name="keystore_datakey_provisional")]
 
     def __str__(self) -> str:
         return str(self.id)

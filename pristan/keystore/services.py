@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Count, Model
 
 from pristan.core import crypto
@@ -79,22 +79,50 @@ def _remember(key_id: UUID, key: bytes | None) -> None:
 
 
 def create_data_key() -> UUID:
-    """A new data key, stored wrapped; its id goes on the person whose data it seals."""
+    """A new data key, stored wrapped; its id goes on the person whose data it seals.
+
+    The key is committed in the key store's database at once, before anything sealed with it, and
+    stays provisional until the case database's transaction that uses it commits: a transaction
+    rolled back, or a process killed, leaves a key that nothing references, which `pristan
+    retention` destroys (keystore/provisional.py). Outside a transaction it stays provisional until
+    the sweep finds it referenced."""
     key_id, key = uuid.uuid4(), crypto.new_data_key()
     master_id, wrapped = crypto.wrap(keyring(), key_id, key)
-    DataKey.objects.create(id=key_id, master_key_id=master_id, wrapped=wrapped)
+    DataKey.objects.create(id=key_id, master_key_id=master_id, wrapped=wrapped, provisional=True)
+    confirm_on_commit([key_id])
     _remember(key_id, key)
     return key_id
 
 
-def wrapped_rows(count: int) -> list[tuple[UUID, bytes, DataKey]]:
-    """``count`` new keys as (id, key, unsaved row) for bulk writers such as the generator."""
+def wrapped_rows(count: int, *, provisional: bool = False) -> list[tuple[UUID, bytes, DataKey]]:
+    """``count`` new keys as (id, key, unsaved row) for bulk writers such as the generator and
+    imports (an import's are ``provisional``: see `create_data_key`)."""
     ring, rows = keyring(), []
     for _ in range(count):
         key_id, key = uuid.uuid4(), crypto.new_data_key()
         master_id, wrapped = crypto.wrap(ring, key_id, key)
-        rows.append((key_id, key, DataKey(id=key_id, master_key_id=master_id, wrapped=wrapped)))
+        rows.append((key_id, key, DataKey(id=key_id, master_key_id=master_id, wrapped=wrapped, provisional=provisional)))
     return rows
+
+
+def confirm_on_commit(key_ids: list[UUID], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Confirm provisional keys once the transaction of ``using`` that references them commits
+    (nothing when there is none: the sweep confirms them when it finds them referenced)."""
+    if transaction.get_connection(using).in_atomic_block:
+        packed = b"".join(key_id.bytes for key_id in key_ids)  # 16 bytes a key while a large import runs
+        transaction.on_commit(partial(_confirm_packed, packed), using=using, robust=True)
+
+
+def _confirm_packed(packed: bytes) -> None:
+    keys_confirm(UUID(bytes=packed[start : start + 16]) for start in range(0, len(packed), 16))
+
+
+def keys_confirm(key_ids: Iterable[UUID]) -> int:
+    """Mark keys as in use: never destroyed by the sweep of provisional keys. How many were provisional."""
+    ids, confirmed = list(key_ids), 0
+    for start in range(0, len(ids), 1000):
+        confirmed += DataKey.objects.filter(id__in=ids[start : start + 1000], provisional=True).update(provisional=False)
+    return confirmed
 
 
 def data_key(key_id: UUID) -> bytes | None:

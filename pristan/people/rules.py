@@ -17,6 +17,7 @@ from pristan.core.blind_index import name_hashes
 from pristan.core.crypto import Keyring
 from pristan.core.models import Office
 from pristan.core.names import to_latin
+from pristan.core.text import normalised, text_errors
 from pristan.people.models import Person
 
 PERSON_FIELDS = (
@@ -25,16 +26,21 @@ PERSON_FIELDS = (
     "guardian_name", "guardian_relationship", "guardian_contact",
 )  # fmt: skip
 NAME_FIELDS = ("given_name", "family_name", "other_names", "aliases")  # what the blind index holds
+# Names as displayed (core/text.py: NFC, nothing invisible), by the label a person knows them by.
+DISPLAYED_NAMES = {
+    "given_name": _("Given name"), "family_name": _("Family name"), "other_names": _("Other names"), "aliases": _("Aliases"),
+    "guardian_name": _("Guardian"),
+}  # fmt: skip
 
 
 def person_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of ``data`` that a person's record takes (the rest is ignored)."""
-    return {name: data[name] for name in PERSON_FIELDS if name in data}
+    """The fields of ``data`` that a person's record takes (the rest is ignored), names in NFC."""
+    return normalised({name: data[name] for name in PERSON_FIELDS if name in data}, list(DISPLAYED_NAMES))
 
 
 def person_errors(data: Mapping[str, Any]) -> dict[str, StrOrPromise]:
     """The problems of a person's values, by field (empty when they are valid)."""
-    errors: dict[str, StrOrPromise] = {}
+    errors: dict[str, StrOrPromise] = {name: error.messages[0] for name, error in text_errors(data, DISPLAYED_NAMES).items()}
     if not str(data.get("given_name", "")).strip():
         errors["given_name"] = _("Enter the given name as the person writes it.")
     if data.get("gender") and data["gender"] not in vocabularies.code_set("prs_Gender"):

@@ -96,6 +96,7 @@ def test_nothing_is_accepted_without_credentials(served):
         def run(case):
             case = _aimed(case, real) or case
             response = case.call()
-            assert response.status_code == 401, f"{case.method} {case.formatted_path}: {response.status_code}"
+            # 429 once the generated wrong tokens from this one address reach the throttle (api/tokens.py)
+            assert response.status_code in (401, 429), f"{case.method} {case.formatted_path}: {response.status_code}"
 
         run()

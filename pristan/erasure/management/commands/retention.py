@@ -4,8 +4,9 @@ Erases every person all of whose cases have been closed for longer than the rete
 their offices, and finishes erasures interrupted before the data key was destroyed. Prints counts
 per office, never a name, in the language of `--lang` or the environment. Then discards the
 imports left waiting for a confirmation, and the uploads no import holds (interchange.jobs.sweep),
-so no file of cases waits sealed for ever; and deletes the export files not downloaded in time, of
-export jobs that will not finish, and no job holds (exports.jobs.sweep).
+so no file of cases waits sealed for ever; deletes the export files not downloaded in time, of
+export jobs that will not finish, and no job holds (exports.jobs.sweep); and destroys the data keys
+of runs that died before they committed, which nothing references (keystore.provisional.keys_sweep).
 """
 
 from argparse import ArgumentParser
@@ -20,6 +21,7 @@ from pristan.erasure.services import retention_apply
 from pristan.exports import jobs as export_jobs
 from pristan.interchange.console import language_from_environment
 from pristan.interchange.jobs import sweep
+from pristan.keystore.provisional import keys_sweep
 from pristan.keystore.services import key_scope
 
 
@@ -41,6 +43,7 @@ class Command(TranslatedCommand):
             run = retention_apply(dry_run=dry_run)
             swept = sweep(dry_run=dry_run)
             exports = export_jobs.sweep(dry_run=dry_run)
+            keys = keys_sweep(dry_run=dry_run)
         self.stdout.write(_("Retention schedule (dry run: nothing changed)") if dry_run else _("Retention schedule"))
         for office, count in run.due.items():
             self.stdout.write(f"  {office}: {_persons(count, dry_run)}")
@@ -76,6 +79,20 @@ class Command(TranslatedCommand):
                     "%(orphaned)d no export holds, deleted."
                 )
                 % files
+            )
+        counts = {"destroyed": keys.destroyed, "confirmed": keys.confirmed}
+        if dry_run:
+            self.stdout.write(
+                _(
+                    "Data keys: %(destroyed)d made by runs that did not finish, would be destroyed; "
+                    "%(confirmed)d in use, would be confirmed."
+                )
+                % counts
+            )
+        else:
+            self.stdout.write(
+                _("Data keys: %(destroyed)d made by runs that did not finish, destroyed; %(confirmed)d in use, confirmed.")
+                % counts
             )
 
 
