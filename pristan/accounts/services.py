@@ -46,9 +46,8 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pristan.accounts.models import LoginAttempt, SignInLock, UserSession
+from pristan.accounts.models import Authenticator, LoginAttempt, SignInLock, UserSession
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry
@@ -227,7 +226,7 @@ def mfa_required(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def user_has_totp(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -235,26 +234,26 @@ def is_verified(request: HttpRequest) -> bool:
     return bool(verified()) if callable(verified) else False
 
 
-def enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice:
+def enrolment_device(*, user: User, device_id: int | None) -> Authenticator:
     """The unconfirmed authenticator of this enrolment: the one this session started, or a new
     one. Another session's unconfirmed secret is thrown away, so nobody who saw it can reuse it."""
     with transaction.atomic():
         if device_id is not None:
-            device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+            device = Authenticator.objects.filter(pk=device_id, user=user, confirmed=False).first()
             if device is not None:
                 return device
         devices_delete(
-            actor=user, user=user, devices=TOTPDevice.objects.filter(user=user, confirmed=False),
+            actor=user, user=user, devices=Authenticator.objects.filter(user=user, confirmed=False),
             detail="unconfirmed authenticator of another enrolment discarded",
         )  # fmt: skip
-        return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        return Authenticator.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 def devices_delete(
     *,
     actor: User | None,
     user: User,
-    devices: "QuerySet[TOTPDevice] | QuerySet[StaticDevice]",
+    devices: "QuerySet[Authenticator] | QuerySet[StaticDevice]",
     detail: str,
     ip: str | None = None,
 ) -> int:
@@ -274,7 +273,7 @@ def second_step_reset(*, actor: User | None, user: User) -> int:
     sessions: at the next sign-in they set up the second step again. Returns the devices removed."""
     with transaction.atomic():
         detail = "second step reset by an administrator"
-        removed = devices_delete(actor=actor, user=user, devices=TOTPDevice.objects.filter(user=user), detail=detail)
+        removed = devices_delete(actor=actor, user=user, devices=Authenticator.objects.filter(user=user), detail=detail)
         removed += devices_delete(actor=actor, user=user, devices=StaticDevice.objects.filter(user=user), detail=detail)
         audit_record(actor=actor, action=AuditEntry.Action.CONFIGURE, obj=user, fields=["second_step"], detail=detail)
     end_all_sessions(user)
@@ -299,18 +298,18 @@ def format_recovery_code(code: str) -> str:
     return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
 
 
-def confirm_enrolment(*, request: HttpRequest, user: User, device: TOTPDevice, code: str, ip: str) -> list[str] | None:
+def confirm_enrolment(*, request: HttpRequest, user: User, device: Authenticator, code: str, ip: str) -> list[str] | None:
     """Confirm the authenticator with a current code; on success replace the recovery codes,
     mark this session verified and return the new codes (shown once)."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device = Authenticator.objects.select_for_update().get(pk=device.pk)
         if device.confirmed or not device.verify_token(normalise_code(code)):
             return None
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         replaced = "replaced by a new authenticator"
         devices_delete(
-            actor=user, user=user, devices=TOTPDevice.objects.filter(user=user).exclude(pk=device.pk), detail=replaced, ip=ip
+            actor=user, user=user, devices=Authenticator.objects.filter(user=user).exclude(pk=device.pk), detail=replaced, ip=ip
         )
         devices_delete(actor=user, user=user, devices=StaticDevice.objects.filter(user=user), detail=replaced, ip=ip)
         recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
@@ -333,7 +332,7 @@ class Verification:
 class CodeCheck:
     """The outcome of checking a second-step code: the device that accepted it, if any."""
 
-    device: TOTPDevice | StaticDevice | None
+    device: Authenticator | StaticDevice | None
     throttled: bool = False
     recovery_codes_left: int | None = None  # set when a recovery code was used
 
@@ -346,9 +345,9 @@ def check_code(*, user: User, code: str) -> CodeCheck:
     """Whether `code` is a current authenticator code or an unused recovery code of the user (which
     it then uses up). Runs inside the transaction that records the outcome."""
     token = normalise_code(code)
-    devices: list[TOTPDevice | StaticDevice] = []
+    devices: list[Authenticator | StaticDevice] = []
     if token.isdigit():
-        devices += list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        devices += list(Authenticator.objects.filter(user=user, confirmed=True))
     if len(token) == RECOVERY_CODE_LENGTH or not token.isdigit():
         devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
     throttled = False

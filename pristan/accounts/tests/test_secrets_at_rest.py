@@ -2,16 +2,26 @@
 recovery code, so it cannot produce a code that signs anyone in."""
 
 import re
+import time
 from base64 import b32decode, b32encode
 from binascii import hexlify
+from importlib import import_module
+from uuid import UUID
 
+import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.migrations.exceptions import IrreversibleError
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 
-from conftest import PASSWORD
+from conftest import PASSWORD, authenticator_of, current_code
+from pristan.accounts import services
+from pristan.accounts.models import Authenticator
+from pristan.core import crypto
 from pristan.keystore.models import DataKey
 
 MY_CASES = "/cases/mine/"
@@ -87,3 +97,131 @@ def test_a_lost_secret_is_not_an_empty_one(ana):
     _enrol(ana)
     DataKey.objects.all().delete()
     assert _sign_in(ana, f"{totp(b'', drift=1):06d}") == 302
+
+
+# --- the device's data key goes with it --------------------------------------------------------
+
+
+def _key_of(user: User) -> UUID:
+    key_id = Authenticator.objects.get(user=user, confirmed=True).key_id
+    assert key_id is not None
+    assert DataKey.objects.filter(id=key_id).exists()
+    return key_id
+
+
+def test_the_secret_is_sealed_under_a_data_key_of_its_own(ana, boris):
+    authenticator_of(ana), authenticator_of(boris)
+    keys = {_key_of(ana), _key_of(boris)}
+    assert len(keys) == 2
+    stored = Authenticator.objects.filter(user=ana).values_list("secret", flat=True).get()
+    assert isinstance(stored, bytes)
+    assert crypto.blob_key_id(stored) == _key_of(ana)
+
+
+def test_a_reset_by_an_administrator_destroys_the_key(ana, django_capture_on_commit_callbacks):
+    authenticator_of(ana)
+    key_id = _key_of(ana)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.second_step_reset(actor=None, user=ana) == 1
+    assert not DataKey.objects.filter(id=key_id).exists()
+
+
+def test_a_replaced_authenticator_takes_its_key_with_it(ana, client_of, django_capture_on_commit_callbacks):
+    client = client_of(ana)
+    old = _key_of(ana)
+    client.get(reverse("mfa_enrol"))
+    new = Authenticator.objects.get(user=ana, confirmed=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("mfa_enrol"), {"code": current_code(new)}).status_code == 302
+    assert not DataKey.objects.filter(id=old).exists()
+    assert _key_of(ana) == new.key_id
+
+
+def test_deleting_the_user_destroys_the_key(ana, django_capture_on_commit_callbacks):
+    authenticator_of(ana)
+    key_id = _key_of(ana)
+    with django_capture_on_commit_callbacks(execute=True):
+        User.objects.filter(pk=ana.pk).delete()
+    assert not DataKey.objects.filter(id=key_id).exists()
+
+
+# --- the migration that seals the secrets django-otp kept in clear -----------------------------
+
+SEALING = ("accounts", "0004_seal_legacy_authenticators")
+LEGACY_TABLE = "otp_totp_totpdevice"
+
+
+def _legacy_table() -> None:
+    """django-otp's TOTP table as its last migration left it."""
+    timestamp = "timestamp with time zone" if connection.vendor == "postgresql" else "datetime"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {LEGACY_TABLE} (id integer PRIMARY KEY, user_id integer NOT NULL, name varchar(64) NOT NULL, "
+            'confirmed boolean NOT NULL, "key" varchar(80) NOT NULL, step smallint NOT NULL, t0 bigint NOT NULL, '
+            "digits smallint NOT NULL, tolerance smallint NOT NULL, drift smallint NOT NULL, last_t bigint NOT NULL, "
+            f"throttling_failure_timestamp {timestamp} NULL, throttling_failure_count integer NOT NULL, "
+            f"created_at {timestamp} NULL, last_used_at {timestamp} NULL)"
+        )
+
+
+def _legacy_device(pk: int, user: User, secret: bytes, *, confirmed: bool = True, last_t: int = -1) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO otp_totp_totpdevice (id, user_id, name, confirmed, "key", step, t0, digits, tolerance, drift, last_t, '
+            "throttling_failure_count) VALUES (%s, %s, 'Authenticator app', %s, %s, 30, 0, 6, 1, 0, %s, 0)",
+            [pk, user.pk, confirmed, secret.hex(), last_t],
+        )
+
+
+def _migrate_again_from_before_the_sealing() -> None:
+    recorder = MigrationRecorder(connection)
+    recorder.record_unapplied(*SEALING)
+    recorder.record_applied("otp_totp", "0003_add_timestamps")  # as an installation of the plugin had it
+    executor = MigrationExecutor(connection)
+    executor.migrate([SEALING])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_every_secret_in_clear_and_codes_still_verify(ana, boris, marko, monkeypatch):
+    monkeypatch.setattr(import_module("pristan.accounts.migrations.0004_seal_legacy_authenticators"), "BATCH", 2)
+    secrets = {user: bytes([index]) * 20 for index, user in enumerate((ana, boris, marko), start=1)}
+    _legacy_table()
+    for pk, (user, secret) in enumerate(secrets.items(), start=7):
+        _legacy_device(pk, user, secret, confirmed=user != marko)
+
+    _migrate_again_from_before_the_sealing()
+
+    assert LEGACY_TABLE not in connection.introspection.table_names()
+    assert not MigrationRecorder(connection).migration_qs.filter(app="otp_totp").exists()
+    stored = _case_database_text()
+    for secret in secrets.values():
+        assert secret.hex() not in stored
+    devices = {device.user: device for device in Authenticator.objects.all()}
+    assert set(devices) == {ana, boris, marko}
+    assert [devices[user].confirmed for user in (ana, boris, marko)] == [True, True, False]
+    assert len({device.key_id for device in devices.values()}) == 3
+    assert all(devices[user].bin_key == secret for user, secret in secrets.items())
+    assert _sign_in(ana, f"{totp(secrets[ana]):06d}") == 200  # a code from the phone as it was set up
+    assert _sign_in(marko, f"{totp(secrets[marko]):06d}") == 302  # never confirmed: still not a second step
+
+    _migrate_again_from_before_the_sealing()  # again, with nothing left to seal: nothing changes
+    assert Authenticator.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_replay_protection(ana):
+    secret = bytes(range(20))
+    _legacy_table()
+    current_step = int(time.time()) // 30
+    _legacy_device(1, ana, secret, last_t=current_step + 1)  # the codes up to the next step were used
+    _migrate_again_from_before_the_sealing()
+    assert Authenticator.objects.get(user=ana).last_t == current_step + 1
+    assert _sign_in(ana, f"{totp(secret):06d}") == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_cannot_be_undone_by_writing_the_secrets_in_clear_again():
+    executor = MigrationExecutor(connection)
+    with pytest.raises(IrreversibleError, match="in clear again"):
+        executor.migrate([("accounts", "0003_authenticator")])
+    assert MigrationRecorder(connection).migration_qs.filter(app=SEALING[0], name=SEALING[1]).exists()
