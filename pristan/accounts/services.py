@@ -24,10 +24,11 @@ IPv6 addresses are counted by their /64 network, which one client usually contro
 
 import hashlib
 import ipaddress
+import json
 import secrets
 import time
 import unicodedata
-from base64 import b32encode
+from base64 import b32encode, b64decode, b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,9 +49,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from pristan.accounts.models import Authenticator, LoginAttempt, SignInLock, UserSession
+from pristan.core import crypto
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry
+from pristan.keystore.services import data_key
 
 WINDOW = timedelta(minutes=15)
 PAIR_FAILURES = 5
@@ -65,6 +68,7 @@ RECOVERY_CODE_COUNT = 10
 # digest (HMAC with the secret key, 80 bits in StaticToken's 16 characters), never as themselves.
 RECOVERY_CODE_LENGTH = 24
 RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+SHOWN_ONCE_AAD = b"pristan.accounts.recovery-codes-to-show"
 
 SIGNED_IN_AT = "pristan_signed_in_at"  # session key: when the password was accepted (Unix time)
 REAUTHENTICATED_AT = "pristan_reauthenticated_at"  # session key: when identity was last confirmed again (Unix time)
@@ -296,6 +300,26 @@ def normalise_code(code: str) -> str:
 
 def format_recovery_code(code: str) -> str:
     return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
+def recovery_codes_sealed(*, device: Authenticator, codes: list[str]) -> str:
+    """The new recovery codes as the session keeps them until they are shown once: sealed under
+    the authenticator's data key, because the session store is a table of the case database."""
+    key = data_key(device.sealing_key_id())
+    if key is None:
+        raise crypto.SealError("The authenticator's data key is gone: its recovery codes cannot be kept to show.")
+    return b64encode(crypto.seal(device.sealing_key_id(), key, json.dumps(codes).encode(), SHOWN_ONCE_AAD)).decode("ascii")
+
+
+def recovery_codes_opened(sealed: str) -> list[str]:
+    """The codes sealed by `recovery_codes_sealed`; none when the authenticator is gone since."""
+    try:
+        blob = b64decode(sealed, validate=True)
+        key = data_key(crypto.blob_key_id(blob))
+        codes = json.loads(crypto.open_blob(blob, key, SHOWN_ONCE_AAD)) if key is not None else []
+    except (ValueError, crypto.SealError):
+        return []
+    return [str(code) for code in codes] if isinstance(codes, list) else []
 
 
 def confirm_enrolment(*, request: HttpRequest, user: User, device: Authenticator, code: str, ip: str) -> list[str] | None:

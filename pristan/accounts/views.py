@@ -33,7 +33,7 @@ from pristan.accounts.models import Authenticator
 from pristan.core.http import AuthenticatedRequest, client_ip
 
 ENROL_DEVICE = "pristan_enrol_device"  # session key: the unconfirmed authenticator of this enrolment
-RECOVERY_CODES = "pristan_recovery_codes"  # session key: new recovery codes, until shown once
+RECOVERY_CODES = "pristan_recovery_codes"  # session key: new recovery codes, sealed, until shown once
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -103,7 +103,7 @@ def mfa_enrol(request: AuthenticatedRequest) -> HttpResponse:
     form = EnrolForm(request.POST if request.method == "POST" else None, request=request, user=user, device=device)
     if form.is_valid():
         request.session.pop(ENROL_DEVICE, None)
-        request.session[RECOVERY_CODES] = form.recovery_codes
+        request.session[RECOVERY_CODES] = services.recovery_codes_sealed(device=device, codes=form.recovery_codes)
         return redirect(_with_next("mfa_recovery_codes", next_url))
     context = {"form": form, "qr_svg": _qr_svg(device), "secret": _secret_groups(device), "next": next_url}
     return render(request, "accounts/mfa_enrol.html", context, status=422 if form.is_bound else 200)
@@ -112,7 +112,8 @@ def mfa_enrol(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def mfa_recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Shows the new recovery codes once; a reload finds them gone."""
-    codes = request.session.pop(RECOVERY_CODES, None)
+    sealed = request.session.pop(RECOVERY_CODES, None)
+    codes = services.recovery_codes_opened(sealed) if isinstance(sealed, str) else []
     next_url = _next_url(request)
     if not codes:
         return redirect(next_url)

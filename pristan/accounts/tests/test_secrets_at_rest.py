@@ -10,6 +10,8 @@ from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.executor import MigrationExecutor
@@ -39,9 +41,12 @@ def _enrol(user: User) -> tuple[Client, bytes, list[str]]:
     secret = b32decode(shown.group(1).replace(" ", ""))
     response = client.post(reverse("mfa_enrol"), {"code": f"{totp(secret):06d}"})
     assert response.status_code == 302
+    stored_before_shown = _case_database_text()
     codes_page = client.get(reverse("mfa_recovery_codes")).content.decode()
     codes = re.findall(r"<li><code>([a-z2-7]{4}(?:-[a-z2-7]{4}){5})</code></li>", codes_page)
     assert len(codes) == 10
+    for code in codes:
+        assert code.replace("-", "") not in stored_before_shown  # nor in the session waiting to show them
     return client, secret, codes
 
 
@@ -52,8 +57,9 @@ def _next_code(secret: bytes) -> str:
 
 
 def _case_database_text() -> str:
-    """Every value of every column of every table that the second step uses, as text (bytes as hex)."""
-    values: list[str] = []
+    """Every value of every column of every table that the second step uses, as text (bytes as hex),
+    and every session as a thief reads it (its data is signed, not encrypted)."""
+    values = [str(SessionStore().decode(session.session_data)) for session in Session.objects.all()]
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             if not table.startswith(SECOND_STEP_TABLES):
