@@ -56,7 +56,7 @@ with transaction.atomic():
     user = User.objects.create_user("ana", password={PASSWORD!r}, first_name="Ana")
     membership_grant(actor=None, user=user, office=office, role=Role.CASEWORKER, child_clearance=True)
     device = Authenticator.objects.create(user=user, name="Authenticator", confirmed=True)
-print(device.key)
+print(device.bin_key.hex())
 """
 
 

@@ -65,7 +65,7 @@ def make_accounts(directory: Path) -> None:
             load_accounts.append({
                 "username": user.username,
                 "password": DEMO_PASSWORD,
-                "totp_key": device.key,
+                "totp_key": device.bin_key.hex(),
                 "office": office.code,
                 "role": role,
                 "references": [case.reference for case in cases],
