@@ -196,6 +196,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_cases"
 LOGOUT_REDIRECT_URL = "login"
 
+SESSION_ENGINE = "pristan.accounts.sessions"  # sessions kept under a digest of their key (accounts/sessions.py)
 SESSION_COOKIE_AGE = env_int("PRISTAN_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
 SESSION_COOKIE_HTTPONLY = True

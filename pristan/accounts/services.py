@@ -34,11 +34,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
@@ -49,6 +47,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from pristan.accounts.models import Authenticator, LoginAttempt, SignInLock, UserSession
+from pristan.accounts.sessions import SessionStore, stored_session_key
 from pristan.core import crypto
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
@@ -459,10 +458,6 @@ def recently_reauthenticated(request: HttpRequest, now: float | None = None) -> 
 # --- sessions -----------------------------------------------------------------------------------
 
 
-def _session_store() -> type[SessionBase]:
-    return import_module(settings.SESSION_ENGINE).SessionStore
-
-
 def track_session(request: HttpRequest, user: User) -> None:
     """At sign-in: stamp the time (for the absolute lifetime) and remember the session as the
     user's; forget the user's sessions that have already ended."""
@@ -473,34 +468,35 @@ def track_session(request: HttpRequest, user: User) -> None:
     key = session.session_key
     if key is None:
         return
-    store = _session_store()
-    ended = [row.pk for row in UserSession.objects.filter(user=user) if not store().exists(row.session_key)]
+    ended = [row.pk for row in UserSession.objects.filter(user=user) if not SessionStore.stored_exists(row.session_key)]
     UserSession.objects.filter(pk__in=ended).delete()
-    UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+    UserSession.objects.update_or_create(session_key=stored_session_key(key), defaults={"user": user})
+
+
+def session_key_changed(old: str | None, new: str | None) -> None:
+    """The session took a new key (it gained privileges): it is still the same user's."""
+    if old and new and old != new:
+        UserSession.objects.filter(session_key=stored_session_key(old)).update(session_key=stored_session_key(new))
 
 
 def rotate_session(request: HttpRequest) -> None:
     """A new session key after the second step (the session gained privileges)."""
     old = request.session.session_key
     request.session.cycle_key()
-    new = request.session.session_key
-    if old and new and old != new:
-        UserSession.objects.filter(session_key=old).update(session_key=new)
+    session_key_changed(old, request.session.session_key)
 
 
 def forget_session(session_key: str | None) -> None:
     if session_key:
-        UserSession.objects.filter(session_key=session_key).delete()
+        UserSession.objects.filter(session_key=stored_session_key(session_key)).delete()
 
 
 def end_all_sessions(user: AbstractBaseUser) -> int:
     """End every session the user signed in to, on every device. Returns how many there were."""
-    store = _session_store()
-    keys = list(UserSession.objects.filter(user_id=user.pk).values_list("session_key", flat=True))
-    for key in keys:
-        store(session_key=key).delete()
+    stored = list(UserSession.objects.filter(user_id=user.pk).values_list("session_key", flat=True))
+    SessionStore.delete_stored(stored)
     UserSession.objects.filter(user_id=user.pk).delete()
-    return len(keys)
+    return len(stored)
 
 
 def sign_out(*, request: HttpRequest, reason: str = "signed out") -> None:

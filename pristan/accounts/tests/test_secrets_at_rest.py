@@ -1,5 +1,5 @@
-"""Second-step secrets at rest: a copy of the case database holds no authenticator secret and no
-recovery code, so it cannot produce a code that signs anyone in."""
+"""Secrets at rest: a copy of the case database holds no authenticator secret, no recovery code and
+no session key, so it cannot produce a code or a cookie that signs anyone in."""
 
 import re
 import time
@@ -9,6 +9,7 @@ from importlib import import_module
 from uuid import UUID
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -22,7 +23,8 @@ from django_otp.oath import totp
 
 from conftest import PASSWORD, authenticator_of, current_code
 from pristan.accounts import services
-from pristan.accounts.models import Authenticator
+from pristan.accounts.models import Authenticator, UserSession
+from pristan.accounts.sessions import stored_session_key
 from pristan.core import crypto
 from pristan.keystore.models import DataKey
 
@@ -231,3 +233,49 @@ def test_the_migration_cannot_be_undone_by_writing_the_secrets_in_clear_again():
     with pytest.raises(IrreversibleError, match="in clear again"):
         executor.migrate([("accounts", "0003_authenticator")])
     assert MigrationRecorder(connection).migration_qs.filter(app=SEALING[0], name=SEALING[1]).exists()
+
+
+# --- session keys ------------------------------------------------------------------------------
+
+
+def _stored_session_keys() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_key FROM django_session")
+        sessions = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT session_key FROM accounts_usersession")
+        return sessions + [row[0] for row in cursor.fetchall()]
+
+
+def test_the_case_database_holds_no_session_key_that_signs_in(ana, client_of):
+    client = client_of(ana)
+    assert client.get(MY_CASES).status_code == 200
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    stored = _stored_session_keys()
+    assert stored
+    assert cookie not in stored
+    for key in stored:  # a thief of the case database puts each key it holds in a cookie
+        thief = Client()
+        thief.cookies[settings.SESSION_COOKIE_NAME] = key
+        assert thief.get(MY_CASES).status_code == 302
+
+
+def test_signing_out_everywhere_still_finds_every_session(ana, client_of):
+    office, home = client_of(ana), client_of(ana)
+    assert office.post(reverse("logout")).status_code == 302
+    assert home.get(MY_CASES).status_code == 302
+    assert not Session.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_only_digests_of_the_keys_and_browsers_stay_signed_in(ana, client_of):
+    client = client_of(ana)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    digest = stored_session_key(cookie)
+    Session.objects.filter(session_key=digest).update(session_key=cookie)  # as Django's own store kept it
+    UserSession.objects.filter(session_key=digest).update(session_key=cookie)
+    recorder = MigrationRecorder(connection)
+    recorder.record_unapplied("accounts", "0005_session_key_digests")
+    MigrationExecutor(connection).migrate([("accounts", "0005_session_key_digests")])
+    assert cookie not in _stored_session_keys()
+    assert _stored_session_keys() == [digest, digest]
+    assert client.get(MY_CASES).status_code == 200

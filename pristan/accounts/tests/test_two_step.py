@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from conftest import PASSWORD, authenticator_of, current_code, wrong_code
 from pristan.accounts import services
 from pristan.accounts.models import Authenticator, UserSession
+from pristan.accounts.sessions import stored_session_key
 from pristan.core.models import AuditEntry
 
 MY_CASES = "/cases/mine/"
@@ -84,7 +85,7 @@ def test_a_current_code_completes_sign_in_in_a_new_session(ana):
     assert response.url == "/cases/"
     assert client.get(MY_CASES).status_code == 200
     assert client.session.session_key != before  # a new session key once the second step is done
-    assert UserSession.objects.filter(user=ana, session_key=client.session.session_key).exists()
+    assert UserSession.objects.filter(user=ana, session_key=stored_session_key(client.session.session_key)).exists()
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.SIGN_IN, object_id=str(ana.pk)).latest("sequence")
     assert entry.detail == "second step: authenticator app"
 
