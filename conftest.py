@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pristan.accounts.models import Authenticator
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.core.models import Office, Organisation, Role
@@ -174,18 +174,18 @@ def active_case(case: Case, ana: User) -> Case:
     return case_services.case_change_stage(actor=ana, case=case, stage="assistance")
 
 
-def authenticator_of(user: User) -> TOTPDevice:
+def authenticator_of(user: User) -> Authenticator:
     """The user's confirmed authenticator (two-step sign-in is required of every user), made if missing."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    device = Authenticator.objects.filter(user=user, confirmed=True).first()
+    return device or Authenticator.objects.create(user=user, name="Test authenticator", confirmed=True)
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: Authenticator) -> str:
     """The code the authenticator app would show now."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):0{device.digits}d}"
 
 
-def wrong_code(device: TOTPDevice) -> str:
+def wrong_code(device: Authenticator) -> str:
     """A code the authenticator does not accept now. A fixed code such as 000000 is, about once in a
     million, the right one at some step of the tolerated window, and the test then fails by chance;
     here the window is widened by one step on each side, for a test that crosses a step boundary."""

@@ -88,10 +88,11 @@ def _signed_in_session(user: Any) -> str:
     """A session past both sign-in steps, as `conftest.sign_in_verified` makes one."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = device or TOTPDevice.objects.create(user=user, name="Benchmark authenticator", confirmed=True)
+    from pristan.accounts.models import Authenticator
+
+    device = Authenticator.objects.filter(user=user, confirmed=True).first()
+    device = device or Authenticator.objects.create(user=user, name="Benchmark authenticator", confirmed=True)
     client = Client()
     client.force_login(user)
     session = client.session

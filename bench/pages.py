@@ -68,12 +68,13 @@ def _time(client: Any, url: str, runs: int) -> dict[str, float | int]:
 def _signed_in(user: Any) -> Any:
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pristan.accounts.models import Authenticator
 
     client = Client(HTTP_HOST="localhost")  # an allowed host: the test client's own is not one outside tests
     client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = device or TOTPDevice.objects.create(user=user, name="Benchmark authenticator", confirmed=True)
+    device = Authenticator.objects.filter(user=user, confirmed=True).first()
+    device = device or Authenticator.objects.create(user=user, name="Benchmark authenticator", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -46,7 +46,7 @@ START_TIMEOUT = 300  # seconds for `pristan start --migrate` to migrate both dat
 CREATE_CASEWORKER = f"""
 from django.contrib.auth.models import User
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from pristan.accounts.models import Authenticator
 from pristan.core.models import Office, Organisation, Role
 from pristan.core.services import membership_grant
 
@@ -55,8 +55,8 @@ with transaction.atomic():
     office = Office.objects.create(organisation=organisation, code="SOF", name="Sofia", country="BG", city="Sofia")
     user = User.objects.create_user("ana", password={PASSWORD!r}, first_name="Ana")
     membership_grant(actor=None, user=user, office=office, role=Role.CASEWORKER, child_clearance=True)
-    device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-print(device.key)
+    device = Authenticator.objects.create(user=user, name="Authenticator", confirmed=True)
+print(device.bin_key.hex())
 """
 
 

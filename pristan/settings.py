@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "pristan.core",
     "pristan.people",
@@ -198,6 +197,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_cases"
 LOGOUT_REDIRECT_URL = "login"
 
+SESSION_ENGINE = "pristan.accounts.sessions"  # sessions kept under a digest of their key (accounts/sessions.py)
 SESSION_COOKIE_AGE = env_int("PRISTAN_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
 SESSION_COOKIE_HTTPONLY = True

@@ -35,8 +35,8 @@ def make_accounts(directory: Path) -> None:
     """In a process where Django is set up on the benchmark's database."""
     from django.contrib.auth.models import User
     from django.db import transaction
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from pristan.accounts.models import Authenticator
     from pristan.cases.models import Case
     from pristan.core.models import Office, Role
     from pristan.core.names import to_latin
@@ -58,14 +58,14 @@ def make_accounts(directory: Path) -> None:
             # only their own cases, and these accounts own none.
             user = ensure_member(office, username=load_username(index), role=role, password=DEMO_PASSWORD, scope="office",
                                  first_name="Load", last_name=f"User {index + 1}")  # fmt: skip
-            device = TOTPDevice.objects.create(user=user, name="Load test authenticator", confirmed=True)
+            device = Authenticator.objects.create(user=user, name="Load test authenticator", confirmed=True)
             ids = list(Case.objects.filter(office=office).values_list("id", flat=True)[:5000])
             picked = rng.sample(ids, min(REFERENCES_PER_USER, len(ids)))
             cases = list(Case.objects.filter(id__in=picked).select_related("person").order_by("id"))
             load_accounts.append({
                 "username": user.username,
                 "password": DEMO_PASSWORD,
-                "totp_key": device.key,
+                "totp_key": device.bin_key.hex(),
                 "office": office.code,
                 "role": role,
                 "references": [case.reference for case in cases],
@@ -73,8 +73,8 @@ def make_accounts(directory: Path) -> None:
             })  # fmt: skip
         for username in (CASEWORKER, SUPERVISOR, ANALYST, GLOBAL_READER):
             user = User.objects.get(username=username)
-            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                TOTPDevice.objects.create(user=user, name="Bench authenticator", confirmed=True)
+            if not Authenticator.objects.filter(user=user, confirmed=True).exists():
+                Authenticator.objects.create(user=user, name="Bench authenticator", confirmed=True)
     target = directory / "load-accounts.json"
     target.write_text(json.dumps(load_accounts, indent=1, ensure_ascii=False), encoding="utf-8")
     target.chmod(0o600)

@@ -70,11 +70,12 @@ class Context:
         """A client signed in as `user` with both steps done, as after password and authenticator code."""
         from django.test import Client
         from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from pristan.accounts.models import Authenticator
 
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        device = Authenticator.objects.filter(user=user, confirmed=True).first() or Authenticator.objects.create(
             user=user, name="Bench authenticator", confirmed=True
         )
         session = client.session

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
-from pristan.accounts.models import PasswordChangeRequired, SignInLink, UserSession
+from pristan.accounts.models import PasswordChangeRequired, SignInLink
+from pristan.accounts.services import session_key_changed
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry
@@ -123,5 +124,4 @@ def password_change(*, request: HttpRequest, user: User, password: str) -> None:
         )  # fmt: skip
     old_key = request.session.session_key
     update_session_auth_hash(request, user)  # this session goes on (with a new key); the user's others end
-    if old_key and request.session.session_key and old_key != request.session.session_key:
-        UserSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+    session_key_changed(old_key, request.session.session_key)

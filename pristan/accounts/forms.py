@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_stubs_ext import StrOrPromise
 
 from pristan.accounts import services
+from pristan.accounts.models import Authenticator
 from pristan.core.http import client_ip
 
 
@@ -86,7 +86,7 @@ class EnrolForm(forms.Form):
 
     code = _code_field(_("The six-digit code your authenticator app shows now."))
 
-    def __init__(self, *args: Any, request: HttpRequest, user: User, device: TOTPDevice, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: HttpRequest, user: User, device: Authenticator, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request, self.user, self.device = request, user, device
         self.recovery_codes: list[str] = []

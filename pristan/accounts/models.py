@@ -1,10 +1,23 @@
-"""What sign-in remembers: every attempt, the locks that attempts caused, and which sessions
-belong to whom (so that signing out or deactivating a user can end all of them)."""
+"""What sign-in remembers: every attempt, the locks that attempts caused, which sessions
+belong to whom (so that signing out or deactivating a user can end all of them), and each
+user's authenticator app, its secret sealed."""
+
+import secrets
+import time
+from base64 import b32encode
+from typing import Any
+from urllib.parse import quote, urlencode
+from uuid import UUID
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+
+from pristan.core.sealed import SealedTextField
+from pristan.keystore.services import create_data_key
 
 
 class LoginAttempt(models.Model):
@@ -91,3 +104,87 @@ class PasswordChangeRequired(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} since {self.since:%Y-%m-%d %H:%M}"
+
+
+SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends and authenticator apps expect
+
+
+def new_totp_secret() -> str:
+    return secrets.token_hex(SECRET_BYTES)
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP, RFC 6238): django-otp's TOTPDevice, except that the secret is
+    sealed under a data key of its own in the key store. A copy or backup of the case database
+    holds no secret that computes a code; deleting the device destroys its key (signals.py).
+
+    The arithmetic is django-otp's (``django_otp.oath.TOTP``), with the same tolerance, drift
+    and replay protection (``last_t``: a code is accepted once, and only a later one after it).
+    django-otp finds the device as any other (``devices_for_user``, the session's persistent id).
+    """
+
+    key_id = models.UUIDField(null=True, editable=False)  # its own data key in the key store
+    secret = SealedTextField(default=new_totp_secret)  # hex; "" once the data key is gone
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)  # steps accepted before and after the current one
+    drift = models.SmallIntegerField(default=0)  # steps the phone's clock is known to be off by
+    last_t = models.BigIntegerField(default=-1)  # the step of the last accepted code
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.key_id is None:
+            self.key_id = create_data_key()
+        super().save(*args, **kwargs)
+
+    def sealing_key_id(self) -> UUID:
+        if self.key_id is None:
+            raise ValueError("An authenticator's data key is created when it is first saved.")
+        return self.key_id
+
+    @property
+    def bin_key(self) -> bytes:
+        """The secret; empty when its data key is gone (deleted, or a key store not this database's)."""
+        return bytes.fromhex(self.secret)
+
+    def verify_token(self, token: Any) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        key = self.bin_key
+        try:
+            code = int(token)
+        except (TypeError, ValueError):
+            code = None
+        verified = False
+        if key and code is not None:  # no secret, no code: never the codes of an empty key
+            totp = TOTP(key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = bool(totp.verify(code, self.tolerance, self.last_t + 1))
+            if verified:
+                self.last_t = totp.t()
+                if getattr(settings, "OTP_TOTP_SYNC", True):
+                    self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// address an authenticator app scans (Google's Key Uri Format)."""
+        label = str(self.user.get_username())
+        query = urlencode({"secret": b32encode(self.bin_key), "algorithm": "SHA1", "digits": self.digits, "period": self.step})
+        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            query += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{query}"

@@ -27,20 +27,19 @@ api/tokens.py counts their failures): a token's prefix stands for the username.
 
 import hashlib
 import ipaddress
+import json
 import secrets
 import time
 import unicodedata
-from base64 import b32encode
+from base64 import b32encode, b64decode, b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
@@ -49,12 +48,14 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pristan.accounts.models import LoginAttempt, SignInLock, UserSession
+from pristan.accounts.models import Authenticator, LoginAttempt, SignInLock, UserSession
+from pristan.accounts.sessions import SessionStore, stored_session_key
+from pristan.core import crypto
 from pristan.core.audit import audit_record
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry
+from pristan.keystore.services import data_key
 
 WINDOW = timedelta(minutes=15)
 PAIR_FAILURES = 5
@@ -69,6 +70,7 @@ RECOVERY_CODE_COUNT = 10
 # digest (HMAC with the secret key, 80 bits in StaticToken's 16 characters), never as themselves.
 RECOVERY_CODE_LENGTH = 24
 RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+SHOWN_ONCE_AAD = b"pristan.accounts.recovery-codes-to-show"
 
 SIGNED_IN_AT = "pristan_signed_in_at"  # session key: when the password was accepted (Unix time)
 REAUTHENTICATED_AT = "pristan_reauthenticated_at"  # session key: when identity was last confirmed again (Unix time)
@@ -257,7 +259,7 @@ def mfa_required(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def user_has_totp(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -265,26 +267,26 @@ def is_verified(request: HttpRequest) -> bool:
     return bool(verified()) if callable(verified) else False
 
 
-def enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice:
+def enrolment_device(*, user: User, device_id: int | None) -> Authenticator:
     """The unconfirmed authenticator of this enrolment: the one this session started, or a new
     one. Another session's unconfirmed secret is thrown away, so nobody who saw it can reuse it."""
     with transaction.atomic():
         if device_id is not None:
-            device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+            device = Authenticator.objects.filter(pk=device_id, user=user, confirmed=False).first()
             if device is not None:
                 return device
         devices_delete(
-            actor=user, user=user, devices=TOTPDevice.objects.filter(user=user, confirmed=False),
+            actor=user, user=user, devices=Authenticator.objects.filter(user=user, confirmed=False),
             detail="unconfirmed authenticator of another enrolment discarded",
         )  # fmt: skip
-        return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        return Authenticator.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 def devices_delete(
     *,
     actor: User | None,
     user: User,
-    devices: "QuerySet[TOTPDevice] | QuerySet[StaticDevice]",
+    devices: "QuerySet[Authenticator] | QuerySet[StaticDevice]",
     detail: str,
     ip: str | None = None,
 ) -> int:
@@ -304,7 +306,7 @@ def second_step_reset(*, actor: User | None, user: User) -> int:
     sessions: at the next sign-in they set up the second step again. Returns the devices removed."""
     with transaction.atomic():
         detail = "second step reset by an administrator"
-        removed = devices_delete(actor=actor, user=user, devices=TOTPDevice.objects.filter(user=user), detail=detail)
+        removed = devices_delete(actor=actor, user=user, devices=Authenticator.objects.filter(user=user), detail=detail)
         removed += devices_delete(actor=actor, user=user, devices=StaticDevice.objects.filter(user=user), detail=detail)
         audit_record(actor=actor, action=AuditEntry.Action.CONFIGURE, obj=user, fields=["second_step"], detail=detail)
     end_all_sessions(user)
@@ -329,18 +331,38 @@ def format_recovery_code(code: str) -> str:
     return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
 
 
-def confirm_enrolment(*, request: HttpRequest, user: User, device: TOTPDevice, code: str, ip: str) -> list[str] | None:
+def recovery_codes_sealed(*, device: Authenticator, codes: list[str]) -> str:
+    """The new recovery codes as the session keeps them until they are shown once: sealed under
+    the authenticator's data key, because the session store is a table of the case database."""
+    key = data_key(device.sealing_key_id())
+    if key is None:
+        raise crypto.SealError("The authenticator's data key is gone: its recovery codes cannot be kept to show.")
+    return b64encode(crypto.seal(device.sealing_key_id(), key, json.dumps(codes).encode(), SHOWN_ONCE_AAD)).decode("ascii")
+
+
+def recovery_codes_opened(sealed: str) -> list[str]:
+    """The codes sealed by `recovery_codes_sealed`; none when the authenticator is gone since."""
+    try:
+        blob = b64decode(sealed, validate=True)
+        key = data_key(crypto.blob_key_id(blob))
+        codes = json.loads(crypto.open_blob(blob, key, SHOWN_ONCE_AAD)) if key is not None else []
+    except (ValueError, crypto.SealError):
+        return []
+    return [str(code) for code in codes] if isinstance(codes, list) else []
+
+
+def confirm_enrolment(*, request: HttpRequest, user: User, device: Authenticator, code: str, ip: str) -> list[str] | None:
     """Confirm the authenticator with a current code; on success replace the recovery codes,
     mark this session verified and return the new codes (shown once)."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device = Authenticator.objects.select_for_update().get(pk=device.pk)
         if device.confirmed or not device.verify_token(normalise_code(code)):
             return None
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         replaced = "replaced by a new authenticator"
         devices_delete(
-            actor=user, user=user, devices=TOTPDevice.objects.filter(user=user).exclude(pk=device.pk), detail=replaced, ip=ip
+            actor=user, user=user, devices=Authenticator.objects.filter(user=user).exclude(pk=device.pk), detail=replaced, ip=ip
         )
         devices_delete(actor=user, user=user, devices=StaticDevice.objects.filter(user=user), detail=replaced, ip=ip)
         recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
@@ -363,7 +385,7 @@ class Verification:
 class CodeCheck:
     """The outcome of checking a second-step code: the device that accepted it, if any."""
 
-    device: TOTPDevice | StaticDevice | None
+    device: Authenticator | StaticDevice | None
     throttled: bool = False
     recovery_codes_left: int | None = None  # set when a recovery code was used
 
@@ -376,9 +398,9 @@ def check_code(*, user: User, code: str) -> CodeCheck:
     """Whether `code` is a current authenticator code or an unused recovery code of the user (which
     it then uses up). Runs inside the transaction that records the outcome."""
     token = normalise_code(code)
-    devices: list[TOTPDevice | StaticDevice] = []
+    devices: list[Authenticator | StaticDevice] = []
     if token.isdigit():
-        devices += list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        devices += list(Authenticator.objects.filter(user=user, confirmed=True))
     if len(token) == RECOVERY_CODE_LENGTH or not token.isdigit():
         devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
     throttled = False
@@ -466,10 +488,6 @@ def recently_reauthenticated(request: HttpRequest, now: float | None = None) -> 
 # --- sessions -----------------------------------------------------------------------------------
 
 
-def _session_store() -> type[SessionBase]:
-    return import_module(settings.SESSION_ENGINE).SessionStore
-
-
 def track_session(request: HttpRequest, user: User) -> None:
     """At sign-in: stamp the time (for the absolute lifetime) and remember the session as the
     user's; forget the user's sessions that have already ended."""
@@ -480,34 +498,35 @@ def track_session(request: HttpRequest, user: User) -> None:
     key = session.session_key
     if key is None:
         return
-    store = _session_store()
-    ended = [row.pk for row in UserSession.objects.filter(user=user) if not store().exists(row.session_key)]
+    ended = [row.pk for row in UserSession.objects.filter(user=user) if not SessionStore.stored_exists(row.session_key)]
     UserSession.objects.filter(pk__in=ended).delete()
-    UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+    UserSession.objects.update_or_create(session_key=stored_session_key(key), defaults={"user": user})
+
+
+def session_key_changed(old: str | None, new: str | None) -> None:
+    """The session took a new key (it gained privileges): it is still the same user's."""
+    if old and new and old != new:
+        UserSession.objects.filter(session_key=stored_session_key(old)).update(session_key=stored_session_key(new))
 
 
 def rotate_session(request: HttpRequest) -> None:
     """A new session key after the second step (the session gained privileges)."""
     old = request.session.session_key
     request.session.cycle_key()
-    new = request.session.session_key
-    if old and new and old != new:
-        UserSession.objects.filter(session_key=old).update(session_key=new)
+    session_key_changed(old, request.session.session_key)
 
 
 def forget_session(session_key: str | None) -> None:
     if session_key:
-        UserSession.objects.filter(session_key=session_key).delete()
+        UserSession.objects.filter(session_key=stored_session_key(session_key)).delete()
 
 
 def end_all_sessions(user: AbstractBaseUser) -> int:
     """End every session the user signed in to, on every device. Returns how many there were."""
-    store = _session_store()
-    keys = list(UserSession.objects.filter(user_id=user.pk).values_list("session_key", flat=True))
-    for key in keys:
-        store(session_key=key).delete()
+    stored = list(UserSession.objects.filter(user_id=user.pk).values_list("session_key", flat=True))
+    SessionStore.delete_stored(stored)
     UserSession.objects.filter(user_id=user.pk).delete()
-    return len(keys)
+    return len(stored)
 
 
 def sign_out(*, request: HttpRequest, reason: str = "signed out") -> None:

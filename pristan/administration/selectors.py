@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pristan.accounts.models import Authenticator
 from pristan.core import access
 from pristan.core.models import Membership, Office, Organisation, PartnerMembership
 
@@ -40,7 +40,7 @@ def person_detail(*, person: User) -> PersonDetail:
         person=person,
         memberships=list(memberships.order_by("office__code")),
         partner_memberships=list(PartnerMembership.objects.filter(user=person).select_related("organisation")),
-        second_step=TOTPDevice.objects.filter(user=person, confirmed=True).exists(),
+        second_step=Authenticator.objects.filter(user=person, confirmed=True).exists(),
         password_usable=person.has_usable_password(),
     )
 

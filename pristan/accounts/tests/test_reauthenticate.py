@@ -4,7 +4,6 @@ locked like signing in, audited, and holding for PRISTAN_REAUTH_SECONDS."""
 import time
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -12,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from conftest import PASSWORD, authenticator_of, current_code, wrong_code
 from pristan.accounts import services
 from pristan.accounts.models import LoginAttempt
+from pristan.accounts.sessions import SessionStore
 from pristan.core.models import AuditEntry
 
 CONFIRM = reverse("reauthenticate")

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, authenticator_of, current_code, wrong_code
 from pristan.accounts import services
-from pristan.accounts.models import UserSession
+from pristan.accounts.models import Authenticator, UserSession
+from pristan.accounts.sessions import stored_session_key
 from pristan.core.models import AuditEntry
 
 MY_CASES = "/cases/mine/"
@@ -85,7 +85,7 @@ def test_a_current_code_completes_sign_in_in_a_new_session(ana):
     assert response.url == "/cases/"
     assert client.get(MY_CASES).status_code == 200
     assert client.session.session_key != before  # a new session key once the second step is done
-    assert UserSession.objects.filter(user=ana, session_key=client.session.session_key).exists()
+    assert UserSession.objects.filter(user=ana, session_key=stored_session_key(client.session.session_key)).exists()
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.SIGN_IN, object_id=str(ana.pk)).latest("sequence")
     assert entry.detail == "second step: authenticator app"
 
@@ -140,7 +140,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_recovery_codes_once(ana)
     secret = shown.group(1)
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{4}", secret)
     key = b32decode(secret.replace(" ", ""))
-    device = TOTPDevice.objects.get(user=ana)
+    device = Authenticator.objects.get(user=ana)
     assert key == device.bin_key
     assert not device.confirmed
     assert client.get(reverse("mfa_enrol")).content.decode().count(secret) == 1  # a reload keeps the same key
@@ -148,7 +148,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_recovery_codes_once(ana)
     wrong = client.post(reverse("mfa_enrol"), {"code": wrong_code(device), "next": "/cases/"})
     assert wrong.status_code == 422
     assert "That code is not right" in wrong.content.decode()
-    TOTPDevice.objects.filter(user=ana).update(throttling_failure_count=0, throttling_failure_timestamp=None)  # waited
+    Authenticator.objects.filter(user=ana).update(throttling_failure_count=0, throttling_failure_timestamp=None)  # waited
 
     response = client.post(reverse("mfa_enrol"), {"code": f"{totp(key):06d}", "next": "/cases/"})
     assert response.status_code == 302
@@ -170,26 +170,26 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_recovery_codes_once(ana)
 def test_another_sessions_unconfirmed_key_is_never_reused(ana):
     first = _signed_in_with_password(ana)
     first.get(reverse("mfa_enrol"))
-    key = TOTPDevice.objects.get(user=ana).key
+    key = Authenticator.objects.get(user=ana).bin_key
     _signed_in_with_password(ana).get(reverse("mfa_enrol"))
-    assert TOTPDevice.objects.get(user=ana).key != key
+    assert Authenticator.objects.get(user=ana).bin_key != key
 
 
 def test_an_authenticator_cannot_be_replaced_with_the_password_alone(ana):
     authenticator_of(ana)
     response = _signed_in_with_password(ana).get(reverse("mfa_enrol"))
     assert response.url.startswith(reverse("mfa_verify"))
-    assert TOTPDevice.objects.filter(user=ana).count() == 1
+    assert Authenticator.objects.filter(user=ana).count() == 1
 
 
 def test_a_verified_user_may_set_up_a_new_authenticator(ana, client_of):
     client = client_of(ana)
-    old = TOTPDevice.objects.get(user=ana)
+    old = Authenticator.objects.get(user=ana)
     client.get(reverse("mfa_enrol"))
-    new = TOTPDevice.objects.get(user=ana, confirmed=False)
+    new = Authenticator.objects.get(user=ana, confirmed=False)
     assert client.post(reverse("mfa_enrol"), {"code": current_code(new)}).status_code == 302
-    assert list(TOTPDevice.objects.filter(user=ana)) == [new]
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert list(Authenticator.objects.filter(user=ana)) == [new]
+    assert not Authenticator.objects.filter(pk=old.pk).exists()
 
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/"])

@@ -6,10 +6,9 @@ import io
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import authenticator_of
-from pristan.accounts.models import PasswordChangeRequired
+from pristan.accounts.models import Authenticator, PasswordChangeRequired
 from pristan.core.models import AuditEntry, Membership, Office, Organisation, PartnerMembership
 
 
@@ -93,7 +92,7 @@ def test_grant_revoke_deactivate_reactivate_reset_and_list(ana, skopje, sofia):
     assert "active again" in run("users", "reactivate", "ana")
     authenticator_of(ana)
     assert "set up the second step" in run("users", "reset-second-step", "ana")
-    assert not TOTPDevice.objects.filter(user=ana).exists()
+    assert not Authenticator.objects.filter(user=ana).exists()
     assert "USERNAME: there is no user nobody." in refused("users", "deactivate", "nobody")
     listing = run("users", "list")
     assert "ana\tAna\t\n\tSOF · Caseworker" in listing

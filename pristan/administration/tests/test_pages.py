@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, authenticator_of
+from pristan.accounts.models import Authenticator
 from pristan.core.models import AuditEntry, Membership
 
 PERSON_ROUTES = ["admin_person_grant", "admin_person_revoke", "admin_person_active", "admin_person_second_step_reset",
@@ -99,7 +99,7 @@ def test_an_office_administrator_changes_access_deactivates_and_resets(vera, ana
     authenticator_of(ana)
     assert client.post(reverse("admin_person_second_step_reset", args=[ana.pk])).status_code == 422  # not confirmed
     assert client.post(reverse("admin_person_second_step_reset", args=[ana.pk]), {"confirm": "on"}).status_code == 302
-    assert not TOTPDevice.objects.filter(user=ana).exists()
+    assert not Authenticator.objects.filter(user=ana).exists()
     assert client.post(reverse("admin_person_active", args=[ana.pk]), {"active": "0"}).status_code == 302
     ana.refresh_from_db()
     assert not ana.is_active

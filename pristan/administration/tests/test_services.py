@@ -9,11 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import authenticator_of, current_code, member
 from pristan.accounts import first_sign_in
-from pristan.accounts.models import SignInLink, UserSession
+from pristan.accounts.models import Authenticator, SignInLink, UserSession
 from pristan.administration import services
 from pristan.core.models import AuditEntry, Membership, Role, Scope
 from pristan.core.services import membership_grant, membership_revoke
@@ -143,22 +142,22 @@ def test_resetting_the_second_step_removes_devices_with_an_audit_entry_each(vera
     device = authenticator_of(ana)
     StaticDevice.objects.create(user=ana, name="Recovery codes", confirmed=True)
     assert services.user_second_step_reset(actor=vera, user=ana) == 2
-    assert not TOTPDevice.objects.filter(user=ana).exists()
+    assert not Authenticator.objects.filter(user=ana).exists()
     assert not StaticDevice.objects.filter(user=ana).exists()
     deleted = entries(actor=vera, action="delete")
-    assert next((entry.object_type, entry.object_id) for entry in deleted) == ("otp_totp.totpdevice", str(device.pk))
-    assert {entry.object_type for entry in deleted} == {"otp_totp.totpdevice", "otp_static.staticdevice"}
+    assert next((entry.object_type, entry.object_id) for entry in deleted) == ("accounts.authenticator", str(device.pk))
+    assert {entry.object_type for entry in deleted} == {"accounts.authenticator", "otp_static.staticdevice"}
 
 
 def test_replacing_an_authenticator_records_the_deletion_of_the_old_one(ana, client_of):
     """Section 6 of issue 10: deleting a second-step device wrote no audit entry."""
     client = client_of(ana)
-    old = TOTPDevice.objects.get(user=ana, confirmed=True)
+    old = Authenticator.objects.get(user=ana, confirmed=True)
     client.get("/accounts/two-step/set-up/")
-    new = TOTPDevice.objects.get(user=ana, confirmed=False)
+    new = Authenticator.objects.get(user=ana, confirmed=False)
     response = client.post("/accounts/two-step/set-up/", {"code": current_code(new)})
     assert response.status_code == 302
-    deleted = entries(actor=ana, action="delete", object_type="otp_totp.totpdevice")
+    deleted = entries(actor=ana, action="delete", object_type="accounts.authenticator")
     assert [entry.object_id for entry in deleted] == [str(old.pk)]
     assert deleted[0].detail == "replaced by a new authenticator"
 

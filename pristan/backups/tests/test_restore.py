@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from conftest import authenticator_of, current_code
+from pristan.accounts.models import Authenticator
 from pristan.backups import engines
 from pristan.backups.errors import BackupError
 from pristan.backups.tests.conftest import OTHER_BACKUP_KEY
@@ -214,3 +216,17 @@ def test_pg_tools_are_looked_for_where_the_settings_say(settings, tmp_path):
     settings.PRISTAN_PG_BIN = str(tmp_path)
     with pytest.raises(BackupError, match=r"No pg_dump of PostgreSQL 15 or newer was found\..*PRISTAN_PG_BIN"):
         engines.pg_tool("pg_dump", at_least=15)
+
+
+def test_a_restored_database_still_accepts_the_authenticator(ana, backup, wipe_both):
+    """The authenticator's secret is sealed in the case database under a key of the key store: the
+    restore brings back both, and the code on the user's phone still signs them in."""
+    device = authenticator_of(ana)
+    secret = device.bin_key
+    directory = backup()
+    wipe_both()
+    restore(str(directory))
+    with key_scope():
+        restored = Authenticator.objects.get(pk=device.pk)
+        assert restored.bin_key == secret
+        assert restored.verify_token(current_code(restored))

@@ -169,8 +169,9 @@ def _sealed_files(settings) -> list[str]:
 def test_an_upload_refused_leaves_neither_file_nor_key(client_of, ana, sofia, settings, data, problem):
     from pristan.keystore.models import DataKey
 
+    client = client_of(ana)  # signed in first: her authenticator has a data key of its own
     keys_before = DataKey.objects.count()
-    response = client_of(ana).post(reverse("import_start"), {"office": sofia.pk, **data})
+    response = client.post(reverse("import_start"), {"office": sofia.pk, **data})
     assert response.status_code == 422
     assert problem in response.content.decode()
     assert ImportJob.objects.count() == 0
