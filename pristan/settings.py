@@ -334,8 +334,14 @@ APP_NAME = _("Pristan")
 # to the system log.
 PRISTAN_AUDIT_WITNESS_FILE = env_str("PRISTAN_AUDIT_WITNESS_FILE", "")
 PRISTAN_AUDIT_WITNESS_INTERVAL = env_fraction("PRISTAN_AUDIT_WITNESS_INTERVAL", 1.0)
-if _witness_syslog := env_str("PRISTAN_AUDIT_WITNESS_SYSLOG", ""):
+# The witness's lines go to the system log only when asked (else one a second would fill the console).
+_witness_syslog = env_str("PRISTAN_AUDIT_WITNESS_SYSLOG", "")
+if _witness_syslog:
     LOGGING["handlers"]["audit_witness_syslog"] = {"class": "logging.handlers.SysLogHandler", "address": _witness_syslog}  # type: ignore[index]
-    LOGGING["loggers"] = {  # type: ignore[index]
-        "pristan.audit.witness": {"handlers": ["audit_witness_syslog"], "level": "INFO", "propagate": False}
+LOGGING["loggers"] = {
+    "pristan.audit.witness": {
+        "handlers": ["audit_witness_syslog"] if _witness_syslog else [],
+        "level": "INFO",
+        "propagate": False,
     }
+}

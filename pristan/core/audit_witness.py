@@ -46,7 +46,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,7 +89,8 @@ POSTGRESQL_GUARD = [
     ),
     (
         f"{TABLE}_no_truncate",
-        f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();",
+        f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();",
         f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE};",
     ),
 ]
@@ -295,7 +296,9 @@ def _removed(newest: Witness, head: int) -> str:
             "Every entry of the audit trail was removed: the witness file %(path)s recorded entry %(sequence)d at %(at)s."
         )
     elif head == 0:
-        message = _("Every entry of the audit trail was removed: the witness in the key store recorded entry %(sequence)d at %(at)s.")
+        message = _(
+            "Every entry of the audit trail was removed: the witness in the key store recorded entry %(sequence)d at %(at)s."
+        )
     elif newest.in_file:
         message = _(
             "Entries after sequence %(head)d were removed: the witness file %(path)s recorded sequence %(sequence)d at %(at)s."
