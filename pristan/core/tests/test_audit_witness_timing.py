@@ -32,7 +32,7 @@ def microseconds_per_read(office: Office) -> float:
 def test_what_the_witness_costs_a_read(sofia: Office, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with transaction.atomic():
         audit.audit_record(actor=None, action=AuditEntry.Action.CREATE, obj=sofia, office=sofia)  # the head
-    witness = audit.witness_after_commit
+    witness = audit_witness.witness_after_commit
     results: dict[str, list[float]] = {"without": [], "one a second": [], "every commit": []}
     microseconds_per_read(sofia)  # warm up
     for _round in range(ROUNDS):
