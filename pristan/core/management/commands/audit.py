@@ -28,7 +28,15 @@ from pristan.core.audit import (
     hash_matches,
     install_append_only_guard,
 )
-from pristan.core.audit_witness import TABLE, Witness, WitnessMismatch, install_witness_guard, witnesses_read, witnesses_verify
+from pristan.core.audit_witness import (
+    TABLE,
+    Witness,
+    WitnessMismatch,
+    install_witness_guard,
+    witness_guard_present,
+    witnesses_read,
+    witnesses_verify,
+)
 from pristan.core.models import AuditChainHead, AuditEntry
 from pristan.keystore.router import KEYS_DB
 
@@ -116,6 +124,9 @@ class Command(BaseCommand):
         so that each describes a head that had committed before the head is read."""
         if database != DEFAULT_DB_ALIAS:  # they witness the case database's chain only
             return []
+        keys = connections[KEYS_DB]
+        if TABLE in keys.introspection.table_names() and not witness_guard_present(keys):
+            warn(_("The key store no longer refuses changes to the audit witnesses: run `pristan audit guard`."))
         trail_empty = not AuditEntry.objects.using(database).exists()
         return witnesses_read(warn, trail_empty=trail_empty)
 
