@@ -214,6 +214,11 @@ def witness_after_commit(
     transaction.on_commit(witness, using=using)
 
 
+def is_witness(callback: Callable[[], object]) -> bool:
+    """Whether an on-commit callback is the witness's (tests that count a service's callbacks leave it out)."""
+    return getattr(callback, "__qualname__", "") == "witness_after_commit.<locals>.witness"
+
+
 def witness_restored(*, sequence: int, digest: str) -> None:
     """Record that a backup was restored, with the head it brought back: the witnesses recorded before
     (in the file, which is not restored, and in the key store, dumped after the case database) may run
