@@ -327,3 +327,22 @@ LOGGING = {
 
 # Labels of the vocabularies that the standard does not translate are shipped in our catalogues.
 APP_NAME = _("Pristan")
+
+# The audit chain's witness (pristan/core/audit_witness.py): the chain's head, written after it moves
+# to the key store's database and to this append-only file ("": audit-witness.log in PRISTAN_VAR_DIR),
+# at most once a second per process. Keep the file where the case database's users cannot write
+# (or ship it off the machine); PRISTAN_AUDIT_WITNESS_SYSLOG (e.g. /dev/log) also sends each line
+# to the system log.
+PRISTAN_AUDIT_WITNESS_FILE = env_str("PRISTAN_AUDIT_WITNESS_FILE", "")
+PRISTAN_AUDIT_WITNESS_INTERVAL = env_fraction("PRISTAN_AUDIT_WITNESS_INTERVAL", 1.0)
+# The witness's lines go to the system log only when asked (else one a second would fill the console).
+_witness_syslog = env_str("PRISTAN_AUDIT_WITNESS_SYSLOG", "")
+if _witness_syslog:
+    LOGGING["handlers"]["audit_witness_syslog"] = {"class": "logging.handlers.SysLogHandler", "address": _witness_syslog}  # type: ignore[index]
+LOGGING["loggers"] = {
+    "pristan.audit.witness": {
+        "handlers": ["audit_witness_syslog"] if _witness_syslog else [],
+        "level": "INFO",
+        "propagate": False,
+    }
+}

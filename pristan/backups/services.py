@@ -219,6 +219,18 @@ def _persons_without_key() -> int:
     return missing
 
 
+def _witness_restored_head() -> None:
+    """Record, in the audit chain's witnesses, the head just restored: the witness file is not part of
+    the backup and runs ahead of it, and so may the key store's witnesses, dumped after the case
+    database (pristan.core.audit_witness, "Restore")."""
+    from pristan.core.audit_witness import witness_restored
+    from pristan.core.models import AuditChainHead, AuditEntry
+
+    head = AuditChainHead.objects.using(CASES_DB).filter(pk=1).values_list("sequence", "hash").first()
+    sequence, digest = head or (0, AuditEntry.GENESIS_HASH)
+    witness_restored(sequence=sequence, digest=digest)
+
+
 def backup_restore(*, source: Path, keys_source: Path | None = None, key: BackupKey) -> Restored:
     """Restore the case database from `source` and the key store from `keys_source` (default: the
     same backup) into the empty databases Pristan's settings name. Nothing is written unless every
@@ -248,6 +260,7 @@ def backup_restore(*, source: Path, keys_source: Path | None = None, key: Backup
     else:
         engines.pg_restore_from_file(CASES_DB, cases_file, dumped_by=cases_manifest.cases.tool)
     ContentType.objects.clear_cache()  # ids are the backup's
+    _witness_restored_head()
     return Restored(
         cases_from=cases_manifest, keys_from=keys_manifest, persons_without_key=_persons_without_key(),
         migrations_to_apply=case_migrations + key_migrations,

@@ -55,9 +55,22 @@ The trail is tamper-evident:
   minute, run by the next free worker). On SQLite, which admits one writer at a time anyway, the
   head is always free and reads are chained in their own transaction.
 
-What the chain cannot prove on its own is that the *newest* entries were not all removed together
-with the head. Record the last line of `pristan audit verify` (sequence and hash of the last
-entry) somewhere outside the database from time to time to anchor the chain.
+* **A witness outside the database** (pristan.core.audit_witness). On its own the chain cannot
+  prove that the *newest* entries were not removed together with the head, or everything deleted.
+  So after a transaction that moved the head commits, the head (sequence, hash, time) is also
+  written to an append-only table of the key store's database and to an append-only file (and the
+  system log, if configured), at most once a second per process, always at the end of a batch and
+  by the periodic `audit-chain` job; `verify` requires every witnessed entry, with its hash, and a
+  head at or beyond the newest witness.
+
+What all this cannot prove: that the entries committed after the newest witness (at most the last
+second of a busy process, or the last minute of one that fell silent, until `audit-chain` runs) were
+not removed together with the head. Nor does it hold against someone who can write to the case
+database, the key store's database and the witness file (and the system log, when used) at once:
+without the secret key they can still cut the newest entries off and every witness of them; with
+the secret key as well, rewrite the whole trail and its witnesses. Keep the witness file where the
+databases' users cannot write, or ship the lines (syslog) to another machine, so that holding every
+part at once is hard.
 """
 
 import hmac
@@ -85,6 +98,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 
 from pristan.core import audit_partitions
+from pristan.core.audit_witness import witness_after_commit
 from pristan.core.bulk import Table, WriteBehind
 from pristan.core.models import AuditChainHead, AuditEntry, Office
 from pristan.core.policy import Section
@@ -248,6 +262,7 @@ def audit_record_nowait(
         chained = _chain_unchained(head)
         if chained:
             head.save(update_fields=["sequence", "hash"])
+            witness_after_commit(head.sequence, head.hash)
         entry.sequence, entry.prev_hash, entry.hash = chained.get(entry.pk, (entry.sequence, entry.prev_hash, entry.hash))
     return entry
 
@@ -321,6 +336,9 @@ def audit_chain_pending(*, using: str = DEFAULT_DB_ALIAS) -> int:
         chained = _chain_unchained(head, using=using)
         if chained:
             head.save(update_fields=["sequence", "hash"], using=using)
+        # Always, even when nothing was chained: a process that fell silent within its interval left its
+        # last head unwitnessed (see audit_witness); not again if it is already the newest witness.
+        witness_after_commit(head.sequence, head.hash, using=using, force=True, unless_recorded=True)
     return len(chained)
 
 
@@ -396,6 +414,7 @@ def _append(entries: list[AuditEntry]) -> None:
     else:
         AuditEntry.objects.bulk_create(entries)
     head.save(update_fields=["sequence", "hash"])
+    witness_after_commit(head.sequence, head.hash)
 
 
 @contextmanager
@@ -440,6 +459,7 @@ def flush_audit_batch() -> None:
                 table.add(None, **values)
             writer.write([table])
     head.save(update_fields=["sequence", "hash"])
+    witness_after_commit(head.sequence, head.hash, force=True)  # an import's end is always witnessed
 
 
 @contextmanager

@@ -26,3 +26,25 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class AuditWitness(models.Model):
+    """A witness of the case database's audit chain (pristan.core.audit_witness): the head it had,
+    recorded here, outside the case database, after the transaction that moved it committed. An
+    attacker of the case database alone cannot move these back. Append-only: triggers refuse
+    UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
+
+    class Kind(models.TextChoices):
+        HEAD = "head"  # the chain's head after a commit
+        RESTORE = "restore"  # a backup was restored: the head it brought back
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HEAD)
+    sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        db_table = "keystore_auditwitness"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sequence}"

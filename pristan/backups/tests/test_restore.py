@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,43 @@ def test_a_restored_database_still_accepts_the_authenticator(ana, backup, wipe_b
         restored = Authenticator.objects.get(pk=device.pk)
         assert restored.bin_key == secret
         assert restored.verify_token(current_code(restored))
+
+
+def test_restoring_an_older_backup_verifies_although_the_witness_file_ran_ahead(open_case, backup, wipe_both, settings):
+    """The key store's witnesses come back with the backup; the witness file does not and runs ahead
+    of the restored trail: the restore records the head it brought back, and verify compares the
+    witnesses before it only up to that head."""
+    from pristan.core.audit_witness import witness_file_path
+    from pristan.core.models import AuditChainHead
+    from pristan.keystore.models import AuditWitness
+
+    settings.PRISTAN_AUDIT_WITNESS_INTERVAL = 0
+    open_case()
+    audit_verified()
+    restored_head = AuditChainHead.objects.values_list("sequence", "hash").get()
+    old = backup("old")
+    open_case(given_name="Марија", family_name="Трајковска")
+    audit_verified()
+    newest = AuditChainHead.objects.get().sequence
+    assert newest > restored_head[0]
+    lines = witness_file_path().read_text().splitlines()
+    assert lines[-1].split()[1:3] == ["head", str(newest)]
+
+    wipe_both()
+    restore(str(old))
+    assert AuditChainHead.objects.values_list("sequence", "hash").get() == restored_head
+    assert witness_file_path().read_text().splitlines()[-1].split()[1:] == ["restore", str(restored_head[0]), restored_head[1]]
+    assert AuditWitness.objects.order_by("id").values_list("kind", "sequence").last() == ("restore", restored_head[0])
+    assert "Audit trail intact" in audit_verified()
+
+    # Without the restore's line, the file's witnesses of the entries the restore took back would fail it.
+    path = witness_file_path()
+    with_restore = path.read_text()
+    path.write_text("".join(f"{line}\n" for line in lines))
+    message = f"Entries after sequence {restored_head[0]} were removed: the witness file {path} recorded sequence {newest} at "
+    with pytest.raises(CommandError, match=re.escape(message)):
+        audit_verified()
+    path.write_text(with_restore)
+
+    open_case(given_name="Петар", family_name="Петровски")  # the trail goes on from the restored head
+    assert "Audit trail intact" in audit_verified()

@@ -90,7 +90,12 @@ def installations(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, st
             server.execute(f'CREATE DATABASE "{name}"')
     try:
         yield tuple(  # type: ignore[misc]
-            {**common, "DATABASE_URL": _postgres_url(names[i]), "PRISTAN_KEYS_DATABASE_URL": _postgres_url(names[i + 1])}
+            {
+                **common,
+                "DATABASE_URL": _postgres_url(names[i]),
+                "PRISTAN_KEYS_DATABASE_URL": _postgres_url(names[i + 1]),
+                "PRISTAN_AUDIT_WITNESS_FILE": str(tmp_path / f"audit-witness-{i}.log"),  # not the shared var/'s
+            }
             for i in (0, 2)
         )
     finally:

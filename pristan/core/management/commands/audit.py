@@ -2,14 +2,16 @@
 
 It first chains the entries recorded without waiting for the chain (reads and refusals: see
 pristan.core.audit, "the intake"), then walks the chain, then checks each entry still unchained
-(recorded meanwhile, or refused by the chaining because it does not match its own hash).
+(recorded meanwhile, or refused by the chaining because it does not match its own hash), then
+compares the chain with its witnesses outside the case database (pristan.core.audit_witness): the
+key store's and the witness file's. A missing or unreadable witness file is reported, not fatal.
 
 `pristan audit guard` installs the database triggers that keep the trail append-only again, for
 instance after a migration rebuilt the table on SQLite.
 """
 
 from argparse import ArgumentParser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -26,7 +28,17 @@ from pristan.core.audit import (
     hash_matches,
     install_append_only_guard,
 )
+from pristan.core.audit_witness import (
+    TABLE,
+    Witness,
+    WitnessMismatch,
+    install_witness_guard,
+    witness_guard_present,
+    witnesses_read,
+    witnesses_verify,
+)
 from pristan.core.models import AuditChainHead, AuditEntry
+from pristan.keystore.router import KEYS_DB
 
 HELP = gettext_lazy("Check the audit trail, or protect it again.")
 VERIFY_HELP = gettext_lazy(
@@ -60,17 +72,27 @@ class Command(BaseCommand):
         if action == "guard":
             with transaction.atomic(using=database):
                 install_append_only_guard(connections[database])
+            keys = connections[KEYS_DB]
+            if database == DEFAULT_DB_ALIAS and TABLE in keys.introspection.table_names():  # the witnesses' table too
+                with transaction.atomic(using=KEYS_DB):
+                    install_witness_guard(connections[KEYS_DB])
             self.stdout.write(self.style.SUCCESS(_("The audit trail is append-only again.")))
             return
         batch_size = options["batch_size"]
         if batch_size < 1:
             raise CommandError(_("The batch size must be at least 1."))
+        warnings: list[str] = []
         try:
-            audit_chain_pending(using=database)
+            audit_chain_pending(using=database)  # also witnesses the head, if no witness has it yet
+            witnesses = self._witnesses(database, warnings.append)
             count, last = verify_chain(database=database, batch_size=batch_size)
             unchained = verify_unchained(database=database, batch_size=batch_size)
-        except ChainBroken as problem:
+            newest = witnesses_verify(witnesses, head=last[0] if last else 0, database=database)
+        except (ChainBroken, WitnessMismatch) as problem:
             raise CommandError(str(problem), returncode=1) from None
+        finally:
+            for warning in warnings:
+                self.stderr.write(self.style.WARNING(warning))
         if not append_only_guard_installed(connections[database]):
             raise CommandError(
                 _(
@@ -83,6 +105,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(message % {"count": count}))
         if last is not None:
             self.stdout.write(_("Last entry: %(sequence)d, hash %(hash)s.") % {"sequence": last[0], "hash": last[1]})
+        if newest is not None:
+            self.stdout.write(
+                _("Anchored: entry %(sequence)d, witnessed at %(at)s outside the case database, is in the chain.")
+                % {"sequence": newest.sequence, "at": newest.when}
+            )
         if unchained:
             message = ngettext(
                 "%(count)d entry recorded since is not chained yet; it matches its own hash.",
@@ -90,6 +117,18 @@ class Command(BaseCommand):
                 unchained,
             )
             self.stdout.write(message % {"count": unchained})
+
+    @staticmethod
+    def _witnesses(database: str, warn: Callable[[str], None]) -> list[Witness]:
+        """The witnesses outside the case database (pristan.core.audit_witness): read before the chain,
+        so that each describes a head that had committed before the head is read."""
+        if database != DEFAULT_DB_ALIAS:  # they witness the case database's chain only
+            return []
+        keys = connections[KEYS_DB]
+        if TABLE in keys.introspection.table_names() and not witness_guard_present(keys):
+            warn(_("The key store no longer refuses changes to the audit witnesses: run `pristan audit guard`."))
+        trail_empty = not AuditEntry.objects.using(database).exists()
+        return witnesses_read(warn, trail_empty=trail_empty)
 
 
 def _entries_after(database: str, sequence: int, entry_id: int, batch_size: int) -> Iterator[dict[str, Any]]:
