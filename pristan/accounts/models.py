@@ -7,7 +7,6 @@ import time
 from base64 import b32encode
 from typing import Any
 from urllib.parse import quote, urlencode
-from uuid import UUID
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +16,7 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
 from pristan.core.sealed import SealedTextField
-from pristan.keystore.services import create_data_key
+from pristan.keystore.owners import SealedUnderOwnKey
 
 
 class LoginAttempt(models.Model):
@@ -113,7 +112,7 @@ def new_totp_secret() -> str:
     return secrets.token_hex(SECRET_BYTES)
 
 
-class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+class Authenticator(SealedUnderOwnKey, TimestampMixin, ThrottlingMixin, Device):
     """An authenticator app (TOTP, RFC 6238): django-otp's TOTPDevice, except that the secret is
     sealed under a data key of its own in the key store. A copy or backup of the case database
     holds no secret that computes a code; deleting the device destroys its key (signals.py).
@@ -135,16 +134,6 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     class Meta(Device.Meta):
         verbose_name = _("authenticator app")
         verbose_name_plural = _("authenticator apps")
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.key_id is None:
-            self.key_id = create_data_key()
-        super().save(*args, **kwargs)
-
-    def sealing_key_id(self) -> UUID:
-        if self.key_id is None:
-            raise ValueError("An authenticator's data key is created when it is first saved.")
-        return self.key_id
 
     @property
     def bin_key(self) -> bytes:

@@ -98,6 +98,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 
 from pristan.core import audit_partitions
+from pristan.core.append_only import AppendOnlyGuard
 from pristan.core.audit_witness import witness_after_commit
 from pristan.core.bulk import Table, WriteBehind
 from pristan.core.models import AuditChainHead, AuditEntry, Office
@@ -126,45 +127,13 @@ POSTGRESQL_CHAINING = (
     f"({', '.join(f'OLD.{column}' for column in CONTENT_COLUMNS)})"
 )
 
-# The append-only guard, per database vendor: (name, SQL to install it, SQL to remove it).
-SQLITE_GUARD = [
-    (
-        f"{TABLE}_no_update",
-        f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} WHEN NOT ({SQLITE_CHAINING}) "
-        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
-    ),
-    (
-        f"{TABLE}_no_delete",
-        f"CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
-    ),
-]
-POSTGRESQL_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF {POSTGRESQL_CHAINING} THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
-END;
-$$;
-"""
-POSTGRESQL_GUARD = [
-    (
-        f"{TABLE}_no_update_delete",
-        f"CREATE TRIGGER {TABLE}_no_update_delete BEFORE UPDATE OR DELETE ON {TABLE} "
-        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only();",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_update_delete ON {TABLE};",
-    ),
-    (
-        f"{TABLE}_no_truncate",
-        f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE};",
-    ),
-]
-POSTGRESQL_REVOKE = f"REVOKE UPDATE, DELETE, TRUNCATE ON {TABLE} FROM PUBLIC;"
+# The append-only guard: the one UPDATE it lets through is an entry of the intake given its place.
+GUARD = AppendOnlyGuard(
+    table=TABLE,
+    message=APPEND_ONLY_MESSAGE,
+    sqlite_update_allowed=SQLITE_CHAINING,
+    postgresql_update_allowed=POSTGRESQL_CHAINING,
+)
 
 
 class AuditChainError(RuntimeError):
@@ -539,55 +508,25 @@ def hash_matches(values: Mapping[str, Any], stored: str, *, salt: str = HASH_KEY
     return False
 
 
-def _guard(connection: BaseDatabaseWrapper) -> list[tuple[str, str, str]]:
-    return {"sqlite": SQLITE_GUARD, "postgresql": POSTGRESQL_GUARD}.get(connection.vendor, [])
-
-
 def install_append_only_guard(connection: BaseDatabaseWrapper) -> None:
     """Make the audit table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). Idempotent."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(POSTGRESQL_FUNCTION)
-            cursor.execute(POSTGRESQL_REVOKE)
-        for _name, create, drop in _guard(connection):
-            cursor.execute(drop)
-            cursor.execute(create)
+    GUARD.install(connection)
     audit_partitions.guard_partitions(connection)  # the TRUNCATE trigger of each partition (PostgreSQL)
 
 
 def remove_append_only_guard(connection: BaseDatabaseWrapper) -> None:
     audit_partitions.unguard_partitions(connection)
-    with connection.cursor() as cursor:
-        for _name, _create, drop in _guard(connection):
-            cursor.execute(drop)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DROP FUNCTION IF EXISTS {TABLE}_append_only();")
-
-
-def _guard_triggers(connection: BaseDatabaseWrapper, *, enabled_only: bool) -> set[str]:
-    """The names of the guard's triggers present on the audit table."""
-    expected = {name for name, _create, _drop in _guard(connection)}
-    if not expected:
-        return set()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE])
-        else:
-            query = "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND NOT tgisinternal"
-            cursor.execute(query + (" AND tgenabled <> 'D'" if enabled_only else ""), [TABLE])
-        return expected & {row[0] for row in cursor.fetchall()}
+    GUARD.remove(connection)
 
 
 def append_only_guard_installed(connection: BaseDatabaseWrapper) -> bool:
     """Whether every trigger of the guard exists and is enabled."""
-    expected = {name for name, _create, _drop in _guard(connection)}
-    installed = bool(expected) and _guard_triggers(connection, enabled_only=True) == expected
-    return installed and audit_partitions.partitions_guarded(connection)
+    return GUARD.installed(connection) and audit_partitions.partitions_guarded(connection)
 
 
 def append_only_guard_present(connection: BaseDatabaseWrapper) -> bool:
     """Whether any trigger of the guard exists, enabled or not."""
-    return bool(_guard_triggers(connection, enabled_only=False))
+    return bool(GUARD.present(connection))
 
 
 def apply_changes(instance: models.Model, data: Mapping[str, Any]) -> list[str]:

@@ -51,6 +51,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pristan.core.append_only import AppendOnlyGuard
 from pristan.core.models import AuditEntry
 from pristan.keystore.models import AuditWitness
 from pristan.keystore.router import KEYS_DB
@@ -61,76 +62,21 @@ FILE_NAME = "audit-witness.log"
 TABLE = AuditWitness._meta.db_table
 APPEND_ONLY_MESSAGE = "audit witnesses are append-only"
 
-SQLITE_GUARD = [
-    (
-        f"{TABLE}_no_update",
-        f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
-    ),
-    (
-        f"{TABLE}_no_delete",
-        f"CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
-    ),
-]
-POSTGRESQL_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
-END;
-$$;
-"""
-POSTGRESQL_GUARD = [
-    (
-        f"{TABLE}_no_update_delete",
-        f"CREATE TRIGGER {TABLE}_no_update_delete BEFORE UPDATE OR DELETE ON {TABLE} "
-        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only();",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_update_delete ON {TABLE};",
-    ),
-    (
-        f"{TABLE}_no_truncate",
-        f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();",
-        f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE};",
-    ),
-]
-POSTGRESQL_REVOKE = f"REVOKE UPDATE, DELETE, TRUNCATE ON {TABLE} FROM PUBLIC;"
-
-
-def _guard(connection: BaseDatabaseWrapper) -> list[tuple[str, str, str]]:
-    return {"sqlite": SQLITE_GUARD, "postgresql": POSTGRESQL_GUARD}.get(connection.vendor, [])
+GUARD = AppendOnlyGuard(table=TABLE, message=APPEND_ONLY_MESSAGE)
 
 
 def install_witness_guard(connection: BaseDatabaseWrapper) -> None:
     """Make the witness table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). Idempotent."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(POSTGRESQL_FUNCTION)
-            cursor.execute(POSTGRESQL_REVOKE)
-        for _name, create, drop in _guard(connection):
-            cursor.execute(drop)
-            cursor.execute(create)
+    GUARD.install(connection)
 
 
 def remove_witness_guard(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for _name, _create, drop in _guard(connection):
-            cursor.execute(drop)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DROP FUNCTION IF EXISTS {TABLE}_append_only();")
+    GUARD.remove(connection)
 
 
 def witness_guard_present(connection: BaseDatabaseWrapper) -> bool:
     """Whether any trigger of the guard exists on this database (only the key store has the table)."""
-    expected = {name for name, _create, _drop in _guard(connection)}
-    if not expected:
-        return False
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE])
-        else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND NOT tgisinternal", [TABLE])
-        return bool(expected & {row[0] for row in cursor.fetchall()})
+    return bool(GUARD.present(connection))
 
 
 # --- Writing ----------------------------------------------------------------------------------

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
 
 from pristan.core import crypto
 from pristan.keystore.models import DataKey
-from pristan.keystore.router import APP_LABEL, KEYS_DB
+from pristan.keystore.provisional import key_id_fields
+from pristan.keystore.router import KEYS_DB
 
 # How many of the newest persons' data keys are looked up in the key store. A key store that has
 # none of them is lost or another one; one that lacks only some may be older than the case database
@@ -33,17 +33,6 @@ NEWEST_PERSONS = 20
 
 def _database_name(alias: str) -> str:
     return str(settings.DATABASES[alias]["NAME"])
-
-
-def _key_holders() -> list[type[models.Model]]:
-    """Every model of the case database with a ``key_id`` naming a data key of the key store (persons,
-    uploads, export files, group movements …), found by reflection so that a new one is not forgotten."""
-    return [
-        model
-        for model in apps.get_models()
-        if model._meta.app_label != APP_LABEL
-        and any(field.name == "key_id" and isinstance(field, models.UUIDField) for field in model._meta.concrete_fields)
-    ]
 
 
 def _tables(alias: str) -> set[str]:
@@ -63,9 +52,9 @@ def databases_hold_sealed_data() -> bool:
         return True
     case_tables = _tables(DEFAULT_DB_ALIAS)
     return any(
-        model._default_manager.using(DEFAULT_DB_ALIAS).filter(key_id__isnull=False).exists()
-        for model in _key_holders()
-        if model._meta.db_table in case_tables
+        field.model._base_manager.using(DEFAULT_DB_ALIAS).filter(**{f"{field.name}__isnull": False}).exists()
+        for field in key_id_fields()  # persons, uploads, export files, movements, authenticators …
+        if field.model._meta.db_table in case_tables
     )
 
 

@@ -137,7 +137,7 @@ def _referenced(candidates: set[UUID]) -> set[UUID]:
     found: set[UUID] = set()
     ids = sorted(candidates)
     for field in key_id_fields():
-        manager = field.model._default_manager
+        manager = field.model._base_manager  # never a filtered manager: a row it hid would lose its key
         for start in range(0, len(ids), _IN_LIST):
             found.update(
                 manager.filter(**{f"{field.name}__in": ids[start : start + _IN_LIST]}).values_list(field.name, flat=True)
@@ -153,7 +153,7 @@ def _referenced(candidates: set[UUID]) -> set[UUID]:
     if wanted:
         for model, columns in sealed_columns():
             headers = {f"_key_of_{name}": _KeyIdOf(name) for name in columns}
-            rows = model._default_manager.annotate(**headers).values_list(*headers).iterator(chunk_size=5000)
+            rows = model._base_manager.annotate(**headers).values_list(*headers).iterator(chunk_size=5000)
             for row in rows:
                 for header in row:
                     if header and bytes(header) in wanted:

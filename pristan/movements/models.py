@@ -9,7 +9,7 @@ The few free-text notes of the movement itself (transit assistance, why it was c
 sealed under a data key of the movement's own.
 """
 
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from django.conf import settings
@@ -20,7 +20,7 @@ from pristan.cases.models import Case, SealedUnderCase
 from pristan.core.models import Office, Organisation
 from pristan.core.sealed import SealedTextField
 from pristan.core.sections import CaseSection, Section
-from pristan.keystore.services import create_data_key
+from pristan.keystore.owners import SealedUnderOwnKey
 
 
 class MovementKind(models.TextChoices):
@@ -56,7 +56,7 @@ class StopReason(models.TextChoices):
     OTHER = "other", _("Another reason")
 
 
-class Movement(models.Model):
+class Movement(SealedUnderOwnKey, models.Model):
     case_section: ClassVar[CaseSection] = CaseSection(Section.MOVEMENT)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="movements", verbose_name=_("organising office"))
     kind = models.CharField(_("kind of movement"), max_length=20, choices=MovementKind.choices)
@@ -104,19 +104,9 @@ class Movement(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.key_id is None:
-            self.key_id = create_data_key()
-        super().save(*args, **kwargs)
-
     @property
     def label(self) -> str:
         return f"M-{self.pk:05d}" if self.pk else "M-new"
-
-    def sealing_key_id(self) -> UUID:
-        if self.key_id is None:
-            raise ValueError("A movement's data key is created when the movement is first saved.")
-        return self.key_id
 
 
 class MovementTraveller(SealedUnderCase, models.Model):

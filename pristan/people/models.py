@@ -1,7 +1,6 @@
 """The people in the records: names exactly as written, in their own script."""
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -12,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from pristan.core.fields import CodeListField
 from pristan.core.models import Office
 from pristan.core.sealed import SealedDateField, SealedTextField
-from pristan.keystore.services import create_data_key
+from pristan.keystore.owners import SealedUnderOwnKey
 
 
-class Person(models.Model):
+class Person(SealedUnderOwnKey, models.Model):
     """Identifying values are sealed under the person's own data key (see core/sealed.py); the
     key's id is all the case database knows of it. Names are found through NameToken."""
 
@@ -52,16 +51,6 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.key_id is None:
-            self.key_id = create_data_key()
-        super().save(*args, **kwargs)
-
-    def sealing_key_id(self) -> UUID:
-        if self.key_id is None:
-            raise ValueError("A person's data key is created when the person is first saved.")
-        return self.key_id
 
     @property
     def full_name(self) -> str:

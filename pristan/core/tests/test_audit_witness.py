@@ -162,7 +162,7 @@ def test_a_fresh_installation_verifies_without_a_word(db):
 def test_verify_warns_when_the_witnesses_are_no_longer_guarded_and_guard_puts_it_back(started):
     keys = connections["keys"]
     with keys.cursor() as cursor:
-        for _name, _create, drop in audit_witness._guard(keys):
+        for _name, _create, drop in audit_witness.GUARD.triggers(keys):
             cursor.execute(drop)
     assert "no longer refuses changes to the audit witnesses" in verify()[1]
     call_command("audit", "guard", stdout=StringIO())

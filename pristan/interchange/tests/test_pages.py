@@ -73,8 +73,8 @@ def test_an_unreadable_file_is_read_by_the_check_and_fails_its_import(client_of,
     the reader's message, shown on the import's page; neither the file nor its key is left."""
     from pristan.keystore.models import DataKey
 
+    client = client_of(ana)  # signed in first: her authenticator has a data key of its own
     keys_before = DataKey.objects.count()
-    client = client_of(ana)
     response = client.post(reverse("import_start"), {"office": sofia.pk, "file": SimpleUploadedFile("x.csv", b"name,age\nA,3\n")})
     job = ImportJob.objects.get()
     assert response.status_code == 302

@@ -66,9 +66,10 @@ def _multipart(office: object, content: bytes, name: str = "cases.csv") -> bytes
 
 
 def test_an_upload_declaring_more_than_the_limit_is_refused_before_its_body_is_read(client_of, ana, sofia, settings):
+    client = client_of(ana)  # signed in first: her authenticator has a data key of its own
     keys_before = DataKey.objects.count()
     declared = uploads.MAX_UPLOAD_BYTES + uploads.ENVELOPE_BYTES + 1
-    response = _send(client_of(ana), reverse("import_start"), Unread(), length=declared)
+    response = _send(client, reverse("import_start"), Unread(), length=declared)
     assert response.status_code == 413
     assert "This request is larger than 1025 MB, the most Pristan accepts: nothing was read." in response.content.decode()
     _nothing_left(settings, keys_before)
@@ -114,9 +115,10 @@ def small_limit(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 def test_a_file_over_the_limit_is_cut_off_and_nothing_of_it_kept(client_of, ana, sofia, settings, small_limit):
+    client = client_of(ana)  # signed in first: her authenticator has a data key of its own
     keys_before = DataKey.objects.count()
     body = Body(_multipart(sofia.pk, b"x" * (small_limit + uploads.ENVELOPE_BYTES - 10_000)))  # declared: within
-    response = _send(client_of(ana), reverse("import_start"), body, length=len(body.getvalue()))
+    response = _send(client, reverse("import_start"), body, length=len(body.getvalue()))
     assert response.status_code == 422
     page = response.content.decode()
     assert "The file is larger than 1 MB: split it into several files." in page
@@ -137,10 +139,11 @@ def test_the_api_cuts_off_a_file_over_the_limit_with_413(ana, sofia, api_as, set
 
 def test_a_body_cut_off_midway_leaves_nothing(client_of, ana, sofia, settings):
     """The client went away half-way: what arrived is deleted and its key destroyed at once."""
+    client = client_of(ana)  # signed in first: her authenticator has a data key of its own
     keys_before = DataKey.objects.count()
     whole = _multipart(sofia.pk, b"x" * 500_000)
     body = Body(whole[: len(whole) // 2])
-    response = _send(client_of(ana), reverse("import_start"), body, length=len(whole))
+    response = _send(client, reverse("import_start"), body, length=len(whole))
     assert response.status_code == 422  # the office arrived, the file did not
     _nothing_left(settings, keys_before)
 
@@ -157,8 +160,9 @@ def _arriving(user, count: int, *, age: timedelta = timedelta(0)) -> None:
 
 def test_a_third_upload_at_once_is_refused_before_anything_is_written(client_of, ana, boris, sofia, settings):
     _arriving(ana, uploads.MAX_UPLOADS_IN_FLIGHT)
+    client = client_of(ana)  # signed in first: her authenticator has a data key of its own
     keys_before = DataKey.objects.count()
-    response = client_of(ana).post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    response = client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
     assert response.status_code == 422
     assert (
         "You are already uploading 2 files: wait until they have arrived, then upload this one again."
