@@ -75,6 +75,11 @@ def env_secret(name: str, default: str | None = None) -> str:
     return env_str(name, default)
 
 
+def env_secret_list(name: str) -> list[str]:
+    """Secrets from NAME or NAME_FILE, separated by commas, blanks or lines (none when unset)."""
+    return env_secret(name, "").replace(",", " ").split()
+
+
 # The development profile's public key (settings.py): anyone can forge sessions and audit entries with it.
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105 # nosec B105
 SECRET_KEY_MIN_LENGTH = 50

@@ -8,7 +8,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pristan.env import cache_from_url, env_bool, env_fraction, env_int, env_list, env_secret, env_str
+from pristan.env import cache_from_url, env_bool, env_fraction, env_int, env_list, env_secret, env_secret_list, env_str
 
 django_stubs_ext.monkeypatch()  # lets type hints such as ModelChoiceField[Office] run
 
@@ -20,6 +20,9 @@ DEBUG = env_bool("PRISTAN_DEBUG", False)
 PRISTAN_PRODUCTION = False
 # The development key only works with DEBUG or in tests; production refuses to start without a key.
 SECRET_KEY = env_secret("PRISTAN_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
+# Earlier secret keys, newest first, kept after a rotation for as long as what they signed must verify
+# (audit entries hashed under them, sessions, API token digests).
+SECRET_KEY_FALLBACKS = env_secret_list("PRISTAN_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("PRISTAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("PRISTAN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -134,6 +137,9 @@ if _replica_url:
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["pristan.core.routers.ReplicaRouter", "pristan.keystore.router.KeystoreRouter"]
+# The case list's covering indexes carry columns (INCLUDE) that only PostgreSQL keeps: SQLite ignores
+# them, harmlessly, and would say so on every command of a development or demo installation.
+SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer commits; IMMEDIATE avoids deadlocking upgrades.

@@ -1,6 +1,6 @@
 """The production profile: everything from settings.py, hardened. A long, random secret key is required."""
 
-from pristan.env import env_bool, env_int, env_secret_key
+from pristan.env import env_bool, env_int, env_secret_key, env_secret_list, secret_keys_checked
 from pristan.settings import *  # noqa: F403
 from pristan.settings import MIDDLEWARE
 
@@ -8,6 +8,7 @@ DEBUG = False
 # Refused while the settings load, so that every way in (pristan start, gunicorn, pristan worker, any
 # command) stops: the audit chain's key and the API tokens' digests derive from it (pristan/env.py).
 SECRET_KEY = env_secret_key("PRISTAN_SECRET_KEY")
+SECRET_KEY_FALLBACKS = secret_keys_checked(env_secret_list("PRISTAN_SECRET_KEY_FALLBACKS"), "PRISTAN_SECRET_KEY_FALLBACKS")
 PRISTAN_KEY_FILE_AUTOCREATE = False  # a missing key must stop Pristan, not start a new keyring
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("PRISTAN_SSL_REDIRECT", True)

@@ -12,7 +12,7 @@ The trail is tamper-evident:
   `salted_hmac`, a salt of its own), so someone who can write to the database but does not know
   the secret key cannot compute the hash of a forged or altered entry. Keep the secret key out of
   the database and out of its backups (PRISTAN_SECRET_KEY or PRISTAN_SECRET_KEY_FILE). When the
-  key is rotated, keep the old one in SECRET_KEY_FALLBACKS for as long as its entries must verify.
+  key is rotated, keep the old one in PRISTAN_SECRET_KEY_FALLBACKS for as long as its entries must verify.
 * **One writer at a time.** Appends lock the one-row `AuditChainHead` (`SELECT … FOR UPDATE` on
   PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time) until the
   transaction commits, so two transactions never take the same sequence number or predecessor.

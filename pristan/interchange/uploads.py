@@ -16,7 +16,8 @@ brings more than it declared (or more than the limit) is cut off at the limit, i
 deleted and its key destroyed, and the rest never read (StopUpload). A user has at most
 MAX_UPLOADS_IN_FLIGHT uploads arriving at once, counted in the database (UploadInFlight) so that
 every web process and machine sees them, and at most MAX_IMPORTS_WAITING imports waiting for their
-check: beyond, the upload is refused when its file starts, before a byte of it is kept. The file is
+check and MAX_IMPORTS_UNCONFIRMED checked ones waiting to be confirmed (each keeps its file): beyond,
+the upload is refused when its file starts, before a byte of it is kept. The file is
 never read in the request: the check job reads it (jobs.check).
 """
 
@@ -45,6 +46,7 @@ MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # beyond it, the file is cut off, deleted
 ENVELOPE_BYTES = 1024 * 1024  # a multipart body's boundaries, part headers and the form's small fields
 MAX_UPLOADS_IN_FLIGHT = 2  # per user, across every web process and machine
 MAX_IMPORTS_WAITING = 3  # per user: imports uploaded whose check has not ended yet
+MAX_IMPORTS_UNCONFIRMED = 5  # per user: checked imports whose files wait (up to two days) to be confirmed or discarded
 IN_FLIGHT_EXPIRES = timedelta(hours=1)  # a mark older than this was left by a killed process
 MEGABYTE = 1024 * 1024
 
@@ -55,6 +57,9 @@ TOO_MANY_AT_ONCE = gettext_lazy(
 )
 TOO_MANY_WAITING = gettext_lazy(
     "%(count)s of your imports are still waiting for their check: wait until they are checked, then upload this file again."
+)
+TOO_MANY_UNCONFIRMED = gettext_lazy(
+    "%(count)s of your checked imports are waiting for you to import or discard them: do that first, then upload this file again."
 )
 
 
@@ -108,6 +113,9 @@ def _admit(user: User, upload_id: uuid.UUID) -> Refusal | None:
     waiting = ImportJob.objects.filter(actor=user, status=ImportJob.Status.VALIDATING).count()
     if waiting >= MAX_IMPORTS_WAITING:
         return Refusal(str(TOO_MANY_WAITING) % {"count": waiting}, 429)
+    unconfirmed = ImportJob.objects.filter(actor=user, status=ImportJob.Status.READY).count()
+    if unconfirmed >= MAX_IMPORTS_UNCONFIRMED:  # each keeps its file on disk until confirmed, discarded or swept
+        return Refusal(str(TOO_MANY_UNCONFIRMED) % {"count": unconfirmed}, 429)
     now = timezone.now()
     UploadInFlight.objects.filter(started_at__lt=now - IN_FLIGHT_EXPIRES).delete()
     UploadInFlight.objects.create(id=upload_id, user=user, started_at=now)

@@ -117,3 +117,15 @@ def test_the_development_profile_keeps_its_key(settings):
     settings.PRISTAN_PRODUCTION = False
     settings.SECRET_KEY = DEVELOPMENT_SECRET_KEY
     assert secret_key_check() == []
+
+
+def test_earlier_keys_after_a_rotation_come_from_the_environment_and_obey_the_same_rules(tmp_path):
+    earlier = GOOD[::-1]
+    loaded = LOAD_SETTINGS.replace("len(settings.SECRET_KEY)", "len(settings.SECRET_KEY_FALLBACKS)")
+    result = _run(tmp_path, "-c", loaded, PRISTAN_SECRET_KEY=GOOD, PRISTAN_SECRET_KEY_FALLBACKS=f"{earlier}, {GOOD[1:] + 'Z'}")
+    assert result.returncode == 0, result.stderr
+    assert "started 2" in result.stdout
+    result = _run(tmp_path, "-c", loaded, PRISTAN_SECRET_KEY=GOOD, PRISTAN_SECRET_KEY_FALLBACKS=f"{earlier},{GOOD[:20]}")
+    assert result.returncode != 0
+    assert "PRISTAN_SECRET_KEY_FALLBACKS (key 2) is not a usable secret key: it has 20 characters, fewer than 50" in result.stderr
+    assert GOOD[:20] not in result.stderr

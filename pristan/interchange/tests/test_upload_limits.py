@@ -204,6 +204,22 @@ def test_an_upload_is_refused_while_too_many_imports_wait_for_their_check(client
     assert client_of(ana).post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)}).status_code == 302
 
 
+def test_an_upload_is_refused_while_too_many_checked_imports_wait_to_be_confirmed(client_of, ana, sofia, api_as):
+    """Each checked import keeps its file for up to two days: a user cannot pile them up on the disk."""
+    for number in range(uploads.MAX_IMPORTS_UNCONFIRMED):
+        ImportJob.objects.create(office=sofia, actor=ana, filename=f"{number}.csv", status=ImportJob.Status.READY)
+    message = (
+        "5 of your checked imports are waiting for you to import or discard them: do that first, then upload this file again."
+    )
+    response = client_of(ana).post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    refused = api_as(ana).post(f"{API}/imports/", {"office": "SOF", "file": _upload(ROWS)})
+    assert (refused.status_code, refused.json()) == (429, {"errors": {"file": [message]}})
+    ImportJob.objects.filter(filename="0.csv").update(status=ImportJob.Status.DISCARDED)
+    assert client_of(ana).post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)}).status_code == 302
+
+
 # --- read by the check, never in the request --------------------------------------------------
 
 

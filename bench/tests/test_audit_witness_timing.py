@@ -3,8 +3,8 @@ in its own transaction as on a case page, in blocks of 200 that take turns: with
 it as configured (one a second per process), and with one per commit (the worst case). Prints the
 median time per call of each. A measurement, not a check: it runs only when asked,
 
-    pytest -q -s -p no:xdist -m bench pristan/core/tests/test_audit_witness_timing.py
-    python tools/with_postgres.py -- pytest -q -s -p no:xdist -m bench pristan/core/tests/test_audit_witness_timing.py
+    pytest -q -s -p no:xdist -m bench bench/tests/test_audit_witness_timing.py
+    python tools/with_postgres.py -- pytest -q -s -p no:xdist -m bench bench/tests/test_audit_witness_timing.py
 """
 
 import statistics
