@@ -111,6 +111,8 @@ def inspect(stream: BinaryIO) -> None:
                         raise refusal(XLSX_BROKEN, part=member.filename) from error
     except UnreadableFile:
         raise
+    # zipfile's own ways of refusing an archive: NotImplementedError for a compression method it lacks,
+    # RuntimeError for an encrypted member (both are refused earlier by _check_member; kept as a net).
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error, struct.error,
             NotImplementedError, RuntimeError):  # fmt: skip
         raise UnreadableFile(NOT_XLSX) from None
