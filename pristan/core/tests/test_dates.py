@@ -117,3 +117,12 @@ def test_the_case_pages_write_dates_one_way_in_each_language(case, ana, client_o
         wrongs = (r"May 4, 1996", r"05/04/1996", r"(?<!\d)4\.0?5\.1996", r"1996 May", r"(?i)\bmaj\b", r"(?i)мај")
         for wrong in wrongs:
             assert not re.search(wrong, summary), (code, wrong)
+
+
+def test_an_imported_date_in_the_future_is_named_as_the_pages_write_it():
+    from pristan.interchange.mapping import BY_NAME, Invalid, parse_value
+
+    with translation.override("bs"), pytest.raises(Invalid) as refused:
+        parse_value(BY_NAME["prs_Birthdate"], "2999-01-31")
+    assert "31.01.2999." in refused.value.message
+    assert "2999-01-31" not in refused.value.message
