@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("PRISTAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -69,3 +69,11 @@ def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> No
     for alias, database in settings.DATABASES.items():
         if database["ENGINE"] == "django.db.backends.sqlite3":
             database.setdefault("TEST", {})["NAME"] = str(directory / f"{alias}.sqlite3")
+
+
+def choose_language(page: Page, language: str) -> None:
+    """Choose a language as a person does: pick it, then press the button (choosing alone changes nothing)."""
+    page.select_option("#language-select", language)
+    with page.expect_navigation():
+        page.locator("form.lang button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)

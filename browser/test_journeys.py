@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
+from browser.conftest import choose_language
 from conftest import PASSWORD, authenticator_of, current_code
 from pristan.cases.models import Case
 from pristan.cases.services import task_add
@@ -25,9 +26,7 @@ def _in(language: str, text: str) -> str:
 def _sign_in(page: Page, base: str, language: str, username: str) -> None:
     device = authenticator_of(User.objects.get(username=username))
     page.goto(f"{base}/accounts/login/")
-    with page.expect_navigation():
-        page.select_option("#language-select", language)
-    expect(page.locator("html")).to_have_attribute("lang", language)
+    choose_language(page, language)
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.locator("main form button[type=submit]").click()

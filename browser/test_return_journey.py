@@ -26,6 +26,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from browser.conftest import choose_language
 from conftest import PASSWORD, authenticator_of, current_code
 from pristan.cases.models import Case, Stage
 from pristan.core.models import Office, Organisation, Role
@@ -97,9 +98,7 @@ def sign_in(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/accounts/login/")
         if language != "en":
-            with page.expect_navigation():
-                page.select_option("#language-select", language)
-            expect(page.locator("html")).to_have_attribute("lang", language)
+            choose_language(page, language)
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
         _submit(page, page.locator("main form button[type=submit]"))

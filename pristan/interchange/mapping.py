@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from pristan.cases.models import Case, ConsentPurpose
 from pristan.core import geography, vocabularies
+from pristan.core.dates import day_text
 from pristan.core.text import clean_text
 
 ID_FIELD = "cas_Id"  # Pristan's own layout: the case reference, the stable identifier of a record
@@ -453,7 +454,7 @@ def _parsed(field: Field, raw: Any, language: str | None = None) -> Any:
     if field.kind == Kind.DATE:
         born = _date(raw)
         if born > timezone.localdate():
-            raise Invalid(_("“%(value)s” is in the future.") % {"value": born.isoformat()})
+            raise Invalid(_("“%(value)s” is in the future.") % {"value": day_text(born)})
         return born
     if field.kind == Kind.NUMBER:
         return _number(raw)

@@ -2,35 +2,28 @@
 
 Names are printed exactly as written (Cyrillic or Latin) with their Latin transliteration beside
 them, in DejaVu Sans (bundled in fonts/, with its licence), so any script the records hold prints.
-Dates and times follow the active language's formats. What is printed comes from
+Dates and times are written as on the pages (pristan.core.dates). What is printed comes from
 `selectors.manifest_movements`: document numbers only for readers granted the summary section,
 escort needs without medical detail.
 """
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from pristan.core.dates import day_text, moment_text
 from pristan.core.geography import country_name
 from pristan.movements.selectors import ManifestMovement
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
 BOLD = FontFace(emphasis="BOLD")
-
-
-def _day(value: date) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
-
-
-def _moment(value: datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 class _Document(FPDF):
@@ -54,7 +47,7 @@ def render_manifest(*, day: date, route: str, movements: list[ManifestMovement],
     pdf.set_lang(get_language() or "en")
     pdf.set_creator("Pristan")
     pdf.footer_text = _("Confidential: personal data. Printed on %(when)s by %(who)s.") % {
-        "when": _moment(timezone.now()), "who": printed_by,
+        "when": moment_text(timezone.now()), "who": printed_by,
     }  # fmt: skip
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -62,7 +55,7 @@ def render_manifest(*, day: date, route: str, movements: list[ManifestMovement],
     pdf.set_font(FAMILY, "B", 16)
     pdf.cell(0, 9, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=11)
-    pdf.cell(0, 6, f"{_('Date')}: {_day(day)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 6, f"{_('Date')}: {day_text(day)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(0, 6, f"{_('Route')}: {country_name(origin)} → {country_name(destination)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     travellers = sum(len(item.travellers) for item in movements)
     summary = _("Movements: %(movements)s. Travellers: %(travellers)s.") % {
@@ -117,6 +110,6 @@ def _movement(pdf: FPDF, item: ManifestMovement) -> None:
             row.cell(f"{leg.to_city}, {country_name(leg.to_country)}")
             row.cell(leg.carrier)
             row.cell(leg.number)
-            row.cell(_moment(leg.departs_at))
-            row.cell(_moment(leg.arrives_at))
+            row.cell(moment_text(leg.departs_at))
+            row.cell(moment_text(leg.arrives_at))
             row.cell(_("Yes") if leg.transit_assistance else _("No"))

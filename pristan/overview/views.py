@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pristan.core import access
+from pristan.core.dates import month_text
 from pristan.core.http import AuthenticatedRequest
 from pristan.overview import selectors
 from pristan.overview.charts import bar_chart
@@ -25,7 +26,7 @@ def supervisor_overview(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "overview/overview.html", {
         "since": since,
         "routes": routes,
-        "routes_chart": bar_chart([(f"{row.month:%Y-%m} {row.origin}→{row.destination}", row.persons) for row in routes]),
+        "routes_chart": bar_chart([(f"{month_text(row.month)} {row.origin}→{row.destination}", row.persons) for row in routes]),
         "durations": durations,
         "durations_chart": bar_chart([(bar.label, bar.count) for bar in durations.bands]),
         "visits": selectors.visits_on_time(cases, today),

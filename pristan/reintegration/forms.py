@@ -3,12 +3,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.forms import BoundField
-from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case
 from pristan.core import access
+from pristan.core.dates import day_text
 from pristan.core.forms import DateInput, choice_field, countries, model_choice_field
 from pristan.core.models import Organisation
 from pristan.reintegration import selectors
@@ -138,7 +138,7 @@ class NotPossibleForm(forms.Form):
 class EventChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return gettext("%(event)s on %(date)s") % {
-            "event": obj.get_kind_display(), "date": formats.date_format(obj.occurred_on, "SHORT_DATE_FORMAT")
+            "event": obj.get_kind_display(), "date": day_text(obj.occurred_on)
         }  # fmt: skip
 
 

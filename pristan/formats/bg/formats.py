@@ -1,4 +1,6 @@
-# Django's Bulgarian formats leave the date-and-time ones to the American defaults (11/22/2026 3:04 p.m.).
-DATETIME_FORMAT = "d F Y, H:i"
-SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+# Django's formats mix padded and unpadded days, month names capitalised and American times.
+DATE_FORMAT = SHORT_DATE_FORMAT = "d.m.Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "d.m.Y H:i"
 TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "m.Y"
+MONTH_DAY_FORMAT = "d.m."

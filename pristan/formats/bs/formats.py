@@ -1,8 +1,8 @@
-# Django's Bosnian formats write short dates year first (2026 Nov. 22) and times the American way.
-DATE_FORMAT = "j. N Y."
-SHORT_DATE_FORMAT = "j.m.Y."
-DATETIME_FORMAT = "j. N Y. H:i"
-SHORT_DATETIME_FORMAT = "j.m.Y. H:i"
+# Django's formats mix padded and unpadded days and month names (Bosnian's short date is even year first).
+DATE_FORMAT = SHORT_DATE_FORMAT = "d.m.Y."
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "d.m.Y. H:i"
 TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "m.Y."
+MONTH_DAY_FORMAT = "d.m."
 FIRST_DAY_OF_WEEK = 1  # Monday
 DATE_INPUT_FORMATS = ["%d.%m.%Y.", "%d.%m.%Y", "%Y-%m-%d"]

@@ -1,6 +1,3 @@
 // The little script Pristan needs besides htmx; kept in a file so the Content-Security-Policy can forbid inline scripts.
-document.addEventListener("change", (event) => {
-  if (event.target.matches("[data-submit-on-change]")) {
-    event.target.form.submit();
-  }
-});
+// No control submits its form on change: a select that navigates when an arrow key moves through
+// it changes the page under a keyboard user's fingers (WCAG 3.2.2). Forms have their buttons.
