@@ -30,8 +30,9 @@ Kind = Literal["countries", "languages"]
 # Django language code -> the name of the data files.
 LOCALES = {"en": "en", "bg": "bg", "mk": "mk", "bs": "bs", "hr": "hr", "sr": "sr", "sr-latn": "sr_Latn"}
 
+# Gaj's alphabet, with q, w, x and y where the Latin alphabet has them (foreign names: Wallis).
 _LATIN_SOUTH_SLAVIC = ("a", "b", "c", "č", "ć", "d", "dž", "đ", "e", "f", "g", "h", "i", "j", "k", "l", "lj", "m",
-                       "n", "nj", "o", "p", "r", "s", "š", "t", "u", "v", "z", "ž")  # fmt: skip
+                       "n", "nj", "o", "p", "q", "r", "s", "š", "t", "u", "v", "w", "x", "y", "z", "ž")  # fmt: skip
 # Each language's letters in its alphabetical order; a digraph (Lj, Nj, Dž) is one letter.
 ALPHABETS: dict[str, tuple[str, ...]] = {
     "en": tuple("abcdefghijklmnopqrstuvwxyz"),
