@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
 from pristan.cases.services import OVERRIDABLE_PURPOSES, assignable_users
-from pristan.core.forms import DateInput, choice_field, model_choice_field, picklist
+from pristan.core.forms import DateInput, PersonChoiceField, choice_field, model_choice_field, picklist
 from pristan.core.models import Office
 from pristan.people.forms import PersonForm
 
@@ -57,11 +57,11 @@ class NoteForm(forms.Form):
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
     due_on = forms.DateField(label=_("Due on"), widget=DateInput())
-    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.none())
+    assignee = PersonChoiceField(label=_("Assigned to"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "assignee").queryset = assignable_users(case).order_by("username")
+        model_choice_field(self, "assignee").queryset = assignable_users(case).order_by("last_name", "first_name", "username")
 
 
 class CaseFilterForm(forms.Form):

@@ -4,6 +4,7 @@ the field they concern."""
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,20 @@ def picklist(field: str, *, blank: bool = True) -> list[tuple[str, str]]:
 
 def countries(*, blank: bool = True) -> list[tuple[str, str]]:
     return ([("", "—")] if blank else []) + geography.country_choices()
+
+
+def person_label(user: User) -> str:
+    """A colleague as people know them: by name; the username only tells two of one name apart,
+    or stands in for a name nobody entered."""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.username})" if full_name else user.username
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Choose a colleague by name (`person_label`), listed by surname and given name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
 
 
 def show_errors(form: forms.Form, error: ValidationError) -> None:

@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-__all__ = ["GUARDIAN_RELATIONSHIPS", "NOTES", "OBJECTIVES", "SCREENING_REASONS", "TASK_TITLES", "localised"]
+__all__ = [
+    "FORMER_CASEWORKER",
+    "GUARDIAN_RELATIONSHIPS",
+    "NOTES",
+    "OBJECTIVES",
+    "PARTNER_SERVICES",
+    "SCREENING_REASONS",
+    "TASK_TITLES",
+    "localised",
+]
 
 FALLBACK = "en"
 T = TypeVar("T")
@@ -258,6 +267,62 @@ OBJECTIVES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Shelter, psychotherapy and a safety plan.",
         ),
         "SocialCare": ("Secure housing and social benefits.", "Apply for social assistance; find long-term accommodation."),
+    }
+)
+
+
+# The account that owns generated history: a former colleague, named in the office's language
+# (it appears as the author of notes and tasks). Nobody signs in as it.
+FORMER_CASEWORKER: Mapping[str, str] = MappingProxyType(
+    {
+        "bg": "Бивш социален работник",
+        "mk": "Поранешен социјален работник",
+        "bs": "Bivši socijalni radnik",
+        "hr": "Bivši socijalni radnik",
+        "sr": "Бивши социјални радник",
+        "ro": "Fost asistent social",
+        "uk": "Колишній соціальний працівник",
+        "sl": "Nekdanji socialni delavec",
+        "sq": "Ish-punonjës social",
+        "en": "Former caseworker",
+    }
+)
+
+
+# What the demo's partners offer, in the order of world._PARTNER_SPECS (shelter, health centre,
+# legal aid), written as a partner in that country would describe itself.
+PARTNER_SERVICES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "bg": (
+            "Безопасно настаняване; психосоциална подкрепа; издирване на семейството",
+            "Медицинска помощ; грижа за психичното здраве; репродуктивно здраве",
+            "Правна помощ; представителство на пострадалите в наказателното производство",
+        ),
+        "mk": (
+            "Безбедно сместување; психосоцијална поддршка; пронаоѓање на семејството",
+            "Медицинска грижа; грижа за менталното здравје; репродуктивно здравје",
+            "Правна помош; застапување на жртвите во кривичната постапка",
+        ),
+        "bs": (
+            "Sigurni smještaj; psihosocijalna podrška; traženje porodice",
+            "Medicinska njega; zaštita mentalnog zdravlja; reproduktivno zdravlje",
+            "Pravna pomoć; zastupanje žrtava u krivičnom postupku",
+        ),
+        "hr": (
+            "Siguran smještaj; psihosocijalna podrška; traženje obitelji",
+            "Medicinska skrb; skrb za mentalno zdravlje; reproduktivno zdravlje",
+            "Pravna pomoć; zastupanje žrtava u kaznenom postupku",
+        ),
+        "sr": (
+            "Безбедан смештај; психосоцијална подршка; тражење породице",
+            "Медицинска нега; брига о менталном здрављу; репродуктивно здравље",
+            "Правна помоћ; заступање жртава у кривичном поступку",
+        ),
+        "en": (
+            "Safe accommodation; psychosocial support; family tracing",
+            "Medical care; mental health care; reproductive health",
+            "Legal aid; representation of victims in criminal proceedings",
+        ),
     }
 )
 

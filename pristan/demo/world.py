@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from pristan.core.models import Membership, Office, Organisation, Role, Scope
 from pristan.core.services import membership_grant
+from pristan.demo import texts
 
 __all__ = [
     "OFFICE_SPECS",
@@ -106,20 +107,15 @@ OFFICE_SPECS: tuple[OfficeSpec, ...] = (
 class _PartnerSpec:
     name: str  # "{city}" is replaced by the office's city
     org_type: str  # HTCDS org_Type
-    services_offered: str
     country_offices_only: bool
 
 
-# Country offices work with three partners, field offices with the first two.
+# Country offices work with three partners, field offices with the first two. What each offers
+# is texts.PARTNER_SERVICES, in the same order, in the office's language.
 _PARTNER_SPECS: tuple[_PartnerSpec, ...] = (
-    _PartnerSpec("{city} Anti-Trafficking Shelter", "NGO", "Safe accommodation; psychosocial support; family tracing", False),
-    _PartnerSpec(
-        "{city} Community Health Centre",
-        "HealthServiceOrganisation",
-        "Medical care; mental health care; reproductive health",
-        False,
-    ),
-    _PartnerSpec("{city} Legal Aid Bureau", "LegalService", "Legal aid; representation of victims in criminal proceedings", True),
+    _PartnerSpec("{city} Anti-Trafficking Shelter", "NGO", False),
+    _PartnerSpec("{city} Community Health Centre", "HealthServiceOrganisation", False),
+    _PartnerSpec("{city} Legal Aid Bureau", "LegalService", True),
 )
 
 
@@ -173,7 +169,8 @@ def ensure_office(spec: OfficeSpec, operator: Organisation) -> Office:
 
 def _ensure_partners(spec: OfficeSpec) -> tuple[Organisation, ...]:
     partners = []
-    for partner in _PARTNER_SPECS:
+    services = texts.localised(texts.PARTNER_SERVICES, spec.language)
+    for partner, services_offered in zip(_PARTNER_SPECS, services, strict=True):
         if partner.country_offices_only and spec.kind != Office.Kind.COUNTRY:
             continue
         organisation, _created = Organisation.objects.get_or_create(
@@ -182,7 +179,7 @@ def _ensure_partners(spec: OfficeSpec) -> tuple[Organisation, ...]:
                 "org_type": partner.org_type,
                 "country": spec.country,
                 "city": spec.city,
-                "services_offered": partner.services_offered,
+                "services_offered": services_offered,
             },
         )
         partners.append(organisation)
@@ -212,15 +209,16 @@ def ensure_member(
     return user
 
 
-def _generator_caseworker(office: Office) -> User:
+def _generator_caseworker(office: Office, language: str) -> User:
     # Generated cases need an owner who works in the office; nobody logs in as this account.
+    # Its name is read as the author of generated notes, so it is in the office's language.
     return ensure_member(
         office,
         username=f"gen.cw.{office.code.lower()}",
         role=Role.CASEWORKER,
         scope=Scope.OFFICE,
-        first_name="Generated",
-        last_name=f"Caseworker {office.code}",
+        first_name=texts.localised(texts.FORMER_CASEWORKER, language),
+        last_name=f"({office.code})",
     )
 
 
@@ -233,6 +231,8 @@ def ensure_world(office_count: int, specs: Sequence[OfficeSpec] = OFFICE_SPECS) 
     for spec in specs[:office_count]:
         office = ensure_office(spec, operator)
         contexts.append(
-            OfficeContext(office=office, spec=spec, partners=_ensure_partners(spec), caseworker=_generator_caseworker(office))
+            OfficeContext(
+                office=office, spec=spec, partners=_ensure_partners(spec), caseworker=_generator_caseworker(office, spec.language)
+            )
         )
     return World(operator=operator, offices=tuple(contexts))

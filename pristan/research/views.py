@@ -21,6 +21,7 @@ from pristan.research import counts, services
 from pristan.research.anonymity import DEFAULT_K, NODE_COUNT, QUASI_IDENTIFIERS
 from pristan.research.ctdc import COLUMNS, NO_SOURCE
 from pristan.research.forms import ResearchExportForm
+from pristan.research.labels import column_label
 from pristan.research.models import ResearchCounts
 
 
@@ -52,10 +53,10 @@ def research_export(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         **_preview_context(form, row),
         "form": form,
-        "quasi_identifiers": [qi.name for qi in QUASI_IDENTIFIERS],
+        "quasi_identifiers": [column_label(qi.name) for qi in QUASI_IDENTIFIERS],
         "node_count": NODE_COUNT,
         "column_count": len(COLUMNS),
-        "no_source": sorted(NO_SOURCE),
+        "no_source": [column_label(name) for name in sorted(NO_SOURCE)],
     }
     return render(request, "research/export.html", context, status=422 if request.method == "POST" else 200)
 

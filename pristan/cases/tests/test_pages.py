@@ -201,3 +201,23 @@ def test_a_name_searched_never_goes_into_the_address(case, ana, client_of):
     assert "?q=" not in found
     ignored = client.get(reverse("case_list"), {"q": "Nobody"}).content.decode()
     assert case.reference in ignored  # a name in the address is not used as a search
+
+
+def test_a_task_is_assigned_to_a_colleague_chosen_by_name(case, ana, boris, client_of):
+    ana.first_name, ana.last_name = "Ана", "Петрова"
+    ana.save(update_fields=["first_name", "last_name"])
+    boris.first_name, boris.last_name = "", ""
+    boris.save(update_fields=["first_name", "last_name"])
+    page = client_of(ana).get(reverse("case_notes", args=[case.reference])).content.decode()
+    assert f'<option value="{ana.pk}" selected>Ана Петрова (ana)</option>' in page
+    assert f'<option value="{boris.pk}">boris</option>' in page  # no name entered: the username stands in
+
+
+def test_the_country_and_language_lists_of_a_form_are_in_the_reader_s_language(ana, client_of):
+    client = client_of(ana)
+    client.post(reverse("set_language"), {"language": "mk", "next": "/"})
+    page = client.get(reverse("register")).content.decode()
+    assert "Северна Македонија" in page
+    assert "North Macedonia" not in page
+    assert "Англиски" in page
+    assert ">English<" not in page

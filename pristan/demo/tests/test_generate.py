@@ -498,3 +498,13 @@ def test_fifty_offices_in_their_order_with_valid_codes_for_every_country() -> No
     assert {"AL", "HU", "ME"} <= {code for codes in Person.objects.values_list("citizenships", flat=True) for code in codes}
     assert all(geography.is_country(country) for country in TraffickingEvent.objects.values_list("country", flat=True))
     assert set(ServiceItem.objects.exclude(currency="").values_list("currency", flat=True)) <= set(EUR_RATES)
+
+
+def test_the_demo_world_speaks_each_office_s_language() -> None:
+    """The generated cases' owner and the partners' services are read in the office's language."""
+    world = ensure_world(3)
+    skopje = next(context for context in world.offices if context.office.code == "SKP")
+    assert skopje.caseworker.get_full_name() == "Поранешен социјален работник (SKP)"
+    assert skopje.partners[0].services_offered.startswith("Безбедно сместување")
+    sarajevo = next(context for context in world.offices if context.office.code == "SJJ")
+    assert all(not partner.services_offered.startswith(("Safe", "Medical", "Legal")) for partner in sarajevo.partners)

@@ -97,3 +97,11 @@ def test_an_analyst_still_reaches_no_case(victim, analyst, client_of):
     client = client_of(analyst)
     assert client.get(reverse("case_summary", kwargs={"reference": case.reference})).status_code == 404
     assert case.reference not in client.get(reverse("case_list")).content.decode()
+
+
+def test_the_columns_are_named_in_the_reader_s_language_with_their_ctdc_name(analyst, client_of):
+    client = client_of(analyst)
+    client.post(reverse("set_language"), {"language": "bg", "next": "/"})
+    page = client.get(URL).content.decode()
+    assert "Пол (gender)" in page
+    assert "Вид експлоатация (typeOfExploitation)" in page
