@@ -23,9 +23,7 @@ def _sign_in(page: Page, url: str, username: str, code: str) -> None:
     page.locator("main form button[type=submit]").click()
 
 
-def test_a_caseworker_and_a_focal_point_each_land_on_their_own_start_page(
-    page, live_server, ana, sofia, open_case, screenshot
-):
+def test_a_caseworker_and_a_focal_point_each_land_on_their_own_start_page(page, live_server, ana, sofia, open_case, screenshot):
     case = open_case()
     task_add(actor=ana, case=case, title="Call the shelter", due_on=timezone.localdate())
     erasure_request(actor=ana, case=case, reason="The person asked for it.")
