@@ -30,6 +30,9 @@ AGEING_SHOWN = 10  # the open cases left longest without a change, on a supervis
 REFUSALS_SHOWN = 10
 OVERRIDES_SHOWN = 10
 OVERRIDES_SINCE = timedelta(days=30)
+# Whether a referral awaits the user is checked referral by referral (access.may_see, as the inbox
+# does): the start page checks no more than these, the oldest first, and says "more than" beyond.
+REFERRALS_CHECKED = 50
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Work:
     stages: list[StageCount]
     tasks_due: paging.CappedCount
     visits_due: paging.CappedCount | None  # None: a role that does not read reintegration
-    referrals_awaiting: int
+    referrals_awaiting: paging.CappedCount
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,13 @@ def work_for(*, user: User, today: date) -> Work:
         stages=stages,
         tasks_due=paging.capped_count(_reached(user, tasks, "case_id")),
         visits_due=visits,
-        referrals_awaiting=len(referrals_awaiting(user)),
+        referrals_awaiting=_referrals_awaiting(user),
     )
+
+
+def _referrals_awaiting(user: User) -> paging.CappedCount:
+    awaiting = referrals_awaiting(user, limit=REFERRALS_CHECKED + 1)
+    return paging.CappedCount(count=min(len(awaiting), REFERRALS_CHECKED), capped=len(awaiting) > REFERRALS_CHECKED)
 
 
 def office_for(*, user: User, today: date) -> Office:

@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import member
-from pristan.cases.services import consent_override, task_add
+from pristan.cases.models import ConsentPurpose
+from pristan.cases.services import consent_override, consent_record, task_add
 from pristan.core.models import Role
 from pristan.erasure.services import erasure_request
+from pristan.referrals.services import referral_send
 
 HOME = "/"
 CHILD_BORN = date.today() - timedelta(days=365 * 10)
@@ -153,3 +155,22 @@ def test_the_queries_do_not_grow_with_the_cases(client_of, sofia, ana, boris, op
         consent_override(actor=boris, case=case, purpose="referral", reason="A child in danger who cannot consent today.")
     assert _queries(client) == few
     assert few <= 25
+
+
+def test_a_partner_counts_the_referrals_awaiting_it_in_bounded_queries(client_of, ana, partner, partner_user, open_case):
+    def refer() -> None:
+        case = open_case()
+        consent_record(actor=ana, case=case, purpose=ConsentPurpose.REFERRAL, given=True)
+        referral_send(actor=ana, case=case, organisation=partner, reason="AdditionalServicesRequired")
+
+    refer()
+    client = client_of(partner_user)
+    assert "Referrals awaiting an answer: 1" in client.get(HOME).content.decode()
+    once = _queries(client)
+    for _ in range(3):
+        refer()
+    assert "Referrals awaiting an answer: 4" in client.get(HOME).content.decode()
+    more = _queries(client)
+    # Each referral is checked as the inbox checks it (a partner's grant: its referral and consent),
+    # no more than REFERRALS_CHECKED of them: bounded, if not constant.
+    assert once < more <= once + 3 * 3
