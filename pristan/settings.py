@@ -200,7 +200,7 @@ PASSWORD_HASHERS = [
 # Every uploaded file is sealed as it arrives: none rests in memory whole or in a temporary file.
 FILE_UPLOAD_HANDLERS = ["pristan.interchange.uploads.SealingUploadHandler"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "my_cases"
+LOGIN_REDIRECT_URL = "home"  # each role's start page (pristan/start)
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_ENGINE = "pristan.accounts.sessions"  # sessions kept under a digest of their key (accounts/sessions.py)

@@ -18,6 +18,7 @@ from pristan.referrals import views as referrals
 from pristan.reintegration import views as reintegration
 from pristan.research import views as research
 from pristan.screening import views as screening
+from pristan.start import views as start
 
 case_urls = [
     path("", cases.case_summary, name="case_summary"),
@@ -66,7 +67,7 @@ case_urls = [
 ]
 
 urlpatterns = [
-    path("", core.home, name="home"),
+    path("", start.home, name="home"),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", accounts.SignOutView.as_view(), name="logout"),
     path("accounts/two-step/", accounts.mfa_verify, name="mfa_verify"),

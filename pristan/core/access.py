@@ -958,3 +958,25 @@ def reads_in_every_reach(user: AnyUser, model: type[models.Model]) -> bool:
     check case by case beyond reach (My cases' overdue monitoring visits)."""
     needed = possible_sections(model)
     return not _partners(user) and all(needed <= reach.grant.sections for reach in _reaches(user))
+
+
+# --- start pages (pristan/start): which panels a user's roles open ------------------------------
+
+
+def may_register(user: AnyUser) -> bool:
+    """Whether the user may register a person in some office (`can_register_in`): the menu offers it only then."""
+    return any(reach.grant.writes and Section.SCREENING in reach.grant.sections for reach in _reaches(user))
+
+
+def works_cases(user: AnyUser) -> bool:
+    """Whether a membership lets the user change cases (caseworkers, supervisors, movement officers)."""
+    return any(reach.grant.writes for reach in _reaches(user))
+
+
+def supervises(user: AnyUser) -> bool:
+    return any(reach.grant.overrides for reach in _reaches(user))
+
+
+def answers_referrals(user: AnyUser) -> bool:
+    """Whether referrals may await the user's answer: a partner's user, or one who changes cases."""
+    return bool(_partners(user)) or works_cases(user)

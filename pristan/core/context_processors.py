@@ -32,4 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "imports": any_role(lambda role: policy(role).writes and Section.SCREENING in policy(role).sections),
         "administers": any_role(lambda role: policy(role).administers),
         "administers_installation": any_role(lambda role: policy(role).administers_installation),
+        # Registering a person is offered only where it would be allowed (access.can_register_in).
+        "registers": any_role(lambda role: policy(role).writes and Section.SCREENING in policy(role).sections),
+        "works_cases": any_role(lambda role: policy(role).writes),
     }

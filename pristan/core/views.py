@@ -1,14 +1,10 @@
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from pristan.core import paging, trail
 from pristan.core.forms import TrailFilterForm
 from pristan.core.http import AuthenticatedRequest
-
-
-def home(request: AuthenticatedRequest) -> HttpResponse:
-    return redirect("my_cases")
 
 
 def audit_trail(request: AuthenticatedRequest) -> HttpResponse:

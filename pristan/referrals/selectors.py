@@ -23,14 +23,17 @@ def transfers_of(case: Case) -> QuerySet[Transfer]:
     return case.transfers.select_related("from_office", "to_office", "requested_by", "decided_by").order_by("-requested_at")
 
 
-def referrals_awaiting(user: User) -> list[Referral]:
+def referrals_awaiting(user: User, *, limit: int | None = None) -> list[Referral]:
     """Referrals in progress that the user answers for (their partner organisation or their office),
-    and sees: exactly those whose page opens for them (access.may_see, as access.case_object_for)."""
+    and sees: exactly those whose page opens for them (access.may_see, as access.case_object_for).
+    With `limit`, only the oldest `limit` referrals in progress are checked (a start page's count)."""
     waiting = (
         Referral.objects.filter(status=ReferralStatus.IN_PROGRESS, case__in=access.cases_for(user))
         .select_related("case", "case__person", "case__office", "organisation", "office", "service")
         .order_by("referred_on", "id")
     )
+    if limit is not None:
+        waiting = waiting[:limit]
     return [referral for referral in waiting if access.receives_referral(user, referral) and access.may_see(user, referral)]
 
 
