@@ -240,7 +240,7 @@ class FlagKind(models.TextChoices):
 
 
 # A flag of these kinds says as much as the section it belongs to: only readers granted it see the flag.
-FLAG_SECTIONS = {
+FLAG_SECTIONS: dict[str, Section] = {
     FlagKind.SECURITY_RISK: Section.SECURITY_RISK,
     FlagKind.TRAFFICKER_IN_CONTACT: Section.SECURITY_RISK,
     FlagKind.FAMILY_NOT_SAFE: Section.SECURITY_RISK,

@@ -46,7 +46,7 @@ class CaseFilters:
     flag: str = ""  # a kind of flag in force (offered only as access.flag_kinds_to_filter allows)
 
 
-def _filtered(cases: QuerySet[Case], filters: CaseFilters, *, direct: bool = False) -> QuerySet[Case]:
+def _filtered(cases: QuerySet[Case], filters: CaseFilters, *, user: User | AnonymousUser) -> QuerySet[Case]:
     """A query shaped like a case reference finds that case; otherwise every query word must match
     the person's names through the blind index (both scripts, any case or diacritics, prefixes, one
     typo; see core/blind_index.py)."""
@@ -71,20 +71,16 @@ def _filtered(cases: QuerySet[Case], filters: CaseFilters, *, direct: bool = Fal
     if filters.minors:
         cases = cases.filter(Q(minor_at_registration=True) | Q(minor_at_exploitation=True))
     if filters.flag:
-        # Of cases reached only through other rows (`direct` False) a reader surely sees only the
-        # summary (access.listed_sections): a flag of another section must not find them.
-        if direct or FLAG_SECTIONS.get(filters.flag, Section.SUMMARY) == Section.SUMMARY:
-            in_force = CaseFlag.in_force_q(timezone.localdate())
-            flagged = CaseFlag.objects.filter(in_force, case_id=OuterRef("pk"), kind=filters.flag)
-            cases = cases.filter(Exists(flagged))
-        else:
-            cases = cases.none()
+        in_force = CaseFlag.in_force_q(timezone.localdate())
+        cases = cases.filter(Exists(CaseFlag.objects.filter(in_force, case_id=OuterRef("pk"), kind=filters.flag)))
+        if FLAG_SECTIONS.get(filters.flag, Section.SUMMARY) != Section.SUMMARY:
+            cases = cases.filter(access.listed_sections_q(user))
     return cases
 
 
 def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
     """Cases the user may see that match the filters (see `_filtered`), newest first."""
-    return _filtered(access.cases_for(user), filters).select_related("person", "office", "owner").order_by(*LIST_ORDER)
+    return _filtered(access.cases_for(user), filters, user=user).select_related("person", "office", "owner").order_by(*LIST_ORDER)
 
 
 @dataclass(frozen=True)
@@ -199,7 +195,7 @@ def case_list_page(*, user: User | AnonymousUser, filters: CaseFilters, page: Pa
     ("keyset" paging: page 200 costs what page 1 costs), and how many match, up to COUNT_LIMIT.
     Only the page's cases are loaded (their people, offices and caseworkers with them). A constant
     number of queries, each driven by indexes (access.case_parts_for), whatever the number of cases."""
-    parts = [_filtered(part, filters, direct=direct) for part, direct in access.case_parts_with_reach(user)]
+    parts = [_filtered(part, filters, user=user) for part in access.case_parts_for(user)]
     if not parts:
         return CasePage([], 1, 0, False, per_page, has_next=False, has_previous=False)
     order = LIST_ORDER if page.forward else tuple(field.removeprefix("-") for field in LIST_ORDER)

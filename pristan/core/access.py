@@ -1013,11 +1013,11 @@ def flag_kinds_to_filter(user: AnyUser) -> list[FlagKind]:
     return [kind for kind in FlagKind if FLAG_SECTIONS.get(kind, Section.SUMMARY) in common]
 
 
-def case_parts_with_reach(user: AnyUser) -> list[tuple[QuerySet[Case], bool]]:
-    """`case_parts_for(user)`, each part with whether its cases are reached on their own columns
-    (True) or only through other rows (False, where `listed_sections` is the summary alone)."""
+def listed_sections_q(user: AnyUser) -> Q:
+    """The cases whose every section of the user's roles `listed_sections` counts: those reached on
+    their own columns. A filter by a flag of a section other than the summary keeps only these,
+    so that it never finds a case whose flag the list would not show."""
     reach = case_reach(user)
-    parts = case_parts_for(user)
     if reach.everything:
-        return [(parts[0], True)]
-    return [(part, reach.direct is not None and index == 0) for index, part in enumerate(parts)]
+        return Q()
+    return reach.direct if reach.direct is not None else Q(pk__in=[])
