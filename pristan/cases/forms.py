@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.models import Case, ClosureReason, ConsentPurpose, Stage
+from pristan.cases.models import Case, ClosureReason, ConsentPurpose, FlagKind, Stage
 from pristan.cases.services import OVERRIDABLE_PURPOSES, assignable_users
 from pristan.core.forms import DateInput, PersonChoiceField, choice_field, model_choice_field, picklist
 from pristan.core.models import Office
@@ -71,9 +71,26 @@ class CaseFilterForm(forms.Form):
     office = forms.ChoiceField(label=_("Office"), required=False)
     exploitation = forms.ChoiceField(label=_("Type of exploitation"), required=False)
     minors = forms.BooleanField(label=_("Children only"), required=False)
+    flag = forms.ChoiceField(label=_("Flag"), required=False)
 
-    def __init__(self, *args: Any, user: User, offices: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, offices: Any, flag_kinds: list[FlagKind], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        choice_field(self, "flag").choices = [("", _("Any or none")), *[(kind.value, kind.label) for kind in flag_kinds]]
         choice_field(self, "status").choices = [("", _("Any status")), *picklist("cas_Status", blank=False)]
         choice_field(self, "office").choices = [("", _("All my offices")), *[(o.code, str(o)) for o in offices]]
         choice_field(self, "exploitation").choices = [("", _("Any type")), *picklist("vic_TypeOfExploitation", blank=False)]
+
+
+class FlagForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Flag"))
+    reason = forms.CharField(label=_("Why"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.DateField(label=_("Expires on (optional)"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, kinds: list[FlagKind], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "kind").choices = [(kind.value, kind.label) for kind in kinds]
+
+
+class FlagRemoveForm(forms.Form):
+    flag = forms.IntegerField(widget=forms.HiddenInput)
+    removal_reason = forms.CharField(label=_("Why remove this flag"), max_length=1000)

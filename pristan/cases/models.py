@@ -1,10 +1,12 @@
 """A case: one person's journey through assistance, owned by an office and a caseworker."""
 
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -221,3 +223,68 @@ class Task(SealedUnderCase, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FlagKind(models.TextChoices):
+    """What a flag warns of: the alerts a counter-trafficking case manager expects to see first."""
+
+    SECURITY_RISK = "security_risk", _("Security risk")
+    TRAFFICKER_IN_CONTACT = "trafficker_in_contact", _("Trafficker in contact")
+    FAMILY_NOT_SAFE = "family_not_safe", _("Family not safe to contact")
+    MEDICAL_URGENCY = "medical_urgency", _("Medical urgency")
+    SELF_HARM_RISK = "self_harm_risk", _("Risk of self-harm")
+    CHILD_WITHOUT_GUARDIAN = "child_without_guardian", _("Child without a guardian")
+    WHEREABOUTS_UNKNOWN = "whereabouts_unknown", _("Whereabouts unknown")
+    LEGAL_DEADLINE = "legal_deadline", _("Court date or legal deadline")
+    INTERPRETER_NEEDED = "interpreter_needed", _("Interpreter needed")
+
+
+# A flag of these kinds says as much as the section it belongs to: only readers granted it see the flag.
+FLAG_SECTIONS: dict[str, Section] = {
+    FlagKind.SECURITY_RISK: Section.SECURITY_RISK,
+    FlagKind.TRAFFICKER_IN_CONTACT: Section.SECURITY_RISK,
+    FlagKind.FAMILY_NOT_SAFE: Section.SECURITY_RISK,
+    FlagKind.MEDICAL_URGENCY: Section.HEALTH,
+    FlagKind.SELF_HARM_RISK: Section.PSYCHOSOCIAL,
+    FlagKind.LEGAL_DEADLINE: Section.LEGAL,
+}
+
+
+class CaseFlag(SealedUnderCase, models.Model):
+    """A warning on a case that whoever opens it must see first, with who raised it, when and why.
+    Never deleted: it expires (`expires_on`) or is removed with a reason, and stays on record.
+    Kept general (a kind, a reason, a span of time) so that a risk assessment can raise and read them."""
+
+    case_section: ClassVar[CaseSection] = CaseSection(Section.SUMMARY, codes={"kind": FLAG_SECTIONS})
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(_("flag"), max_length=30, choices=FlagKind.choices)
+    reason = SealedTextField(_("why"), max_length=1000)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by"))
+    set_at = models.DateTimeField(_("set on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("removed by")
+    )
+    removed_at = models.DateTimeField(_("removed on"), null=True, blank=True)
+    removal_reason = SealedTextField(_("reason for removal"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        indexes = [
+            # The flags in force of a page of cases, and the cases with a flag of one kind (the list's filter).
+            models.Index(fields=["case", "kind", "expires_on"], condition=Q(removed_at__isnull=True), name="case_flag_in_force"),
+        ]
+        verbose_name = _("case flag")
+        verbose_name_plural = _("case flags")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind}"
+
+    @staticmethod
+    def in_force_q(today: date) -> Q:
+        """The flags in force on `today`: not removed, not expired."""
+        return Q(removed_at__isnull=True) & (Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+
+    def in_force(self, today: date) -> bool:
+        return self.removed_at is None and (self.expires_on is None or self.expires_on >= today)

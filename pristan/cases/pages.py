@@ -4,10 +4,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.forms import StageForm
+from pristan.cases.forms import FlagForm, StageForm
 from pristan.cases.models import Case
+from pristan.cases.selectors import flags_in_force
 from pristan.cases.services import ALLOWED_STAGES
 from pristan.core import access, trail
 from pristan.core.policy import Section
@@ -43,7 +45,15 @@ def render_case(
         "section": section,
         "can_write": writable,
         "can_override": grant.overrides,
+        # The flags in force, in a band above every tab; only those of sections the reader is granted.
+        "flags": flags_in_force(user=request.user, case=case, today=timezone.localdate()),
+        "flag_form": context.pop("flag_form", None) or _flag_form(request, case),
         "stage_form": context.pop("stage_form", None) or (StageForm(allowed=ALLOWED_STAGES[case.stage]) if writable else None),
         **context,
     }
     return render(request, template, context, status=status)
+
+
+def _flag_form(request: HttpRequest, case: Case) -> FlagForm | None:
+    kinds = access.flag_kinds_to_set(request.user, case)
+    return FlagForm(kinds=kinds) if kinds else None

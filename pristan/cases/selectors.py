@@ -9,15 +9,17 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connections
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django_stubs_ext import StrOrPromise
 
 from pristan.assistance.models import ServiceStatus
-from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Stage, Task
+from pristan.cases.models import FLAG_SECTIONS, Case, CaseFlag, ConsentEvent, ConsentPurpose, FlagKind, Stage, Task
 from pristan.core import access, paging, vocabularies
 from pristan.core.audit import entry_field_labels, object_type_label
 from pristan.core.blind_index import query_hashes, query_words
 from pristan.core.fields import has_code
 from pristan.core.models import AuditEntry
+from pristan.core.sections import Section
 from pristan.keystore.services import keyring
 from pristan.movements.models import MovementStage
 from pristan.people.models import NameToken
@@ -41,9 +43,10 @@ class CaseFilters:
     office: str = ""
     exploitation: str = ""
     minors: bool = False
+    flag: str = ""  # a kind of flag in force (offered only as access.flag_kinds_to_filter allows)
 
 
-def _filtered(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
+def _filtered(cases: QuerySet[Case], filters: CaseFilters, *, user: User | AnonymousUser) -> QuerySet[Case]:
     """A query shaped like a case reference finds that case; otherwise every query word must match
     the person's names through the blind index (both scripts, any case or diacritics, prefixes, one
     typo; see core/blind_index.py)."""
@@ -67,12 +70,17 @@ def _filtered(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(**has_code("experience__types_of_exploitation", filters.exploitation))
     if filters.minors:
         cases = cases.filter(Q(minor_at_registration=True) | Q(minor_at_exploitation=True))
+    if filters.flag:
+        in_force = CaseFlag.in_force_q(timezone.localdate())
+        cases = cases.filter(Exists(CaseFlag.objects.filter(in_force, case_id=OuterRef("pk"), kind=filters.flag)))
+        if FLAG_SECTIONS.get(filters.flag, Section.SUMMARY) != Section.SUMMARY:
+            cases = cases.filter(access.listed_sections_q(user))
     return cases
 
 
 def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
     """Cases the user may see that match the filters (see `_filtered`), newest first."""
-    return _filtered(access.cases_for(user), filters).select_related("person", "office", "owner").order_by(*LIST_ORDER)
+    return _filtered(access.cases_for(user), filters, user=user).select_related("person", "office", "owner").order_by(*LIST_ORDER)
 
 
 @dataclass(frozen=True)
@@ -187,7 +195,7 @@ def case_list_page(*, user: User | AnonymousUser, filters: CaseFilters, page: Pa
     ("keyset" paging: page 200 costs what page 1 costs), and how many match, up to COUNT_LIMIT.
     Only the page's cases are loaded (their people, offices and caseworkers with them). A constant
     number of queries, each driven by indexes (access.case_parts_for), whatever the number of cases."""
-    parts = [_filtered(part, filters) for part in access.case_parts_for(user)]
+    parts = [_filtered(part, filters, user=user) for part in access.case_parts_for(user)]
     if not parts:
         return CasePage([], 1, 0, False, per_page, has_next=False, has_previous=False)
     order = LIST_ORDER if page.forward else tuple(field.removeprefix("-") for field in LIST_ORDER)
@@ -210,6 +218,26 @@ def case_list_page(*, user: User | AnonymousUser, filters: CaseFilters, page: Pa
     return CasePage(
         cases, number, min(matching, COUNT_LIMIT), matching > COUNT_LIMIT, per_page, has_next=has_next, has_previous=has_previous
     )
+
+
+def flags_on_cases(*, user: User | AnonymousUser, cases: list[Case], today: date) -> dict[int, list[FlagKind]]:
+    """The kinds of flag in force on each of the cases (a page of a list) that the user sees there
+    (access.listed_sections), in one query whatever the number of cases."""
+    if not cases:
+        return {}
+    sections = {case.pk: access.listed_sections(user, case) for case in cases}
+    found: dict[int, list[FlagKind]] = {}
+    in_force = CaseFlag.objects.filter(CaseFlag.in_force_q(today), case_id__in=sorted(sections)).order_by("case_id", "kind")
+    for case_id, kind in in_force.values_list("case_id", "kind"):
+        if FLAG_SECTIONS.get(kind, Section.SUMMARY) in sections[case_id]:
+            found.setdefault(case_id, []).append(FlagKind(kind))
+    return found
+
+
+def flags_in_force(*, user: User | AnonymousUser, case: Case, today: date) -> list[CaseFlag]:
+    """The flags in force on the case that the user sees (access.visible_in_sections), newest first."""
+    flags = case.flags.filter(CaseFlag.in_force_q(today)).select_related("set_by")
+    return list(access.visible_in_sections(user, case, flags).order_by("-set_at", "-id"))
 
 
 def my_open_cases(*, user: User) -> QuerySet[Case]:
@@ -264,7 +292,7 @@ def _detail(entry: AuditEntry) -> str:
     """Details are stored as codes ("screening → assistance"); show them as labels."""
     vocab: dict[str, StrOrPromise] = {
         **dict(MovementStage.choices), **dict(ReferralStatus.choices), **dict(TransferStatus.choices),
-        **dict(Stage.choices), **dict(ServiceStatus.choices), **dict(ConsentPurpose.choices),
+        **dict(Stage.choices), **dict(ServiceStatus.choices), **dict(ConsentPurpose.choices), **dict(FlagKind.choices),
         **dict(vocabularies.choices("vic_TraffickingStatus")),
     }  # fmt: skip
     return " ".join(str(vocab.get(word, word)) for word in entry.detail.split(" "))

@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import (
     Case,
+    CaseFlag,
     CaseNote,
     ConsentEvent,
     ConsentOverride,
     ConsentPurpose,
+    FlagKind,
     ReferenceCounter,
     Stage,
     Task,
@@ -195,3 +197,53 @@ def task_complete(*, actor: User, task: Task) -> Task:
         task.save(update_fields=["done_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=task, case=task.case, fields=["done_at"])
     return task
+
+
+FLAG_KIND_UNKNOWN = _("Choose a flag from the list.")
+FLAG_REASON_MISSING = _("Say why the case is flagged.")
+FLAG_EXPIRY_PAST = _("A flag cannot expire before today.")
+FLAG_ALREADY_SET = _("This case already carries this flag.")
+FLAG_REMOVAL_REASON_MISSING = _("Say why the flag is removed.")
+FLAG_ALREADY_REMOVED = _("This flag was already removed.")
+
+
+@transaction.atomic
+def flag_set(*, actor: User, case: Case, kind: str, reason: str, expires_on: date | None = None) -> CaseFlag:
+    """Raise a flag on the case: whoever opens it sees the flag first (and the case list shows it)."""
+    flag = CaseFlag(case=case, kind=kind, reason=reason.strip(), set_by=actor, set_at=timezone.now(), expires_on=expires_on)
+    access.require_flag_write(actor, flag)
+    today = timezone.localdate()
+    errors: dict[str, Any] = {}
+    if kind not in FlagKind.values:
+        errors["kind"] = FLAG_KIND_UNKNOWN
+    elif case.flags.filter(CaseFlag.in_force_q(today), kind=kind).exists():
+        errors["kind"] = FLAG_ALREADY_SET
+    if not flag.reason:
+        errors["reason"] = FLAG_REASON_MISSING
+    if expires_on is not None and expires_on < today:
+        errors["expires_on"] = FLAG_EXPIRY_PAST
+    if errors:
+        raise ValidationError(errors)
+    flag.save()
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=flag, case=case, fields=["kind", "reason", "expires_on"], detail=kind
+    )
+    return flag
+
+
+@transaction.atomic
+def flag_remove(*, actor: User, flag: CaseFlag, reason: str) -> CaseFlag:
+    """Take a flag down, saying why; the flag stays on record (and in the case's history)."""
+    access.require_flag_write(actor, flag)
+    flag = CaseFlag.objects.select_for_update().get(pk=flag.pk)  # two removals at once: the second is told
+    if flag.removed_at is not None:
+        raise ValidationError({"flag": FLAG_ALREADY_REMOVED})
+    if not reason.strip():
+        raise ValidationError({"removal_reason": FLAG_REMOVAL_REASON_MISSING})
+    flag.removed_by, flag.removed_at, flag.removal_reason = actor, timezone.now(), reason.strip()
+    flag.save(update_fields=["removed_by", "removed_at", "removal_reason"])
+    audit_record(
+        actor=actor, action=AuditEntry.Action.UPDATE, obj=flag, case=flag.case,
+        fields=["removed_at", "removal_reason"], detail=flag.kind,
+    )  # fmt: skip
+    return flag

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,13 +12,15 @@ from pristan.cases import selectors, services
 from pristan.cases.forms import (
     CaseFilterForm,
     ConsentForm,
+    FlagForm,
+    FlagRemoveForm,
     NoteForm,
     OverrideForm,
     RegisterForm,
     StageForm,
     TaskForm,
 )
-from pristan.cases.models import Case, ConsentPurpose, Task
+from pristan.cases.models import Case, CaseFlag, ConsentPurpose, Task
 from pristan.cases.pages import render_case
 from pristan.core import access, paging, trail
 from pristan.core.forms import show_errors
@@ -53,17 +55,24 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     submitted = request.POST if request.method == "POST" else request.GET.copy()
     if request.method == "GET":
         submitted.pop("q", None)
-    form = CaseFilterForm(submitted or None, user=request.user, offices=access.offices_for(request.user))
+    form = CaseFilterForm(
+        submitted or None, user=request.user, offices=access.offices_for(request.user),
+        flag_kinds=access.flag_kinds_to_filter(request.user),
+    )  # fmt: skip
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.CaseFilters(
         query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
         office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
+        flag=data.get("flag", ""),
     )  # fmt: skip
     page = selectors.case_list_page(
         user=request.user, filters=filters, page=selectors.PageRequest.parse(submitted.get("page")),
         per_page=settings.PRISTAN_CASES_PER_PAGE,
     )  # fmt: skip
     preload_for(page.cases)  # the names on the page, and only those, unwrapped in one query
+    flags = selectors.flags_on_cases(user=request.user, cases=page.cases, today=timezone.localdate())
+    for case in page.cases:
+        setattr(case, "listed_flags", flags.get(case.pk, []))  # noqa: B010 - for the rows of this page only
     template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
     return render(request, template, {"form": form, "page": page})
 
@@ -256,3 +265,46 @@ def history(request: AuthenticatedRequest, reference: str) -> HttpResponse:
         before=paging.key_param(request.GET, "before"), after=paging.key_param(request.GET, "after"),
     )  # fmt: skip
     return render_case(request, case, "cases/history.html", "case_history", {"page": page, "viewers": trail.viewers_of(case)})
+
+
+@require_POST
+def flag_create(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, section=Section.SUMMARY)
+    if not access.may_flag(request.user, case):
+        raise PermissionDenied(access.FLAGS_NOT_GRANTED)
+    form = FlagForm(request.POST, kinds=access.flag_kinds_to_set(request.user, case))
+    if form.is_valid():
+        try:
+            services.flag_set(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Flag set."))
+            return redirect("case_summary", reference=case.reference)
+    return render_case(
+        request, case, "cases/summary.html", "case_summary",
+        {"documents": case.person.documents.all(), "flag_form": form}, status=422,
+    )  # fmt: skip
+
+
+@require_POST
+def flag_remove(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, section=Section.SUMMARY)
+    if not access.may_flag(request.user, case):
+        raise PermissionDenied(access.FLAGS_NOT_GRANTED)
+    form = FlagRemoveForm(request.POST)
+    if form.is_valid():
+        flag = access.case_object_for(request.user, CaseFlag, form.cleaned_data["flag"], write=True)
+        if flag.case_id != case.pk:
+            raise Http404
+        try:
+            services.flag_remove(actor=request.user, flag=flag, reason=form.cleaned_data["removal_reason"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Flag removed."))
+            return redirect("case_summary", reference=case.reference)
+    return render_case(
+        request, case, "cases/summary.html", "case_summary",
+        {"documents": case.person.documents.all(), "flag_remove_form": form}, status=422,
+    )  # fmt: skip

@@ -61,7 +61,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from pristan.assistance.models import ServiceItem
-from pristan.cases.models import Case, ConsentEvent, ConsentPurpose, Task
+from pristan.cases.models import FLAG_SECTIONS, Case, CaseFlag, ConsentEvent, ConsentPurpose, FlagKind, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
 from pristan.core.policy import ALL_SECTIONS, PARTNER_SECTIONS, SCOPE_RANK, CaseSection, Section, policy
 from pristan.exports.models import ExportJob
@@ -88,6 +88,7 @@ WORKS_ELSEWHERE = _("This person also works in an office you do not administer: 
 ROLE_NOT_GRANTABLE = _("Only a system administrator grants an administrator's role.")
 REGION_NOT_GRANTABLE = _("Only a system administrator grants the scope 'several offices'.")
 SCOPE_NOT_HELD = _("You cannot grant a scope wider than your own in this office.")
+FLAGS_NOT_GRANTED = _("Only the case's caseworkers and supervisors set or remove its flags.")
 CLEARANCE_NOT_HELD = _("You cannot grant a child-protection clearance you do not hold yourself.")
 
 
@@ -98,6 +99,7 @@ class Grant:
     sections: frozenset[Section]
     writes: bool
     overrides: bool
+    flags: bool = False  # sets and removes the case's flags
 
     def has(self, section: Section) -> bool:
         return section in self.sections
@@ -132,7 +134,7 @@ def _reaches(user: AnyUser) -> list[_Reach]:
                 office_ids=offices,
                 assigned_only=membership.scope == Scope.ASSIGNED,
                 children=membership.child_clearance,
-                grant=Grant(rules.sections, rules.writes, rules.overrides),
+                grant=Grant(rules.sections, rules.writes, rules.overrides, rules.flags),
                 exports=rules.exports,
             )
         )
@@ -459,6 +461,7 @@ def grant_for(user: AnyUser, case: Case) -> Grant | None:
         sections=frozenset().union(*(grant.sections for grant in grants)),
         writes=any(grant.writes for grant in grants),
         overrides=any(grant.overrides for grant in grants),
+        flags=any(grant.flags for grant in grants),
     )
 
 
@@ -980,3 +983,63 @@ def supervises(user: AnyUser) -> bool:
 def answers_referrals(user: AnyUser) -> bool:
     """Whether referrals may await the user's answer: a partner's user, or one who changes cases."""
     return bool(_partners(user)) or works_cases(user)
+
+
+# --- flags on cases (cases.models.CaseFlag) ----------------------------------------------------------
+
+
+def may_flag(user: AnyUser, case: Case) -> bool:
+    """Whether the user sets and removes flags on the case (its caseworkers and supervisors: policy.flags)."""
+    grant = grant_for(user, case)
+    return grant is not None and grant.writes and grant.flags and case.person.erased_at is None
+
+
+def require_flag_write(user: AnyUser, flag: CaseFlag) -> None:
+    """Refuse (403) setting or removing a flag unless the user flags the case and is granted every
+    section of the flag (a medical urgency is health)."""
+    require_write_record(user, flag)
+    if not may_flag(user, flag.case):
+        raise PermissionDenied(FLAGS_NOT_GRANTED)
+
+
+def flag_kinds_to_set(user: AnyUser, case: Case) -> list[FlagKind]:
+    """The kinds of flag the user may set on the case (none if they may not flag it)."""
+    if not may_flag(user, case):
+        return []
+    granted = visible_sections(user, case)
+    return [kind for kind in FlagKind if FLAG_SECTIONS.get(kind, Section.SUMMARY) in granted]
+
+
+def listed_sections(user: AnyUser, case: Case) -> frozenset[Section]:
+    """The sections of a case in a list that the user surely reads, known without a query: those of
+    the memberships that reach it on its own columns (office, owner, child); a case reached only
+    through other rows (a task, a referral, a transfer, a partner) shows just its summary, which
+    every reader of a case has. Never more than `visible_sections`; for the flags on the case list."""
+    sections: frozenset[Section] = frozenset({Section.SUMMARY})
+    for reach in _reaches(user):
+        if reach.office_ids is not None and case.office_id not in reach.office_ids:
+            continue
+        if (case.is_minor and not reach.children) or (reach.assigned_only and case.owner_id != user.pk):
+            continue
+        sections |= reach.grant.sections
+    return sections
+
+
+def flag_kinds_to_filter(user: AnyUser) -> list[FlagKind]:
+    """The kinds of flag the user may filter the case list by: those whose section every membership
+    that gives case content grants, so that a filter never tells of a flag the user may not see."""
+    granted = [reach.grant.sections for reach in _reaches(user)] + [PARTNER_SECTIONS for _partner in _partners(user)]
+    if not granted:
+        return []
+    common = frozenset.intersection(*granted)
+    return [kind for kind in FlagKind if FLAG_SECTIONS.get(kind, Section.SUMMARY) in common]
+
+
+def listed_sections_q(user: AnyUser) -> Q:
+    """The cases whose every section of the user's roles `listed_sections` counts: those reached on
+    their own columns. A filter by a flag of a section other than the summary keeps only these,
+    so that it never finds a case whose flag the list would not show."""
+    reach = case_reach(user)
+    if reach.everything:
+        return Q()
+    return reach.direct if reach.direct is not None else Q(pk__in=[])

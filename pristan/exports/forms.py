@@ -58,7 +58,7 @@ class DownloadForm(forms.Form):
 
 
 def search_form(user: User, data: Any) -> CaseFilterForm:
-    return CaseFilterForm(data, user=user, offices=access.offices_for(user))
+    return CaseFilterForm(data, user=user, offices=access.offices_for(user), flag_kinds=access.flag_kinds_to_filter(user))
 
 
 def filters_of(form: CaseFilterForm) -> CaseFilters:
@@ -67,6 +67,7 @@ def filters_of(form: CaseFilterForm) -> CaseFilters:
     return CaseFilters(
         query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
         office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
+        flag=data.get("flag", ""),
     )  # fmt: skip
 
 
