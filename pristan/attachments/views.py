@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from pristan.attachments import content, services
 from pristan.attachments.forms import AttachmentForm
@@ -116,10 +116,12 @@ def _serve(request: AuthenticatedRequest, reference: str, attachment_id: int, *,
     return response
 
 
+@require_GET
 def attachment_preview(request: AuthenticatedRequest, reference: str, attachment_id: int) -> HttpResponseBase:
     return _serve(request, reference, attachment_id, inline=True)
 
 
+@require_GET
 def attachment_download(request: AuthenticatedRequest, reference: str, attachment_id: int) -> HttpResponseBase:
     return _serve(request, reference, attachment_id, inline=False)
 
