@@ -4,6 +4,7 @@ those who see every section they belong to, served without caching or scripts, a
 import struct
 import zlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,7 +40,8 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 def attached(case, actor, *, kind=AttachmentKind.PHOTO, data=None, name="photo.png", **extra) -> Attachment:
     upload = services.sealed_upload_of(case=case, name=name, data=png() if data is None else data)
-    return services.attachment_add(actor=actor, case=case, upload=upload, kind=kind, subject=extra.pop("subject", "case"), **extra)
+    subject = extra.pop("subject", "case")
+    return services.attachment_add(actor=actor, case=case, upload=upload, kind=kind, subject=subject, **extra)
 
 
 def _post(client, case, data: bytes, name: str = "photo.png", kind: str = AttachmentKind.PHOTO, **fields):
@@ -48,7 +50,7 @@ def _post(client, case, data: bytes, name: str = "photo.png", kind: str = Attach
     return client.post(reverse("case_attachments", args=[case.reference]), form)
 
 
-def _stored(settings) -> list:
+def _stored(settings) -> list[Path]:
     return sorted((settings.VAR_DIR / "attachments").glob("*"))
 
 
@@ -200,7 +202,7 @@ def test_a_file_about_a_service_must_be_one_of_the_cases_services(ana, case, ope
     assert access.sections_of(on_medical) == {Section.SUMMARY, Section.ASSISTANCE, Section.HEALTH}
 
 
-def test_erasure_destroys_the_key_and_deletes_the_files(client_of, ana, boris, case, settings, django_capture_on_commit_callbacks):
+def test_erasure_destroys_the_key_and_deletes_the_files(client_of, ana, boris, case, django_capture_on_commit_callbacks):
     attachment = attached(case, ana)
     path = services.attachment_path(attachment)
     with django_capture_on_commit_callbacks(execute=True):
