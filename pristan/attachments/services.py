@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -16,6 +17,7 @@ from typing import Any, BinaryIO
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from pristan.assistance.models import ServiceItem
@@ -26,6 +28,7 @@ from pristan.core import access, crypto
 from pristan.core.audit import audit_record, audit_record_nowait
 from pristan.core.models import AuditEntry
 from pristan.core.sealed_file import SealedWriter, open_sealed
+from pristan.core.shared import shared_directory
 from pristan.interchange.uploads import MEGABYTE, SealedUpload, UploadTarget
 from pristan.keystore.services import data_key
 from pristan.movements.models import Movement
@@ -40,6 +43,8 @@ EMPTY = gettext_lazy("The file is empty.")
 SERVICE_NEEDED = gettext_lazy("Choose the service this file is about.")
 MOVEMENT_NEEDED = gettext_lazy("Choose the movement this file is about.")
 NOT_OF_THIS_CASE = gettext_lazy("Choose one of this case's own.")
+ORPHANED_AFTER = timedelta(hours=6)  # a sealed file no attachment holds: its request died half-way
+
 FILE_GONE = gettext_lazy("This file can no longer be opened: the person's data was erased.")
 
 
@@ -174,3 +179,19 @@ def erasure_of_person(*, person: Person, actor: User | None, **kwargs: Any) -> N
     by the erasure like every sealed value, so that History still says a file was attached."""
     for attachment in Attachment.objects.filter(case__person=person).select_related("case__person"):
         transaction.on_commit(partial(attachment_path(attachment).unlink, missing_ok=True), robust=True)
+
+
+def attachments_sweep(*, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Delete the sealed files no attachment holds (a request killed while its file arrived, before
+    the end of the request could delete it); how many. Their key is the person's: never destroyed."""
+    now = now or timezone.now()
+    directory = shared_directory(DIRECTORY)
+    held = {str(file_id) for file_id in Attachment.objects.values_list("file_id", flat=True)}
+    orphaned = [
+        path for path in directory.glob("*.sealed")
+        if path.stem not in held and path.stat().st_mtime < (now - ORPHANED_AFTER).timestamp()
+    ]  # fmt: skip
+    if not dry_run:
+        for path in orphaned:
+            path.unlink(missing_ok=True)
+    return len(orphaned)

@@ -223,3 +223,24 @@ def test_deleting_an_attachment_deletes_its_file_and_is_audited(client_of, ana, 
     assert not Attachment.objects.exists()
     assert not path.exists()
     assert AuditEntry.objects.filter(action="delete", object_type="attachments.attachment", object_id=str(attachment.pk)).exists()
+
+
+def test_the_sweep_deletes_only_old_files_no_attachment_holds(ana, case, settings):
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    kept = attached(case, ana)
+    orphan = services.sealed_upload_of(case=case, name="lost.png", data=png())  # never adopted: its request died
+    fresh = services.sealed_upload_of(case=case, name="arriving.png", data=png())
+    old = (timezone.now() - services.ORPHANED_AFTER - timedelta(minutes=1)).timestamp()
+    for path in (services.attachment_path(kept), orphan.path):
+        os.utime(path, (old, old))
+    assert services.attachments_sweep(dry_run=True) == 1
+    assert orphan.path.exists()
+    assert services.attachments_sweep() == 1
+    assert not orphan.path.exists()
+    assert services.attachment_path(kept).exists()
+    assert fresh.path.exists()  # perhaps still arriving
+    assert DataKey.objects.filter(id=case.person.key_id).exists()  # the person's key: never destroyed by a sweep
