@@ -244,3 +244,22 @@ def test_the_sweep_deletes_only_old_files_no_attachment_holds(ana, case, setting
     assert services.attachment_path(kept).exists()
     assert fresh.path.exists()  # perhaps still arriving
     assert DataKey.objects.filter(id=case.person.key_id).exists()  # the person's key: never destroyed by a sweep
+
+
+def test_the_type_is_the_contents_not_the_browsers(client_of, ana, case):
+    response = _post(client_of(ana), case, PDF, name="scan.png")  # sent as image/png, named .png
+    assert response.status_code == 302
+    assert Attachment.objects.get(case=case).content_type == "application/pdf"
+
+
+def test_a_heic_photo_is_downloaded_never_previewed(client_of, ana, case):
+    from pristan.attachments.tests.test_content import HEIC_START
+
+    photo = attached(case, ana, data=HEIC_START + bytes(100), name="IMG_0001.HEIC")
+    assert photo.content_type == "image/heic"
+    client = client_of(ana)
+    response = client.get(reverse("attachment_preview", args=[case.reference, photo.pk]))
+    assert response["Content-Disposition"].startswith("attachment")
+    page = client.get(reverse("case_attachments", args=[case.reference]) + f"?show={photo.pk}")
+    assert 'id="preview"' not in page.content.decode()
+    assert reverse("attachment_preview", args=[case.reference, photo.pk]) not in page.content.decode()
