@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pristan.api",
     "pristan.administration",
+    "pristan.attachments",
     "django_tasks",
     "django_tasks_db",
     "pristan.jobs",

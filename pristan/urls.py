@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 from pristan.accounts import views as accounts
 from pristan.api import pages as api_tokens
 from pristan.assistance import views as assistance
+from pristan.attachments import views as attachments
 from pristan.cases import views as cases
 from pristan.core import health
 from pristan.core import views as core
@@ -45,6 +46,10 @@ case_urls = [
     path("history/", cases.history, name="case_history"),
     path("flags/", cases.flag_create, name="flag_create"),
     path("flags/remove/", cases.flag_remove, name="flag_remove"),
+    path("attachments/", attachments.case_attachments, name="case_attachments"),
+    path("attachments/<int:attachment_id>/preview/", attachments.attachment_preview, name="attachment_preview"),
+    path("attachments/<int:attachment_id>/download/", attachments.attachment_download, name="attachment_download"),
+    path("attachments/<int:attachment_id>/delete/", attachments.attachment_delete, name="attachment_delete"),
     path("reintegration/", reintegration.reintegration, name="case_reintegration"),
     path("reintegration/plan/", reintegration.plan_save, name="reintegration_plan_save"),
     path("reintegration/assistance/", reintegration.item_create, name="reintegration_item_create"),

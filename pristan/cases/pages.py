@@ -25,6 +25,7 @@ TABS = [
     ("case_movement", _("Movement"), Section.MOVEMENT),
     ("case_reintegration", _("Reintegration"), Section.REINTEGRATION),
     ("case_notes", _("Notes and tasks"), Section.NOTES),
+    ("case_attachments", _("Attachments"), Section.SUMMARY),
     ("case_history", _("History"), Section.HISTORY),
 ]
 

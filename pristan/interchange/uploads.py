@@ -19,16 +19,24 @@ every web process and machine sees them, and at most MAX_IMPORTS_WAITING imports
 check and MAX_IMPORTS_UNCONFIRMED checked ones waiting to be confirmed (each keeps its file): beyond,
 the upload is refused when its file starts, before a byte of it is kept. The file is
 never read in the request: the check job reads it (jobs.check).
+
+Where a file goes, and under which key, is the route's to say (`UploadTarget`): an import's file
+goes to imports/ under a new key of its own (`IMPORTS`, the default); a route that decides
+otherwise marks its view with `@seals_uploads_into(target_for)`, and the handler asks
+`target_for(request)` when the file starts (before the view runs: the CSRF check reads the form).
+An attachment of a case, so, is sealed as it arrives under its person's data key
+(pristan.attachments); discarding it deletes its file and leaves that key alone.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -103,19 +111,15 @@ def _refuse(request: HttpRequest, refusal: Refusal) -> None:
     raise StopUpload(connection_reset=True)  # the rest of the body is never read
 
 
-def _admit(user: User, upload_id: uuid.UUID) -> Refusal | None:
+def _admit(user: User, upload_id: uuid.UUID, *, import_quotas: bool = True) -> Refusal | None:
     """Mark the upload as arriving, unless the user already has too many uploads arriving or imports
     waiting. Each statement commits at once (no request runs in a transaction, see
     settings.ATOMIC_REQUESTS), so other processes count it; the mark is made first and counted
     after, so that two uploads starting together can both be refused but never both admitted."""
-    from pristan.interchange.models import ImportJob, UploadInFlight
+    from pristan.interchange.models import UploadInFlight
 
-    waiting = ImportJob.objects.filter(actor=user, status=ImportJob.Status.VALIDATING).count()
-    if waiting >= MAX_IMPORTS_WAITING:
-        return Refusal(str(TOO_MANY_WAITING) % {"count": waiting}, 429)
-    unconfirmed = ImportJob.objects.filter(actor=user, status=ImportJob.Status.READY).count()
-    if unconfirmed >= MAX_IMPORTS_UNCONFIRMED:  # each keeps its file on disk until confirmed, discarded or swept
-        return Refusal(str(TOO_MANY_UNCONFIRMED) % {"count": unconfirmed}, 429)
+    if import_quotas and (refusal := _imports_refusal(user)):
+        return refusal
     now = timezone.now()
     UploadInFlight.objects.filter(started_at__lt=now - IN_FLIGHT_EXPIRES).delete()
     UploadInFlight.objects.create(id=upload_id, user=user, started_at=now)
@@ -123,6 +127,18 @@ def _admit(user: User, upload_id: uuid.UUID) -> Refusal | None:
     if arriving > MAX_UPLOADS_IN_FLIGHT:
         _release(upload_id)
         return Refusal(str(TOO_MANY_AT_ONCE) % {"count": arriving - 1}, 429)
+    return None
+
+
+def _imports_refusal(user: User) -> Refusal | None:
+    from pristan.interchange.models import ImportJob
+
+    waiting = ImportJob.objects.filter(actor=user, status=ImportJob.Status.VALIDATING).count()
+    if waiting >= MAX_IMPORTS_WAITING:
+        return Refusal(str(TOO_MANY_WAITING) % {"count": waiting}, 429)
+    unconfirmed = ImportJob.objects.filter(actor=user, status=ImportJob.Status.READY).count()
+    if unconfirmed >= MAX_IMPORTS_UNCONFIRMED:  # each keeps its file on disk until confirmed, discarded or swept
+        return Refusal(str(TOO_MANY_UNCONFIRMED) % {"count": unconfirmed}, 429)
     return None
 
 
@@ -142,45 +158,109 @@ def abandon_unfinished(request: HttpRequest) -> None:
 
 def directory() -> Path:
     """Where sealed uploads wait: on shared storage, since the worker that imports one may run on another machine."""
-    return shared_directory("imports")
+    return shared_directory(IMPORTS.directory)
 
 
 def sealed_path(upload_id: uuid.UUID) -> Path:
-    return directory() / f"{upload_id}.sealed"
+    return IMPORTS.path(upload_id)
 
 
 def upload_aad(upload_id: uuid.UUID) -> bytes:
-    return f"pristan.interchange.upload:{upload_id}".encode()
+    return IMPORTS.aad(upload_id)
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where a route's uploaded files are sealed: in `directory` (a name of the shared storage), under
+    the data key `key_id`, or a new key of the upload's own when None (destroyed with the file when
+    the upload is discarded); at most `max_bytes` a file (MAX_UPLOAD_BYTES when None); `import_quotas`:
+    the imports' limits apply."""
+
+    directory: str
+    aad_prefix: str
+    key_id: uuid.UUID | None = None
+    max_bytes: int | None = None  # None: MAX_UPLOAD_BYTES
+    import_quotas: bool = True
+
+    def limit(self) -> int:
+        return MAX_UPLOAD_BYTES if self.max_bytes is None else self.max_bytes
+
+    def path(self, upload_id: uuid.UUID) -> Path:
+        return shared_directory(self.directory) / f"{upload_id}.sealed"
+
+    def aad(self, upload_id: uuid.UUID) -> bytes:
+        return f"{self.aad_prefix}:{upload_id}".encode()
+
+
+IMPORTS = UploadTarget(directory="imports", aad_prefix="pristan.interchange.upload")
+
+TargetFor = Callable[[HttpRequest], UploadTarget | None]
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def seals_uploads_into(target_for: TargetFor) -> Callable[[View], View]:
+    """Mark a view whose uploads go to `target_for(request)`; None there: the request may not upload
+    to this route (its files are read past and nothing is kept; the view then refuses the request)."""
+
+    def mark(view: View) -> View:
+        view.pristan_upload_target = target_for  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _target_of(request: HttpRequest) -> UploadTarget | None:
+    match = getattr(request, "resolver_match", None)
+    target_for: TargetFor | None = getattr(match.func, "pristan_upload_target", None) if match else None
+    return IMPORTS if target_for is None else target_for(request)
 
 
 class SealedUpload(UploadedFile[bytes]):
-    """An uploaded file, sealed on disk: its name and size, the id that becomes the import's id, and
-    the data key that seals it. Its content is read through jobs.opener, never through this object."""
+    """An uploaded file, sealed on disk: its name and size, the id that becomes the import's (or the
+    attachment's file's) id, and the data key that seals it. Its content is read through the sealed
+    file (jobs.opener, attachments.services.attachment_open), never through this object."""
 
-    def __init__(self, *, upload_id: uuid.UUID, key_id: uuid.UUID, name: str | None, content_type: str | None, size: int) -> None:
+    def __init__(
+        self, *, upload_id: uuid.UUID, key_id: uuid.UUID, name: str | None, content_type: str | None, size: int,
+        target: UploadTarget = IMPORTS,
+    ) -> None:  # fmt: skip
         super().__init__(file=None, name=name, content_type=content_type, size=size)
-        self.upload_id, self.key_id = upload_id, key_id
+        self.upload_id, self.key_id, self.target = upload_id, key_id, target
         self.adopted = False
 
+    @property
+    def path(self) -> Path:
+        return self.target.path(self.upload_id)
+
+    @property
+    def aad(self) -> bytes:
+        return self.target.aad(self.upload_id)
+
     def close(self) -> None:
-        """At the end of the request: a file no import adopted is deleted, and its key destroyed."""
+        """At the end of the request: a file nothing adopted is deleted, and its own key destroyed."""
         if not self.adopted:
-            discard(self.upload_id, self.key_id)
+            _discard(self.target, self.upload_id, self.key_id)
 
     def read(self, *args: Any, **kwargs: Any) -> bytes:
-        raise OSError("A sealed upload is read through pristan.interchange.jobs.opener.")
+        raise OSError("A sealed upload is read through its sealed file, never through the upload.")
 
 
 def discard(upload_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
-    if key_id is not None:
+    """An import's upload: its file deleted and its key destroyed."""
+    _discard(IMPORTS, upload_id, key_id)
+
+
+def _discard(target: UploadTarget, upload_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
+    if key_id is not None and target.key_id is None:  # the upload's own key; never another's (a person's)
         destroy_data_key(key_id)
-    sealed_path(upload_id).unlink(missing_ok=True)
+    target.path(upload_id).unlink(missing_ok=True)
 
 
 class SealingUploadHandler(FileUploadHandler):
     upload_id: uuid.UUID | None = None  # while a file is arriving: its mark is held
     key_id: uuid.UUID | None = None
     target: Any = None  # while a file is being written
+    destination: UploadTarget = IMPORTS
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
@@ -189,25 +269,32 @@ class SealingUploadHandler(FileUploadHandler):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             raise SkipFile  # nobody signed in: the file is read past and nothing is kept (no key, no disk)
+        destination = _target_of(request)
+        if destination is None:
+            raise SkipFile  # this user may not upload here: nothing is kept, the view refuses the request
+        key = data_key(destination.key_id) if destination.key_id is not None else b""
+        if key is None:
+            raise SkipFile  # the key to seal it under is gone (its person erased): nothing is kept
         request._pristan_sealing_handlers = [self]  # type: ignore[attr-defined]  # see abandon_unfinished
         upload_id = uuid.uuid4()
-        if refusal := _admit(user, upload_id):
+        if refusal := _admit(user, upload_id, import_quotas=destination.import_quotas):
             _refuse(request, refusal)
-        self.upload_id = upload_id
-        self.key_id = create_data_key()
-        key = data_key(self.key_id)
+        self.upload_id, self.destination = upload_id, destination
+        self.key_id = destination.key_id or create_data_key()
+        key = key or data_key(self.key_id)
         assert key is not None
-        descriptor = os.open(sealed_path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(destination.path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self.target = os.fdopen(descriptor, "wb")
-        self.writer = SealedWriter(self.target, self.key_id, key, upload_aad(upload_id))
+        self.writer = SealedWriter(self.target, self.key_id, key, destination.aad(upload_id))
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.received += len(raw_data)
-        if self.received > MAX_UPLOAD_BYTES:
-            self.abandon()  # what arrived of it is deleted and its key destroyed: no more is read
+        limit = self.destination.limit()
+        if self.received > limit:
+            self.abandon()  # what arrived of it is deleted (and its own key destroyed): no more is read
             assert self.request is not None
-            _refuse(self.request, Refusal(str(TOO_LARGE) % {"limit": megabytes(MAX_UPLOAD_BYTES)}, 413))
+            _refuse(self.request, Refusal(str(TOO_LARGE) % {"limit": megabytes(limit)}, 413))
         self.writer.write(raw_data)
 
     def file_complete(self, file_size: int) -> SealedUpload:
@@ -216,8 +303,9 @@ class SealingUploadHandler(FileUploadHandler):
         self.writer.close()
         self.target.close()
         upload = SealedUpload(
-            upload_id=self.upload_id, key_id=self.key_id, name=self.file_name, content_type=self.content_type, size=file_size
-        )
+            upload_id=self.upload_id, key_id=self.key_id, name=self.file_name, content_type=self.content_type, size=file_size,
+            target=self.destination,
+        )  # fmt: skip
         _release(self.upload_id)
         self.upload_id, self.key_id, self.target = None, None, None  # the SealedUpload holds the file now
         return upload
@@ -233,6 +321,6 @@ class SealingUploadHandler(FileUploadHandler):
         if self.target is not None:
             self.target.close()
         if self.upload_id is not None:
-            discard(self.upload_id, self.key_id)
+            _discard(self.destination, self.upload_id, self.key_id)
             _release(self.upload_id)
         self.upload_id, self.key_id, self.target = None, None, None

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from pristan.assistance.models import ServiceItem
+from pristan.attachments.services import attachment_add, sealed_upload_of
 from pristan.cases.models import Case, Task
 from pristan.core.models import AuditEntry, Office, Organisation, Role
 from pristan.core.services import membership_grant, partner_membership_grant
@@ -163,7 +164,10 @@ def day(staff: dict[str, User], clinic: Organisation, sofia: Office, skopje: Off
 
     assert AuditEntry.objects.filter(action=AuditEntry.Action.VIEW, fields=["notes"]).exists()
     job = ImportJob.objects.create(office=sofia, actor=staff["caseworker"], filename="cases.xlsx", status="ready")
+    photo = sealed_upload_of(case=case, name="photo.png", data=b"\x89PNG\r\n\x1a\n" + bytes(32))
+    attachment = attachment_add(actor=staff["caseworker"], case=case, upload=photo, kind="photo", subject="person")
     return {
+        "attachment_id": attachment.pk,
         "reference": case.reference, "person_id": case.person_id, "task_id": Task.objects.get(case=case).pk,
         "service_id": ServiceItem.objects.get(case=case).pk, "referral_id": referral.pk,
         "transfer_id": Transfer.objects.get(case=case).pk, "movement_id": movement.pk, "job_id": job.pk,

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pristan.assistance.services import service_add
+from pristan.attachments.services import attachment_add, sealed_upload_of
 from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
@@ -74,6 +75,8 @@ def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, dja
                                                         file_format="csv-aes-zip", case_ids=[active_case.pk]).pk,
               "movement_id": movement_request(actor=ana, case=active_case,
                                               data={"kind": "voluntary_return", "destination_country": "MK"}).pk}  # fmt: skip
+    photo = sealed_upload_of(case=active_case, name="photo.png", data=b"\x89PNG\r\n\x1a\n" + bytes(32))
+    values["attachment_id"] = attachment_add(actor=ana, case=active_case, upload=photo, kind="photo", subject="person").pk
     values |= {"user_id": ana.pk, "organisation_id": partner.pk, "secret": "not-a-valid-link"}  # administration, first sign-in
     return users, values
 

@@ -90,6 +90,7 @@ def test_the_command_prints_counts_per_office_never_names(open_case, ana, five_y
         "Total: 1 person would be erased; 0 erasures interrupted before the key was destroyed would be finished.",
         "Imports: 0 left waiting or interrupted, 0 uploads no import holds, would be cleared.",
         "Export files: 0 not downloaded in time, 0 of interrupted exports, 0 no export holds, would be deleted.",
+        "Attachments: 0 files no attachment holds, would be deleted.",
         "Data keys: 0 made by runs that did not finish, would be destroyed; 0 in use, would be confirmed.",
     ]
     out = StringIO()

@@ -4,7 +4,8 @@ Erases every person all of whose cases have been closed for longer than the rete
 their offices, and finishes erasures interrupted before the data key was destroyed. Prints counts
 per office, never a name, in the language of `--lang` or the environment. Then discards the
 imports left waiting for a confirmation, and the uploads no import holds (interchange.jobs.sweep),
-so no file of cases waits sealed for ever; deletes the export files not downloaded in time, of
+so no file of cases waits sealed for ever; deletes the sealed attachment files no attachment holds
+(attachments.services.attachments_sweep); deletes the export files not downloaded in time, of
 export jobs that will not finish, and no job holds (exports.jobs.sweep); and destroys the data keys
 of runs that died before they committed, which nothing references (keystore.provisional.keys_sweep).
 """
@@ -16,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from pristan.attachments.services import attachments_sweep
 from pristan.core.management.translated import TranslatedCommand
 from pristan.erasure.services import retention_apply
 from pristan.exports import jobs as export_jobs
@@ -43,6 +45,7 @@ class Command(TranslatedCommand):
             run = retention_apply(dry_run=dry_run)
             swept = sweep(dry_run=dry_run)
             exports = export_jobs.sweep(dry_run=dry_run)
+            attachment_files = attachments_sweep(dry_run=dry_run)
             keys = keys_sweep(dry_run=dry_run)
         self.stdout.write(_("Retention schedule (dry run: nothing changed)") if dry_run else _("Retention schedule"))
         for office, count in run.due.items():
@@ -80,6 +83,12 @@ class Command(TranslatedCommand):
                 )
                 % files
             )
+        if dry_run:
+            self.stdout.write(
+                _("Attachments: %(count)d files no attachment holds, would be deleted.") % {"count": attachment_files}
+            )
+        else:
+            self.stdout.write(_("Attachments: %(count)d files no attachment holds, deleted.") % {"count": attachment_files})
         counts = {"destroyed": keys.destroyed, "confirmed": keys.confirmed}
         if dry_run:
             self.stdout.write(
