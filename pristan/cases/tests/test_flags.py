@@ -1,8 +1,10 @@
 """Flags on a case: who sets and removes them, what is kept, who sees them, and the case list."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pristan.cases import services
-from pristan.cases.models import CaseFlag, FlagKind
+from pristan.cases.models import Case, CaseFlag, FlagKind
 from pristan.cases.selectors import flags_in_force, flags_on_cases
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant
@@ -19,7 +21,7 @@ from pristan.referrals.models import Referral
 REASON = "Her former employer called the shelter twice this week."
 
 
-def _set(actor, case, kind=FlagKind.SECURITY_RISK, **extra):
+def _set(actor: User, case: Case, kind: str = FlagKind.SECURITY_RISK, **extra: Any) -> CaseFlag:
     return services.flag_set(actor=actor, case=case, kind=kind, reason=extra.pop("reason", REASON), **extra)
 
 
