@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from browser.conftest import choose_language
+from browser.conftest import ARTIFACTS, choose_language
 from conftest import sign_in_verified
 from pristan.core.tests.test_matrix import MATRIX, _named_routes, world  # noqa: F401 (world is a fixture)
 
@@ -23,7 +23,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 720}
 # The personas of the matrix who stand for the demo accounts (see README.md): every role but the anonymous.
-ROLES = ["caseworker", "supervisor", "movement_officer", "focal_point", "analyst", "auditor", "office_admin", "system_admin", "partner"]  # fmt: skip
+ROLES = [
+    "caseworker",
+    "supervisor",
+    "movement_officer",
+    "focal_point",
+    "analyst",
+    "auditor",
+    "office_admin",
+    "system_admin",
+    "partner",
+]
 # Routes that show no page of their own to walk: signing out ends the session the walk needs, and
 # choosing a language is done by choose_language.
 NOT_PAGES = {"logout", "set_language"}
@@ -57,15 +67,18 @@ def _pages_of(role: str, user: User, values: dict[str, object]) -> list[str]:
 # (an absolutely positioned element escapes a scrolling box that is not its containing block).
 CULPRITS = """() => {
   const edge = window.innerWidth + 0.5, found = [];
+  const name = (element) => `${element.tagName.toLowerCase()}.${element.getAttribute("class") || ""}`;
+  const clips = (ancestor, block) =>
+    getComputedStyle(ancestor).overflowX !== "visible" && (!block || ancestor === block || ancestor.contains(block));
   const escapes = (element) => {
     const block = getComputedStyle(element).position === "absolute" ? element.offsetParent : null;
     for (let ancestor = element.parentElement; ancestor && ancestor !== document.body; ancestor = ancestor.parentElement)
-      if (getComputedStyle(ancestor).overflowX !== "visible" && (!block || ancestor === block || ancestor.contains(block))) return false;
+      if (clips(ancestor, block)) return false;
     return true;
   };
   for (const element of document.querySelectorAll("body *"))
     if (element.getBoundingClientRect().right > edge && element.checkVisibility() && escapes(element))
-      found.push(`${element.tagName.toLowerCase()}.${element.getAttribute("class") || ""} in ${element.parentElement.tagName.toLowerCase()}.${element.parentElement.getAttribute("class") || ""}`);
+      found.push(`${name(element)} in ${name(element.parentElement)}`);
   return found.slice(-3).join(", ");
 }"""
 
@@ -102,7 +115,8 @@ def test_no_page_is_wider_than_a_phone_for_any_role_in_bulgarian_and_serbian(bro
                 visited += 1
                 if (width := _wider_than_the_screen(page)) is not None:
                     too_wide.append(f"{role} {language} {url}: {width} px ({page.evaluate(CULPRITS)})")
-                    page.screenshot(path=f"test-artifacts/too-wide-{role}-{language}-{url.strip('/').replace('/', '-')}.png", full_page=True)
+                    shot = f"too-wide-{role}-{language}-{url.strip('/').replace('/', '-')}.png"
+                    page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
             context.close()
     assert visited > 100
     assert not too_wide, "pages wider than a 390 px screen:\n" + "\n".join(too_wide)
@@ -141,7 +155,8 @@ def test_case_tabs_are_one_row_that_scrolls_on_a_phone(browser, live_server, bor
     # The last tab is reached with the keyboard: focusing it scrolls the row to it.
     tabs.last.focus()
     box = tabs.last.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"]
     context.close()
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms, template
+from django.forms.widgets import ChoiceWidget
 
 register = template.Library()
 
@@ -23,7 +24,7 @@ def _anchor(field: forms.BoundField) -> str:
         return ""
     if field.id_for_label:
         return str(field.id_for_label)
-    if isinstance(field.field.widget, forms.ChoiceWidget) and field.subwidgets:
+    if isinstance(field.field.widget, ChoiceWidget) and field.subwidgets:
         return str(field.subwidgets[0].id_for_label)
     return str(field.auto_id)
 
