@@ -24,7 +24,7 @@ def _case_page(
 @pytest.mark.parametrize("scripts", [True, False], ids=["with-scripts", "without-scripts"])
 def test_the_error_summary_takes_the_focus_and_leads_to_each_field(browser, live_server, ana, active_case, screenshot, scripts):
     page = _case_page(browser, live_server, ana, "case_notes", active_case.reference, scripts=scripts)
-    tasks = page.locator("form[action$='/tasks/']")
+    tasks = page.locator("form[action$='/tasks/add/']")
     tasks.get_by_role("button", name="Add the task").click()
 
     summary = page.locator("[data-error-summary]")

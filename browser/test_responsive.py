@@ -83,6 +83,13 @@ CULPRITS = """() => {
 }"""
 
 
+DUPLICATE_IDS = """() => {
+  const seen = new Set(), twice = new Set();
+  for (const element of document.querySelectorAll("[id]")) (seen.has(element.id) ? twice : seen).add(element.id);
+  return [...twice].join(", ");
+}"""
+
+
 def _wider_than_the_screen(page: Page) -> int | None:
     width: int = page.evaluate("document.documentElement.scrollWidth")
     return width if width > page.viewport_size["width"] else None  # type: ignore[index]
@@ -98,7 +105,7 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
 
 def test_no_page_is_wider_than_a_phone_for_any_role_in_bulgarian_and_serbian(browser, live_server, world, contexts):  # noqa: F811
     users, values = world
-    too_wide = []
+    too_wide, repeated_ids = [], []
     visited = 0
     for role in ROLES:
         urls = _pages_of(role, users[role], values)
@@ -113,6 +120,8 @@ def test_no_page_is_wider_than_a_phone_for_any_role_in_bulgarian_and_serbian(bro
             for url in urls:
                 page.goto(f"{live_server.url}{url}")
                 visited += 1
+                if duplicates := page.evaluate(DUPLICATE_IDS):
+                    repeated_ids.append(f"{role} {language} {url}: {duplicates}")
                 if (width := _wider_than_the_screen(page)) is not None:
                     too_wide.append(f"{role} {language} {url}: {width} px ({page.evaluate(CULPRITS)})")
                     shot = f"too-wide-{role}-{language}-{url.strip('/').replace('/', '-')}.png"
@@ -120,6 +129,8 @@ def test_no_page_is_wider_than_a_phone_for_any_role_in_bulgarian_and_serbian(bro
             context.close()
     assert visited > 100
     assert not too_wide, "pages wider than a 390 px screen:\n" + "\n".join(too_wide)
+    # Labels and the error summary's links find a field by its id: one id, one element.
+    assert not repeated_ids, "ids used twice on a page:\n" + "\n".join(repeated_ids)
 
 
 def test_the_menu_folds_behind_one_button_on_a_phone_also_without_scripts(browser, live_server, ana, screenshot):

@@ -87,6 +87,9 @@ class FlagForm(forms.Form):
     expires_on = forms.DateField(label=_("Expires on (optional)"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, kinds: list[FlagKind], **kwargs: Any) -> None:
+        # Shown above every case tab, beside the tab's own form: ids of its own, so that neither the
+        # labels nor the error summary's links land on the other form's "reason" or "kind".
+        kwargs.setdefault("auto_id", "id_flag_%s")
         super().__init__(*args, **kwargs)
         choice_field(self, "kind").choices = [(kind.value, kind.label) for kind in kinds]
 
