@@ -97,6 +97,7 @@ def _wider_than_the_screen(page: Page) -> int | None:
 
 @pytest.fixture
 def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    ARTIFACTS.mkdir(exist_ok=True)
     opened: list[BrowserContext] = []
     yield opened
     for context in opened:
@@ -133,9 +134,10 @@ def test_no_page_is_wider_than_a_phone_for_any_role_in_bulgarian_and_serbian(bro
     assert not repeated_ids, "ids used twice on a page:\n" + "\n".join(repeated_ids)
 
 
-def test_the_menu_folds_behind_one_button_on_a_phone_also_without_scripts(browser, live_server, ana, screenshot):
+def test_the_menu_folds_behind_one_button_on_a_phone_also_without_scripts(browser, live_server, ana, contexts):
     for scripts in (True, False):
         context = _signed_in(browser, live_server, ana, PHONE, scripts=scripts)
+        contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/cases/")
         menu = page.get_by_role("navigation", name="Main")
@@ -148,6 +150,7 @@ def test_the_menu_folds_behind_one_button_on_a_phone_also_without_scripts(browse
         expect(menu).to_be_visible()
         expect(menu.get_by_role("link", name="All cases")).to_be_visible()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"phone-menu-open-{'scripts' if scripts else 'no-scripts'}.png"))
         page.keyboard.press("Enter")
         expect(menu).to_be_hidden()
         context.close()

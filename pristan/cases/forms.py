@@ -39,6 +39,11 @@ class OverrideForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=[(p.value, p.label) for p in OVERRIDABLE_PURPOSES])
     reason = forms.CharField(label=_("Why the case must proceed without consent"), widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # On the consent page beside the consent form, which has a "purpose" too: ids of its own.
+        kwargs.setdefault("auto_id", "id_override_%s")
+        super().__init__(*args, **kwargs)
+
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Move to stage"), choices=Stage.choices)
