@@ -73,6 +73,8 @@ def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> No
 
 def choose_language(page: Page, language: str) -> None:
     """Choose a language as a person does: pick it, then press the button (choosing alone changes nothing)."""
+    if page.locator("details.menu:not([open]) > summary").is_visible():  # on a phone the selector is in the folded menu
+        page.locator("details.menu > summary").click()
     page.select_option("#language-select", language)
     with page.expect_navigation():
         page.locator("form.lang button[type=submit]").click()

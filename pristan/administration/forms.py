@@ -89,6 +89,7 @@ class RevokeForm(forms.Form):
     office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none())
 
     def __init__(self, *args: Any, person: User, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_revoke_%s")  # beside the grant form, which has an "office" too
         super().__init__(*args, **kwargs)
         model_choice_field(self, "office").queryset = Office.objects.filter(memberships__user=person)
 

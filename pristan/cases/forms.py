@@ -39,6 +39,11 @@ class OverrideForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=[(p.value, p.label) for p in OVERRIDABLE_PURPOSES])
     reason = forms.CharField(label=_("Why the case must proceed without consent"), widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # On the consent page beside the consent form, which has a "purpose" too: ids of its own.
+        kwargs.setdefault("auto_id", "id_override_%s")
+        super().__init__(*args, **kwargs)
+
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Move to stage"), choices=Stage.choices)
@@ -87,6 +92,9 @@ class FlagForm(forms.Form):
     expires_on = forms.DateField(label=_("Expires on (optional)"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, kinds: list[FlagKind], **kwargs: Any) -> None:
+        # Shown above every case tab, beside the tab's own form: ids of its own, so that neither the
+        # labels nor the error summary's links land on the other form's "reason" or "kind".
+        kwargs.setdefault("auto_id", "id_flag_%s")
         super().__init__(*args, **kwargs)
         choice_field(self, "kind").choices = [(kind.value, kind.label) for kind in kinds]
 

@@ -44,6 +44,8 @@ def render_case(
         "sections": [(name, label) for name, label, needed in TABS if grant.has(needed)],
         "granted": {str(granted) for granted in grant.sections},
         "section": section,
+        # The tab's name titles the page (with the reference, never the person's name: titles end up in browser history).
+        "section_label": next((label for name, label, _needed in TABS if name == section), ""),
         "can_write": writable,
         "can_override": grant.overrides,
         # The flags in force, in a band above every tab; only those of sections the reader is granted.
