@@ -46,6 +46,8 @@ def my_cases(request: AuthenticatedRequest) -> HttpResponse:
     )
     visits = overdue_visits_for(user=request.user, today=today, number=paging.page_number(request.GET, "visits"), size=size)
     preload_for([*overdue.rows, *due.rows, *cases.rows, *visits.rows])  # the names on the page, unwrapped in one query
+    shown = [*cases.rows, *(task.case for task in [*overdue.rows, *due.rows]), *(visit.case for visit in visits.rows)]
+    trail.record_listing(request, cases=shown, listing="my_cases")
     context = {"overdue": overdue, "due": due, "cases": cases, "overdue_visits": visits, "today": today}
     return render(request, "cases/my_cases.html", context)
 
@@ -70,6 +72,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
         per_page=settings.PRISTAN_CASES_PER_PAGE,
     )  # fmt: skip
     preload_for(page.cases)  # the names on the page, and only those, unwrapped in one query
+    trail.record_listing(request, cases=page.cases, listing="case_list")  # which cases, never what was searched for
     flags = selectors.flags_on_cases(user=request.user, cases=page.cases, today=timezone.localdate())
     for case in page.cases:
         setattr(case, "listed_flags", flags.get(case.pk, []))  # noqa: B010 - for the rows of this page only
