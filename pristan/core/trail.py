@@ -128,6 +128,15 @@ def record_read(request: HttpRequest, *, case: Case, section: str) -> None:
         )
 
 
+def record_print(request: HttpRequest, *, case: Case, sections: Iterable[str]) -> None:
+    """A printed summary of a case is a read of every section it printed, and is recorded as one:
+    who, when, from where, which sections (a copy on paper leaves Pristan's control)."""
+    with transaction.atomic():
+        audit_record_nowait(
+            actor=request.user, action=AuditEntry.Action.PRINT, obj=case, case=case, fields=sections, ip=client_ip(request)
+        )
+
+
 def record_refusal(request: HttpRequest, *, target: str) -> None:
     """A refused or unknown object asked for by URL: who asked for what (a reference, not a name)."""
     user = request.user
