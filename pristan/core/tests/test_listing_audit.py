@@ -13,13 +13,14 @@ from django.urls import reverse
 
 from conftest import member
 from pristan.cases.models import Case
-from pristan.cases.services import case_open
+from pristan.cases.services import case_open, consent_record
 from pristan.core import trail
 from pristan.core.audit import audit_chain_pending, audit_record
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant
 from pristan.core.tests.test_audit_chain import INTACT, chain, verify
 from pristan.people.services import person_register
+from pristan.referrals.services import referral_send
 
 LISTED = AuditEntry.Action.LISTED
 
@@ -217,3 +218,11 @@ def test_concurrent_listings_and_writes_leave_one_unbroken_chain(people, ana, so
     assert sequences == list(range(1, len(sequences) + 1))
     assert len(listings()) == threads // 2 * per_thread
     assert INTACT in verify()
+
+
+def test_the_referral_inbox_records_the_cases_it_lists(active_case, ana, partner, partner_user, client_of):
+    consent_record(actor=ana, case=active_case, purpose="referral", given=True)
+    referral_send(actor=ana, case=active_case, organisation=partner, reason="AdditionalServicesRequired")
+    client_of(partner_user).get(reverse("referral_inbox"))
+    (entry,) = listings()
+    assert (entry.actor, entry.detail, entry.fields) == (partner_user, "referral_inbox", ids(active_case))
