@@ -146,7 +146,8 @@ def transfer_cancel(request: AuthenticatedRequest, transfer_id: int) -> HttpResp
 def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
     referrals, transfers = selectors.referrals_awaiting(request.user), selectors.transfers_awaiting(request.user)
     preload_for([*referrals, *transfers])
-    trail.record_listing(request, cases=[item.case for item in [*referrals, *transfers]], listing="referral_inbox")
+    shown = [*(referral.case for referral in referrals), *(transfer.case for transfer in transfers)]
+    trail.record_listing(request, cases=shown, listing="referral_inbox")
     return render(request, "referrals/inbox.html", {"referrals": referrals, "transfers": transfers})
 
 
