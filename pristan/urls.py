@@ -44,6 +44,7 @@ case_urls = [
     path("notes/add/", cases.note_create, name="note_create"),
     path("tasks/add/", cases.task_create, name="task_create"),
     path("history/", cases.history, name="case_history"),
+    path("print/", cases.case_print, name="case_print"),
     path("flags/", cases.flag_create, name="flag_create"),
     path("flags/remove/", cases.flag_remove, name="flag_remove"),
     path("attachments/", attachments.case_attachments, name="case_attachments"),

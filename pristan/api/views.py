@@ -3,6 +3,7 @@
 as the pages do (trail.record_read)."""
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -109,9 +110,17 @@ class ApiView(GenericAPIView[Any]):
         rows = list(self.paginate_queryset(queryset) or [])
         preload_for(rows)  # the names on the page, unwrapped in one query
         context: dict[str, Any] = {"request": self.request}
+        shown = [row for row in rows if isinstance(row, Case)]
         if persons:  # the references of each person's cases that the reader sees, in one query
-            context["cases_by_person"] = _visible_cases(self.user, [person.pk for person in rows])
+            shown = _visible_cases(self.user, [person.pk for person in rows])
+            context["cases_by_person"] = _references_by_person(shown)
+        self.listed(shown)
         return self.get_paginated_response(serializer_class(rows, many=True, context=context).data)
+
+    def listed(self, cases: Iterable[Case]) -> None:
+        """Record which cases a page of a list showed (never the filters or the search)."""
+        match = self.request._request.resolver_match
+        trail.record_listing(self.request._request, cases=cases, listing=match.url_name or "" if match else "")
 
 
 def _ordered(queryset: QuerySet[Any], ordering: str, allowed: list[str]) -> QuerySet[Any]:
@@ -179,7 +188,7 @@ class CaseDetail(ApiView):
     def get(self, request: Request, reference: str) -> Response:
         case = self.case(reference, Section.SUMMARY)
         self.read(case, Section.SUMMARY)
-        context = {"cases_by_person": _visible_cases(self.user, [case.person_id])}
+        context = {"cases_by_person": _references_by_person(_visible_cases(self.user, [case.person_id]))}
         return Response(api.CaseDetailSerializer(case, context=context).data)
 
 
@@ -198,11 +207,15 @@ class CaseStage(ApiView):
 # --- persons ----------------------------------------------------------------------------------
 
 
-def _visible_cases(user: User, person_ids: list[int]) -> dict[int, list[str]]:
+def _visible_cases(user: User, person_ids: list[int]) -> list[Case]:
+    cases = access.cases_for(user).filter(person_id__in=person_ids).order_by("reference")
+    return list(cases.only("pk", "person_id", "reference", "office_id"))
+
+
+def _references_by_person(cases: list[Case]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    rows = access.cases_for(user).filter(person_id__in=person_ids).order_by("reference").values_list("person_id", "reference")
-    for person_id, reference in rows:
-        found.setdefault(person_id, []).append(reference)
+    for case in cases:
+        found.setdefault(case.person_id, []).append(case.reference)
     return found
 
 
@@ -449,6 +462,7 @@ class MovementList(ApiView):
         travellers = MovementTraveller.objects.select_related("case").order_by("id")
         movements = movements.select_related("office").prefetch_related(Prefetch("travellers", travellers)).order_by("-id")
         rows = list(self.paginate_queryset(movements) or [])
+        self.listed(traveller.case for movement in rows for traveller in movement.travellers.all())
         serialized = api.MovementSerializer(rows, many=True).data  # type: ignore[arg-type]
         return self.get_paginated_response(serialized)
 

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from pristan.cases import selectors, services
 from pristan.cases.forms import (
@@ -22,6 +22,7 @@ from pristan.cases.forms import (
 )
 from pristan.cases.models import Case, CaseFlag, ConsentPurpose, Task
 from pristan.cases.pages import render_case
+from pristan.cases.printing import case_summary_pdf
 from pristan.core import access, paging, trail
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
@@ -46,6 +47,8 @@ def my_cases(request: AuthenticatedRequest) -> HttpResponse:
     )
     visits = overdue_visits_for(user=request.user, today=today, number=paging.page_number(request.GET, "visits"), size=size)
     preload_for([*overdue.rows, *due.rows, *cases.rows, *visits.rows])  # the names on the page, unwrapped in one query
+    shown = [*cases.rows, *(task.case for task in [*overdue.rows, *due.rows]), *(visit.case for visit in visits.rows)]
+    trail.record_listing(request, cases=shown, listing="my_cases")
     context = {"overdue": overdue, "due": due, "cases": cases, "overdue_visits": visits, "today": today}
     return render(request, "cases/my_cases.html", context)
 
@@ -70,6 +73,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
         per_page=settings.PRISTAN_CASES_PER_PAGE,
     )  # fmt: skip
     preload_for(page.cases)  # the names on the page, and only those, unwrapped in one query
+    trail.record_listing(request, cases=page.cases, listing="case_list")  # which cases, never what was searched for
     flags = selectors.flags_on_cases(user=request.user, cases=page.cases, today=timezone.localdate())
     for case in page.cases:
         setattr(case, "listed_flags", flags.get(case.pk, []))  # noqa: B010 - for the rows of this page only
@@ -99,6 +103,19 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
 def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.SUMMARY)
     return render_case(request, case, "cases/summary.html", "case_summary", {"documents": case.person.documents.all()})
+
+
+@require_safe
+def case_print(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """The case summary as a PDF, holding what the reader may see of the case; each print is recorded."""
+    case = access.case_for(request.user, reference, section=Section.SUMMARY)
+    content, sections = case_summary_pdf(user=request.user, case=case)
+    trail.record_print(request, case=case, sections=sections)
+    response = HttpResponse(content, content_type="application/pdf")
+    # Named after the reference only: a person's name must not reach a download folder or a browser's history.
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 def person_edit(request: AuthenticatedRequest, reference: str) -> HttpResponse:

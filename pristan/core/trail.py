@@ -4,6 +4,7 @@ Who may read the trail follows the roles (policy.reads_audit: supervisors, focal
 auditors) and the reach of their memberships; entries are shown with field names only, as stored.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from pristan.cases.models import Case
 from pristan.core.access import membership_offices
-from pristan.core.audit import audit_record_nowait
+from pristan.core.audit import audit_record_many_nowait, audit_record_nowait, audit_values_for
 from pristan.core.http import client_ip
 from pristan.core.models import AuditEntry, Membership, Scope
 from pristan.core.policy import policy
@@ -102,7 +103,7 @@ class Viewer:
 def viewers_of(case: Case) -> list[Viewer]:
     """Who has seen this record, how often, and when last: for the person's right to know."""
     rows = (
-        AuditEntry.objects.filter(case=case, action=AuditEntry.Action.VIEW, actor__isnull=False)
+        AuditEntry.objects.filter(case=case, action__in=[AuditEntry.Action.VIEW, AuditEntry.Action.PRINT], actor__isnull=False)
         .values("actor__username", "actor__first_name", "actor__last_name")
         .annotate(times=Count("id"), last_seen=Max("at"))
         .order_by("-last_seen")
@@ -127,6 +128,15 @@ def record_read(request: HttpRequest, *, case: Case, section: str) -> None:
         )
 
 
+def record_print(request: HttpRequest, *, case: Case, sections: Iterable[str]) -> None:
+    """A printed summary of a case is a read of every section it printed, and is recorded as one:
+    who, when, from where, which sections (a copy on paper leaves Pristan's control)."""
+    with transaction.atomic():
+        audit_record_nowait(
+            actor=request.user, action=AuditEntry.Action.PRINT, obj=case, case=case, fields=sections, ip=client_ip(request)
+        )
+
+
 def record_refusal(request: HttpRequest, *, target: str) -> None:
     """A refused or unknown object asked for by URL: who asked for what (a reference, not a name)."""
     user = request.user
@@ -134,3 +144,57 @@ def record_refusal(request: HttpRequest, *, target: str) -> None:
         return
     with transaction.atomic():
         audit_record_nowait(actor=user, action=AuditEntry.Action.DENIED, obj=user, detail=target[:200], ip=client_ip(request))
+
+
+LISTED_AT_MOST = 200  # the cases one entry names; a page of a list shows at most 100
+
+
+def record_listing(request: HttpRequest, *, cases: Iterable[Case], listing: str) -> None:
+    """A page of a list or search shows cases, and is a read of them: which cases it showed is
+    recorded, never what was searched for (a name stays out of the trail). One entry per office of
+    the cases shown, naming their ids (so that each office's auditors see what was shown of theirs),
+    all written together in a few queries however many cases the page shows. `listing` names the
+    page (its route), never its filters."""
+    user = request.user
+    if not isinstance(user, User):
+        return
+    by_office: dict[int | None, set[int]] = {}
+    for case in cases:
+        by_office.setdefault(case.office_id, set()).add(case.pk)
+    if not by_office:  # a page that showed no case read nothing
+        return
+    ip = client_ip(request)
+    entries = []
+    for office_id, ids in sorted(by_office.items(), key=lambda item: item[0] or 0):
+        shown = sorted(ids)
+        for start in range(0, len(shown), LISTED_AT_MOST):
+            values = audit_values_for(
+                actor=user, action=AuditEntry.Action.LISTED, model=Case, object_id="", detail=listing[:200], ip=ip
+            )
+            values["office_id"] = office_id
+            values["fields"] = [str(pk) for pk in shown[start : start + LISTED_AT_MOST]]  # in the order of ids, not of text
+            entries.append(values)
+    with transaction.atomic():
+        audit_record_many_nowait(entries)
+
+
+def listed_references(*, user: User, entries: Iterable[AuditEntry]) -> dict[int, list[str]]:
+    """For the listing entries among `entries`: the references of the cases each named that the
+    reader may audit (their office within reach; children's cases only with clearance there), in
+    one query for the whole page of the trail."""
+    listed = [entry for entry in entries if entry.action == AuditEntry.Action.LISTED]
+    ids = {int(pk) for entry in listed for pk in entry.fields if str(pk).isdigit()}
+    if not ids:
+        return {}
+    reach = audit_reach(user)
+    cases = Case.objects.filter(pk__in=ids)
+    if not reach.everything:
+        cases = cases.filter(office_id__in=reach.offices)
+    if not reach.children_everywhere:
+        not_a_child = Q(minor_at_registration=False, minor_at_exploitation=False)
+        cases = cases.filter(not_a_child | Q(office_id__in=reach.children_in))
+    references = dict(cases.values_list("pk", "reference"))
+    return {
+        entry.pk: sorted(references[int(pk)] for pk in entry.fields if str(pk).isdigit() and int(pk) in references)
+        for entry in listed
+    }

@@ -21,4 +21,8 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
         before=paging.key_param(request.GET, "before"), after=paging.key_param(request.GET, "after"),
     )  # fmt: skip
     count = paging.capped_count(entries)
+    # An entry of a page of a list names many cases: shown as the references the reader audits, in one query.
+    listed = trail.listed_references(user=request.user, entries=page.rows)
+    for entry in page.rows:
+        setattr(entry, "listed", listed.get(entry.pk))  # noqa: B010 - for the rows of this page only
     return render(request, "audit/trail.html", {"form": form, "page": page, "count": count})

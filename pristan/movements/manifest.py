@@ -1,56 +1,32 @@
 """The departure manifest: one printable PDF per date and route, in the reader's language.
 
 Names are printed exactly as written (Cyrillic or Latin) with their Latin transliteration beside
-them, in DejaVu Sans (bundled in fonts/, with its licence), so any script the records hold prints.
-Dates and times are written as on the pages (pristan.core.dates). What is printed comes from
-`selectors.manifest_movements`: document numbers only for readers granted the summary section,
-escort needs without medical detail.
+them; fonts, footer and language come from pristan.core.pdf, dates and times are written as on the
+pages (pristan.core.dates). What is printed comes from `selectors.manifest_movements`: document
+numbers only for readers granted the summary section, escort needs without medical detail.
 """
 
 from datetime import date
-from pathlib import Path
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from pristan.core.dates import day_text, moment_text
 from pristan.core.geography import country_name
+from pristan.core.pdf import BOLD, FAMILY, document
 from pristan.movements.selectors import ManifestMovement
-
-FONTS = Path(__file__).resolve().parent / "fonts"
-FAMILY = "DejaVuSans"
-BOLD = FontFace(emphasis="BOLD")
-
-
-class _Document(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, size=8)
-        page = _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
-        self.cell(0, 6, f"{self.footer_text}   ·   {page}", align="C")
 
 
 def render_manifest(*, day: date, route: str, movements: list[ManifestMovement], printed_by: str) -> bytes:
     """The manifest as PDF bytes."""
-    pdf = _Document(orientation="L", format="A4")
-    pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     origin, _sep, destination = route.partition("-")
     title = _("Departure manifest")
-    pdf.set_title(title)
-    pdf.set_lang(get_language() or "en")
-    pdf.set_creator("Pristan")
-    pdf.footer_text = _("Confidential: personal data. Printed on %(when)s by %(who)s.") % {
+    footer = _("Confidential: personal data. Printed on %(when)s by %(who)s.") % {
         "when": moment_text(timezone.now()), "who": printed_by,
     }  # fmt: skip
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
+    pdf = document(title=title, footer=footer, landscape=True)
 
     pdf.set_font(FAMILY, "B", 16)
     pdf.cell(0, 9, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

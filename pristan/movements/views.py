@@ -319,6 +319,8 @@ def movement_board(request: AuthenticatedRequest) -> HttpResponse:
         since=data.get("since"), until=data.get("until"), office=data.get("office", ""), stage=data.get("stage", "")
     )
     board = selectors.movement_board(user=request.user, filters=filters)
+    shown = [traveller.case for row in [*board.upcoming, *board.undated] for traveller in row.travellers]
+    trail.record_listing(request, cases=shown, listing="movement_board")  # the board names the travellers
     return render(
         request, "movements/board.html", {"form": form, "board": board, "stages": MovementStage},
         status=422 if form.errors else 200,

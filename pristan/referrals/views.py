@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from pristan.assistance.models import ServiceKind
 from pristan.cases.models import Case
 from pristan.cases.pages import render_case
-from pristan.core import access
+from pristan.core import access, trail
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
 from pristan.core.policy import Section
@@ -146,6 +146,8 @@ def transfer_cancel(request: AuthenticatedRequest, transfer_id: int) -> HttpResp
 def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
     referrals, transfers = selectors.referrals_awaiting(request.user), selectors.transfers_awaiting(request.user)
     preload_for([*referrals, *transfers])
+    shown = [*(referral.case for referral in referrals), *(transfer.case for transfer in transfers)]
+    trail.record_listing(request, cases=shown, listing="referral_inbox")
     return render(request, "referrals/inbox.html", {"referrals": referrals, "transfers": transfers})
 
 

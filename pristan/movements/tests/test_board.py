@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from pristan.core.models import AuditEntry
 from pristan.movements.models import MovementStage
 from pristan.movements.selectors import BoardFilters, movement_board, movement_missing
 from pristan.movements.tests.conftest import add_leg, advance, departure_day, make_ready, to_booked
@@ -74,3 +75,11 @@ def test_the_menu_offers_the_board_to_those_who_work_with_movements(ana, mila, v
     assert link in client_of(ana).get(reverse("my_cases")).content.decode()
     assert link not in client_of(vera).get(reverse("my_cases")).content.decode()
     assert client_of(vera).get(reverse("movement_board")).status_code == 404
+
+
+def test_the_board_records_which_cases_it_showed(household, request_movement, mila, client_of):
+    soon = request_movement(household[:2], departs_on=departure_day())
+    client_of(mila).get(reverse("movement_board"))
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.LISTED)
+    assert (entry.actor, entry.detail) == (mila, "movement_board")
+    assert entry.fields == sorted((str(traveller.case_id) for traveller in soon.travellers.all()), key=int)

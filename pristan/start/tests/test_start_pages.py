@@ -146,6 +146,8 @@ def test_the_queries_do_not_grow_with_the_cases(client_of, sofia, ana, boris, op
     user = users[who]
     first = open_case()
     task_add(actor=ana, case=first, title="Call", due_on=timezone.localdate() - timedelta(days=1))
+    # Listed from the first page on (a focal point's recent overrides), so that both pages record what they list.
+    consent_override(actor=boris, case=first, purpose="referral", reason="A child in danger who cannot consent today.")
     client = client_of(user)
     few = _queries(client)
     for number in range(5):
@@ -154,7 +156,7 @@ def test_the_queries_do_not_grow_with_the_cases(client_of, sofia, ana, boris, op
         erasure_request(actor=ana, case=case, reason="Asked.")
         consent_override(actor=boris, case=case, purpose="referral", reason="A child in danger who cannot consent today.")
     assert _queries(client) == few
-    assert few <= 25
+    assert few <= 33  # 25, and 8 that record which cases the page listed (trail.record_listing), however many
 
 
 def test_a_partner_counts_the_referrals_awaiting_it_in_bounded_queries(client_of, ana, partner, partner_user, open_case):
