@@ -108,14 +108,18 @@ def _offices(offices: dict[str, Office], users: dict[str, User]) -> list[_Office
             if account.office == code:
                 by_role.setdefault(account.role, []).append(users[account.username])
         officers = by_role.get(Role.MOVEMENT_OFFICER, [])
-        approver = (by_role.get(Role.SUPERVISOR) or officers or [None])[0]
+        approvers = by_role.get(Role.SUPERVISOR, []) + officers
+        approver = approvers[0] if approvers else None
         shelter = Organisation.objects.filter(city=specs[code].city, org_type="NGO", is_operator=False).order_by("id").first()
         contexts.append(
             _Office(
-                office=offices[code], spec=specs[code],
+                office=offices[code],
+                spec=specs[code],
                 owners=tuple(by_role.get(Role.CASEWORKER, []) + by_role.get(Role.SUPERVISOR, [])),
-                approver=approver, booker=officers[0] if officers else approver, shelter=shelter,
-            )  # fmt: skip
+                approver=approver,
+                booker=officers[0] if officers else approver,
+                shelter=shelter,
+            )
         )
     return contexts
 
@@ -187,7 +191,9 @@ def _advance(
 ) -> None:
     """Take the movement from requested to `target`, doing at each stage what that stage waits for."""
     writer = _writer(ctx, case)
-    assert writer is not None and ctx.approver is not None and ctx.booker is not None
+    assert writer is not None
+    assert ctx.approver is not None
+    assert ctx.booker is not None
     traveller = movement.travellers.get()
     prepared = min(departs, today) - timedelta(days=6)
     for stage in _ORDER[1 : _ORDER.index(target) + 1]:
@@ -284,7 +290,9 @@ def _reintegration(ctx: _Office, rng: random.Random, case: Case, survey: Survey 
     )  # fmt: skip
     reintegration.item_change_status(actor=writer, item=course, status=ItemStatus.IN_PROGRESS)
     cash = reintegration.item_add(
-        actor=writer, case=case, data={"kind": ItemKind.CASH_GRANT, "description": grant, "budget": Decimal(300), "budget_currency": "EUR"}
+        actor=writer,
+        case=case,
+        data={"kind": ItemKind.CASH_GRANT, "description": grant, "budget": Decimal(300), "budget_currency": "EUR"},
     )
     paid_on = min(today, arrival + timedelta(days=10 + rng.randrange(20)))
     reintegration.disbursement_add(actor=writer, item=cash, amount=Decimal(300), currency="EUR", paid_on=paid_on)
@@ -323,7 +331,8 @@ def _returns(ctx: _Office, rng: random.Random, today: date) -> None:
 def _showcase(ctx: _Office, owner: User) -> Case | None:
     """The case of the owner's that has something on every tab: a return, a plan, attachments, a flag."""
     cases = Case.objects.filter(office=ctx.office, owner=owner, stage=Stage.REINTEGRATION, reintegration_plan__isnull=False)
-    cases = cases.filter(Exists(ServiceItem.objects.filter(case=OuterRef("pk")))).select_related("person", "office").order_by("id")
+    cases = cases.filter(Exists(ServiceItem.objects.filter(case=OuterRef("pk"))))
+    cases = cases.select_related("person", "office").order_by("id")
     return next(
         (case for case in cases if access.can_write(owner, case) and services_visible(user=owner, case=case).exists()), None
     )
@@ -365,7 +374,7 @@ def document_pdf(title: str, text: str) -> bytes:
     from fpdf import FPDF
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # it reports each table of the font it subsets
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5, in millimetres
     pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))  # the same bytes on every run
     pdf.add_font("DejaVu", fname=str(DEMO_FONT))
     pdf.add_page()
@@ -437,7 +446,7 @@ def _between_offices(contexts: list[_Office], today: date) -> None:
             )  # fmt: skip
     by_code = {ctx.spec.code: ctx for ctx in contexts}
     sofia = by_code["SOF"]
-    for sender, receiver in (("SKP", "SOF"), ("SOF", "SJJ")):  # a transfer waits for each supervisor
+    for sender, receiving in (("SKP", "SOF"), ("SOF", "SJJ")):  # a transfer waits for each supervisor
         ctx = by_code[sender]
         case = next(iter(_cases(ctx, Stage.ASSISTANCE)[5:]), None)
         writer = _writer(ctx, case) if case else None
@@ -446,7 +455,7 @@ def _between_offices(contexts: list[_Office], today: date) -> None:
         with transaction.atomic():
             _with_consent(writer, case, ConsentPurpose.TRANSFER, today)
             transfer_request(
-                actor=writer, case=case, to_office=by_code[receiver].office,
+                actor=writer, case=case, to_office=by_code[receiving].office,
                 reason=localised(words.TRANSFER_REASONS, ctx.language),
             )  # fmt: skip
     closed = _cases(sofia, Stage.CLOSED)

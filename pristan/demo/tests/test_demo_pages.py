@@ -33,7 +33,7 @@ CASE_TABS = re.compile(r'<nav class="tabs"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'href="(/[^"#]*)"')
 
 # Pages that are empty for a role because of what the role may see, not because the demo lacks data.
-NO_CASES = {Role.OFFICE_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR, Role.ANALYST}  # no case of any office is theirs to read
+NO_CASES: set[str] = {Role.OFFICE_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR, Role.ANALYST}  # no case of any office is theirs to read
 EMPTY_BY_DESIGN: dict[str, set[str]] = {
     # Referrals are answered by those who change every case of the receiving office, transfers by
     # its supervisors: a caseworker (assigned cases only) and the roles without cases answer neither.
@@ -81,7 +81,8 @@ def _showcase_tabs(client: Client, user: User) -> set[str]:
     return _links(summary.content.decode(), CASE_TABS)
 
 
-def test_every_page_each_demo_account_opens_shows_content() -> None:
+def test_every_page_each_demo_account_opens_shows_content_and_every_stage_its_records() -> None:
+    # One test, because loading the demo is most of its time.
     call_command("demo", quiet=True, stdout=StringIO())
     failures = []
     opened = 0
@@ -100,11 +101,14 @@ def test_every_page_each_demo_account_opens_shows_content() -> None:
                 failures.append(f"{account.username} {url}: {empty}")
     assert not failures, "\n".join(failures)
     assert opened > 100  # the walk really went through the menus, start pages and tabs
+    _assert_every_stage_has_its_records()
 
 
-def test_the_demo_has_movements_plans_visits_and_flags_in_every_stage_they_belong_to() -> None:
-    call_command("demo", quiet=True, stdout=StringIO())
-    preparing = set(Movement.objects.exclude(stage__in=[MovementStage.ARRIVED, MovementStage.CANCELLED]).values_list("stage", flat=True))
+def _assert_every_stage_has_its_records() -> None:
+    """Movements at every stage of preparation, returns with legs, plans, scored visits, flags and files."""
+    preparing = set(
+        Movement.objects.exclude(stage__in=[MovementStage.ARRIVED, MovementStage.CANCELLED]).values_list("stage", flat=True)
+    )
     assert preparing >= {
         MovementStage.REQUESTED, MovementStage.APPROVED, MovementStage.TRAVEL_DOCUMENTS, MovementStage.FIT_TO_TRAVEL,
         MovementStage.BOOKED, MovementStage.TRAVEL_READY,
