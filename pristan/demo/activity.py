@@ -486,7 +486,7 @@ def _refusals(users: dict[str, User]) -> None:
 def add_demo_activity(*, offices: dict[str, Office], users: dict[str, User], seed: int) -> None:
     """Add the demo's movements, returns, plans, flags, attachments and exchanges (once, after
     `share_demo_cases` gave the cases to the demo accounts)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # reproducible synthetic data, not secrets # nosec B311
     today = timezone.localdate()
     contexts = _offices(offices, users)
     # One audit batch: the entries are chained once at the end instead of one by one (as an import does).
