@@ -326,6 +326,17 @@ def _returns(ctx: _Office, rng: random.Random, today: date) -> None:
             else:
                 _advance(ctx, rng, movement, case, S.ARRIVED, departs=_departure_day(case, rng, today), today=today)
             _reintegration(ctx, rng, case, survey, today)
+    economic, social, psychosocial = localised(words.PLAN_OBJECTIVES, ctx.language)
+    for case in returned[RETURNED_PER_OFFICE:]:
+        # The others came home recently, before the office took them on: a plan, its arrival entered
+        # by hand, and its first visits still ahead (so that no office starts with a pile of overdue ones).
+        arrival = min(today, max(case.opened_on, today - timedelta(days=10 + rng.randrange(70))))
+        with transaction.atomic():
+            reintegration.plan_save(
+                actor=_writer(ctx, case) or ctx.owners[0], case=case,
+                data={"economic_objectives": economic, "social_objectives": social, "psychosocial_objectives": psychosocial,
+                      "arrival_on": arrival},
+            )  # fmt: skip
 
 
 def _showcase(ctx: _Office, owner: User) -> Case | None:
