@@ -106,6 +106,11 @@ class PasswordChangeRequired(models.Model):
 
 
 SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends and authenticator apps expect
+# Wrong codes in a row that are not yet throttled. django-otp's own throttling starts at the first
+# wrong code, so a mistyped code followed at once by the right one was refused as "too many wrong
+# codes". Three free guesses at a six-digit code, with the tolerated window of three steps, are a
+# chance of about one in a hundred thousand; from then on the wait doubles with each wrong code.
+WRONG_CODES_FORGIVEN = 3
 
 
 def new_totp_secret() -> str:
@@ -166,6 +171,13 @@ class Authenticator(SealedUnderOwnKey, TimestampMixin, ThrottlingMixin, Device):
 
     def get_throttle_factor(self) -> int:
         return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+    def verify_is_allowed(self) -> tuple[bool, dict[str, Any] | None]:
+        """As django-otp's throttling, except that the first `WRONG_CODES_FORGIVEN` wrong codes in a
+        row do not make the next attempt wait (after them it waits 4, 8, 16 … seconds)."""
+        if self.throttling_failure_count < WRONG_CODES_FORGIVEN:
+            return super(ThrottlingMixin, self).verify_is_allowed()
+        return super().verify_is_allowed()
 
     @property
     def config_url(self) -> str:

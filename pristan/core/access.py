@@ -620,7 +620,10 @@ def _sections_q(model: type[models.Model], granted: frozenset[Section], prefix: 
             condition &= ~Q(**{f"{prefix}{name}__in": hidden})
     if declared.through:
         related = _sections_q(_through_model(model, declared.through), granted, f"{prefix}{declared.through}__", own=False)
-        condition &= Q(**{f"{prefix}{declared.through}__isnull": True}) | related
+        # An empty Q is "every record"; OR-ed with another, Django drops it, which would keep only
+        # the records without a `through` (a reader granted every section lost every service under an objective).
+        if related:
+            condition &= Q(**{f"{prefix}{declared.through}__isnull": True}) | related
     return condition
 
 
@@ -702,7 +705,7 @@ def visible_in_sections(user: AnyUser, case: Case, records: QuerySet[M]) -> Quer
     goes through, so that a list shows exactly what `case_object_for` opens."""
     granted = visible_sections(user, case)
     condition = _sections_q(records.model, granted)
-    if received := _received(user, case, records.model, granted):
+    if condition and (received := _received(user, case, records.model, granted)):  # empty: every record already
         condition |= Q(pk__in=received)
     return records.filter(condition)
 

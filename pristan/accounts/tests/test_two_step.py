@@ -2,19 +2,21 @@
 
 import re
 from base64 import b32decode
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from conftest import PASSWORD, authenticator_of, current_code, wrong_code
 from pristan.accounts import services
-from pristan.accounts.models import Authenticator, UserSession
+from pristan.accounts.models import WRONG_CODES_FORGIVEN, Authenticator, UserSession
 from pristan.accounts.sessions import stored_session_key
 from pristan.core.models import AuditEntry
 
@@ -112,6 +114,40 @@ def test_a_code_cannot_be_used_twice(ana):
     assert _signed_in_with_password(ana).post(reverse("mfa_verify"), {"code": code}).status_code == 422
 
 
+def test_a_wrong_code_followed_at_once_by_the_right_one_signs_in(ana):
+    device = authenticator_of(ana)
+    client = _signed_in_with_password(ana)
+    assert client.post(reverse("mfa_verify"), {"code": wrong_code(device)}).status_code == 422
+    right = current_code(device)
+    response = client.post(reverse("mfa_verify"), {"code": right, "next": "/cases/"})
+    assert response.status_code == 302
+    assert response.url == "/cases/"
+    assert client.get(MY_CASES).status_code == 200
+    # the accepted code is spent: replaying it in another sign-in is refused
+    replay = _signed_in_with_password(ana).post(reverse("mfa_verify"), {"code": right})
+    assert replay.status_code == 422
+    assert "That code is not right" in replay.content.decode()
+
+
+def test_after_a_few_wrong_codes_even_the_right_one_must_wait(ana):
+    device = authenticator_of(ana)
+    client = _signed_in_with_password(ana)
+    for _ in range(WRONG_CODES_FORGIVEN):
+        response = client.post(reverse("mfa_verify"), {"code": wrong_code(device)})
+        assert "That code is not right" in response.content.decode()
+    response = client.post(reverse("mfa_verify"), {"code": current_code(device)})
+    assert response.status_code == 422
+    assert "Too many wrong codes" in response.content.decode()
+    assert client.get(MY_CASES).status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == WRONG_CODES_FORGIVEN  # a refusal unchecked is not counted again
+    waited = timezone.now() - timedelta(seconds=2**WRONG_CODES_FORGIVEN)
+    Authenticator.objects.filter(pk=device.pk).update(throttling_failure_timestamp=waited)
+    assert client.post(reverse("mfa_verify"), {"code": current_code(device)}).status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
 def test_a_recovery_code_works_once(ana):
     authenticator_of(ana)
     _recovery_codes(ana, "abcdefghijklmnopqrstuvwx", "yz234567abcdefghijklmnop")
@@ -148,7 +184,6 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_recovery_codes_once(ana)
     wrong = client.post(reverse("mfa_enrol"), {"code": wrong_code(device), "next": "/cases/"})
     assert wrong.status_code == 422
     assert "That code is not right" in wrong.content.decode()
-    Authenticator.objects.filter(user=ana).update(throttling_failure_count=0, throttling_failure_timestamp=None)  # waited
 
     response = client.post(reverse("mfa_enrol"), {"code": f"{totp(key):06d}", "next": "/cases/"})
     assert response.status_code == 302

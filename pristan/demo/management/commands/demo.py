@@ -37,6 +37,7 @@ class Command(DemoCommand):
             ensure_demo_offices,
             share_demo_cases,
         )
+        from pristan.demo.activity import add_demo_activity
         from pristan.demo.generate import generate
         from pristan.demo.world import RealOfficeError
 
@@ -51,6 +52,8 @@ class Command(DemoCommand):
             result = generate(cases=DEMO_CASES, offices=len(DEMO_OFFICES), seed=DEMO_SEED, progress=not quiet)
             with transaction.atomic():
                 share_demo_cases(offices, users)
+            with transaction.atomic():  # one commit for all of it, not one per service call
+                add_demo_activity(offices=offices, users=users, seed=DEMO_SEED)
             notifications_overdue()  # the demo accounts start with their overdue tasks and visits in Notifications
             message = ngettext("Generated %(cases)d demo case.", "Generated %(cases)d demo cases.", result.cases)
             self.stdout.write(message % {"cases": result.cases})
