@@ -122,7 +122,9 @@ class FlagForm(forms.Form):
     expires_on = forms.DateField(label=_("Expires on (optional)"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, kinds: list[FlagKind], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # On every page of the case, beside that page's own form: ids of its own (the screening's
+        # and the override's "reason" would otherwise share an id with the flag's).
+        super().__init__(*args, auto_id="id_flag_%s", **kwargs)
         choice_field(self, "kind").choices = [(kind.value, kind.label) for kind in kinds]
 
 

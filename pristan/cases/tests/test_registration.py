@@ -31,7 +31,7 @@ def _consent_entries(case: Case) -> list[str]:
     return sorted(entries.values_list("detail", flat=True))
 
 
-def _screen(client, case: Case, decision: str = "ActualVictimOfTrafficking"):  # type: ignore[no-untyped-def]
+def _screen(client, case: Case, decision: str = "ActualVictimOfTrafficking"):
     keys = [item.key for item in indicators_for(IndicatorList.ADULT_LABOUR)]
     return client.post(reverse("case_screening", args=[case.reference]), {
         "indicator_list": "adult_labour", "indicators": keys[:6], "decision": decision, "deciding_body": "NGO",
