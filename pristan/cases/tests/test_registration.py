@@ -102,7 +102,9 @@ def test_the_steps_are_a_guide_for_those_who_may_write(case, sofia, client_of):
 
 def test_the_step_reached_is_read_from_the_records_in_either_order(case, ana, boris):
     assert registration_step(case=case) == RegistrationStep.CONSENT
-    screening_record(actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="NotAVictimOfTrafficking", reason="No.")
+    screening_record(
+        actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="NotAVictimOfTrafficking", reason="No."
+    )
     assert registration_step(case=case) == RegistrationStep.CONSENT  # screened first: consent is still missing
     services.consent_override(
         actor=boris, case=case, purpose=ConsentPurpose.CASE_MANAGEMENT, reason="The person cannot decide now."
