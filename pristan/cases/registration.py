@@ -5,8 +5,9 @@ the person's own key and audited at once, never parked in a session while the in
 every later step records something about that case (consents and screenings belong to a case).
 A registration that stops half-way is therefore a case in the screening stage that still lacks its
 consent or its screening: which step it has reached is read from the records themselves
-(`registration_step`), so it cannot disagree with them, and every page of the case shows the steps
-until the case leaves the screening stage (step 4, the case, is where it is moved on or closed).
+(`registration_step`), so it cannot disagree with them, and every page of the case shows the steps,
+to those who may write to it, until the case leaves the screening stage (step 4, the case, is where
+it is moved on or closed). Cases that arrive otherwise (an import, the API) read the same way.
 """
 
 from dataclasses import dataclass
