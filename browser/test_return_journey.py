@@ -307,7 +307,7 @@ def test_a_person_screened_in_sofia_returns_to_chisinau_and_is_visited_there(wor
     tab.open("Record pre-departure counselling")
     expect(ana.locator(f"input[name='m{movement.pk}-counselling-travellers']")).to_be_checked()
     ana.fill(tab.field("counselling", "on"), _day(arrival - timedelta(days=5)))
-    ana.select_option(tab.field("counselling", "by"), value=str(User.objects.get(username="ana").pk))
+    ana.select_option(tab.field("counselling", "by"), label="ana")
     ana.fill(tab.field("counselling", "note"), "Какво я очаква при пристигане; кой я посреща в Кишинев.")
     tab.submit("counselling", "Counselling recorded.")
 
