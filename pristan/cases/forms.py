@@ -124,7 +124,8 @@ class FlagForm(forms.Form):
     def __init__(self, *args: Any, kinds: list[FlagKind], **kwargs: Any) -> None:
         # On every page of the case, beside that page's own form: ids of its own (the screening's
         # and the override's "reason" would otherwise share an id with the flag's).
-        super().__init__(*args, auto_id="id_flag_%s", **kwargs)
+        kwargs.setdefault("auto_id", "id_flag_%s")
+        super().__init__(*args, **kwargs)
         choice_field(self, "kind").choices = [(kind.value, kind.label) for kind in kinds]
 
 
