@@ -9,7 +9,6 @@ from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import translation
@@ -238,9 +237,8 @@ class PersonList(ApiView):
         """Register a person and open their first case, as the registration page does."""
         data = self.valid(api.RegistrationSerializer, request.data)
         office = _office(self.user, data.pop("office"))
-        with transaction.atomic():
-            person = people_services.person_register(actor=self.user, office=office, data=data)
-            case = case_services.case_open(actor=self.user, person=person, office=office)
+        case = case_services.case_register(actor=self.user, office=office, data=data)
+        person = case.person
         context = {"cases_by_person": {person.pk: [case.reference]}}
         return Response(api.PersonSerializer(person, context=context).data, status=status.HTTP_201_CREATED)
 

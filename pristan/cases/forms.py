@@ -5,10 +5,13 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.models import Case, ClosureReason, ConsentPurpose, FlagKind, Stage
+from pristan.cases.rules import STAGE_FIELDS
 from pristan.cases.services import OVERRIDABLE_PURPOSES, assignable_users
 from pristan.core.forms import DateInput, PersonChoiceField, choice_field, model_choice_field, picklist
 from pristan.core.models import Office
 from pristan.people.forms import PersonForm
+
+CONSENT_DECISIONS = [("", _("Not asked now")), ("yes", _("Given")), ("no", _("Withdrawn or refused"))]
 
 
 class RegisterForm(PersonForm):
@@ -24,15 +27,23 @@ class RegisterForm(PersonForm):
 
 
 class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
-    given = forms.TypedChoiceField(
-        label=_("Consent"),
-        choices=[("yes", _("Given")), ("no", _("Withdrawn or refused"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-    )
+    """The person's decision on every purpose, on one form and in one submit. A purpose left at
+    "Not asked now" keeps the consent it has; `decisions` holds the others."""
+
     on = forms.DateField(label=_("Date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for purpose in ConsentPurpose:
+            self.fields[purpose.value] = forms.ChoiceField(
+                label=purpose.label, choices=CONSENT_DECISIONS, required=False, initial="", widget=forms.RadioSelect
+            )
+        self.order_fields([*ConsentPurpose.values, "on", "note"])
+
+    def decisions(self) -> dict[str, bool]:
+        """Purpose → consent given, for the purposes decided on this form."""
+        return {purpose: self.cleaned_data[purpose] == "yes" for purpose in ConsentPurpose.values if self.cleaned_data[purpose]}
 
 
 class OverrideForm(forms.Form):
@@ -46,13 +57,37 @@ class OverrideForm(forms.Form):
 
 
 class StageForm(forms.Form):
-    stage = forms.ChoiceField(label=_("Move to stage"), choices=Stage.choices)
-    closure_reason = forms.ChoiceField(label=_("Reason for closure"), choices=[("", "—"), *ClosureReason.choices], required=False)
-    closure_details = forms.CharField(label=_("Details of closure"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    """The move to another stage, with the fields the chosen stage asks for (rules.STAGE_FIELDS).
+    Every field is on the page, marked with its stage (`data-stage`), so the form works without
+    JavaScript; pristan.js shows only those of the chosen stage. Values given for another stage are
+    dropped here, whatever they are: a field the person could not see must not refuse the move."""
+
+    stage = forms.ChoiceField(
+        label=_("Move to stage"), choices=Stage.choices, widget=forms.Select(attrs={"data-stage-choice": ""})
+    )
+    closure_reason = forms.ChoiceField(
+        label=_("Reason for closure"), choices=[("", "—"), *ClosureReason.choices], required=False,
+        help_text=_("Only when the case is closed."),
+    )  # fmt: skip
+    closure_details = forms.CharField(
+        label=_("Details of closure"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text=_("Only when the case is closed."),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, allowed: frozenset[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "stage").choices = [(value, label) for value, label in Stage.choices if value in allowed]
+        for stage, names in STAGE_FIELDS.items():
+            for name in names:
+                self.fields[name].widget.attrs["data-stage"] = stage
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        wanted = STAGE_FIELDS.get(data.get("stage", ""), ())
+        for name in {name for names in STAGE_FIELDS.values() for name in names} - set(wanted):
+            self.errors.pop(name, None)  # a field of another stage: neither its value nor its error counts
+            data[name] = ""
+        return data
 
 
 class NoteForm(forms.Form):

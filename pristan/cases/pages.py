@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pristan.cases.forms import FlagForm, StageForm
 from pristan.cases.models import Case
+from pristan.cases.registration import HINTS, registration_step, steps
 from pristan.cases.selectors import flags_in_force
 from pristan.cases.services import ALLOWED_STAGES
 from pristan.core import access, trail
@@ -52,9 +53,17 @@ def render_case(
         "flags": flags_in_force(user=request.user, case=case, today=timezone.localdate()),
         "flag_form": context.pop("flag_form", None) or _flag_form(request, case),
         "stage_form": context.pop("stage_form", None) or (StageForm(allowed=ALLOWED_STAGES[case.stage]) if writable else None),
+        "registration": _registration(case) if writable else None,  # the steps, until registration is done
         **context,
     }
     return render(request, template, context, status=status)
+
+
+def _registration(case: Case) -> dict[str, Any] | None:
+    step = registration_step(case=case)
+    if step is None:
+        return None
+    return {"steps": steps(current=step, case=case, can_write=True), "hint": HINTS[step]}
 
 
 def _flag_form(request: HttpRequest, case: Case) -> FlagForm | None:

@@ -34,6 +34,9 @@ NEEDS_CONSENT = _(
 NEEDS_SCREENING = _("Record a screening decision that the person is a possible or actual victim first.")
 NEEDS_CLOSURE_REASON = _("Choose the reason for closing the case.")
 CLOSING_FIELDS = ["stage", "status", "closure_reason", "closure_details", "closed_on"]
+# What a move to each stage asks for besides the stage itself (only closing asks for more); what is
+# given for another stage is ignored, as stage_apply does.
+STAGE_FIELDS: dict[str, tuple[str, ...]] = {Stage.CLOSED: ("closure_reason", "closure_details")}
 # What the audit entries of opening a case and of recording a consent name.
 OPENING_FIELDS = ["reference", "person", "office", "owner"]
 CONSENT_FIELDS = ["purpose", "given", "on"]

@@ -1,5 +1,6 @@
 """Opening cases and moving them through their journey; consent, notes and tasks."""
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -43,10 +44,14 @@ from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import POLICIES, Section
 from pristan.notifications import services as notifications
 from pristan.people.models import Person
+from pristan.people.services import person_register
 from pristan.reintegration.closure import reintegration_closure_check
 
 # The rules live in cases/rules.py; these names are read from here too.
-__all__ = ["ALLOWED_STAGES", "ELIGIBLE_DECISIONS", "case_change_stage", "case_open", "consent_record", "status_for"]
+__all__ = [
+    "ALLOWED_STAGES", "ELIGIBLE_DECISIONS", "case_change_stage", "case_open", "case_register", "consent_record",
+    "consents_record", "status_for",
+]  # fmt: skip
 
 CANNOT_OPEN = _("You cannot open cases in this office.")
 REOPEN_SUPERVISOR = _("Only a supervisor can reopen a closed case.")
@@ -81,6 +86,14 @@ def case_open(
     case.save()
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=case, case=case, fields=OPENING_FIELDS)
     return case
+
+
+@transaction.atomic
+def case_register(*, actor: User, office: Office, data: dict[str, Any]) -> Case:
+    """The first step of registration: the person, and their case opened in the office, together or
+    not at all (a person without a case would be found by nobody)."""
+    person = person_register(actor=actor, office=office, data=data)
+    return case_open(actor=actor, person=person, office=office)
 
 
 def _latest_decision(case: Case) -> str | None:
@@ -126,16 +139,36 @@ def case_assign(*, actor: User, case: Case, owner: User) -> Case:
     return case
 
 
+NO_CONSENT_DECISION = _("Record the person's decision on at least one purpose.")
+
+
 @transaction.atomic
 def consent_record(*, actor: User, case: Case, purpose: str, given: bool, on: date | None = None, note: str = "") -> ConsentEvent:
+    return consents_record(actor=actor, case=case, decisions={purpose: given}, on=on, note=note)[0]
+
+
+@transaction.atomic
+def consents_record(
+    *, actor: User, case: Case, decisions: Mapping[str, bool], on: date | None = None, note: str = ""
+) -> list[ConsentEvent]:
+    """The person's decision on each purpose asked about (purpose → given), from one conversation:
+    every one is checked before any is written, and all are recorded or none. One event, and one
+    audit entry, per purpose."""
     access.require_write(actor, case, Section.CONSENT)
-    event = consent_new(case=case, purpose=purpose, given=given, on=on or timezone.localdate(), actor=actor, note=note)
-    event.save()
-    audit_record(
-        actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case,
-        fields=CONSENT_FIELDS, detail=purpose,
-    )  # fmt: skip
-    return event
+    if not decisions:
+        raise ValidationError(NO_CONSENT_DECISION)
+    on = on or timezone.localdate()
+    events = [
+        consent_new(case=case, purpose=purpose, given=given, on=on, actor=actor, note=note)
+        for purpose, given in decisions.items()
+    ]
+    for event in events:
+        event.save()
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=event, case=case,
+            fields=CONSENT_FIELDS, detail=event.purpose,
+        )  # fmt: skip
+    return events
 
 
 # Consent to anonymised research use is never overridden: research can always do without a case.

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -23,13 +23,14 @@ from pristan.cases.forms import (
 from pristan.cases.models import Case, CaseFlag, ConsentPurpose, Task
 from pristan.cases.pages import render_case
 from pristan.cases.printing import case_summary_pdf
+from pristan.cases.registration import HINTS, RegistrationStep, page_after_step, registration_step, steps
 from pristan.core import access, paging, trail
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
 from pristan.core.policy import Section
 from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
-from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
+from pristan.people.services import PERSON_FIELDS, document_add, person_update
 from pristan.reintegration.selectors import overdue_visits_for
 
 
@@ -85,11 +86,8 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
     offices = access.registration_offices(request.user)
     form = RegisterForm(request.POST or None, offices=offices)
     if request.method == "POST" and form.is_valid():
-        office = form.cleaned_data["office"]
         try:
-            with transaction.atomic():
-                person = person_register(actor=request.user, office=office, data=form.cleaned_data)
-                case = services.case_open(actor=request.user, person=person, office=office)
+            case = services.case_register(actor=request.user, office=form.cleaned_data["office"], data=form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -97,7 +95,10 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
                 request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference}
             )
             return redirect("case_consent", reference=case.reference)
-    return render(request, "cases/register.html", {"form": form, "no_office": not offices.exists()})
+    return render(request, "cases/register.html", {
+        "form": form, "no_office": not offices.exists(), "steps": steps(current=RegistrationStep.PERSON),
+        "hint": HINTS[RegistrationStep.PERSON],
+    })  # fmt: skip
 
 
 def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
@@ -172,15 +173,19 @@ def stage_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 def consent(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.CONSENT, write=request.method == "POST")
-    form = ConsentForm(request.POST or None, initial={"on": timezone.localdate(), "purpose": ConsentPurpose.CASE_MANAGEMENT})
+    form = ConsentForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
+        before = registration_step(case=case)
         try:
-            services.consent_record(actor=request.user, case=case, **form.cleaned_data)
+            services.consents_record(
+                actor=request.user, case=case, decisions=form.decisions(), on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, _("Consent recorded."))
-            return redirect("case_consent", reference=case.reference)
+            return redirect(page_after_step(case=case, before=before) or reverse("case_consent", args=[case.reference]))
     return _consent_page(request, case, form, OverrideForm(), status=422 if form.errors else 200)
 
 
@@ -190,13 +195,14 @@ def consent_override(request: AuthenticatedRequest, reference: str) -> HttpRespo
     access.require_override(request.user, case)
     form = OverrideForm(request.POST)
     if form.is_valid():
+        before = registration_step(case=case)
         try:
             services.consent_override(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, _("Your override is recorded."))
-            return redirect("case_consent", reference=case.reference)
+            return redirect(page_after_step(case=case, before=before) or reverse("case_consent", args=[case.reference]))
     consent_form = ConsentForm(initial={"on": timezone.localdate()})
     return _consent_page(request, case, consent_form, form, status=422)
 

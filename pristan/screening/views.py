@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pristan.cases.models import Case
 from pristan.cases.pages import render_case
+from pristan.cases.registration import page_after_step, registration_step
 from pristan.core import access
 from pristan.core.forms import show_errors
 from pristan.core.http import AuthenticatedRequest
@@ -31,13 +33,15 @@ def screening(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     initial = {"indicator_list": indicator_list, "screened_on": timezone.localdate()}
     form = ScreeningForm(request.POST or None, indicator_list=indicator_list, initial=initial)
     if request.method == "POST" and form.is_valid():
+        before = registration_step(case=case)
         try:
             screening_record(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, _("Screening recorded."))
-            return redirect("case_screening", reference=case.reference)
+            # In a registration, on to the step now current (the case, once consent is there too).
+            return redirect(page_after_step(case=case, before=before) or reverse("case_screening", args=[case.reference]))
     valid = {item.key for item in indicators_for(indicator_list)}
     keys = [key for key in form.checked() if key in valid]
     return render_case(request, case, "screening/screening.html", "case_screening", {

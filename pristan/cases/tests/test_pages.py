@@ -13,38 +13,6 @@ from pristan.core import geography
 from pristan.screening.indicators import IndicatorList, indicators_for
 
 
-def test_registration_flow(ana, client_of):
-    client = client_of(ana)
-    response = client.post(
-        reverse("register"),
-        {"office": ana.memberships.get().office_id, "given_name": "Иван", "family_name": "Петров", "date_of_birth": "2010-03-01",
-         "citizenships": ["BG"], "languages": ["bg"], "gender": "Masculine", "guardian_name": "Мария Петрова"},
-    )  # fmt: skip
-    case = Case.objects.get()
-    assert response.url == reverse("case_consent", args=[case.reference])
-    assert case.minor_at_registration
-    assert case.person.name_latin == "Ivan Petrov"
-
-    response = client.post(reverse("case_consent", args=[case.reference]),
-                           {"purpose": "case_management", "given": "yes", "on": timezone.localdate().isoformat()})  # fmt: skip
-    assert response.status_code == 302
-
-    screening_url = reverse("case_screening", args=[case.reference])
-    page = client.get(screening_url).content.decode()
-    assert 'value="child_labour"' in page  # a child gets the child list
-    keys = [item.key for item in indicators_for(IndicatorList.CHILD_LABOUR)]
-    response = client.post(screening_url, {
-        "indicator_list": "child_labour", "indicators": keys[:6], "decision": "ActualVictimOfTrafficking",
-        "deciding_body": "NGO", "reason": "Recruited by deception and exploited.",
-        "screened_on": timezone.localdate().isoformat(),
-    })  # fmt: skip
-    assert response.status_code == 302
-    response = client.post(reverse("stage_change", args=[case.reference]), {"stage": "assistance"})
-    assert response.status_code == 302
-    case.refresh_from_db()
-    assert case.stage == "assistance"
-
-
 def test_errors_are_shown_beside_the_field_and_nothing_is_saved(ana, client_of):
     response = client_of(ana).post(
         reverse("register"), {"office": ana.memberships.get().office_id, "given_name": "", "date_of_birth": "2999-01-01"}

@@ -73,8 +73,7 @@ def _caseworker_morning(client: Client, sofia: Office, skopje: Office, clinic: O
         "citizenships": ["BG"], "gender": "Feminine",
     })  # fmt: skip
     case = Case.objects.get()
-    for purpose in ("case_management", "referral", "transfer"):
-        _submit(client, "case_consent", {"purpose": purpose, "given": "yes", "on": today}, case.reference)
+    _submit(client, "case_consent", {"case_management": "yes", "referral": "yes", "transfer": "yes", "on": today}, case.reference)
     _open(client, "case_screening", case.reference)
     _submit(client, "case_screening", {
         "indicator_list": "adult_labour", "decision": "PossibleVictimOfTrafficking", "deciding_body": "NGO",

@@ -10,3 +10,18 @@ function focusErrorSummary(root) {
 }
 document.addEventListener("DOMContentLoaded", () => focusErrorSummary(document));
 document.addEventListener("htmx:afterSwap", (event) => focusErrorSummary(event.target));
+
+// A form that moves a case shows only the fields of the stage chosen (cases.forms.StageForm marks
+// each with `data-stage`). Without this script every field shows and the server ignores those of
+// other stages; with it, the others are hidden and disabled, so they are neither seen nor sent.
+function showStageFields(choice) {
+  for (const input of choice.form.querySelectorAll("[data-stage]")) {
+    const wanted = input.dataset.stage === choice.value;
+    input.disabled = !wanted;
+    (input.closest(".field") || input).hidden = !wanted;
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-stage-choice]")) showStageFields(event.target);
+});
+for (const choice of document.querySelectorAll("select[data-stage-choice]")) showStageFields(choice);
