@@ -87,6 +87,9 @@ class FlagForm(forms.Form):
     expires_on = forms.DateField(label=_("Expires on (optional)"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, kinds: list[FlagKind], **kwargs: Any) -> None:
+        # Its own ids: the form sits on every case tab, beside that tab's forms, which have their
+        # own "kind" and "reason" fields (attachments, screening); two id_kind break the labels.
+        kwargs.setdefault("auto_id", "flag-%s")
         super().__init__(*args, **kwargs)
         choice_field(self, "kind").choices = [(kind.value, kind.label) for kind in kinds]
 
