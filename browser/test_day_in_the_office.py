@@ -3,6 +3,7 @@
 Every page a person visits is photographed (test-artifacts/day/<role>-<size>-<nn>-<step>.png) and
 checked by axe-core against WCAG 2.1 A and AA: a violation anywhere on the way fails the day."""
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
@@ -20,10 +22,11 @@ from conftest import PASSWORD, authenticator_of, current_code, member
 from pristan.attachments.models import Attachment
 from pristan.attachments.tests.test_attachments import png
 from pristan.cases.models import Case, CaseFlag, CaseNote, ConsentPurpose
-from pristan.cases.services import consent_override, consent_record, task_add
+from pristan.cases.services import case_assign, consent_override, consent_record, flag_set, task_add
 from pristan.core.models import Role
 from pristan.erasure.models import ErasureRequest, ErasureStatus
 from pristan.erasure.services import erasure_request
+from pristan.screening.services import screening_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +54,11 @@ class Day:
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
         assert_accessible(self.page)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pictures_of_this_run_only() -> None:
+    shutil.rmtree(DAY_ARTIFACTS, ignore_errors=True)
 
 
 @pytest.fixture(params=list(SIZES))
@@ -189,24 +197,27 @@ def test_a_focal_points_day_in_bosnian(live_server, day, ana, boris, sofia, open
     assert ErasureRequest.objects.get(case=asked).status == ErasureStatus.REFUSED
 
 
-def test_a_supervisors_day_in_serbian_latin(live_server, day, ana, boris, open_case) -> None:
+def test_a_supervisors_day_in_serbian_latin(live_server, day, ana, boris, nina, open_case) -> None:
     latn = "sr-latn"
     first = open_case(given_name="Мария", family_name="Иванова")
-    open_case(given_name="Петър", family_name="Стоянов")
+    second = open_case(given_name="Петър", family_name="Стоянов")
+    third = case_assign(actor=boris, case=open_case(given_name="Elena", family_name="Kostova"), owner=nina)
+    flag_set(actor=ana, case=second, kind="medical_urgency", reason="Insulin runs out on Friday.")
     task_add(actor=ana, case=first, title="Call the shelter", due_on=timezone.localdate() - timedelta(days=2))
     walk = day("supervisor")
     page = walk.page
     _sign_in_at(walk, live_server.url, latn, boris)
-    expect(page.get_by_test_id("caseloads").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("caseloads").locator("tbody tr")).to_have_count(2)  # Ana's two, Nina's one
     expect(page.get_by_test_id("overdue-tasks")).to_have_text(_in(latn, "Overdue tasks: %(count)s") % {"count": 1})
 
     _menu_link(page, _in(latn, "All cases")).click()
-    expect(page.locator("#results tbody tr")).to_have_count(2)
+    expect(page.locator("#results tbody tr")).to_have_count(3)
     walk.look("case-list")
-    # Bulk reassignment on the case list is wired in here by the lead, as the next step of the day.
+    _caseload_on_the_case_list(walk, ana=ana, nina=nina, cases=[first, second, third])
 
-    page.locator("#results").get_by_role("link", name=first.reference).click()
-    expect(page.locator("h1 .ref")).to_have_text(first.reference)
+    page.locator("#results").get_by_role("link", name=second.reference).click()
+    expect(page.locator("h1 .ref")).to_have_text(second.reference)
+    expect(page.locator("section.flags li.flag")).to_contain_text("Insulin runs out on Friday.")
     walk.look("case")
 
     _menu_link(page, _in(latn, "Overview")).click()
@@ -214,7 +225,55 @@ def test_a_supervisors_day_in_serbian_latin(live_server, day, ana, boris, open_c
     walk.look("overview")
 
 
-def _sign_in_at(day: Day, base: str, language: str, user: User) -> None:
+def _caseload_on_the_case_list(walk: Day, *, ana: User, nina: User, cases: list[Case]) -> None:
+    """The supervisor's caseload step, on the case list: the place where the bulk reassignment
+    (select some of Ana's cases, reassign them to Nina) joins the day. Until it does, the supervisor
+    finds the case that needs attention first by its flag, and ends on the whole list again."""
+    page = walk.page
+    assert {case.owner for case in cases} == {ana, nina}
+    page.locator("#id_flag").select_option("medical_urgency")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    walk.look("case-list-flagged")
+    page.locator("#id_flag").select_option("")
+    expect(page.locator("#results tbody tr")).to_have_count(len(cases))
+
+
+def test_an_auditors_day_in_macedonian(live_server, day, sofia, nina, client_of) -> None:
+    mk = "mk"
+    auditor = member("aurel", sofia, Role.AUDITOR)
+    client_of(nina).get(reverse("research_export"))  # refused: a caseworker does not make research data
+    walk = day("auditor")
+    page = walk.page
+    _sign_in_at(walk, live_server.url, mk, auditor)
+    expect(page.get_by_test_id("refusals").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("refusals")).to_contain_text("Nina")
+
+    page.get_by_test_id("start-refusals").locator("a[href*='action=denied']").click()
+    expect(page.locator("h1")).to_have_text(_in(mk, "Audit trail"))
+    expect(page.locator("main table tbody tr")).to_have_count(1)
+    expect(page.locator("main table tbody")).to_contain_text(_in(mk, "Access refused"))
+    walk.look("audit-trail")
+
+
+def test_an_analysts_day_in_macedonian(live_server, day, ana, sofia, open_case) -> None:
+    mk = "mk"
+    for _ in range(6):
+        case = open_case()
+        screening_record(
+            actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="PossibleVictimOfTrafficking",
+            reason="Credible account.",
+        )  # fmt: skip
+        consent_record(actor=ana, case=case, purpose=ConsentPurpose.RESEARCH, given=True)
+    analyst = member("lidia", sofia, Role.ANALYST)
+    walk = day("analyst")
+    page = walk.page
+    _sign_in_at(walk, live_server.url, mk, analyst, lands_on="Research data (CTDC)")  # the analyst's start page
+    page.locator("#research-preview form[action$='/research/count/'] button").click()
+    expect(page.get_by_test_id("research-report")).to_contain_text("6")  # counted at once: jobs run where queued here
+    walk.look("research-preview")
+
+
+def _sign_in_at(day: Day, base: str, language: str, user: User, *, lands_on: str = "Start") -> None:
     device = authenticator_of(user)  # two-step sign-in is required of everyone: the app is set up
     page = day.page
     page.goto(f"{base}/accounts/login/")
@@ -227,5 +286,5 @@ def _sign_in_at(day: Day, base: str, language: str, user: User) -> None:
     day.look("two-step")
     page.fill("#id_code", current_code(device))
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("h1")).to_have_text(_in(language, "Start"))
+    expect(page.locator("h1")).to_have_text(_in(language, lands_on))
     day.look("start")
