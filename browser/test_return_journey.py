@@ -104,7 +104,7 @@ def sign_in(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
         _submit(page, page.locator("main form button[type=submit]"))
         page.fill("#id_code", current_code(authenticator_of(User.objects.get(username=username))))
         _submit(page, page.locator("main form button[type=submit]"))
-        expect(page.locator("h1")).to_have_text(_in(language, "My cases"))
+        expect(page.locator("h1")).to_have_text(_in(language, "Start"))
         return page
 
     yield open_as
