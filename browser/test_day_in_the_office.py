@@ -82,9 +82,12 @@ def _menu_link(page: Page, name: str) -> Locator:
     link = page.get_by_role("navigation", name=_in(page.locator("html").get_attribute("lang") or "en", "Main")).get_by_role(
         "link", name=name, exact=True
     )
-    toggle = page.locator("header button[aria-expanded=false]")
+    # The menu's toggle, whichever form a narrow layout gives it: a button that says whether the
+    # menu is expanded, or a <details> summary.
+    toggle = page.locator("header button[aria-expanded=false], header details:not([open]) > summary")
     if not link.is_visible() and toggle.count():
         toggle.first.click()
+    expect(link).to_be_visible()
     return link
 
 
