@@ -79,3 +79,9 @@ def choose_language(page: Page, language: str) -> None:
     with page.expect_navigation():
         page.locator("form.lang button[type=submit]").click()
     expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the browser tests left their screenshots (CI keeps them in its working directory)."""
+    if ARTIFACTS.is_dir() and any(ARTIFACTS.rglob("*.png")):
+        terminalreporter.write_line(f"Screenshots of the browser tests: {ARTIFACTS}")

@@ -41,7 +41,7 @@ def test_a_caseworker_exports_the_cases_of_a_search(page, live_server, ana, open
     page.locator("main form button[type=submit]").click()
     page.fill("#id_code", current_code(device))
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("h1")).to_have_text("My cases")
+    expect(page.locator("h1")).to_have_text("Start")
 
     page.get_by_role("link", name="All cases").click()
     with page.expect_response(lambda response: response.url.endswith("/cases/") and response.request.method == "POST"):

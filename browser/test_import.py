@@ -38,7 +38,7 @@ def test_a_caseworker_imports_the_official_spreadsheet(page, live_server, settin
     page.locator("main form button[type=submit]").click()
     page.fill("#id_code", current_code(device))
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("h1")).to_have_text("My cases")
+    expect(page.locator("h1")).to_have_text("Start")
 
     page.goto(f"{live_server.url}/imports/")
     expect(page.locator("h1")).to_have_text("Import cases")

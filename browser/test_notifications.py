@@ -21,7 +21,7 @@ def _sign_in(page: Page, base: str, user: User) -> None:
     page.locator("main form button[type=submit]").click()
     page.fill("#id_code", current_code(device))
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("h1")).to_have_text("My cases")
+    expect(page.locator("h1")).to_have_text("Start")
 
 
 def _sign_out(page: Page) -> None:

@@ -374,6 +374,7 @@ def test_a_person_screened_in_sofia_returns_to_chisinau_and_is_visited_there(wor
 
     # 4. Chișinău: Elena finds the case through her task and records the visits.
     elena = sign_in("elena")
+    elena.get_by_role("navigation", name="Main").get_by_role("link", name="My cases").click()
     elena.locator("ul.tasks li", has_text="Monitoring visits after her return").get_by_role("link", name=case.reference).click()
     expect(elena.locator("h1 .name")).to_have_text("Ана Русу")
     _tab(elena, "Reintegration")
