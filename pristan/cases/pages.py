@@ -60,9 +60,7 @@ def _assign_form(request: HttpRequest, case: Case) -> AssignForm | None:
     """The caseworker picker, for a supervisor of the case's office (access.may_assign)."""
     if not access.may_assign(request.user, case) or case.person.erased_at is not None:
         return None
-    return AssignForm(
-        people=access.assignable_people(case.office, children=case.is_minor), initial={"owner": case.owner_id}
-    )
+    return AssignForm(people=access.assignable_people(case.office, children=case.is_minor), initial={"owner": case.owner_id})
 
 
 def _flag_form(request: HttpRequest, case: Case) -> FlagForm | None:

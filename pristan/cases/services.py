@@ -177,7 +177,9 @@ def _in_bulk(*, actor: User, cases: list[Case], expected: int, act: Callable[[Ca
 def case_assign_many(*, actor: User, cases: list[Case], owner: User, expected: int) -> int:
     """Assign every case (`cases`, loaded through access.cases_for from the `expected` number of
     ids selected) to `owner`, or none of them; how many were assigned."""
-    return _in_bulk(actor=actor, cases=cases, expected=expected, act=lambda case: case_assign(actor=actor, case=case, owner=owner))
+    return _in_bulk(
+        actor=actor, cases=cases, expected=expected, act=lambda case: case_assign(actor=actor, case=case, owner=owner)
+    )
 
 
 def case_transfer_many(*, actor: User, cases: list[Case], to_office: Office, reason: str, expected: int) -> int:

@@ -31,10 +31,10 @@ from pristan.cases.models import Case, CaseFlag, ConsentPurpose, Task
 from pristan.cases.pages import render_case
 from pristan.core import access, paging, trail
 from pristan.core.forms import person_label, show_errors
-from pristan.core.models import Office
-from pristan.exports import views as exports_views
 from pristan.core.http import AuthenticatedRequest
+from pristan.core.models import Office
 from pristan.core.policy import Section
+from pristan.exports import views as exports_views
 from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
 from pristan.people.services import PERSON_FIELDS, document_add, person_register, person_update
@@ -126,15 +126,18 @@ def case_bulk(request: AuthenticatedRequest) -> HttpResponse:
         try:
             if data["action"] == BulkAction.ASSIGN:
                 count = services.case_assign_many(actor=request.user, cases=cases, owner=data["assignee"], expected=len(ids))
-                message = ngettext(
-                    "%(count)s case assigned to %(person)s.", "%(count)s cases assigned to %(person)s.", count
-                ) % {"count": count, "person": person_label(data["assignee"])}
+                message = ngettext("%(count)s case assigned to %(person)s.", "%(count)s cases assigned to %(person)s.", count) % {
+                    "count": count,
+                    "person": person_label(data["assignee"]),
+                }
             else:
                 count = services.case_transfer_many(
                     actor=request.user, cases=cases, to_office=data["to_office"], reason=data["reason"], expected=len(ids)
                 )
                 message = ngettext(
-                    "%(office)s was asked to take over %(count)s case.", "%(office)s was asked to take over %(count)s cases.", count
+                    "%(office)s was asked to take over %(count)s case.",
+                    "%(office)s was asked to take over %(count)s cases.",
+                    count,
                 ) % {"count": count, "office": data["to_office"]}
         except ValidationError as error:
             show_errors(form, error)
@@ -142,11 +145,11 @@ def case_bulk(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, message)
             return redirect("case_list")
     for problem in form.errors.get("__all__", []):
-        messages.error(request, problem)
+        messages.error(request, str(problem))
     for name, problems in form.errors.items():
         if name != "__all__":
             for problem in problems:
-                messages.error(request, f"{form.fields[name].label}: {problem}" if form.fields[name].label else problem)
+                messages.error(request, f"{form.fields[name].label}: {problem}" if form.fields[name].label else str(problem))
     return redirect("case_list")
 
 

@@ -1028,7 +1028,7 @@ def may_be_assigned(person: User, case: Case) -> bool:
 def ownerless_q() -> Q:
     """The cases whose owner may no longer own them in their office (left it, lost the role, was
     deactivated): unassigned, for a supervisor to hand on. Child-protection clearance aside."""
-    return ~Exists(_owning_memberships(_reaching(OuterRef("office_id"))).filter(user_id=OuterRef("owner_id")))
+    return Q(~Exists(_owning_memberships(_reaching(OuterRef("office_id"))).filter(user_id=OuterRef("owner_id"))))
 
 
 def may_assign(user: AnyUser, case: Case) -> bool:
