@@ -129,9 +129,10 @@ def office_for(*, user: User, today: date) -> Office:
         open_cases.order_by().values("owner_id").annotate(count=Count("id")).values_list("owner_id", "count")
     )  # fmt: skip
     counted = dict(loads)
-    owners = User.objects.in_bulk([pk for pk in counted if pk is not None])
     # Someone who may no longer own cases here is not among the list's caseworkers: their cases are "nobody's".
-    listed = set(access.caseworkers_of(access.offices_for(user)).filter(pk__in=list(owners)).values_list("pk", flat=True))
+    caseworkers = access.caseworkers_of(access.offices_for(user)).filter(pk=OuterRef("pk"))
+    owners = User.objects.annotate(listed=Exists(caseworkers)).in_bulk([pk for pk in counted if pk is not None])
+    listed = {pk for pk, owner in owners.items() if getattr(owner, "listed", False)}
     caseloads = sorted(
         (
             Caseload(owners.get(pk) if pk is not None else None, count, str(pk) if pk in listed else UNASSIGNED)
