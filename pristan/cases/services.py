@@ -162,15 +162,20 @@ def _in_bulk(*, actor: User, cases: list[Case], expected: int, act: Callable[[Ca
     if len(cases) != expected:  # a case that is not (or no longer) there for the actor: never named
         raise ValidationError(BULK_MISSING)
     problems: list[str] = []
-    with transaction.atomic():
-        for case in sorted(cases, key=lambda case: case.reference):
-            try:
-                with transaction.atomic():  # a savepoint: a refused case leaves the transaction usable
-                    act(case)
-            except (ValidationError, PermissionDenied) as error:
-                problems.append(f"{case.reference} ({_messages_of(error)})")
-        if problems:
-            raise ValidationError(BULK_BLOCKED % {"problems": "; ".join(problems)})
+    try:
+        with transaction.atomic():
+            for case in sorted(cases, key=lambda case: case.reference):
+                try:
+                    with transaction.atomic():  # a savepoint: a refused case leaves the transaction usable
+                        act(case)
+                except (ValidationError, PermissionDenied) as error:
+                    problems.append(f"{case.reference} ({_messages_of(error)})")
+            if problems:
+                raise ValidationError(BULK_BLOCKED % {"problems": "; ".join(problems)})
+    except ValidationError:
+        for case in cases:  # undone in the database: the objects in hand must not keep what was not saved
+            case.refresh_from_db()
+        raise
     return len(cases)
 
 
