@@ -102,6 +102,10 @@ class Case(models.Model):
             # One caseworker's cases, every stage, in the list's order: the caseworker filter of the
             # case list (and its pages) from the index, however many cases the offices hold.
             models.Index(fields=["owner", "opened_on", "id"], name="cases_case_owner_opened"),
+            # The cases left unchanged longest (the list's "unchanged since", a supervisor's ageing
+            # cases), for one office and for all.
+            models.Index(fields=["office", "updated_at"], name="cases_case_office_changed"),
+            models.Index(fields=["updated_at"], name="cases_case_changed"),
             # A search by reference ignores case (reference__iexact): on PostgreSQL UPPER(reference).
             models.Index(Upper("reference"), name="cases_case_reference_upper"),
         ]
