@@ -13,6 +13,8 @@ from pristan.cases.models import Case, ConsentPurpose
 from pristan.core import access
 from pristan.core.models import AuditEntry, Office, Role
 from pristan.core.services import membership_grant
+from pristan.exports.models import ExportJob
+from pristan.exports.tests.conftest import consent_to_export, just_confirmed
 from pristan.exports.views import SEARCH
 from pristan.people.services import person_register
 from pristan.referrals.models import Transfer, TransferStatus
@@ -215,3 +217,17 @@ def test_the_start_page_links_each_caseload_to_that_caseworkers_cases(case, bori
     assert link in content
     listed = client_of(boris).get(link).context["page"].cases
     assert [c.pk for c in listed] == [case.pk]
+
+
+def test_a_bulk_export_holds_the_selected_cases_and_no_others(open_case, ana, boris, client_of):
+    """The selection becomes the export's search: the page describes it, the job holds exactly the
+    selected cases with consent to export (each checked as every export checks it)."""
+    chosen = [consent_to_export(open_case(), ana), consent_to_export(open_case(given_name="Мария"), ana)]
+    consent_to_export(open_case(given_name="Елена"), ana)  # not selected
+    client = just_confirmed(client_of(boris))
+    client.post(reverse("case_bulk"), {"selected": [case.pk for case in chosen], "action": "export"})
+    page = client.get(reverse("export_create")).content.decode()
+    assert "Selected cases" in page
+    started = client.post(reverse("export_create"), {"step": "confirm", "purpose": "authority"})
+    assert started.status_code == 302
+    assert ExportJob.objects.get().case_ids == sorted(case.pk for case in chosen)
