@@ -91,16 +91,16 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _sortable(sort: selectors.Sort) -> dict[str, dict[str, str]]:
+def _sortable(sort: selectors.Sort) -> dict[str, dict[str, str | bool]]:
     """For each sortable column: its aria-sort, and the order its button asks for (the other way
     round when it is the current order)."""
-    columns = {}
+    columns: dict[str, dict[str, str | bool]] = {}
     for key in selectors.SORTS:
         current = key == sort.key
         aria = ("descending" if sort.descending else "ascending") if current else "none"
         # A date reads newest first the first time; names and stages from A and from the journey's start.
         wanted_descending = (not sort.descending) if current else key == "opened"
-        columns[key] = {"aria": aria, "next": f"{'-' if wanted_descending else ''}{key}", "descending": str(wanted_descending)}
+        columns[key] = {"aria": aria, "next": f"{'-' if wanted_descending else ''}{key}", "descending": wanted_descending}
     return columns
 
 
