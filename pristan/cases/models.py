@@ -99,6 +99,13 @@ class Case(models.Model):
             # A reader of every office filtering by status: that status's page, and its capped
             # count, from the index rather than by scanning the cases.
             models.Index(fields=["status", "opened_on", "id"], name="cases_case_status_opened"),
+            # One caseworker's cases, every stage, in the list's order: the caseworker filter of the
+            # case list (and its pages) from the index, however many cases the offices hold.
+            models.Index(fields=["owner", "opened_on", "id"], name="cases_case_owner_opened"),
+            # The cases left unchanged longest (the list's "unchanged since", a supervisor's ageing
+            # cases), for one office and for all.
+            models.Index(fields=["office", "updated_at"], name="cases_case_office_changed"),
+            models.Index(fields=["updated_at"], name="cases_case_changed"),
             # A search by reference ignores case (reference__iexact): on PostgreSQL UPPER(reference).
             models.Index(Upper("reference"), name="cases_case_reference_upper"),
         ]

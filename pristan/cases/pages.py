@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.forms import FlagForm, StageForm
+from pristan.cases.forms import AssignForm, FlagForm, StageForm
 from pristan.cases.models import Case
 from pristan.cases.registration import HINTS, registration_step, steps
 from pristan.cases.selectors import flags_in_force
@@ -52,6 +52,7 @@ def render_case(
         # The flags in force, in a band above every tab; only those of sections the reader is granted.
         "flags": flags_in_force(user=request.user, case=case, today=timezone.localdate()),
         "flag_form": context.pop("flag_form", None) or _flag_form(request, case),
+        "assign_form": context.pop("assign_form", None) or _assign_form(request, case),
         "stage_form": context.pop("stage_form", None) or (StageForm(allowed=ALLOWED_STAGES[case.stage]) if writable else None),
         "registration": _registration(case) if writable else None,  # the steps, until registration is done
         **context,
@@ -64,6 +65,13 @@ def _registration(case: Case) -> dict[str, Any] | None:
     if step is None:
         return None
     return {"steps": steps(current=step, case=case, can_write=True), "hint": HINTS[step]}
+
+
+def _assign_form(request: HttpRequest, case: Case) -> AssignForm | None:
+    """The caseworker picker, for a supervisor of the case's office (access.may_assign)."""
+    if not access.may_assign(request.user, case) or case.person.erased_at is not None:
+        return None
+    return AssignForm(people=access.assignable_people(case.office, children=case.is_minor), initial={"owner": case.owner_id})
 
 
 def _flag_form(request: HttpRequest, case: Case) -> FlagForm | None:

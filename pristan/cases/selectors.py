@@ -1,13 +1,16 @@
 """Reading cases: lists, search, consent in force, what is due."""
 
+import operator
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from functools import reduce
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connections
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_stubs_ext import StrOrPromise
@@ -44,6 +47,14 @@ class CaseFilters:
     exploitation: str = ""
     minors: bool = False
     flag: str = ""  # a kind of flag in force (offered only as access.flag_kinds_to_filter allows)
+    owner: str = ""  # a caseworker's id, or UNASSIGNED: cases whose owner may no longer own them
+    opened_from: date | None = None
+    opened_to: date | None = None
+    unchanged_since: date | None = None  # nothing changed in the case itself since that day
+    selected: tuple[int, ...] = ()  # the cases ticked on the list (a bulk export): ids, never names
+
+
+UNASSIGNED = "none"
 
 
 def _filtered(cases: QuerySet[Case], filters: CaseFilters, *, user: User | AnonymousUser) -> QuerySet[Case]:
@@ -75,7 +86,23 @@ def _filtered(cases: QuerySet[Case], filters: CaseFilters, *, user: User | Anony
         cases = cases.filter(Exists(CaseFlag.objects.filter(in_force, case_id=OuterRef("pk"), kind=filters.flag)))
         if FLAG_SECTIONS.get(filters.flag, Section.SUMMARY) != Section.SUMMARY:
             cases = cases.filter(access.listed_sections_q(user))
+    if filters.owner == UNASSIGNED:
+        cases = cases.filter(access.ownerless_q())
+    elif filters.owner.isdigit():
+        cases = cases.filter(owner_id=int(filters.owner))
+    if filters.opened_from:
+        cases = cases.filter(opened_on__gte=filters.opened_from)
+    if filters.opened_to:
+        cases = cases.filter(opened_on__lte=filters.opened_to)
+    if filters.unchanged_since:
+        cases = cases.filter(updated_at__lt=_start_of(filters.unchanged_since))
+    if filters.selected:
+        cases = cases.filter(pk__in=sorted(filters.selected))
     return cases
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def case_search(*, user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]:
@@ -102,12 +129,68 @@ class Position:
             return None
 
     def after(self) -> Q:
-        """The cases after it in the list's order (older, or as old with a lower id). The first
-        condition is redundant but gives an index its range."""
-        return Q(opened_on__lte=self.opened_on) & (Q(opened_on__lt=self.opened_on) | Q(pk__lt=self.pk))
+        """The cases after it in the default order (older, or as old with a lower id)."""
+        return _beyond(Sort.parse(DEFAULT_SORT).columns(forward=True), {"opened_on": self.opened_on, "id": self.pk})
 
     def before(self) -> Q:
-        return Q(opened_on__gte=self.opened_on) & (Q(opened_on__gt=self.opened_on) | Q(pk__gt=self.pk))
+        return _beyond(Sort.parse(DEFAULT_SORT).columns(forward=False), {"opened_on": self.opened_on, "id": self.pk})
+
+
+# The columns the list sorts by, each with the columns that break its ties (the id last, so that
+# the order is total and a position exact) and whether a tie-breaker runs against the sort (within
+# a stage or a caseworker, newest first). Only what an index serves or a short sort of one office's
+# cases does; never the person's name, which is sealed (the database holds no name to sort by).
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "opened": (("opened_on", False), ("id", False)),
+    "reference": (("reference", False),),
+    "stage": (("stage_rank", False), ("opened_on", True), ("id", True)),
+    "caseworker": (("owner_last", False), ("owner_first", False), ("owner_username", False), ("opened_on", True), ("id", True)),
+}
+DEFAULT_SORT = "-opened"
+SORT_CHOICES = [f"{sign}{key}" for key in SORTS for sign in ("", "-")]
+_SORT_KEYS: dict[str, Any] = {
+    "stage_rank": DbCase(*(When(stage=stage, then=Value(rank)) for rank, stage in enumerate(Stage.values)), default=Value(99)),
+    "owner_last": F("owner__last_name"),
+    "owner_first": F("owner__first_name"),
+    "owner_username": F("owner__username"),
+}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """How the case list is ordered: a key of SORTS, ascending or descending ("-opened": newest first)."""
+
+    key: str
+    descending: bool
+
+    def __str__(self) -> str:
+        return f"{'-' if self.descending else ''}{self.key}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Sort":
+        text = (text or "").strip()
+        if text not in SORT_CHOICES:
+            text = DEFAULT_SORT
+        return cls(text.removeprefix("-"), text.startswith("-"))
+
+    def columns(self, *, forward: bool) -> list[tuple[str, bool]]:
+        """Each column of the order and whether it descends: reversed for reading backwards."""
+        return [(name, (self.descending != flipped) == forward) for name, flipped in SORTS[self.key]]
+
+    def keys(self) -> dict[str, Any]:
+        """The computed columns the order needs (annotations)."""
+        return {name: _SORT_KEYS[name] for name, _flipped in SORTS[self.key] if name in _SORT_KEYS}
+
+
+def _beyond(columns: list[tuple[str, bool]], values: dict[str, Any]) -> Q:
+    """The rows after `values` in the order of `columns` (a "keyset" condition). The first condition
+    is redundant but gives an index its range."""
+    ties, alternatives = Q(), []
+    for name, descending in columns:
+        alternatives.append(ties & Q(**{f"{name}__{'lt' if descending else 'gt'}": values[name]}))
+        ties &= Q(**{name: values[name]})
+    first, descending = columns[0]
+    return Q(**{f"{first}__{'lte' if descending else 'gte'}": values[first]}) & reduce(operator.or_, alternatives)
 
 
 @dataclass(frozen=True)
@@ -190,21 +273,40 @@ def _combined(
     return (combined.order_by(*order) if order else combined)[:limit]
 
 
-def case_list_page(*, user: User | AnonymousUser, filters: CaseFilters, page: PageRequest, per_page: int) -> CasePage:
-    """One page of the cases the user may see that match the filters, newest first, by position
-    ("keyset" paging: page 200 costs what page 1 costs), and how many match, up to COUNT_LIMIT.
-    Only the page's cases are loaded (their people, offices and caseworkers with them). A constant
-    number of queries, each driven by indexes (access.case_parts_for), whatever the number of cases."""
+def _boundary(user: User | AnonymousUser, sort: Sort, position: Position) -> dict[str, Any] | None:
+    """The values of the sort's columns at a position: the position's own for the default order;
+    otherwise read from its case (one query by primary key), among the cases the user sees."""
+    if not sort.keys() and sort.key == "opened":
+        return {"opened_on": position.opened_on, "id": position.pk}
+    names = [name for name, _flipped in SORTS[sort.key]]
+    return access.cases_for(user).filter(pk=position.pk).annotate(**sort.keys()).values(*names).first()
+
+
+def case_list_page(
+    *, user: User | AnonymousUser, filters: CaseFilters, page: PageRequest, per_page: int, sort: Sort | None = None
+) -> CasePage:
+    """One page of the cases the user may see that match the filters, in the sort's order (newest
+    first unless asked), by position ("keyset" paging: page 200 costs what page 1 costs), and how
+    many match, up to COUNT_LIMIT. Only the page's cases are loaded (their people, offices and
+    caseworkers with them). A constant number of queries, each driven by indexes
+    (access.case_parts_for), whatever the number of cases."""
+    sort = sort or Sort.parse(DEFAULT_SORT)
     parts = [_filtered(part, filters, user=user) for part in access.case_parts_for(user)]
     if not parts:
         return CasePage([], 1, 0, False, per_page, has_next=False, has_previous=False)
-    order = LIST_ORDER if page.forward else tuple(field.removeprefix("-") for field in LIST_ORDER)
-    bounded = parts
-    if page.position is not None:
-        condition = page.position.after() if page.forward else page.position.before()
-        bounded = [part.filter(condition) for part in parts]
+    columns = sort.columns(forward=page.forward)
+    order = tuple(f"{'-' if descending else ''}{name}" for name, descending in columns)
+    bounded = [part.annotate(**sort.keys()) for part in parts] if sort.keys() else parts
+    boundary = _boundary(user, sort, page.position) if page.position is not None else None
+    if page.position is not None and boundary is None:  # a position no longer there: the first page
+        page = PageRequest()
+        columns = sort.columns(forward=True)
+        order = tuple(f"{'-' if descending else ''}{name}" for name, descending in columns)
+    if boundary is not None:
+        bounded = [part.filter(_beyond(columns, boundary)) for part in bounded]
     by_matches = bool(query_words(filters.query, MAX_SEARCH_WORDS)) and not REFERENCE_RE.fullmatch(filters.query.strip())
-    ids = [pk for pk, *_ in _combined(bounded, per_page + 1, order, "pk", "opened_on", by_matches=by_matches)]
+    selected = [name for name, _descending in columns if name != "id"]
+    ids = [pk for pk, *_ in _combined(bounded, per_page + 1, order, "pk", *selected, by_matches=by_matches)]
     more = len(ids) > per_page
     ids = ids[:per_page] if page.forward else ids[:per_page][::-1]
     found = Case.objects.select_related("person", "office", "owner").in_bulk(ids)

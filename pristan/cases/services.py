@@ -1,6 +1,6 @@
 """Opening cases and moving them through their journey; consent, notes and tasks."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -40,6 +40,7 @@ from pristan.cases.rules import (
 from pristan.cases.selectors import may_proceed
 from pristan.core import access
 from pristan.core.audit import apply_changes, audit_record
+from pristan.core.forms import person_label
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import POLICIES, Section
 from pristan.notifications import services as notifications
@@ -49,8 +50,8 @@ from pristan.reintegration.closure import reintegration_closure_check
 
 # The rules live in cases/rules.py; these names are read from here too.
 __all__ = [
-    "ALLOWED_STAGES", "ELIGIBLE_DECISIONS", "case_change_stage", "case_open", "case_register", "consent_record",
-    "consents_record", "status_for",
+    "ALLOWED_STAGES", "ELIGIBLE_DECISIONS", "case_assign", "case_assign_many", "case_change_stage", "case_open",
+    "case_register", "case_transfer_many", "consent_record", "consents_record", "status_for",
 ]  # fmt: skip
 
 CANNOT_OPEN = _("You cannot open cases in this office.")
@@ -128,11 +129,24 @@ def case_change_stage(*, actor: User, case: Case, stage: str, closure_reason: st
     return case
 
 
+NOT_ASSIGNABLE = _(
+    "%(person)s cannot be this case's caseworker: only an active caseworker or supervisor of the case's office can, "
+    "and of a child's case only one with child-protection clearance."
+)
+BULK_EMPTY = _("Select at least one case.")
+BULK_TOO_MANY = _("Select at most %(limit)s cases at once.")
+BULK_MISSING = _("Some of the selected cases are no longer there for you: search again, then select.")
+BULK_BLOCKED = _("Nothing was changed, because of these cases: %(problems)s")
+BULK_LIMIT = 500  # cases in one bulk action: one transaction, each case checked; a page holds far fewer
+
+
 @transaction.atomic
 def case_assign(*, actor: User, case: Case, owner: User) -> Case:
-    access.require_write(actor, case, Section.SUMMARY)
-    if not case.office.memberships.filter(user_id=owner.pk).exists():
-        raise ValidationError({"owner": _("The caseworker must work in the case's office.")})
+    """Make `owner` the case's caseworker (HTCDS cas_CaseOwner): a supervisor of the case's office
+    decides, and only someone who may own the case is assigned (access.require_assign, may_be_assigned)."""
+    access.require_assign(actor, case)
+    if not access.may_be_assigned(owner, case):
+        raise ValidationError({"owner": NOT_ASSIGNABLE % {"person": person_label(owner)}})
     if apply_changes(case, {"owner": owner}):
         case.save(update_fields=["owner", "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=case, case=case, fields=["owner"])
@@ -140,6 +154,63 @@ def case_assign(*, actor: User, case: Case, owner: User) -> Case:
 
 
 NO_CONSENT_DECISION = _("Record the person's decision on at least one purpose.")
+
+
+def _messages_of(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, PermissionDenied):
+        return " ".join(str(argument) for argument in error.args) or str(access.CANNOT_CHANGE)
+    return " ".join(str(message) for message in error.messages)
+
+
+def _in_bulk(*, actor: User, cases: list[Case], expected: int, act: Callable[[Case], object]) -> int:
+    """Act on every case or on none: each case through its own service (its access checks, its
+    audit entry); the first refusal does not stop the others being tried, so that the message
+    names every case that blocks the action; then, if any did, everything is undone."""
+    access.require_bulk(actor)
+    if not expected:
+        raise ValidationError(BULK_EMPTY)
+    if expected > BULK_LIMIT:
+        raise ValidationError(BULK_TOO_MANY % {"limit": BULK_LIMIT})
+    if len(cases) != expected:  # a case that is not (or no longer) there for the actor: never named
+        raise ValidationError(BULK_MISSING)
+    problems: list[str] = []
+    try:
+        with transaction.atomic():
+            for case in sorted(cases, key=lambda case: case.reference):
+                try:
+                    with transaction.atomic():  # a savepoint: a refused case leaves the transaction usable
+                        act(case)
+                except (ValidationError, PermissionDenied) as error:
+                    problems.append(f"{case.reference} ({_messages_of(error)})")
+            if problems:
+                raise ValidationError(BULK_BLOCKED % {"problems": "; ".join(problems)})
+    except ValidationError:
+        for case in cases:  # undone in the database: the objects in hand must not keep what was not saved
+            case.refresh_from_db()
+        raise
+    return len(cases)
+
+
+def case_assign_many(*, actor: User, cases: list[Case], owner: User, expected: int) -> int:
+    """Assign every case (`cases`, loaded through access.cases_for from the `expected` number of
+    ids selected) to `owner`, or none of them; how many were assigned."""
+    return _in_bulk(
+        actor=actor, cases=cases, expected=expected, act=lambda case: case_assign(actor=actor, case=case, owner=owner)
+    )
+
+
+def case_transfer_many(*, actor: User, cases: list[Case], to_office: Office, reason: str, expected: int) -> int:
+    """Ask `to_office` to take over every case, or none: a transfer request for each
+    (referrals.services.transfer_request, with its consent check), which a supervisor of that office
+    accepts or declines case by case. Only a supervisor of each case's office asks in bulk."""
+    from pristan.referrals.services import transfer_request  # referrals build on cases
+
+    def transfer(case: Case) -> None:
+        if not access.supervises_office(actor, case.office):
+            raise PermissionDenied(access.SUPERVISORS_ONLY)
+        transfer_request(actor=actor, case=case, to_office=to_office, reason=reason)
+
+    return _in_bulk(actor=actor, cases=cases, expected=expected, act=transfer)
 
 
 @transaction.atomic

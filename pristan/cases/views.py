@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,10 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from pristan.cases import selectors, services
 from pristan.cases.forms import (
+    AssignForm,
+    BulkAction,
+    BulkForm,
     CaseFilterForm,
     ConsentForm,
     FlagForm,
@@ -19,15 +25,18 @@ from pristan.cases.forms import (
     RegisterForm,
     StageForm,
     TaskForm,
+    case_filters,
 )
 from pristan.cases.models import Case, CaseFlag, ConsentPurpose, Task
 from pristan.cases.pages import render_case
 from pristan.cases.printing import case_summary_pdf
 from pristan.cases.registration import HINTS, RegistrationStep, page_after_step, registration_step, steps
 from pristan.core import access, paging, trail
-from pristan.core.forms import show_errors
+from pristan.core.forms import person_label, show_errors
 from pristan.core.http import AuthenticatedRequest
+from pristan.core.models import Office
 from pristan.core.policy import Section
+from pristan.exports import views as exports_views
 from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
 from pristan.people.services import PERSON_FIELDS, document_add, person_update
@@ -56,21 +65,22 @@ def my_cases(request: AuthenticatedRequest) -> HttpResponse:
 
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     # Searches are posted, never put in the address: a name must not reach URLs, history or logs.
+    # Every other filter and the order may come in the address too (the start page links a
+    # caseworker's cases: ?owner=12&office=SOF).
     submitted = request.POST if request.method == "POST" else request.GET.copy()
     if request.method == "GET":
         submitted.pop("q", None)
+    offices = access.offices_for(request.user)
     form = CaseFilterForm(
-        submitted or None, user=request.user, offices=access.offices_for(request.user),
-        flag_kinds=access.flag_kinds_to_filter(request.user),
-    )  # fmt: skip
+        submitted or None, user=request.user, offices=offices, flag_kinds=access.flag_kinds_to_filter(request.user)
+    )
     data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.CaseFilters(
-        query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
-        office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
-        flag=data.get("flag", ""),
-    )  # fmt: skip
+    # A column's sort button (sort_by) starts the new order on its first page; otherwise the order
+    # the results carry goes on with the pager and with every change of the filters.
+    sort = selectors.Sort.parse(submitted.get("sort_by") or data.get("sort"))
     page = selectors.case_list_page(
-        user=request.user, filters=filters, page=selectors.PageRequest.parse(submitted.get("page")),
+        user=request.user, filters=case_filters(data), sort=sort,
+        page=selectors.PageRequest() if submitted.get("sort_by") else selectors.PageRequest.parse(submitted.get("page")),
         per_page=settings.PRISTAN_CASES_PER_PAGE,
     )  # fmt: skip
     preload_for(page.cases)  # the names on the page, and only those, unwrapped in one query
@@ -78,8 +88,93 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     flags = selectors.flags_on_cases(user=request.user, cases=page.cases, today=timezone.localdate())
     for case in page.cases:
         setattr(case, "listed_flags", flags.get(case.pk, []))  # noqa: B010 - for the rows of this page only
+    bulk = access.may_act_in_bulk(request.user)
+    context = {"form": form, "page": page, "sort": sort, "sortable": _sortable(sort), "bulk": bulk}
+    if bulk and not request.headers.get("HX-Request"):
+        context["bulk_form"] = _bulk_form(request)
     template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
-    return render(request, template, {"form": form, "page": page})
+    return render(request, template, context)
+
+
+def _sortable(sort: selectors.Sort) -> dict[str, dict[str, str | bool]]:
+    """For each sortable column: its aria-sort, and the order its button asks for (the other way
+    round when it is the current order)."""
+    columns: dict[str, dict[str, str | bool]] = {}
+    for key in selectors.SORTS:
+        current = key == sort.key
+        aria = ("descending" if sort.descending else "ascending") if current else "none"
+        # A date reads newest first the first time; names and stages from A and from the journey's start.
+        wanted_descending = (not sort.descending) if current else key == "opened"
+        columns[key] = {"aria": aria, "next": f"{'-' if wanted_descending else ''}{key}", "descending": wanted_descending}
+    return columns
+
+
+def _bulk_form(request: AuthenticatedRequest, data: Any = None) -> BulkForm:
+    offices = access.supervised_offices(request.user)
+    return BulkForm(
+        data, people=access.caseworkers_of(offices), offices=Office.objects.order_by("code"),
+        exports=access.may_export(request.user),
+    )  # fmt: skip
+
+
+@require_POST
+def case_bulk(request: AuthenticatedRequest) -> HttpResponse:
+    """A supervisor's action on the cases ticked on the list: all of them or none (cases.services)."""
+    access.require_bulk(request.user)
+    form = _bulk_form(request, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ids = list(data["selected"])
+        if data["action"] == BulkAction.EXPORT and ids:  # the way of every export: identity, purpose, consent, audit
+            return exports_views.take_selection(request, ids)
+        cases = list(access.cases_for(request.user).filter(pk__in=ids).select_related("person", "office", "owner"))
+        try:
+            if data["action"] == BulkAction.ASSIGN:
+                count = services.case_assign_many(actor=request.user, cases=cases, owner=data["assignee"], expected=len(ids))
+                message = ngettext("%(count)s case assigned to %(person)s.", "%(count)s cases assigned to %(person)s.", count) % {
+                    "count": count,
+                    "person": person_label(data["assignee"]),
+                }
+            else:
+                count = services.case_transfer_many(
+                    actor=request.user, cases=cases, to_office=data["to_office"], reason=data["reason"], expected=len(ids)
+                )
+                message = ngettext(
+                    "%(office)s was asked to take over %(count)s case.",
+                    "%(office)s was asked to take over %(count)s cases.",
+                    count,
+                ) % {"count": count, "office": data["to_office"]}
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect("case_list")
+    for problem in form.errors.get("__all__", []):
+        messages.error(request, str(problem))
+    for name, problems in form.errors.items():
+        if name != "__all__":
+            for problem in problems:
+                messages.error(request, f"{form.fields[name].label}: {problem}" if form.fields[name].label else str(problem))
+    return redirect("case_list")
+
+
+@require_POST
+def case_assign(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    case = access.case_for(request.user, reference, section=Section.SUMMARY)
+    access.require_assign(request.user, case)
+    form = AssignForm(request.POST, people=access.assignable_people(case.office, children=case.is_minor))
+    if form.is_valid():
+        try:
+            services.case_assign(actor=request.user, case=case, owner=form.cleaned_data["owner"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("%(person)s is now the caseworker.") % {"person": person_label(case.owner)})
+            return redirect("case_summary", reference=case.reference)
+    return render_case(
+        request, case, "cases/summary.html", "case_summary",
+        {"documents": case.person.documents.all(), "assign_form": form}, status=422,
+    )  # fmt: skip
 
 
 def register(request: AuthenticatedRequest) -> HttpResponse:

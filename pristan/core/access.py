@@ -40,6 +40,12 @@ every list of a case's records, and `case_object_for` opens exactly what that fi
   (policy.administers_installation) every office, partner organisations, regions and administrators.
   Nobody grants more than they hold (`require_may_grant`: an office, a scope, a child-protection
   clearance of their own), and nobody changes their own access.
+- Caseloads: only a supervisor of the case's office assigns a case's caseworker (`require_assign`),
+  and only to someone who may own it there: an active user whose membership of a case-owning role
+  (policy.owns_cases: caseworkers, supervisors) reaches the office, with child-protection clearance
+  for a child's case (`assignable_people`, `may_be_assigned`). Caseworkers do not take cases
+  themselves: an office decides who works on what. Bulk actions on the case list are for
+  supervisors (`require_bulk`), and every case in them is checked one by one as above.
 - Who is told that something awaits them (pristan/notifications) is decided here too, by the same
   rules: `referral_answerers`, `transfer_deciders`, `erasure_deciders`, `sees_section`.
 
@@ -56,14 +62,14 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from pristan.assistance.models import ServiceItem
 from pristan.cases.models import FLAG_SECTIONS, Case, CaseFlag, ConsentEvent, ConsentPurpose, FlagKind, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
-from pristan.core.policy import ALL_SECTIONS, PARTNER_SECTIONS, SCOPE_RANK, CaseSection, Section, policy
+from pristan.core.policy import ALL_SECTIONS, PARTNER_SECTIONS, POLICIES, SCOPE_RANK, CaseSection, Section, policy
 from pristan.exports.models import ExportJob
 from pristan.people.models import Person
 from pristan.referrals.models import OPEN_STATUSES, Referral, Transfer, TransferStatus
@@ -88,6 +94,8 @@ WORKS_ELSEWHERE = _("This person also works in an office you do not administer: 
 ROLE_NOT_GRANTABLE = _("Only a system administrator grants an administrator's role.")
 REGION_NOT_GRANTABLE = _("Only a system administrator grants the scope 'several offices'.")
 SCOPE_NOT_HELD = _("You cannot grant a scope wider than your own in this office.")
+ASSIGN_NOT_GRANTED = _("Only a supervisor of the case's office assigns its caseworker.")
+BULK_NOT_GRANTED = _("Only supervisors act on several cases at once.")
 FLAGS_NOT_GRANTED = _("Only the case's caseworkers and supervisors set or remove its flags.")
 CLEARANCE_NOT_HELD = _("You cannot grant a child-protection clearance you do not hold yourself.")
 
@@ -986,6 +994,84 @@ def supervises(user: AnyUser) -> bool:
 def answers_referrals(user: AnyUser) -> bool:
     """Whether referrals may await the user's answer: a partner's user, or one who changes cases."""
     return bool(_partners(user)) or works_cases(user)
+
+
+# --- caseloads: who owns a case, who assigns it -------------------------------------------------
+
+
+def _owning_memberships(reaching: Q) -> QuerySet[Membership]:
+    """Memberships of a case-owning role (policy.owns_cases) of active users, that reach an office as
+    `reaching` says (`_reaching`)."""
+    roles = [role for role, rules in POLICIES.items() if rules.owns_cases and rules.writes]
+    return Membership.objects.filter(reaching, role__in=roles, user__is_active=True)
+
+
+def _reaching(office: Any) -> Q:
+    """Memberships that reach the office (a value, a queryset of offices with `__in`, or an
+    OuterRef): in it, over a region holding it, or over every office."""
+    lookup = "__in" if isinstance(office, QuerySet) else ""
+    return Q(**{f"office{lookup}": office}) | Q(scope=Scope.GLOBAL) | Q(scope=Scope.REGION, **{f"region_offices{lookup}": office})
+
+
+def assignable_people(office: Office, *, children: bool = False) -> QuerySet[User]:
+    """Who may be a caseworker (owner) of a case of the office, by surname and given name: active
+    users with a membership of a case-owning role that reaches it; of a child's case (`children`),
+    only those whose membership has child-protection clearance, or they could not open their own case."""
+    memberships = _owning_memberships(_reaching(office.pk))
+    if children:
+        memberships = memberships.filter(child_clearance=True)
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("last_name", "first_name", "username")
+
+
+def may_be_assigned(person: User, case: Case) -> bool:
+    """Whether the person may be the case's caseworker (see `assignable_people`)."""
+    return assignable_people(case.office, children=case.is_minor).filter(pk=person.pk).exists()
+
+
+def ownerless_q() -> Q:
+    """The cases whose owner may no longer own them in their office (left it, lost the role, was
+    deactivated): unassigned, for a supervisor to hand on. Child-protection clearance aside."""
+    return Q(~Exists(_owning_memberships(_reaching(OuterRef("office_id"))).filter(user_id=OuterRef("owner_id"))))
+
+
+def may_assign(user: AnyUser, case: Case) -> bool:
+    """Whether the user assigns the case's caseworker: a supervisor of its office who changes it."""
+    return can_write(user, case, Section.SUMMARY) and supervises_office(user, case.office)
+
+
+def require_assign(user: AnyUser, case: Case) -> None:
+    require_write(user, case, Section.SUMMARY)
+    if not supervises_office(user, case.office):
+        raise PermissionDenied(ASSIGN_NOT_GRANTED)
+
+
+def may_act_in_bulk(user: AnyUser) -> bool:
+    """Whether the case list offers bulk actions (assign, transfer, export a selection): supervisors.
+    Each case of a bulk action is still checked as if acted on alone."""
+    return supervises(user)
+
+
+def require_bulk(user: AnyUser) -> None:
+    if not may_act_in_bulk(user):
+        raise PermissionDenied(BULK_NOT_GRANTED)
+
+
+def supervised_offices(user: AnyUser) -> QuerySet[Office]:
+    """The offices the user supervises (for the caseworkers a bulk assignment may choose)."""
+    ids: set[int] = set()
+    for reach in _reaches(user):
+        if not reach.grant.overrides:
+            continue
+        if reach.office_ids is None:
+            return Office.objects.all()
+        ids |= reach.office_ids
+    return Office.objects.filter(pk__in=sorted(ids))
+
+
+def caseworkers_of(offices: QuerySet[Office]) -> QuerySet[User]:
+    """Everyone who may own cases in any of the offices (the case list's caseworker filter)."""
+    memberships = _owning_memberships(_reaching(offices))
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("last_name", "first_name", "username")
 
 
 # --- flags on cases (cases.models.CaseFlag) ----------------------------------------------------------

@@ -15,6 +15,7 @@ class RolePolicy:
     writes: bool = False
     overrides: bool = False  # approvals: consent overrides, reopening closed cases
     flags: bool = False  # sets and removes the flags of the cases it changes (cases.models.CaseFlag)
+    owns_cases: bool = False  # may be a case's caseworker (HTCDS cas_CaseOwner): access.assignable_people
     reads_audit: bool = False
     exports: bool = False  # may export identifiable data (the cases it sees that have consent to export)
     decides_erasure: bool = False  # approves or refuses erasure requests (the data-protection focal point)
@@ -27,9 +28,11 @@ class RolePolicy:
 
 
 POLICIES: dict[str, RolePolicy] = {
-    Role.CASEWORKER: RolePolicy(ALL_SECTIONS, writes=True, flags=True, exports=True, default_scope=Scope.ASSIGNED),
+    Role.CASEWORKER: RolePolicy(
+        ALL_SECTIONS, writes=True, flags=True, owns_cases=True, exports=True, default_scope=Scope.ASSIGNED
+    ),
     Role.SUPERVISOR: RolePolicy(
-        ALL_SECTIONS, writes=True, overrides=True, flags=True, reads_audit=True, exports=True, research=True
+        ALL_SECTIONS, writes=True, overrides=True, flags=True, owns_cases=True, reads_audit=True, exports=True, research=True
     ),
     Role.MOVEMENT_OFFICER: RolePolicy(
         frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE, Section.NOTES, Section.MOVEMENT}), writes=True

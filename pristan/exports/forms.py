@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from pristan.cases.forms import CaseFilterForm
+from pristan.cases.forms import CaseFilterForm, case_filters
 from pristan.cases.selectors import CaseFilters
 from pristan.core import access
 from pristan.exports.models import ExportFormat, ExportPurpose
@@ -63,12 +63,7 @@ def search_form(user: User, data: Any) -> CaseFilterForm:
 
 def filters_of(form: CaseFilterForm) -> CaseFilters:
     """The search of a valid case-list form, as the case list applies it."""
-    data = form.cleaned_data
-    return CaseFilters(
-        query=data.get("q", ""), status=data.get("status", ""), stage=data.get("stage", ""),
-        office=data.get("office", ""), exploitation=data.get("exploitation", ""), minors=data.get("minors", False),
-        flag=data.get("flag", ""),
-    )  # fmt: skip
+    return case_filters(form.cleaned_data)
 
 
 def described(form: CaseFilterForm) -> list[tuple[str, str]]:
@@ -80,6 +75,11 @@ def described(form: CaseFilterForm) -> list[tuple[str, str]]:
             continue
         if isinstance(field.field, forms.BooleanField):
             rows.append((str(field.label), str(_("Yes"))))
+            continue
+        if field.name == "sort":  # the order of the list, not a filter
+            continue
+        if isinstance(value, tuple):  # the cases ticked on the list: how many, never which
+            rows.append((str(field.label), str(len(value))))
             continue
         choices = dict(getattr(field.field, "choices", []))
         rows.append((str(field.label), str(choices.get(value, value))))

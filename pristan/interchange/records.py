@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from pristan.cases.models import Case, ClosureReason, Stage
+from pristan.core import access
 from pristan.core.models import Office, Organisation
 from pristan.interchange import mapping
 from pristan.interchange.mapping import Part
@@ -45,8 +46,9 @@ def person_data(record: dict[str, Any], current: list[str] | None = None) -> dic
 
 
 def owner_name(office: Office, wanted: str, fallback: str) -> str:
-    """The file's caseworker where they work in the office; otherwise the case keeps its owner."""
-    if wanted and User.objects.filter(username__iexact=wanted, memberships__office=office, is_active=True).exists():
+    """The file's caseworker where they may own the office's cases (access.assignable_people: not an
+    auditor, say); otherwise the case keeps its owner."""
+    if wanted and access.assignable_people(office).filter(username__iexact=wanted).exists():
         return wanted
     return fallback
 

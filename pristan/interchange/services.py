@@ -220,7 +220,9 @@ def _update(actor: User, office: Office, case: Case, record: dict[str, Any], cha
     if person_changes:
         data = person_data({name: record[name] for name in person_changes}, case.person.languages)
         person_update(actor=actor, case=case, data=data)
-    if "cas_CaseOwner" in changed:
+    # A new caseworker only where the importer assigns the case's caseworker (its office's
+    # supervisors, access.may_assign); otherwise the case keeps its owner, as for an unknown name.
+    if "cas_CaseOwner" in changed and access.may_assign(actor, case):
         owner = User.objects.get(username__iexact=owner_name(office, record["cas_CaseOwner"], case.owner.username))
         case_services.case_assign(actor=actor, case=case, owner=owner)
     parts = {mapping.BY_NAME[name].part for name in changed}

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from pristan.cases.models import Case, ConsentOverride, Stage, Task
+from pristan.cases.selectors import UNASSIGNED
 from pristan.core import access, paging, trail
 from pristan.core.models import AuditEntry
 from pristan.erasure.selectors import pending_requests_for
@@ -46,6 +47,7 @@ class StageCount:
 class Caseload:
     owner: User | None
     count: int
+    listed_as: str = ""  # the case list's caseworker filter for these cases (cases.forms.CaseFilterForm.owner)
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,15 @@ def office_for(*, user: User, today: date) -> Office:
         open_cases.order_by().values("owner_id").annotate(count=Count("id")).values_list("owner_id", "count")
     )  # fmt: skip
     counted = dict(loads)
-    owners = User.objects.in_bulk([pk for pk in counted if pk is not None])
+    # Someone who may no longer own cases here is not among the list's caseworkers: their cases are "nobody's".
+    caseworkers = access.caseworkers_of(access.offices_for(user)).filter(pk=OuterRef("pk"))
+    owners = User.objects.annotate(listed=Exists(caseworkers)).in_bulk([pk for pk in counted if pk is not None])
+    listed = {pk for pk, owner in owners.items() if getattr(owner, "listed", False)}
     caseloads = sorted(
-        (Caseload(owners.get(pk) if pk is not None else None, count) for pk, count in counted.items()),
+        (
+            Caseload(owners.get(pk) if pk is not None else None, count, str(pk) if pk in listed else UNASSIGNED)
+            for pk, count in counted.items()
+        ),
         key=lambda load: (-load.count, load.owner.get_full_name() if load.owner else ""),
     )
     ageing = list(open_cases.select_related("owner", "office").order_by("updated_at", "id")[:AGEING_SHOWN])

@@ -25,3 +25,13 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-stage-choice]")) showStageFields(event.target);
 });
 for (const choice of document.querySelectorAll("select[data-stage-choice]")) showStageFields(choice);
+
+// The case list's "select all cases on this page" also ticks each row's box, so that what is
+// selected can be seen (the server takes the whole page from this box alone, script or none).
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.selectAll) return;
+  for (const row of document.querySelectorAll(`input[type=checkbox][name="${box.dataset.selectAll}"]`)) {
+    row.checked = box.checked;
+  }
+});
