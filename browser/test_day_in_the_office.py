@@ -54,6 +54,8 @@ class Day:
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
         assert_accessible(self.page)
+        if self.size == "phone":  # nothing wider than the screen, whatever the page
+            assert self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), step
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -229,16 +231,34 @@ def test_a_supervisors_day_in_serbian_latin(live_server, day, ana, boris, nina, 
 
 
 def _caseload_on_the_case_list(walk: Day, *, ana: User, nina: User, cases: list[Case]) -> None:
-    """The supervisor's caseload step, on the case list: the place where the bulk reassignment
-    (select some of Ana's cases, reassign them to Nina) joins the day. Until it does, the supervisor
-    finds the case that needs attention first by its flag, and ends on the whole list again."""
+    """The supervisor's caseload step, on the case list: she finds the case that needs attention
+    first by its flag, then hands Ana's two cases to Nina in one bulk reassignment, and sorts the
+    list by caseworker to see the new caseloads."""
     page = walk.page
+    latn = "sr-latn"
     assert {case.owner for case in cases} == {ana, nina}
     page.locator("#id_flag").select_option("medical_urgency")
     expect(page.locator("#results tbody tr")).to_have_count(1)
     walk.look("case-list-flagged")
     page.locator("#id_flag").select_option("")
     expect(page.locator("#results tbody tr")).to_have_count(len(cases))
+
+    anas = [case for case in cases if case.owner == ana]
+    for case in anas:
+        page.locator(f"#results [data-testid=select-case][value='{case.pk}']").check()
+    page.select_option("#id_action", "assign")
+    page.select_option("#id_assignee", str(nina.pk))
+    walk.look("case-list-selected")
+    page.get_by_role("button", name=_in(latn, "Apply to the selected cases")).click()
+    expect(page.locator(".messages")).to_contain_text(nina.first_name)
+    walk.look("case-list-reassigned")
+    assert set(Case.objects.filter(pk__in=[case.pk for case in anas]).values_list("owner", flat=True)) == {nina.pk}
+
+    heading = page.locator("th", has=page.locator("button[name=sort_by][value$=caseworker]"))
+    heading.locator("button").click()
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator("#results [data-testid=caseworker]")).to_have_count(len(cases))
+    walk.look("case-list-by-caseworker")
 
 
 def test_an_auditors_day_in_macedonian(live_server, day, sofia, nina, client_of) -> None:
