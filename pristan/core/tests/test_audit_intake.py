@@ -4,6 +4,7 @@ verify` proves as much of them before they are chained as after."""
 
 import hashlib
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
@@ -233,6 +234,46 @@ def test_the_database_refuses_to_unchain_or_rechain_an_entry(case, ana):
 # Concurrency, on PostgreSQL: a read is never blocked by a write holding the chain
 
 
+def while_a_write_holds_the_chain(actor: User, office: Office, meanwhile: Callable[[], None]) -> None:
+    """Run `meanwhile` in a second connection (lock timeout one second, statement timeout five)
+    while a write transaction in a first one has recorded its entry, taking the chain's head, and
+    stays open until `meanwhile` is done: what waited for the head would time out."""
+    holding, done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=office, office=office, detail="long write")
+                holding.set()
+                assert done.wait(timeout=30), "the second connection did not finish while the write held the chain"
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+            holding.set()
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            assert holding.wait(timeout=30)
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+                cursor.execute("SET statement_timeout = '5s'")
+            meanwhile()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            done.set()
+            connections.close_all()
+
+    workers = [threading.Thread(target=writer), threading.Thread(target=second)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_read_is_not_blocked_by_a_write_transaction_holding_the_chain(case, ana, sofia):
     """The write records its entry (taking the head) and keeps its transaction open; meanwhile a read
@@ -240,43 +281,14 @@ def test_a_read_is_not_blocked_by_a_write_transaction_holding_the_chain(case, an
     the head would exceed (the write releases it only after the read is done)."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite admits one writer at a time: there a read waits for any write, whatever the chain does.")
-    holding, read_done = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
-    def writer() -> None:
-        try:
-            with transaction.atomic():
-                audit_record(actor=ana, action=AuditEntry.Action.UPDATE, obj=sofia, office=sofia, detail="long write")
-                holding.set()
-                assert read_done.wait(timeout=30), "the read did not complete while the write held the chain"
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-            holding.set()
-        finally:
-            connections.close_all()
+    def reading() -> None:
+        read(ana, case)
+        entry = AuditEntry.objects.get(action=AuditEntry.Action.VIEW, case=case, actor=ana)
+        assert entry.sequence is None  # recorded, and seen at once, not chained yet
+        assert [viewer.username for viewer in trail.viewers_of(case)] == ["ana"]
 
-    def reader() -> None:
-        try:
-            assert holding.wait(timeout=30)
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '1s'")
-                cursor.execute("SET statement_timeout = '5s'")
-            read(ana, case)
-            entry = AuditEntry.objects.get(action=AuditEntry.Action.VIEW, case=case, actor=ana)
-            assert entry.sequence is None  # recorded, and seen at once, not chained yet
-            assert [viewer.username for viewer in trail.viewers_of(case)] == ["ana"]
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            read_done.set()
-            connections.close_all()
-
-    workers = [threading.Thread(target=writer), threading.Thread(target=reader)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not errors
+    while_a_write_holds_the_chain(ana, sofia, reading)
     assert audit_chain_pending() == 1
     assert [entry.detail for entry in chain()][-2:] == ["long write", ""]
     assert INTACT in verify()

@@ -19,6 +19,7 @@ from pristan.core.audit import audit_chain_pending, audit_record
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant
 from pristan.core.tests.test_audit_chain import INTACT, chain, verify
+from pristan.core.tests.test_audit_intake import while_a_write_holds_the_chain
 from pristan.people.services import person_register
 from pristan.referrals.services import referral_send
 
@@ -141,42 +142,14 @@ def test_listings_are_chained_and_verify(people, ana, client_of):
 def test_a_listing_is_not_blocked_by_a_write_holding_the_chain(people, ana, sofia):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite admits one writer at a time: there a listing waits for any write, whatever the chain does.")
-    holding, listed = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
-    def writer() -> None:
-        try:
-            with transaction.atomic():
-                audit_record(actor=ana, action=AuditEntry.Action.UPDATE, obj=sofia, office=sofia, detail="long write")
-                holding.set()
-                assert listed.wait(timeout=30), "the listing did not complete while the write held the chain"
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-            holding.set()
-        finally:
-            connections.close_all()
+    def listing() -> None:
+        request = RequestFactory().get("/")
+        request.user = User.objects.get(pk=ana.pk)
+        trail.record_listing(request, cases=list(Case.objects.all()), listing="case_list")
+        assert [entry.sequence for entry in listings()] == [None]  # recorded at once, chained later
 
-    def lister() -> None:
-        try:
-            assert holding.wait(timeout=30)
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '1s'")
-            request = RequestFactory().get("/")
-            request.user = User.objects.get(pk=ana.pk)
-            trail.record_listing(request, cases=list(Case.objects.all()), listing="case_list")
-            assert [entry.sequence for entry in listings()] == [None]  # recorded at once, chained later
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            listed.set()
-            connections.close_all()
-
-    workers = [threading.Thread(target=writer), threading.Thread(target=lister)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not errors
+    while_a_write_holds_the_chain(ana, sofia, listing)
     assert audit_chain_pending() == 1
     assert [entry.detail for entry in chain()][-2:] == ["long write", "case_list"]
     assert INTACT in verify()
