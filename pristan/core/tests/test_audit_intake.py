@@ -294,12 +294,11 @@ def test_a_read_is_not_blocked_by_a_write_transaction_holding_the_chain(case, an
     assert INTACT in verify()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_reads_and_writes_leave_one_unbroken_chain(case, ana, sofia):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite admits one writer at a time; its in-memory test database cannot host concurrent writers.")
-    start = head_sequence()
-    threads, per_thread = 4, 10
+def reads_and_writes_at_once(
+    actor: User, office: Office, read_once: Callable[[], None], *, threads: int, per_thread: int
+) -> None:
+    """Half the threads call `read_once`, the other half write entries, `per_thread` times each,
+    all starting together, each on its own connection."""
     barrier = threading.Barrier(threads)
     errors: list[BaseException] = []
 
@@ -308,10 +307,10 @@ def test_concurrent_reads_and_writes_leave_one_unbroken_chain(case, ana, sofia):
             barrier.wait()
             for _ in range(per_thread):
                 if index % 2:
-                    read(ana, case)
+                    read_once()
                 else:
                     with transaction.atomic():
-                        audit_record(actor=ana, action=AuditEntry.Action.UPDATE, obj=sofia, office=sofia)
+                        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=office, office=office)
         except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:
@@ -323,6 +322,15 @@ def test_concurrent_reads_and_writes_leave_one_unbroken_chain(case, ana, sofia):
     for worker in workers:
         worker.join()
     assert not errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reads_and_writes_leave_one_unbroken_chain(case, ana, sofia):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite admits one writer at a time; its in-memory test database cannot host concurrent writers.")
+    start = head_sequence()
+    threads, per_thread = 4, 10
+    reads_and_writes_at_once(ana, sofia, lambda: read(ana, case), threads=threads, per_thread=per_thread)
     audit_chain_pending()
     assert [entry.sequence for entry in chain()] == list(range(1, start + threads * per_thread + 1))
     assert f"{INTACT} {start + threads * per_thread} entries." in verify()

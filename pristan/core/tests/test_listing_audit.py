@@ -1,12 +1,11 @@
 """Lists and searches are reads too: each page that shows cases records which (trail.record_listing),
 never what was searched for; in a few queries however many cases; chained like any read."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,11 +14,11 @@ from conftest import member
 from pristan.cases.models import Case
 from pristan.cases.services import case_open, consent_record
 from pristan.core import trail
-from pristan.core.audit import audit_chain_pending, audit_record
+from pristan.core.audit import audit_chain_pending
 from pristan.core.models import AuditEntry, Role
 from pristan.core.services import membership_grant
 from pristan.core.tests.test_audit_chain import INTACT, chain, verify
-from pristan.core.tests.test_audit_intake import while_a_write_holds_the_chain
+from pristan.core.tests.test_audit_intake import reads_and_writes_at_once, while_a_write_holds_the_chain
 from pristan.people.services import person_register
 from pristan.referrals.services import referral_send
 
@@ -160,32 +159,14 @@ def test_concurrent_listings_and_writes_leave_one_unbroken_chain(people, ana, so
     if connection.vendor != "postgresql":
         pytest.skip("SQLite admits one writer at a time; its in-memory test database cannot host concurrent writers.")
     threads, per_thread = 4, 8
-    barrier = threading.Barrier(threads)
-    errors: list[BaseException] = []
     cases = list(Case.objects.all())
 
-    def work(index: int) -> None:
-        try:
-            request = RequestFactory().get("/")
-            request.user = User.objects.get(pk=ana.pk)
-            barrier.wait()
-            for _ in range(per_thread):
-                if index % 2:
-                    trail.record_listing(request, cases=cases, listing="case_list")
-                else:
-                    with transaction.atomic():
-                        audit_record(actor=ana, action=AuditEntry.Action.UPDATE, obj=sofia, office=sofia)
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def listing() -> None:
+        request = RequestFactory().get("/")
+        request.user = User.objects.get(pk=ana.pk)
+        trail.record_listing(request, cases=cases, listing="case_list")
 
-    workers = [threading.Thread(target=work, args=(index,)) for index in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not errors
+    reads_and_writes_at_once(ana, sofia, listing, threads=threads, per_thread=per_thread)
     audit_chain_pending()
     sequences = [entry.sequence for entry in chain()]
     assert sequences == list(range(1, len(sequences) + 1))
