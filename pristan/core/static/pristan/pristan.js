@@ -35,3 +35,16 @@ document.addEventListener("change", (event) => {
     row.checked = box.checked;
   }
 });
+
+// A table wider than the screen scrolls inside its own box (.table-scroll). A keyboard user must be
+// able to reach that box to scroll it (WCAG 2.1.1), so a box that scrolls takes a place in the Tab
+// order and one that does not stays out of it (Chromium also makes scrollers focusable without scripts).
+function focusableScrollers() {
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  }
+}
+document.addEventListener("DOMContentLoaded", focusableScrollers);
+document.addEventListener("htmx:afterSettle", focusableScrollers);
+window.addEventListener("resize", focusableScrollers);
