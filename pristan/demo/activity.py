@@ -26,7 +26,6 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -44,6 +43,7 @@ from pristan.cases.services import case_assign, consent_override, consent_record
 from pristan.core import access, trail
 from pristan.core.audit import audit_batch
 from pristan.core.models import Membership, Office, Organisation, Role
+from pristan.core.pdf import FONTS
 from pristan.demo import office_texts as words
 from pristan.demo import places
 from pristan.demo.accounts import DEMO_ACCOUNTS, DEMO_OFFICES
@@ -81,7 +81,7 @@ BOARD_STAGES: dict[str, tuple[str, ...]] = {
 _ORDER = (S.REQUESTED, S.APPROVED, S.TRAVEL_DOCUMENTS, S.FIT_TO_TRAVEL, S.BOOKED, S.TRAVEL_READY, S.DEPARTED, S.ARRIVED)
 RETURNED_PER_OFFICE = 12  # reintegration and follow-up cases given a return and a plan, per office
 FLAGGED_PER_OFFICE = 4
-DEMO_FONT = Path(__file__).resolve().parents[1] / "movements" / "fonts" / "DejaVuSans.ttf"
+DEMO_FONT = FONTS / "DejaVuSans.ttf"  # the font of Pristan's own PDFs, with Cyrillic
 CARRIERS = (("Bulgaria Air", "FB"), ("Air Serbia", "JU"), ("FlixBus", "FX"), ("Union Ivkoni", "UI"))
 
 

@@ -118,13 +118,15 @@ def test_a_caseworker_of_assigned_scope_finds_only_their_own_whatever_the_filter
 
 
 @pytest.mark.parametrize("text", ["caseworker", "-stage", "reference"])
-def test_sorted_pages_cost_the_same_whatever_the_page(caseload, boris, client_of, text):
+def test_sorted_pages_cost_the_same_whatever_the_page(caseload, boris, client_of, text, settings):
+    settings.PRISTAN_CASES_PER_PAGE = 2  # seven cases: pages 1, 2 and 3 each show two
     client = client_of(boris)
     counts, page = [], ""
     for _number in (1, 2, 3):
         with CaptureQueriesContext(connection) as queries:
             response = client.post(reverse("case_list"), {"sort": text, **({"page": page} if page else {})})
         counts.append(len(queries))
+        assert len(response.context["page"].cases) == 2
         page = str(response.context["page"].next_page)
         assert str(response.context["sort"]) == text
     assert counts[1] == counts[2] <= counts[0] + 1  # a later page reads its position's case: one query more
