@@ -21,9 +21,14 @@ from pristan.core.policy import Section
 from pristan.interchange.uploads import SealedUpload, UploadTarget, refusal_of, seals_uploads_into
 from pristan.movements.models import Movement
 
-# A preview cannot run anything: no script of a PDF, no form, no navigation, nothing fetched; and it
-# is never kept by the browser or a proxy.
+# An image (and a download) is served in a document that cannot run anything: no script, no form, no
+# navigation, nothing fetched. Nothing is ever kept by the browser or a proxy (Cache-Control).
 PREVIEW_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+# Chromium refuses to start its PDF viewer in a sandboxed document ("This page has been blocked"),
+# and the viewer's own page needs its styles and scripts. A PDF is served as application/pdf only
+# when its bytes are one (content.py) and never sniffed as anything else, so no HTML of it can run in
+# Pristan's origin; the viewer runs the PDF apart from the page. Only who may frame it is limited.
+PDF_PREVIEW_POLICY = "frame-ancestors 'self'"
 
 
 def _upload_target(request: HttpRequest) -> UploadTarget | None:
@@ -112,7 +117,8 @@ def _serve(request: AuthenticatedRequest, reference: str, attachment_id: int, *,
     response = FileResponse(stream, as_attachment=not inline, filename=filename, content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = PREVIEW_POLICY
+    pdf_shown = inline and attachment.content_type == "application/pdf"
+    response["Content-Security-Policy"] = PDF_PREVIEW_POLICY if pdf_shown else PREVIEW_POLICY
     return response
 
 

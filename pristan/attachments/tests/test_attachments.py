@@ -120,6 +120,18 @@ def test_a_preview_is_inline_never_cached_sandboxed_and_audited(client_of, ana, 
     assert read.actor_id == ana.pk
 
 
+def test_a_pdf_is_previewed_unsandboxed_for_the_browser_s_viewer_and_downloaded_sandboxed(client_of, ana, case):
+    attachment = attached(case, ana, kind=AttachmentKind.TRAVEL_DOCUMENT, data=PDF, name="passport.pdf")
+    client = client_of(ana)
+    shown = client.get(reverse("attachment_preview", args=[case.reference, attachment.pk]))
+    assert (shown["Content-Type"], shown["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
+    assert shown["Content-Disposition"].startswith("inline")
+    assert shown["Content-Security-Policy"] == "frame-ancestors 'self'"  # Chromium blocks its viewer when sandboxed
+    assert "no-store" in shown["Cache-Control"]
+    saved = client.get(reverse("attachment_download", args=[case.reference, attachment.pk]))
+    assert saved["Content-Security-Policy"].startswith("sandbox;")
+
+
 def test_a_download_is_an_attachment_and_audited(client_of, ana, case):
     attachment = attached(case, ana, kind=AttachmentKind.TRAVEL_DOCUMENT, data=PDF, name="passport.pdf")
     assert attachment.content_type == "application/pdf"
