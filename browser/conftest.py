@@ -81,6 +81,26 @@ def choose_language(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
+def sign_in(page: Page, base: str, username: str, language: str | None = None) -> None:
+    """Sign in as a person does, both steps (the code the authenticator app shows), choosing the
+    language first when one is given; ends signed in, on the start page of the user's role."""
+    from django.contrib.auth.models import User
+
+    from conftest import PASSWORD, authenticator_of, current_code
+
+    device = authenticator_of(User.objects.get(username=username))  # before signing in: the second step asks for its code
+    page.goto(f"{base}/accounts/login/")
+    if language:
+        choose_language(page, language)
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.fill("#id_code", current_code(device))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.locator("#id_code")).to_have_count(0)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Where the browser tests left their screenshots (CI keeps them in its working directory)."""
     if ARTIFACTS.is_dir() and any(ARTIFACTS.rglob("*.png")):

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.test_journeys import _sign_in
+from browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,7 +13,7 @@ def test_a_search_pages_forward_and_back_without_a_name_in_the_address(page: Pag
     for index in range(5):
         open_case(given_name=f"Мария{index}", family_name="Иванова")
     open_case(given_name="Петър", family_name="Стоянов")  # not found by the search
-    _sign_in(page, live_server.url, "en", "ana")
+    sign_in(page, live_server.url, "ana", "en")
     page.goto(f"{live_server.url}/cases/")
     expect(page.locator("#results .count")).to_have_text("6 cases")
     page.fill("#id_q", "Ivanova")

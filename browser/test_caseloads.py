@@ -2,12 +2,10 @@
 sorts the list by caseworker, one way and the other."""
 
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from browser.conftest import choose_language
+from browser.conftest import sign_in
 from browser.test_journeys import _in
-from conftest import PASSWORD, authenticator_of, current_code
 from pristan.cases.models import Case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,21 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGE = "sr-latn"
 
 
-def _sign_in(page: Page, base: str, username: str) -> None:
-    device = authenticator_of(User.objects.get(username=username))
-    page.goto(f"{base}/accounts/login/")
-    choose_language(page, LANGUAGE)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.fill("#id_code", current_code(device))
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-
-
 def test_a_supervisor_reassigns_in_bulk_then_sorts_by_caseworker(page: Page, live_server, open_case, boris, nina, screenshot):
     cases = [open_case(given_name=name, family_name="Jovanović") for name in ("Milica", "Jelena", "Dragana")]
-    _sign_in(page, live_server.url, "boris")
+    sign_in(page, live_server.url, "boris", LANGUAGE)
     page.goto(f"{live_server.url}/cases/")
     expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
     expect(page.locator("#results [data-testid=caseworker]")).to_have_text(["Ana", "Ana", "Ana"])

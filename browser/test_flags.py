@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.test_journeys import _sign_in
+from browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_flag_set_on_the_case_page_shows_on_the_list_and_filters_it(page: Page, live_server, ana, open_case, screenshot):
     flagged = open_case(given_name="Мария", family_name="Иванова")
     open_case(given_name="Петър", family_name="Стоянов")
-    _sign_in(page, live_server.url, "en", "ana")
+    sign_in(page, live_server.url, "ana", "en")
     page.goto(f"{live_server.url}/cases/{flagged.reference}/")
     page.get_by_text("Flag this case").click()
     page.locator("form.flag-form select[name=kind]").select_option("trafficker_in_contact")

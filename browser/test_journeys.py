@@ -4,12 +4,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
-from browser.conftest import choose_language
+from browser.conftest import sign_in
 from conftest import PASSWORD, authenticator_of, current_code
 from pristan.cases.models import Case
 from pristan.cases.services import task_add
@@ -23,20 +22,8 @@ def _in(language: str, text: str) -> str:
         return gettext(text)
 
 
-def _sign_in(page: Page, base: str, language: str, username: str) -> None:
-    device = authenticator_of(User.objects.get(username=username))
-    page.goto(f"{base}/accounts/login/")
-    choose_language(page, language)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.fill("#id_code", current_code(device))  # the second step: the code the authenticator app shows
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator("#id_code")).to_have_count(0)  # signed in: on the start page of the user's role
-
-
 def _journey(page: Page, base: str, screenshot, *, language: str, given: str, family: str, citizenship: str, query: str) -> None:
-    _sign_in(page, base, language, "ana")
+    sign_in(page, base, "ana", language)
     assert _in(language, "My cases") != "My cases", "the interface must really be translated"
     screenshot("1-my-cases")
 

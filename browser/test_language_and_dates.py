@@ -4,8 +4,7 @@ writes the same date one way, as the pages' tests expect."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.conftest import choose_language
-from browser.test_journeys import _sign_in
+from browser.conftest import choose_language, sign_in
 from pristan.core.tests.test_dates import BORN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,7 +37,7 @@ def test_arrow_keys_move_through_the_languages_without_leaving_the_page(page: Pa
 
 
 def test_each_language_writes_the_date_of_birth_one_way(page: Page, live_server, ana, case, screenshot):
-    _sign_in(page, live_server.url, "en", "ana")
+    sign_in(page, live_server.url, "ana", "en")
     page.goto(f"{live_server.url}/cases/{case.reference}/")
     for language, born in BORN.items():
         choose_language(page, language)

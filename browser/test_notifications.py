@@ -2,26 +2,15 @@
 menu, opens the list, follows the link to the referral inbox and marks the notification read."""
 
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD, authenticator_of, current_code
+from browser.conftest import sign_in
+from conftest import PASSWORD
 from pristan.cases.models import ConsentPurpose
 from pristan.cases.services import consent_record
 from pristan.notifications.models import Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Page, base: str, user: User) -> None:
-    device = authenticator_of(user)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.fill("#id_code", current_code(device))
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator("h1")).to_have_text("Start")
 
 
 def _sign_out(page: Page) -> None:
@@ -34,7 +23,8 @@ def test_a_referral_reaches_the_partner_as_a_notification(page, live_server, act
     partner_user.save()
     consent_record(actor=ana, case=active_case, purpose=ConsentPurpose.REFERRAL, given=True)
 
-    _sign_in(page, live_server.url, ana)
+    sign_in(page, live_server.url, ana.username)
+    expect(page.locator("h1")).to_have_text("Start")
     expect(page.get_by_test_id("unread-count")).to_have_count(0)
     page.goto(f"{live_server.url}/cases/{active_case.reference}/referrals/")
     page.get_by_text("Refer the case or a service").click()
@@ -45,7 +35,8 @@ def test_a_referral_reaches_the_partner_as_a_notification(page, live_server, act
     expect(page.get_by_test_id("unread-count")).to_have_count(0)  # the sender is told nothing
     _sign_out(page)
 
-    _sign_in(page, live_server.url, partner_user)
+    sign_in(page, live_server.url, partner_user.username)
+    expect(page.locator("h1")).to_have_text("Start")
     expect(page.get_by_test_id("unread-count")).to_have_text("1")
     screenshot("1-count")
     page.get_by_role("link", name="Notifications").click()

@@ -7,27 +7,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from browser.conftest import choose_language
-from conftest import PASSWORD, authenticator_of, current_code
+from browser.conftest import sign_in
 from pristan.core.models import AuditEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(page: Page, base: str, language: str, user) -> None:
-    device = authenticator_of(user)  # before signing in: the second step asks for its code
-    page.goto(f"{base}/accounts/login/")
-    choose_language(page, language)
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.fill("#id_code", current_code(device))
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator("header.top nav")).to_be_visible()  # signed in: the menu is there
-
-
 def test_print_summary_downloads_the_case_in_macedonian(page: Page, live_server, ana, active_case, screenshot):
-    _sign_in(page, live_server.url, "mk", ana)
+    sign_in(page, live_server.url, ana.username, "mk")
     page.goto(f"{live_server.url}/cases/{active_case.reference}/")
     with page.expect_download() as waiting:
         page.locator("a.print-link").click()
@@ -44,7 +31,7 @@ def test_print_summary_downloads_the_case_in_macedonian(page: Page, live_server,
 def test_the_case_list_prints_its_table_alone_within_the_page(page: Page, live_server, ana, open_case, screenshot):
     for index in range(12):
         open_case(given_name=f"Александра{index}", family_name="Стоянова-Димитрова", citizenships=["BG", "MK"])
-    _sign_in(page, live_server.url, "bg", ana)
+    sign_in(page, live_server.url, ana.username, "bg")
     page.set_viewport_size({"width": 700, "height": 1000})  # about an A4 sheet's width, less its margins
     page.goto(f"{live_server.url}/cases/")
     expect(page.locator("table.cases tbody tr")).to_have_count(12)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from browser.test_journeys import _sign_in
+from browser.conftest import sign_in
 from pristan.cases.models import Case
 from pristan.screening.indicators import IndicatorList, indicators_for
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_person_is_registered_step_by_step_and_the_flow_ends_on_the_new_case(page: Page, live_server, ana, screenshot):
     base = live_server.url
-    _sign_in(page, base, "en", "ana")
+    sign_in(page, base, "ana", "en")
     page.get_by_role("link", name="Register a person").click()
     current = page.locator(".steps [aria-current=step]")
     expect(current).to_have_text("Person")
@@ -73,7 +73,7 @@ def test_a_person_is_registered_step_by_step_and_the_flow_ends_on_the_new_case(p
 
 
 def test_the_stage_form_shows_the_closure_fields_only_when_closing(page: Page, live_server, ana, active_case, screenshot):
-    _sign_in(page, live_server.url, "en", "ana")
+    sign_in(page, live_server.url, "ana", "en")
     page.goto(live_server.url + reverse("case_summary", args=[active_case.reference]))
     reason, details = page.locator("#id_closure_reason"), page.locator("#id_closure_details")
     expect(reason).to_be_hidden()
