@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "pristan.jobs",
+    "pristan.duplicates",
 ]
 
 MIDDLEWARE = [

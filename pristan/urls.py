@@ -120,6 +120,7 @@ urlpatterns = [
     path("erasure/", erasure.erasure_list, name="erasure_list"),
     path("erasure/retention/", erasure.retention_settings, name="retention_settings"),
     path("erasure/<str:reference>/", erasure.erasure_decide, name="erasure_decide"),
+    path("duplicates/", include("pristan.duplicates.urls")),
     path("health/", health.health, name="health"),
     path("admin-area/", include("pristan.administration.urls")),
 ]

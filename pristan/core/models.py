@@ -177,6 +177,8 @@ class AuditEntry(models.Model):
         TRANSFER = "transfer", _("Transfer")
         PRINT = "print", _("Printed")  # a case summary printed (a read: the sections printed are its fields)
         LISTED = "listed", _("Listed")  # a page of a list or search showed these cases (their ids are its fields)
+        MERGE = "merge", _("Merged")  # two records of one person made one (duplicates/merge.py)
+        UNMERGE = "unmerge", _("Unmerged")
 
     at = models.DateTimeField(_("when"), db_index=True)  # set by audit_record, before the hash is computed
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")

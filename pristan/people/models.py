@@ -21,6 +21,18 @@ class Person(SealedUnderOwnKey, models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="persons", verbose_name=_("registering office"))
     key_id = models.UUIDField(null=True, editable=False)  # the data key in the key store; None only before the first save
     erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
+    # Set when this record was merged into another (duplicates/merge.py): kept, never deleted, so
+    # that unmerge restores both; every list of persons leaves merged records out.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged on"), null=True, blank=True, editable=False)
     given_name = SealedTextField(_("given name"), max_length=150)  # HTCDS prs_FirstName
     family_name = SealedTextField(_("family name"), max_length=150, blank=True)  # prs_SecondName
     other_names = SealedTextField(_("other names"), max_length=300, blank=True)  # prs_MiddleName and the like
