@@ -20,6 +20,7 @@ class RolePolicy:
     exports: bool = False  # may export identifiable data (the cases it sees that have consent to export)
     decides_erasure: bool = False  # approves or refuses erasure requests (the data-protection focal point)
     research: bool = False  # may produce anonymised, k-anonymous research data (pristan/research), never case content
+    reviews_duplicates: bool = False  # reviews possible duplicates of the persons it sees, merges them (pristan/duplicates)
     default_scope: Scope = Scope.OFFICE
     # Administration (pristan/administration): the people of the offices its membership reaches;
     # with `administers_installation`, every office, partner organisations, regions and administrators.
@@ -32,13 +33,24 @@ POLICIES: dict[str, RolePolicy] = {
         ALL_SECTIONS, writes=True, flags=True, owns_cases=True, exports=True, default_scope=Scope.ASSIGNED
     ),
     Role.SUPERVISOR: RolePolicy(
-        ALL_SECTIONS, writes=True, overrides=True, flags=True, owns_cases=True, reads_audit=True, exports=True, research=True
+        ALL_SECTIONS,
+        writes=True,
+        overrides=True,
+        flags=True,
+        owns_cases=True,
+        reads_audit=True,
+        exports=True,
+        research=True,
+        reviews_duplicates=True,
     ),
     Role.MOVEMENT_OFFICER: RolePolicy(
         frozenset({Section.SUMMARY, Section.CONSENT, Section.ASSISTANCE, Section.NOTES, Section.MOVEMENT}), writes=True
     ),
     Role.FOCAL_POINT: RolePolicy(
-        frozenset({Section.SUMMARY, Section.CONSENT, Section.HISTORY}), reads_audit=True, decides_erasure=True
+        frozenset({Section.SUMMARY, Section.CONSENT, Section.HISTORY}),
+        reads_audit=True,
+        decides_erasure=True,
+        reviews_duplicates=True,
     ),
     Role.ANALYST: RolePolicy(frozenset(), research=True, default_scope=Scope.GLOBAL),
     Role.AUDITOR: RolePolicy(frozenset(), reads_audit=True),
