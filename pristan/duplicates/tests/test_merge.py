@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from conftest import member
 from pristan.attachments.models import Attachment, AttachmentKind
-from pristan.attachments.services import attachment_open, sealed_upload_of
 from pristan.attachments.services import attachment_add as attachment_add_service
+from pristan.attachments.services import attachment_open, sealed_upload_of
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, CaseNote, ConsentPurpose
 from pristan.core import access, crypto
@@ -33,7 +34,6 @@ from pristan.people.models import IdentityDocument, NameToken, Person
 from pristan.people.rules import PERSON_FIELDS
 from pristan.people.services import document_add, person_register
 from pristan.screening.services import screening_record
-from conftest import member
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40  # sniffed as PNG by its signature
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -165,8 +165,10 @@ def test_a_merge_moves_the_others_cases_documents_and_records_under_the_survivor
         record = person_merge(actor=boris, survivor=survivor, other=other, pair=pair)
 
     other, survivor = fresh(other), fresh(survivor)
-    assert other.merged_into == survivor and other.merged_at is not None
-    assert other.key_id == survivor.key_id and record.merged_key_id == old_key
+    assert other.merged_into == survivor
+    assert other.merged_at is not None
+    assert other.key_id == survivor.key_id
+    assert record.merged_key_id == old_key
     assert not DataKey.objects.filter(id=old_key).exists()
     assert set(survivor.cases.all()) == {survivor_case, other_case}
     assert list(survivor.documents.all()) == [document]
@@ -197,7 +199,9 @@ def test_a_merge_is_audited_for_both_persons_and_each_moved_case_without_values(
     }  # fmt: skip
     for entry in entries:
         text = " ".join([*entry.fields, entry.detail])
-        assert "Jovanovi" not in text and "Јовановић" not in text and "1996" not in text
+        assert "Jovanovi" not in text
+        assert "Јовановић" not in text
+        assert "1996" not in text
         assert f"merge {record.pk}" in entry.detail
     assert AuditEntry.objects.get(action=AuditEntry.Action.MERGE, object_type="cases.case").case == other_case
 
@@ -213,7 +217,9 @@ def test_the_old_key_is_destroyed_only_once_the_merge_commits(ana, boris, sofia,
     assert not DataKey.objects.filter(id=other.key_id).exists()
 
 
-def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(ana, boris, sofia, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(
+    ana, boris, sofia, monkeypatch, django_capture_on_commit_callbacks
+):
     survivor = registered(ana, sofia, "Ivan", "Petrov").person
     other_case = registered(ana, sofia, "Иван", "Петров")
     attachment = attach(other_case, ana)
@@ -344,7 +350,9 @@ def test_the_preview_shows_cases_documents_fields_consents_and_who_newly_sees_wh
     assert {"given_name", "family_name", "date_of_birth", "citizenships", "phone", "city"} <= set(preview.differing_fields)
     assert "gender" not in preview.differing_fields
     assert set(preview.filled_fields) == {"city"}  # she has no city; her date of birth and phone stay hers
-    consents = {(line.reference, consent.purpose): (consent.before, consent.after) for line in preview.cases for consent in line.consents}
+    consents = {
+        (line.reference, consent.purpose): (consent.before, consent.after) for line in preview.cases for consent in line.consents
+    }
     assert consents[(other_case.reference, ConsentPurpose.REFERRAL)] == (True, True)
     assert consents[(survivor_case.reference, ConsentPurpose.RESEARCH)] == (False, False)
     assert consents[(survivor_case.reference, ConsentPurpose.REFERRAL)] == (None, None)
@@ -370,7 +378,8 @@ def test_unmerge_moves_back_exactly_what_the_merge_moved(ana, boris, sofia, djan
     with django_capture_on_commit_callbacks(execute=True):
         record = person_merge(actor=boris, survivor=survivor, other=other)
     with key_scope():
-        assert fresh(survivor).date_of_birth == date(1990, 2, 3) and fresh(survivor).date_of_birth_estimated
+        assert fresh(survivor).date_of_birth == date(1990, 2, 3)
+        assert fresh(survivor).date_of_birth_estimated
     later = another_case(ana, fresh(survivor), sofia)  # opened for her after the merge: stays hers
     moved_case = Case.objects.get(pk=other_case.pk)
     note = case_services.note_add(actor=ana, case=moved_case, text="Written after the merge.")  # goes with its case
@@ -380,7 +389,8 @@ def test_unmerge_moves_back_exactly_what_the_merge_moved(ana, boris, sofia, djan
 
     other, survivor = fresh(other), fresh(survivor)
     assert other.key_id not in (old_key, survivor.key_id)
-    assert key_ids_of(other) == {other.key_id} and key_ids_of(survivor) == {survivor.key_id}
+    assert key_ids_of(other) == {other.key_id}
+    assert key_ids_of(survivor) == {survivor.key_id}
     after_survivor, after_other = snapshot(survivor), snapshot(other)
     assert after_survivor["references"] == sorted([survivor_case.reference, later.reference])
     del after_other["sealed"][("cases.CaseNote", note.pk)]
@@ -390,7 +400,8 @@ def test_unmerge_moves_back_exactly_what_the_merge_moved(ana, boris, sofia, djan
     assert after_survivor == before_survivor
     assert after_other == before_other
     record.refresh_from_db()
-    assert record.state == MergeRecord.State.UNMERGED and record.unmerged_by == boris
+    assert record.state == MergeRecord.State.UNMERGED
+    assert record.unmerged_by == boris
     assert AuditEntry.objects.filter(action=AuditEntry.Action.UNMERGE).count() == 3
     with pytest.raises(ValidationError, match="already undone"):
         person_unmerge(actor=boris, record=record)
