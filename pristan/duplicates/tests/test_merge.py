@@ -5,6 +5,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
@@ -132,6 +133,10 @@ def key_ids_of(person: Person) -> set[Any]:
     return found
 
 
+def key_exists(key_id: UUID | None) -> bool:
+    return key_id is not None and DataKey.objects.filter(id=key_id).exists()
+
+
 def files() -> set[str]:
     return {path.name for path in shared_directory("attachments").glob("*.sealed")}
 
@@ -169,7 +174,7 @@ def test_a_merge_moves_the_others_cases_documents_and_records_under_the_survivor
     assert other.merged_at is not None
     assert other.key_id == survivor.key_id
     assert record.merged_key_id == old_key
-    assert not DataKey.objects.filter(id=old_key).exists()
+    assert not key_exists(old_key)
     assert set(survivor.cases.all()) == {survivor_case, other_case}
     assert list(survivor.documents.all()) == [document]
     assert key_ids_of(survivor) == {survivor.key_id}
@@ -211,10 +216,10 @@ def test_the_old_key_is_destroyed_only_once_the_merge_commits(ana, boris, sofia,
     other = registered(ana, sofia, "Иван", "Петров").person
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         person_merge(actor=boris, survivor=survivor, other=other)
-        assert DataKey.objects.filter(id=other.key_id).exists()
+        assert key_exists(other.key_id)
     for callback in callbacks:
         callback()
-    assert not DataKey.objects.filter(id=other.key_id).exists()
+    assert not key_exists(other.key_id)
 
 
 def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(
@@ -232,7 +237,7 @@ def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         person_merge(actor=boris, survivor=survivor, other=other_case.person)
     assert callbacks == []
-    assert DataKey.objects.filter(id=other_case.person.key_id).exists()
+    assert key_exists(other_case.person.key_id)
     assert files() == held == {f"{attachment.file_id}.sealed"}
     assert snapshot(other_case.person) == before
     assert not MergeRecord.objects.exists()

@@ -10,7 +10,15 @@ from pristan.cases.models import CaseNote
 from pristan.core.models import AuditEntry
 from pristan.duplicates.merge import person_merge, person_unmerge
 from pristan.duplicates.models import CandidatePair, MatchKey
-from pristan.duplicates.tests.test_merge import attach, files, fiona, fresh, pair_of, registered  # noqa: F401 - fiona: a fixture
+from pristan.duplicates.tests.test_merge import (  # noqa: F401 - fiona: a fixture
+    attach,
+    files,
+    fiona,
+    fresh,
+    key_exists,
+    pair_of,
+    registered,
+)
 from pristan.erasure.services import MERGED_ON_ITS_OWN, erasure_decide, erasure_request, person_erase, sealed_records
 from pristan.keystore.models import DataKey
 from pristan.keystore.services import key_scope
@@ -63,7 +71,7 @@ def test_a_merged_record_is_not_erased_on_its_own(ana, boris, sofia):
     assert refused.value.messages == [str(MERGED_ON_ITS_OWN)]
     assert "the person it was merged into" in refused.value.messages[0]
     assert fresh(merged).erased_at is None
-    assert DataKey.objects.filter(id=survivor.key_id).exists()
+    assert key_exists(survivor.key_id)
 
 
 def test_an_erasure_request_of_a_moved_case_erases_the_survivor_and_the_merged_record(ana, boris, sofia, fiona):  # noqa: F811
@@ -116,6 +124,6 @@ def test_after_unmerge_each_record_is_erased_on_its_own(ana, boris, sofia, djang
         person_erase(actor=None, person=merged, reason="erasure request")
     assert fresh(merged).erased_at is not None
     assert fresh(survivor).erased_at is None
-    assert not DataKey.objects.filter(id=merged.key_id).exists()
+    assert not key_exists(merged.key_id)
     with key_scope():
         assert fresh(survivor).given_name == "Ђорђе"
