@@ -327,6 +327,17 @@ def test_the_same_record_an_erased_one_and_a_merged_one_are_refused(ana, boris, 
         merge_preview(actor=boris, survivor=fresh(erased), other=third)
 
 
+def test_the_pair_in_the_queue_is_marked_merged_and_the_merged_records_others_stale(ana, boris, sofia):
+    first = registered(ana, sofia, "Ivan", "Petrov").person
+    second = registered(ana, sofia, "Иван", "Петров").person
+    third = registered(ana, sofia, "Ivan", "Petroff").person
+    pair, elsewhere, gone = pair_of(first, second), pair_of(second, third), pair_of(first, third)
+    person_merge(actor=boris, survivor=second, other=first)
+    assert CandidatePair.objects.get(pk=pair.pk).status == CandidatePair.Status.MERGED
+    assert CandidatePair.objects.get(pk=gone.pk).status == CandidatePair.Status.STALE  # the merged record's
+    assert CandidatePair.objects.get(pk=elsewhere.pk).status == CandidatePair.Status.OPEN  # the survivor's stay
+
+
 def test_a_pair_of_other_persons_is_refused(ana, boris, sofia):
     first = registered(ana, sofia, "Ivan", "Petrov").person
     second = registered(ana, sofia, "Иван", "Петров").person
