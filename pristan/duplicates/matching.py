@@ -25,9 +25,10 @@ from functools import lru_cache
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 from django.conf import settings as django_settings
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from pristan.core.names import search_tokens
 from pristan.duplicates.types import LEVEL_LABELS, Pair, PersonData, Reason
@@ -158,7 +159,7 @@ def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
     return {"output_column_name": field, "comparison_description": field, "comparison_levels": out}
 
 
-BLOCKING_RULES = [
+BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
     block_on("given_first", "family_first"),  # compound names: a second given or family name added
     block_on("family", "dob_year"),  # the given name spelt otherwise
@@ -166,7 +167,7 @@ BLOCKING_RULES = [
     block_on("documents", arrays_to_explode=["documents"]),
     block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
 ]
-DETERMINISTIC_RULES = [
+DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
     "l.document = r.document",
     "l.given = r.given AND l.family = r.family AND l.dob_days = r.dob_days",
 ]
@@ -227,7 +228,9 @@ def record_row(uid: int, data: PersonData) -> dict[str, Any]:
         "family_first": family_parts[0] if family_parts else None,
         "gf_parts": gf_parts,
         "parts": list(dict.fromkeys((*gf_parts, *other))),
-        "family_deletions": sorted({variant for part in family_parts if len(part) >= MIN_DELETION for variant in _deletions(part)}),
+        "family_deletions": sorted(
+            {variant for part in family_parts if len(part) >= MIN_DELETION for variant in _deletions(part)}
+        ),
         "dob_days": (born - _EPOCH).days if born else None,
         "dob_year": born.year if born else None,
         "dob_month": born.month if born else None,
@@ -404,7 +407,9 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
         linker = _linker(con, table, model.settings)
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
-        reader = con.sql(f"SELECT {', '.join(columns)} FROM {result.physical_name}").fetch_record_batch(100_000)
+        # Splink's own table of this connection, and column names of our own: nothing from a record.
+        query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608
+        reader = con.sql(query).fetch_record_batch(100_000)
         codes = _gamma_codes()
         for batch in reader:
             rows = batch.to_pydict()
@@ -415,9 +420,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
                     b=max(a, b),
                     probability=float(rows["match_probability"][index]),
                     match_weight=float(rows["match_weight"][index]),
-                    reasons=tuple(
-                        Reason(field, codes[field][rows[f"gamma_{field}"][index]]) for field in COMPARISONS
-                    ),
+                    reasons=tuple(Reason(field, codes[field][rows[f"gamma_{field}"][index]]) for field in COMPARISONS),
                 )
     finally:
         con.close()
