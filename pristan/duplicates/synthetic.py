@@ -23,7 +23,7 @@ from pathlib import Path
 
 from unidecode import unidecode
 
-from pristan.demo.name_pools import NamePool, build_name_pools, feminine_bulgarian_surname
+from pristan.demo.name_pools import build_name_pools, bulgarian_patronymic, feminine_bulgarian_surname
 from pristan.duplicates.types import PersonData
 
 __all__ = [
@@ -137,7 +137,12 @@ NO_CITIZENSHIP_SHARE = 0.03
 PASSPORT_SHARE = 0.35
 DUPLICATE_KEEPS_PASSPORT = 0.5  # the other office wrote the number down too
 REFERENCE_DAY = date(2026, 6, 30)  # ages are counted to this day, not today: the same data every year
-ZIPF_EXPONENT = 0.8
+# Zipf exponents for given names and surnames, with the surname pools lengthened by names derived
+# from given names the way each language derives them (_derived_surnames): the most common given
+# name is then 5-7% of its gender and the most common surname 2-6% of its country, near the
+# national statistics (Иванов, Јовановић, Hoxha), rather than the 16% a short list would give.
+GIVEN_EXPONENT = 0.4
+SURNAME_EXPONENT = 0.5
 
 
 # -- Transliteration -----------------------------------------------------------------------------
@@ -348,9 +353,9 @@ class Synthetic:
 class _Zipf:
     """Names of a pool with Zipf-like weights: the first (most common) names repeat most."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], exponent: float) -> None:
         self.names = tuple(dict.fromkeys(names))
-        weights = [1 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(self.names))]
+        weights = [1 / (rank + 1) ** exponent for rank in range(len(self.names))]
         total = sum(weights)
         cumulative, running = [], 0.0
         for weight in weights:
@@ -386,20 +391,58 @@ def _pools(seed: int) -> dict[str, _Pools]:
     for language, pool in build_name_pools(seed % 1000).items():
         if language not in _BY_LANGUAGE:
             continue
+        surnames = _Zipf((*pool.male_family, *_derived_surnames(language, pool.male_given)), SURNAME_EXPONENT)
         out[language] = _Pools(
-            female_given=_Zipf(pool.female_given),
-            male_given=_Zipf(pool.male_given),
-            surnames=_Zipf(pool.male_family),
-            feminine=_feminine_forms(language, pool),
+            female_given=_Zipf(pool.female_given, GIVEN_EXPONENT),
+            male_given=_Zipf(pool.male_given, GIVEN_EXPONENT),
+            surnames=surnames,
+            feminine=_feminine_forms(language, surnames.names),
         )
     return out
 
 
-def _feminine_forms(language: str, pool: NamePool) -> Mapping[str, str]:
+_SOFT = "јшжчћђљњџцjšžčćđc"
+
+
+def _derived(language: str, name: str) -> list[str]:
+    """Surnames made from a (male) given name as the language makes them: Марко → Марковић,
+    Hamza → Hamzić, Георги → Георгиев, Петро → Петренко, Rexhep → Rexhepi, Gjoka → Gjokaj, Ion → Ionescu."""
+    last = name[-1:].lower()
+    if language in ("sr", "bs"):
+        if last in "аa":
+            return [name[:-1] + ("ић" if language == "sr" else "ić")]
+        if last in "оo":
+            return [name[:-1] + ("овић" if language == "sr" else "ović")]
+        if last in "еe" or last in _SOFT:
+            stem = name[:-1] if last in "еe" else name
+            return [stem + ("евић" if language == "sr" else "ević")]
+        return [name + ("овић" if language == "sr" else "ović")]
+    if language == "bg":
+        return [bulgarian_patronymic(name, feminine=False)]
+    if language == "mk":
+        stem = name[:-1] if last in "аеоиу" else name
+        return [stem + "ов", stem + "овски"]
+    if language == "uk":
+        stem = name[:-2] + "і" if name.endswith("ій") else name.rstrip("оаиьй")
+        return [stem + "енко"]
+    if language == "sq":
+        if last == "i":
+            return [name]
+        return [name + ("j" if last in "aeouë" else "i")]
+    if language == "ro":
+        return [name.rstrip("aeiuă") + "escu"]
+    return []
+
+
+def _derived_surnames(language: str, male_given: Sequence[str]) -> list[str]:
+    return [surname for name in dict.fromkeys(male_given) if len(name) > 2 for surname in _derived(language, name)]
+
+
+def _feminine_forms(language: str, surnames: Sequence[str]) -> Mapping[str, str]:
     """The feminine surname of each masculine one where the language changes it (Петров/Петрова,
     Јовановски/Јовановска, Коваленко/Коваленко, Шевчук/Шевчук, Литвиненко; Зарудний/Зарудна)."""
     forms: dict[str, str] = {}
-    for name in dict.fromkeys(pool.male_family):
+    for name in surnames:
         if language == "bg":
             forms[name] = feminine_bulgarian_surname(name)
         elif language == "mk":
@@ -754,9 +797,12 @@ def _sibling(person: _Person, pools: Mapping[str, _Pools], rng: random.Random) -
 
 def _namesake(person: _Person, rng: random.Random) -> _Person:
     """An unrelated person with the same (common) name: another birth date, often another office."""
-    born, estimated = _birth(rng)
-    if born == person.date_of_birth:
-        born = (born or REFERENCE_DAY) - timedelta(days=400)
+    # Born at least two years apart, on a known day: a reviewer could tell them apart too.
+    born = person.date_of_birth or REFERENCE_DAY - timedelta(days=25 * 365)
+    born += timedelta(days=rng.choice((-1, 1)) * rng.randint(2 * 366, 15 * 365))
+    if born > REFERENCE_DAY - timedelta(days=8 * 365):
+        born -= timedelta(days=20 * 365)
+    estimated = False
     country = _BY_LANGUAGE[person.language]
     return _Person(
         person.language,
