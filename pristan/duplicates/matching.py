@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -352,11 +353,14 @@ def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> L
 
 def train(table: pa.Table) -> Model:
     """Estimate the model on ``table``: the prior from deterministic rules, u by random sampling,
-    m by EM blocked once on names (to learn dates, gender, citizenship, documents) and once on
-    dates (to learn names). Small tables keep the starting m values (MIN_RECORDS_FOR_EM)."""
+    m by EM blocked once on the same date of birth (to learn names, gender, citizenship, documents)
+    and once on the same rare name, gender and citizenships (to learn dates: on all pairs of one
+    name, namesakes of one country and gender outnumber the duplicates, and EM took the agreement
+    on citizenship for the mark of one person). Small tables keep the starting m values
+    (MIN_RECORDS_FOR_EM)."""
     con = connection()
     try:
-        linker = _linker(con, table, settings_creator())
+        linker = _linker(con, _with_rare_names(table), settings_creator())
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -367,7 +371,11 @@ def train(table: pa.Table) -> Model:
             settings = linker.misc.save_model_to_json()
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on("name_sorted"), estimate_without_term_frequencies=True
+                    # The name's and gender's own columns, so that Splink leaves those comparisons out of
+                    # this session, and one citizenship list, so that it cannot tell the pairs apart.
+                    "l.given = r.given AND l.family = r.family AND l.rare_name AND l.gender = r.gender"
+                    " AND l.citizenships = r.citizenships",
+                    estimate_without_term_frequencies=True,
                 )
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on("dob_days"), estimate_without_term_frequencies=True
@@ -380,23 +388,49 @@ def train(table: pa.Table) -> Model:
         con.close()
 
 
+RARE_NAME = 3  # records carrying the same name parts, at most
+
+
+def _with_rare_names(table: pa.Table) -> pa.Table:
+    """``table`` with ``rare_name``: whether few records carry its given and family name."""
+    names = list(zip(table.column("given").to_pylist(), table.column("family").to_pylist(), strict=True))
+    counts = Counter(names)
+    return table.append_column("rare_name", pa.array([counts[name] <= RARE_NAME for name in names], pa.bool_()))
+
+
+M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can always be mistyped
+# Levels that say the same as "exact" of their comparison with the parts rearranged: two persons
+# share their name parts as often in one order as in the other, so these weigh no more than "exact"
+# (random sampling almost never sees them, and their u alone would make them weigh more).
+AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
+
+
 def _sane(settings: dict[str, Any]) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
-    values, and a level EM made agree less than "different" is put back to its starting m: the
-    model never rewards a disagreement or punishes an agreement against what the levels mean."""
+    values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
+    takes its starting values back; and AS_STRONG_AS_EXACT holds."""
     starting = {field: {level.code: level for level in levels} for field, levels in COMPARISONS.items()}
     for comparison in settings["comparisons"]:
         field = comparison["output_column_name"]
+        by_code = {}
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
-            start = starting[field][level["label_for_charts"]]
+            code = level["label_for_charts"]
+            by_code[code] = level
+            start = starting[field][code]
             if not level.get("m_probability"):
                 level["m_probability"] = start.m
             if not level.get("u_probability"):
                 level["u_probability"] = start.u
-            if level["label_for_charts"] != "different" and level["m_probability"] < level["u_probability"]:
+            level["m_probability"] = max(level["m_probability"], M_FLOOR)
+            if code != "different" and level["m_probability"] < level["u_probability"]:
                 level["m_probability"], level["u_probability"] = start.m, start.u
+        exact = by_code.get("exact")
+        for code in AS_STRONG_AS_EXACT.get(field, ()):
+            level = by_code[code]
+            if exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
+                level["u_probability"] = level["m_probability"] * exact["u_probability"] / exact["m_probability"]
     return settings
 
 
