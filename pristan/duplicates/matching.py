@@ -72,6 +72,7 @@ class Level:
     sql: str
     m: float
     u: float
+    by_frequency: bool = False  # weighed by how common the name is (Splink's term-frequency adjustment)
 
 
 def _jw(left: str, right: str) -> str:
@@ -101,8 +102,8 @@ _ESTIMATED = "(dob_estimated_l OR dob_estimated_r)"
 COMPARISONS: dict[str, tuple[Level, ...]] = {
     "name": (
         Level("missing", "name_l IS NULL OR name_r IS NULL", 0, 0),
-        Level("exact", "given_l = given_r AND family_l = family_r", 0.55, 0.0005),
-        Level("swapped", "given_l = family_r AND family_l = given_r", 0.04, 0.00001),
+        Level("exact", "given_l = given_r AND family_l = family_r", 0.55, 0.0005, by_frequency=True),
+        Level("swapped", "given_l = family_r AND family_l = given_r", 0.04, 0.00001, by_frequency=True),
         Level("same_parts", "list_has_all(parts_r, gf_parts_l) OR list_has_all(parts_l, gf_parts_r)", 0.08, 0.0002),
         Level("similar", _both_parts(0.94), 0.15, 0.001),
         Level("close", _both_parts(0.88), 0.08, 0.005),
@@ -156,9 +157,16 @@ def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
         else:
             entry["m_probability"] = level.m
             entry["u_probability"] = level.u
+        if level.by_frequency:
+            # The same name weighs by how common it is: log2(u / frequency) is added, the frequency
+            # being the share of records with these name parts (the larger of the two sides).
+            entry |= {"tf_adjustment_column": FREQUENCY_COLUMN, "tf_adjustment_weight": 1.0}
+            entry["disable_tf_exact_match_detection"] = True
         out.append(entry)
     return {"output_column_name": field, "comparison_description": field, "comparison_levels": out}
 
+
+FREQUENCY_COLUMN = "name_sorted"
 
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
@@ -330,6 +338,16 @@ class Model:
                 m, u = level.get("m_probability"), level.get("u_probability")
                 weights[field][level["label_for_charts"]] = math.log2(m / u) if m and u else 0.0
         return weights
+
+    def frequency_levels(self) -> dict[str, dict[str, float]]:
+        """log2(u) of the levels weighed by the frequency of the name, by field and level code."""
+        found: dict[str, dict[str, float]] = {}
+        for comparison in self.settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                if level.get("tf_adjustment_column"):
+                    field = comparison["output_column_name"]
+                    found.setdefault(field, {})[level["label_for_charts"]] = math.log2(level["u_probability"])
+        return found
 
     @property
     def prior_weight(self) -> float:
