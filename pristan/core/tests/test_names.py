@@ -139,7 +139,7 @@ FOLDED_AT_VERSION = {
 
 
 def test_the_folding_version_names_its_rules() -> None:
-    assert MATCH_VERSION == max(FOLDED_AT_VERSION)
+    assert max(FOLDED_AT_VERSION) == MATCH_VERSION
     assert {name: fold(name) for name in FOLDED_AT_VERSION[MATCH_VERSION]} == FOLDED_AT_VERSION[MATCH_VERSION]
 
 
