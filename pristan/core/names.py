@@ -198,9 +198,11 @@ def _unique(tokens: Iterable[str]) -> list[str]:
 
 
 def _forms(parts: list[str]) -> list[str]:
-    """The folded forms of one name given as its parts: joined first, then each part."""
+    """The folded forms of one name given as its parts: joined first, then each part. The joined
+    form is made of the folded parts, so that what starts a part is read as a start (Ionescu's
+    I is a glide in Stefan-Ionescu too)."""
     folded = [fold(part) for part in parts]
-    return [fold("".join(parts)), *folded] if len(parts) > 1 else folded
+    return [fold("".join(folded)), *folded] if len(parts) > 1 else folded
 
 
 def name_parts(text: str) -> list[str]:
