@@ -98,7 +98,7 @@ def test_m_and_u_are_estimated_from_the_data(trained: tuple[list[tuple[int, Pers
     assert weights["name"]["exact"] != starting["name"]["exact"]  # EM
     assert weights["gender"]["same"] != starting["gender"]["same"]  # sampling
     assert model.settings["probability_two_random_records_match"] != matching.DEFAULT_PRIOR
-    for field, by_level in weights.items():  # agreement counts for, disagreement against
+    for _field, by_level in weights.items():  # agreement counts for, disagreement against
         assert (
             by_level["different"] < 0 < min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
         )
