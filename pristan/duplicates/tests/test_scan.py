@@ -101,6 +101,7 @@ def test_the_model_is_trained_again_when_old_or_of_another_folding(world: dict[s
 
 def test_the_job_runs_the_scan_and_is_scheduled_nightly(world: dict[str, Person]) -> None:
     outcome = duplicates_scan_run.enqueue()
+    assert outcome.return_value is not None
     assert outcome.return_value["pairs"] == 2
     assert CandidatePair.objects.count() == 2
     (entry,) = [entry for entry in PERIODIC if entry.name == "duplicates-scan"]
