@@ -404,7 +404,7 @@ def train(table: pa.Table) -> Model:
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
                 linker = _linker(con, table, settings)
-        return Model(_sane(linker.misc.save_model_to_json()))
+        return Model(_sane(linker.misc.save_model_to_json(), records=table.num_rows))
     finally:
         con.close()
 
@@ -419,6 +419,10 @@ def _with_rare_names(table: pa.Table) -> pa.Table:
     return table.append_column("rare_name", pa.array([counts[name] <= RARE_NAME for name in names], pa.bool_()))
 
 
+# The least share of persons taken to be registered twice. The prior comes from the pairs that agree
+# on a document or on name and date alike; in a register with few such pairs it would make every
+# duplicate unprovable, although people come back with other documents and other spellings.
+RETURNING_SHARE = 0.05
 M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can always be mistyped
 # Levels that say the same as "exact" of their comparison with the parts rearranged: two persons
 # share their name parts as often in one order as in the other, so these weigh no more than "exact"
@@ -426,10 +430,14 @@ M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can a
 AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
 
 
-def _sane(settings: dict[str, Any]) -> dict[str, Any]:
+def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
     values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
-    takes its starting values back; and AS_STRONG_AS_EXACT holds."""
+    takes its starting values back; AS_STRONG_AS_EXACT holds; and the prior is at least
+    RETURNING_SHARE's (of ``records``)."""
+    if records > 1:
+        floor = 2 * RETURNING_SHARE / records
+        settings["probability_two_random_records_match"] = max(settings["probability_two_random_records_match"], floor)
     starting = {field: {level.code: level for level in levels} for field, levels in COMPARISONS.items()}
     for comparison in settings["comparisons"]:
         field = comparison["output_column_name"]
