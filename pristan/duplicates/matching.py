@@ -435,7 +435,7 @@ def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
     values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
     takes its starting values back; AS_STRONG_AS_EXACT holds; and the prior is at least
     RETURNING_SHARE's (of ``records``)."""
-    if records > 1:
+    if records >= MIN_RECORDS_FOR_U:  # a smaller table keeps DEFAULT_PRIOR
         floor = 2 * RETURNING_SHARE / records
         settings["probability_two_random_records_match"] = max(settings["probability_two_random_records_match"], floor)
     starting = {field: {level.code: level for level in levels} for field, levels in COMPARISONS.items()}
