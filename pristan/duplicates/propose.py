@@ -24,7 +24,9 @@ from pristan.people.models import Person
 
 __all__ = ["SHORTLIST", "candidates"]
 
-SHORTLIST = 200  # persons sharing the most keys, opened and scored
+# Persons sharing the most keys, opened and scored: the one typed in another script, spelling or
+# order shares nearly all her name keys, and opening is what a keystroke costs (about 1 ms a person).
+SHORTLIST = 50
 _default: matching.Model | None = None
 
 
