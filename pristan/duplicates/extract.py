@@ -14,11 +14,11 @@ from pristan.duplicates.matching import records_table
 from pristan.duplicates.types import PersonData
 from pristan.people.models import Person
 
-__all__ = ["BATCH", "open_persons", "opened_persons"]
+__all__ = ["BATCH", "COMPARED", "open_persons", "opened_persons"]
 
 BATCH = 10_000
 # Only what is compared is read; the other sealed columns stay unopened.
-_COMPARED = (
+COMPARED = (
     "id", "key_id", "given_name", "family_name", "other_names", "aliases", "date_of_birth", "date_of_birth_estimated",
     "gender", "citizenships",
 )  # fmt: skip
@@ -28,7 +28,7 @@ def opened_persons(*, batch: int = BATCH) -> Iterator[tuple[int, PersonData]]:
     """Every person who may be proposed (neither erased nor merged into another), opened, in id
     order (call inside a key scope)."""
     last = 0
-    live = Person.objects.filter(erased_at__isnull=True, merged_into__isnull=True).only(*_COMPARED).order_by("pk")
+    live = Person.objects.filter(erased_at__isnull=True, merged_into__isnull=True).only(*COMPARED).order_by("pk")
     while True:
         persons = list(live.filter(pk__gt=last)[:batch])
         if not persons:

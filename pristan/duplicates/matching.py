@@ -148,7 +148,7 @@ assert {field: {level.code for level in levels} for field, levels in COMPARISONS
 }
 
 
-def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
+def _comparison(field: str, levels: Sequence[Level], *, by_frequency: bool) -> dict[str, Any]:
     out = []
     for index, level in enumerate(levels):
         entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.code}
@@ -157,7 +157,7 @@ def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
         else:
             entry["m_probability"] = level.m
             entry["u_probability"] = level.u
-        if level.by_frequency:
+        if level.by_frequency and by_frequency:
             # The same name weighs by how common it is: log2(u / frequency) is added, the frequency
             # being the share of records with these name parts (the larger of the two sides).
             entry |= {"tf_adjustment_column": FREQUENCY_COLUMN, "tf_adjustment_weight": 1.0}
@@ -182,11 +182,13 @@ DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
 ]
 
 
-def settings_creator() -> SettingsCreator:
+def settings_creator(*, by_frequency: bool = True) -> SettingsCreator:
+    """The model before training; ``by_frequency``: whether an agreement on a name weighs by how
+    common it is (not in a small table, where every name is rare or every name is common)."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[_comparison(field, levels) for field, levels in COMPARISONS.items()],
+        comparisons=[_comparison(field, levels, by_frequency=by_frequency) for field, levels in COMPARISONS.items()],
         blocking_rules_to_generate_predictions=BLOCKING_RULES,
         probability_two_random_records_match=DEFAULT_PRIOR,
         retain_matching_columns=True,  # with them Splink keeps the gamma columns: the reasons
@@ -344,7 +346,7 @@ class Model:
         found: dict[str, dict[str, float]] = {}
         for comparison in self.settings["comparisons"]:
             for level in comparison["comparison_levels"]:
-                if level.get("tf_adjustment_column"):
+                if level.get("tf_adjustment_column") and level.get("tf_adjustment_weight"):
                     field = comparison["output_column_name"]
                     found.setdefault(field, {})[level["label_for_charts"]] = math.log2(level["u_probability"])
         return found
@@ -357,8 +359,8 @@ class Model:
 
 def default_model() -> Model:
     """The model before any training: the starting m and u written in COMPARISONS."""
-    linker = Linker(_registered(connection(), records_table([])), settings_creator(), log_level=None)
-    return Model(linker.misc.save_model_to_json())
+    linker = Linker(_registered(connection(), records_table([])), settings_creator(by_frequency=False), log_level=None)
+    return Model(_sane(linker.misc.save_model_to_json()))
 
 
 def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
@@ -378,7 +380,8 @@ def train(table: pa.Table) -> Model:
     (MIN_RECORDS_FOR_EM)."""
     con = connection()
     try:
-        linker = _linker(con, _with_rare_names(table), settings_creator())
+        by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
+        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency))
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -401,7 +404,7 @@ def train(table: pa.Table) -> Model:
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
                 linker = _linker(con, table, settings)
-        return Model(_sane(linker.misc.save_model_to_json()))
+        return Model(_sane(linker.misc.save_model_to_json(), records=table.num_rows))
     finally:
         con.close()
 
@@ -416,6 +419,10 @@ def _with_rare_names(table: pa.Table) -> pa.Table:
     return table.append_column("rare_name", pa.array([counts[name] <= RARE_NAME for name in names], pa.bool_()))
 
 
+# The least share of persons taken to be registered twice. The prior comes from the pairs that agree
+# on a document or on name and date alike; in a register with few such pairs it would make every
+# duplicate unprovable, although people come back with other documents and other spellings.
+RETURNING_SHARE = 0.05
 M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can always be mistyped
 # Levels that say the same as "exact" of their comparison with the parts rearranged: two persons
 # share their name parts as often in one order as in the other, so these weigh no more than "exact"
@@ -423,10 +430,14 @@ M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can a
 AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
 
 
-def _sane(settings: dict[str, Any]) -> dict[str, Any]:
+def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
     values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
-    takes its starting values back; and AS_STRONG_AS_EXACT holds."""
+    takes its starting values back; AS_STRONG_AS_EXACT holds; and the prior is at least
+    RETURNING_SHARE's (of ``records``)."""
+    if records >= MIN_RECORDS_FOR_U:  # a smaller table keeps DEFAULT_PRIOR
+        floor = 2 * RETURNING_SHARE / records
+        settings["probability_two_random_records_match"] = max(settings["probability_two_random_records_match"], floor)
     starting = {field: {level.code: level for level in levels} for field, levels in COMPARISONS.items()}
     for comparison in settings["comparisons"]:
         field = comparison["output_column_name"]
@@ -461,7 +472,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
         query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608
-        reader = con.sql(query).fetch_record_batch(100_000)
+        reader = con.sql(query).to_arrow_reader(100_000)
         codes = _gamma_codes()
         for batch in reader:
             rows = batch.to_pydict()

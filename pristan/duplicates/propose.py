@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from pristan.core import crypto
 from pristan.core.crypto import Keyring
 from pristan.duplicates import levels, matching
+from pristan.duplicates.extract import COMPARED
 from pristan.duplicates.keys import NAME_KINDS, full_name, match_keys_by_kind, persons_opened
 from pristan.duplicates.models import MatchKey
 from pristan.duplicates.scan import current_model
@@ -23,7 +24,9 @@ from pristan.people.models import Person
 
 __all__ = ["SHORTLIST", "candidates"]
 
-SHORTLIST = 200  # persons sharing the most keys, opened and scored
+# Persons sharing the most keys, opened and scored: the one typed in another script, spelling or
+# order shares nearly all her name keys, and opening is what a keystroke costs (about 1 ms a person).
+SHORTLIST = 50
 _default: matching.Model | None = None
 
 
@@ -41,7 +44,8 @@ def _model() -> tuple[matching.Model, int]:
 
 def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> list[int]:
     """The persons sharing the most name and document keys with ``data``; a shared birth date only
-    breaks ties (a date on its own would shortlist everyone born that day)."""
+    breaks ties (a date on its own would shortlist everyone born that day). Read from the index on
+    (key, person) alone: erased and merged persons are left out when the shortlist is opened."""
     keys = match_keys_by_kind(ring, data)
     strong = [key for key, kind in keys if kind in NAME_KINDS]
     if not strong:
@@ -49,7 +53,6 @@ def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> lis
     rows = (
         MatchKey.objects.filter(key__in=[key for key, _kind in keys])
         .exclude(person__in=list(exclude))
-        .filter(person__erased_at__isnull=True, person__merged_into__isnull=True)
         .values("person")
         .annotate(strong=Count("id", filter=Q(key__in=strong)), shared=Count("id"))
         .filter(strong__gt=0)
@@ -81,7 +84,8 @@ def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 
     typed = matching.record_row(0, data)
     found: list[Candidate] = []
     with key_scope():
-        persons = list(Person.objects.filter(pk__in=ids, erased_at__isnull=True, merged_into__isnull=True))
+        live = Person.objects.filter(pk__in=ids, erased_at__isnull=True, merged_into__isnull=True)
+        persons = list(live.only(*COMPARED))  # the other sealed columns stay unread
         for person, values in persons_opened(persons):
             probability, weight, reasons = scorer.score(typed, matching.record_row(person.pk, values), frequency=frequency)
             if probability >= settings.PRISTAN_DUPLICATES_PROPOSE:
