@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from unidecode import unidecode
@@ -197,12 +197,16 @@ def _unique(tokens: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(token for token in tokens if token))
 
 
-def _forms(parts: list[str]) -> list[str]:
-    """The folded forms of one name given as its parts: joined first, then each part. The joined
-    form is made of the folded parts, so that what starts a part is read as a start (Ionescu's
-    I is a glide in Stefan-Ionescu too)."""
-    folded = [fold(part) for part in parts]
-    return [fold("".join(folded)), *folded] if len(parts) > 1 else folded
+def _joined(folded: Sequence[str]) -> str:
+    """The joined form of a name's folded parts: made of the folded parts, so that what starts a
+    part is read as a start (Ionescu's I is a glide in Stefan-Ionescu too)."""
+    return fold("".join(folded)) if len(folded) > 1 else "".join(folded)
+
+
+@lru_cache(maxsize=FOLDS_CACHED)
+def _folded_names(text: str) -> tuple[tuple[str, ...], ...]:
+    """The folded parts of each name written in ``text``; remembered, as ``fold`` is."""
+    return tuple(tuple(fold(part) for part in parts) for parts in _names(text))
 
 
 def name_parts(text: str) -> list[str]:
@@ -213,8 +217,13 @@ def name_parts(text: str) -> list[str]:
     >>> name_parts("O'Brien"), name_parts("Ана-Марија"), name_parts("Ana Marija"), name_parts("Ivan")
     (['obrien', 'o', 'brien'], ['anamaria', 'ana', 'maria'], ['anamaria', 'ana', 'maria'], ['ivan'])
     """
-    parts = [part for name in _names(text) for part in name]
-    return _unique(_forms(parts))
+    return list(_name_parts(text))
+
+
+@lru_cache(maxsize=FOLDS_CACHED)
+def _name_parts(text: str) -> tuple[str, ...]:
+    parts = [part for name in _folded_names(text) for part in name]
+    return tuple(_unique([_joined(parts), *parts]))
 
 
 def search_tokens(*texts: str) -> list[str]:
@@ -225,7 +234,7 @@ def search_tokens(*texts: str) -> list[str]:
     >>> search_tokens("Ана-Марија", "O'Brien", "ana")
     ['anamaria', 'ana', 'maria', 'obrien', 'o', 'brien']
     """
-    return _unique(token for text in texts for name in _names(text) for token in _forms(name))
+    return _unique(token for text in texts for name in _folded_names(text) for token in (_joined(name), *name))
 
 
 def query_tokens(*texts: str) -> list[str]:
@@ -236,7 +245,7 @@ def query_tokens(*texts: str) -> list[str]:
     >>> query_tokens("Ана-Марија O'Brien")
     ['ana', 'maria', 'o', 'brien']
     """
-    return _unique(fold(part) for text in texts for name in _names(text) for part in name)
+    return _unique(part for text in texts for name in _folded_names(text) for part in name)
 
 
 def search_key(*texts: str) -> str:

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pristan.core.blind_index import name_hashes, query_hashes, query_words
+from pristan.core.crypto import Keyring
 from pristan.core.names import (
     MATCH_VERSION,
     fold,
@@ -16,6 +18,8 @@ from pristan.core.names import (
     search_tokens,
     to_latin,
 )
+
+RING = Keyring({"k1": bytes(range(32))}, bytes(range(32, 64)))
 
 # Every spelling in a group must give the same search tokens.
 SAME_NAME = [
@@ -280,3 +284,26 @@ def test_arbitrary_unicode_never_raises(a: str, b: str) -> None:
     assert isinstance(fold(a), str)
     assert isinstance(search_key(a, b), str)
     assert isinstance(matches(a, b), bool)
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        ("O'Brien", "obrien"), ("O'Brien", "Brien"), ("OBrien", "O'Brien"), ("O’Brien", "O'Brien"),
+        ("Ана-Марија Петрова", "anamarija"), ("Ана-Марија Петрова", "Marija Petrova"), ("Ana Marija", "Ana-Marija"),
+        ("Ѓорѓи Трајковски", "Gjorgji"), ("Ѓорѓи Трајковски", "Ǵorǵi"), ("Ђорђевић", "Dzordzevic"),
+        ("Йордан Йорданов", "Iordan Iordanov"), ("Юлия", "Iuliia"), ("Яна", "Iana"),
+    ],
+)  # fmt: skip
+def test_the_blind_index_finds_every_spelling(stored: str, query: str) -> None:
+    ring = RING
+    have = name_hashes(ring, stored)
+    words = query_words(query, 8)
+    assert words
+    assert all(query_hashes(ring, word) & have for word in words)
+
+
+def test_the_blind_index_keeps_macedonian_and_serbian_apart() -> None:
+    ring = RING
+    have = name_hashes(ring, "Ѓорѓи")
+    assert not any(query_hashes(ring, word) & have for word in query_words("Ђорђе", 8))
