@@ -120,7 +120,7 @@ def test_python_levels_score_as_splink_does(trained: tuple[list[tuple[int, Perso
         assert weight == pytest.approx(pair.match_weight, abs=1e-6)
         assert probability == pytest.approx(pair.probability, abs=1e-9)
         compared += 1
-    assert compared > 1000
+    assert compared > 500  # 801 pairs from 2,500 synthetic persons (seed 11) since their surname pools were lengthened
 
 
 def test_duckdb_never_writes_a_file_nor_loads_an_extension(settings: object) -> None:
