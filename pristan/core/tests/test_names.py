@@ -6,7 +6,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pristan.core.names import fold, matches, search_key, search_tokens, to_latin
+from pristan.core.blind_index import name_hashes, query_hashes, query_words
+from pristan.core.crypto import Keyring
+from pristan.core.names import (
+    MATCH_VERSION,
+    fold,
+    matches,
+    name_parts,
+    query_tokens,
+    search_key,
+    search_tokens,
+    to_latin,
+)
+
+RING = Keyring({"k1": bytes(range(32))}, bytes(range(32, 64)))
 
 # Every spelling in a group must give the same search tokens.
 SAME_NAME = [
@@ -29,7 +42,31 @@ SAME_NAME = [
     ("Олена", "Olena"),
     ("Марија", "Мария", "Maria", "Mariya", "Marija"),
     ("Юрий", "Yuriy", "Yuri", "Jurij"),
-    ("Николай", "Nikolay", "Nikolaj"),
+    ("Николай", "Nikolay", "Nikolaj", "Nikolai"),
+    # Bulgarian Й, Я, Ю as the streamlined system, Unidecode and the older schemes write them
+    ("Йордан", "Yordan", "Iordan", "Jordan"),
+    ("Яна", "Yana", "Iana", "Jana"),
+    ("Юлия", "Yuliya", "Iuliia", "Iulia", "Julia"),
+    ("Любомир", "Lyubomir", "Liubomir", "Ljubomir", "Љубомир"),
+    ("Стоян", "Stoyan", "Stoian", "Stojan", "Стојан"),
+    ("Петя", "Petya", "Petia"),
+    ("Щерев", "Shterev", "Shcherev"),
+    ("Мая", "Maya", "Maia", "Maja", "Маја"),
+    # Macedonian Ѓ and Ќ, and Albanian Gj, which is the same sound
+    ("Ѓорѓи", "Gjorgji", "Ǵorǵi", "Gorgi", "Ǵorgi"),
+    ("Ќосе", "Kjose", "Ḱose", "Kose"),
+    ("Gjon", "Ѓон"),
+    # Ukrainian: the national scheme, Unidecode and the apostrophe inside a word
+    ("Михайло", "Mykhailo", "Mykhaylo", "Mihajlo"),
+    ("Худяк", "Khudiak", "Hudyak"),
+    ("Мар'яна", "Марʼяна", "Mariana"),
+    # Latin letters that Cyrillic spells otherwise
+    ("Александар", "Aleksandar", "Alexandar"),
+    ("Xhafer", "Џафер", "Džafer"),
+    ("Gheorghe", "Георге"),
+    ("Theodora", "Теодора"),
+    ("Wladimir", "Владимир"),
+    ("Andrei", "Андрей", "Andrey", "Andrej"),
 ]
 PAIRS = [(group[0], other) for group in SAME_NAME for other in group[1:]]
 
@@ -44,10 +81,18 @@ def test_spellings_of_one_name_collide(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Иван", "Петров"), ("Đorđe", "Jovana"), ("Марко", "Mirko"), ("Ana", "Ena")],
-)
+    [
+        ("Иван", "Петров"), ("Đorđe", "Jovana"), ("Марко", "Mirko"), ("Ana", "Ena"),
+        # Macedonian Ѓ/Ќ are not Serbian Ђ/Ћ
+        ("Ѓорѓи", "Ђорђе"), ("Gjorgji", "Djordje"), ("Ќосе", "Ћосе"), ("Kjose", "Ćose"),
+        # a glide only where one is written: ordinary i stays i
+        ("Ivan", "Jvan"), ("Ilija", "Jlija"), ("Mario", "Marjo"), ("Dimitriou", "Dimitrjou"), ("Ioana", "Iana"),
+        ("Ion", "Jan"), ("Jovan", "Joana"), ("Mia", "Maja"), ("Aida", "Ada"), ("Ljuba", "Luba"), ("Sonja", "Sona"),
+    ],
+)  # fmt: skip
 def test_different_names_stay_apart(a: str, b: str) -> None:
     assert search_tokens(a) != search_tokens(b)
+    assert fold(a) != fold(b)
 
 
 @pytest.mark.parametrize(
@@ -80,15 +125,77 @@ def test_fold_examples() -> None:
     assert fold("Shterev") == "sterev"
     assert fold("O'Brien") == "obrien"
     assert fold("—") == ""
+    assert fold("Ђорђевић") == fold("Dzordzevic") == "dordevic"
+    assert fold("Ѓорѓи") == "gorgi"
+    assert fold("Ќосе") == "kose"
+    assert fold("Iordan") == "jordan"
+    assert fold("Iuliia") == "julia"
+    assert fold("Ioannis") == "joannis"  # Greek: any fold will do, as long as every spelling gets the same
+    assert fold("Dimitriou") == "dimitriou"
+
+
+# The rules of fold are versioned: the blind index (people 0006) and the matcher's model are built
+# on folded names. A change to any of these outputs must raise MATCH_VERSION and rebuild them.
+FOLDED_AT_VERSION = {
+    2: {"Yordan": "jordan", "Яна": "jana", "Gjorgji": "gorgi", "Ђорђе": "dorde", "Kjose": "kose", "Maia": "maja",
+        "Lyubomir": "liubomir", "Жельо": "zeljo", "Xhafer": "dafer", "Alexandar": "aleksandar"},
+}  # fmt: skip
+
+
+def test_the_folding_version_names_its_rules() -> None:
+    assert max(FOLDED_AT_VERSION) == MATCH_VERSION
+    assert {name: fold(name) for name in FOLDED_AT_VERSION[MATCH_VERSION]} == FOLDED_AT_VERSION[MATCH_VERSION]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("O'Brien", ["obrien", "o", "brien"]),
+        ("O’Brien", ["obrien", "o", "brien"]),
+        ("OBrien", ["obrien"]),
+        ("Ана-Марија", ["anamaria", "ana", "maria"]),
+        ("Ana-Marija", ["anamaria", "ana", "maria"]),
+        ("Ana Marija", ["anamaria", "ana", "maria"]),
+        ("Ана–Марија", ["anamaria", "ana", "maria"]),  # an en dash typed for a hyphen
+        ("Мар'яна", ["mariana"]),  # a Ukrainian apostrophe is a letter of the word
+        ("О'Нил", ["onil", "o", "nil"]),
+        ("Ivan", ["ivan"]),
+        ("Ana-", ["ana"]),
+        ("-'", []),
+        ("", []),
+    ],
+)
+def test_name_parts_give_the_joined_name_and_each_part(text: str, parts: list[str]) -> None:
+    assert name_parts(text) == parts
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        ("O'Brien", "obrien"), ("O'Brien", "brien"), ("O'Brien", "O’Brien"), ("OBrien", "obrien"),
+        ("Ана-Марија", "anamarija"), ("Ана-Марија", "ana"), ("Ана-Марија", "marija"), ("Ана-Марија", "Ana Marija"),
+        ("Ana Marija", "Ana-Marija"), ("Mary-Jane Smith", "jane smith"),
+    ],
+)  # fmt: skip
+def test_a_search_finds_a_joined_name_by_its_parts_and_as_one(stored: str, query: str) -> None:
+    assert matches(query, search_key(stored))
+
+
+def test_a_search_for_the_joined_form_does_not_find_separate_names() -> None:
+    assert not matches("anamarija", search_key("Ana Marija"))  # two names, not one written joined
+    assert not matches("obrien", search_key("O Brien"))
 
 
 def test_search_tokens_split_fold_and_deduplicate() -> None:
     assert search_tokens("Ана-Марија  О'Нил", "ana, Maria!") == [
+        "anamaria",
         "ana",
         "maria",
+        "onil",
         "o",
         "nil",
     ]
+    assert query_tokens("Ана-Марија  О'Нил", "ana, Maria!") == ["ana", "maria", "o", "nil"]
     assert search_tokens("Иван_Петров/Ivan\tPetrov") == ["ivan", "petrov"]
     assert search_tokens("", " - ", "'") == []
     assert search_key("Ђорђе", "Петровић") == "dorde petrovic"
@@ -123,9 +230,27 @@ europe_text = st.text(
 )
 
 
-@given(st.text())
+# The letters the rules of fold look at, so that examples meet them often.
+rule_text = st.lists(st.sampled_from([*"aeioujyxqwkgdhcszt'- ", "ǵ", "ḱ", "đ", "dž", "й", "я", "ю", "ьо", "ъ"])).map("".join)
+
+
+@given(st.one_of(st.text(), europe_text, rule_text))
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+@given(st.one_of(st.text(), europe_text, rule_text))
+def test_name_parts_are_folded_and_unique(text: str) -> None:
+    parts = name_parts(text)
+    assert all(part and part == fold(part) for part in parts)
+    assert len(set(parts)) == len(parts)
+    assert set(query_tokens(text)) <= set(search_tokens(text))
+
+
+@given(st.lists(st.text(alphabet="aeioujyxqwkgdhcszt", min_size=1), min_size=1), st.sampled_from(" -'’–"))
+def test_a_name_is_one_however_its_parts_are_joined(parts: list[str], joiner: str) -> None:
+    assert name_parts(joiner.join(parts)) == name_parts(" ".join(parts))
+    assert name_parts(" ".join(parts))[0] == fold("".join(fold(part) for part in parts))
 
 
 @given(st.text())
@@ -159,3 +284,26 @@ def test_arbitrary_unicode_never_raises(a: str, b: str) -> None:
     assert isinstance(fold(a), str)
     assert isinstance(search_key(a, b), str)
     assert isinstance(matches(a, b), bool)
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        ("O'Brien", "obrien"), ("O'Brien", "Brien"), ("OBrien", "O'Brien"), ("O’Brien", "O'Brien"),
+        ("Ана-Марија Петрова", "anamarija"), ("Ана-Марија Петрова", "Marija Petrova"), ("Ana Marija", "Ana-Marija"),
+        ("Ѓорѓи Трајковски", "Gjorgji"), ("Ѓорѓи Трајковски", "Ǵorǵi"), ("Ђорђевић", "Dzordzevic"),
+        ("Йордан Йорданов", "Iordan Iordanov"), ("Юлия", "Iuliia"), ("Яна", "Iana"),
+    ],
+)  # fmt: skip
+def test_the_blind_index_finds_every_spelling(stored: str, query: str) -> None:
+    ring = RING
+    have = name_hashes(ring, stored)
+    words = query_words(query, 8)
+    assert words
+    assert all(query_hashes(ring, word) & have for word in words)
+
+
+def test_the_blind_index_keeps_macedonian_and_serbian_apart() -> None:
+    ring = RING
+    have = name_hashes(ring, "Ѓорѓи")
+    assert not any(query_hashes(ring, word) & have for word in query_words("Ђорђе", 8))
