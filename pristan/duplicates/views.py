@@ -23,6 +23,7 @@ from pristan.duplicates import selectors, services
 from pristan.duplicates.forms import DecisionForm, MergeForm, OpenCaseForm, QueueFilterForm, person_data
 from pristan.duplicates.models import CandidatePair, PairDecision
 from pristan.keystore.services import preload_for
+from pristan.people.models import Person
 
 # A look-up needs something to look for: at least this many letters of a name.
 LOOKUP_MIN_LETTERS = 2
@@ -172,7 +173,8 @@ def merge(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
             messages.error(request, problem)
         return redirect("duplicates:pair", pair_id=found.pk)
     preload_for([survivor, other])
-    context = {"pair": found, "form": form, "preview": preview, "survivor": survivor, "other": other}
+    differing = [Person._meta.get_field(name).verbose_name for name in preview.differing_fields]
+    context = {"pair": found, "form": form, "preview": preview, "survivor": survivor, "other": other, "differing": differing}
     return render(request, "duplicates/merge.html", context)
 
 

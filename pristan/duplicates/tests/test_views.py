@@ -1,6 +1,7 @@
 """The pages of possible duplicates: matches while registering (who sees what), opening a new case for a
 returning person, asking for a check, the review queue, a pair and its decision."""
 
+import itertools
 from datetime import date
 
 import pytest
@@ -58,8 +59,11 @@ def test_a_person_she_sees_is_shown_as_a_card_in_its_own_script(client_of, ana, 
     response = client_of(ana).post(reverse("duplicates:possible_matches"), registration(sofia, **DJORDJE))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Ђорђе Јовановић" in page and "Đorđe Jovanović" in page  # as written, and its Latin form
-    assert djordje.reference in page and "Sofia (SOF)" in page and "1990" in page
+    assert "Ђорђе Јовановић" in page
+    assert "Đorđe Jovanović" in page
+    assert djordje.reference in page
+    assert "Sofia (SOF)" in page
+    assert "1990" in page
     assert "the same after spelling and script are set aside" in page  # the reason, as a reader reads it
     assert "Open a new case for this person" in page
     assert ELSEWHERE not in page
@@ -83,8 +87,10 @@ def test_a_weak_match_elsewhere_is_not_mentioned(client_of, ana, sofia, djordje_
 def test_every_look_up_is_audited_without_what_was_typed(client_of, ana, sofia, djordje):
     client_of(ana).post(reverse("duplicates:possible_matches"), registration(sofia, **DJORDJE))
     entry = AuditEntry.objects.get(actor=ana, detail=services.LOOKUP_DETAIL)
-    assert entry.action == AuditEntry.Action.VIEW and entry.fields == ["possible_matches"]
-    assert "Jovanovi" not in str(entry.__dict__) and "1990" not in str(entry.__dict__)
+    assert entry.action == AuditEntry.Action.VIEW
+    assert entry.fields == ["possible_matches"]
+    assert "Jovanovi" not in str(entry.__dict__)
+    assert "1990" not in str(entry.__dict__)
 
 
 def test_nothing_is_looked_up_before_a_name_is_typed(client_of, ana, sofia):
@@ -95,11 +101,18 @@ def test_nothing_is_looked_up_before_a_name_is_typed(client_of, ana, sofia):
 def test_look_ups_are_limited_per_user(client_of, ana, boris, sofia, djordje_in_skopje, monkeypatch):
     monkeypatch.setattr(services, "LOOKUPS_PER_WINDOW", 2)
     client = client_of(ana)
-    pages = [client.post(reverse("duplicates:possible_matches"), registration(sofia, **DJORDJE)).content.decode() for _ in range(3)]
-    assert ELSEWHERE in pages[0] and ELSEWHERE in pages[1]
-    assert ELSEWHERE not in pages[2] and "too often" in pages[2]
+    pages = [
+        client.post(reverse("duplicates:possible_matches"), registration(sofia, **DJORDJE)).content.decode() for _ in range(3)
+    ]
+    assert ELSEWHERE in pages[0]
+    assert ELSEWHERE in pages[1]
+    assert ELSEWHERE not in pages[2]
+    assert "too often" in pages[2]
     assert AuditEntry.objects.filter(actor=ana, detail=services.LOOKUP_DETAIL).count() == 2
-    assert ELSEWHERE in client_of(boris).post(reverse("duplicates:possible_matches"), registration(sofia, **DJORDJE)).content.decode()
+    assert (
+        ELSEWHERE
+        in client_of(boris).post(reverse("duplicates:possible_matches"), registration(sofia, **DJORDJE)).content.decode()
+    )
 
 
 def test_who_registers_nowhere_looks_up_nothing(client_of, sofia, movement_officer, partner_user, djordje):
@@ -109,10 +122,14 @@ def test_who_registers_nowhere_looks_up_nothing(client_of, sofia, movement_offic
 
 
 def test_open_a_new_case_for_a_person_she_sees(client_of, ana, sofia, djordje):
-    response = client_of(ana).post(reverse("duplicates:open_case"), registration(sofia, **DJORDJE) | {"person": djordje.person_id})
+    response = client_of(ana).post(
+        reverse("duplicates:open_case"), registration(sofia, **DJORDJE) | {"person": djordje.person_id}
+    )
     new = Case.objects.exclude(pk=djordje.pk).get()
-    assert response.status_code == 302 and response["Location"] == reverse("case_consent", args=[new.reference])
-    assert new.person_id == djordje.person_id and Person.objects.count() == 1
+    assert response.status_code == 302
+    assert response["Location"] == reverse("case_consent", args=[new.reference])
+    assert new.person_id == djordje.person_id
+    assert Person.objects.count() == 1
     assert AuditEntry.objects.filter(action=AuditEntry.Action.CREATE, object_id=str(new.pk)).exists()
 
 
@@ -138,16 +155,20 @@ def test_no_new_case_in_an_office_she_does_not_register_in(client_of, ana, skopj
 def test_without_scripts_the_matches_are_shown_once_before_creating(client_of, ana, sofia, djordje):
     client = client_of(ana)
     response = client.post(reverse("register"), registration(sofia, **DJORDJE))
-    assert response.status_code == 200 and Person.objects.count() == 1
+    assert response.status_code == 200
+    assert Person.objects.count() == 1
     page = response.content.decode()
-    assert "Ђорђе Јовановић" in page and "Register as a new person anyway" in page
+    assert "Ђорђе Јовановић" in page
+    assert "Register as a new person anyway" in page
     response = client.post(reverse("register"), registration(sofia, **DJORDJE) | {"anyway": "1"})
-    assert response.status_code == 302 and Person.objects.count() == 2
+    assert response.status_code == 302
+    assert Person.objects.count() == 2
 
 
 def test_without_matches_registration_goes_on_at_once(client_of, ana, sofia):
     response = client_of(ana).post(reverse("register"), registration(sofia, given_name="Мила", family_name="Колева"))
-    assert response.status_code == 302 and Person.objects.count() == 1
+    assert response.status_code == 302
+    assert Person.objects.count() == 1
 
 
 def test_a_check_is_asked_of_those_who_see_both(client_of, ana, boris, gala, sofia, djordje_in_skopje):
@@ -159,8 +180,12 @@ def test_a_check_is_asked_of_those_who_see_both(client_of, ana, boris, gala, sof
     check = CheckRequest.objects.get()
     pair = check.pair
     assert {pair.person_a_id, pair.person_b_id} == {new.pk, djordje_in_skopje.person_id}
-    assert pair.found_by == CandidatePair.FoundBy.REGISTRATION and check.asked_by == ana and check.office == sofia
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.CREATE, object_id=str(check.pk), detail="duplicate check requested").exists()
+    assert pair.found_by == CandidatePair.FoundBy.REGISTRATION
+    assert check.asked_by == ana
+    assert check.office == sofia
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.CREATE, object_id=str(check.pk), detail="duplicate check requested"
+    ).exists()
     told = Notification.objects.filter(kind=NotificationKind.DUPLICATE_CHECK)
     assert [notification.user for notification in told] == [gala]  # boris sees Sofia only, ana only her side
 
@@ -170,7 +195,8 @@ def test_a_check_is_recomputed_on_the_server_never_taken_from_the_form(client_of
     typed = registration(sofia, given_name="Мила", family_name="Колева")
     typed |= {"anyway": "1", "ask_check": "1", "person": djordje_in_skopje.person_id, "pair": "1"}
     client_of(ana).post(reverse("register"), typed)
-    assert not CheckRequest.objects.exists() and not CandidatePair.objects.exists()
+    assert not CheckRequest.objects.exists()
+    assert not CandidatePair.objects.exists()
 
 
 # --- the review queue and a pair ----------------------------------------------------------------
@@ -195,7 +221,9 @@ def test_the_queue_lists_check_requests_first_then_by_probability(client_of, bor
 
 def test_the_queue_filters_by_office_and_by_how_a_pair_was_found(client_of, boris, sofia, skopje, pairs):
     client = client_of(boris)
-    assert [pair.pk for pair in client.get(reverse("duplicates:queue"), {"found_by": "scan"}).context["rows"]] == [pairs["ours"].pk]
+    assert [pair.pk for pair in client.get(reverse("duplicates:queue"), {"found_by": "scan"}).context["rows"]] == [
+        pairs["ours"].pk
+    ]
     assert len(client.get(reverse("duplicates:queue"), {"office": sofia.pk}).context["rows"]) == 2
     refused = client.get(reverse("duplicates:queue"), {"office": skopje.pk})  # not one of hers: a filter she cannot choose
     assert "office" in refused.context["form"].errors
@@ -203,7 +231,7 @@ def test_the_queue_filters_by_office_and_by_how_a_pair_was_found(client_of, bori
 
 def test_the_queue_costs_the_same_for_a_page_of_many_pairs(client_of, boris, open_case, django_assert_max_num_queries):
     persons = [open_case(given_name=f"Ana{index}", family_name="Petrova").person for index in range(12)]
-    for first, second in zip(persons, persons[1:], strict=False):
+    for first, second in itertools.pairwise(persons):
         pair_of(first, second)
     client = client_of(boris)
     client.get(reverse("duplicates:queue"))  # the session and the keys, once
@@ -215,7 +243,10 @@ def test_the_queue_costs_the_same_for_a_page_of_many_pairs(client_of, boris, ope
 def test_a_pair_shows_both_records_side_by_side(client_of, boris, djordje, pairs):
     response = client_of(boris).get(reverse("duplicates:pair", args=[pairs["ours"].pk]))
     page = response.content.decode()
-    assert response.status_code == 200 and "Ђорђе" in page and "Djordje" in page and djordje.reference in page
+    assert response.status_code == 200
+    assert "Ђорђе" in page
+    assert "Djordje" in page
+    assert djordje.reference in page
     assert "the same with given and family name swapped" in page
     assert AuditEntry.objects.filter(actor=boris, action=AuditEntry.Action.VIEW, object_id=str(pairs["ours"].pk)).exists()
 
@@ -256,7 +287,8 @@ def test_who_reviews_nothing_is_refused_every_page(client_of, ana, marko, partne
 def test_not_the_same_person_is_recorded_and_audited(client_of, boris, pairs):
     asked = pairs["asked"]
     response = client_of(boris).post(reverse("duplicates:pair_decide", args=[asked.pk]), {"decision": "not_same"})
-    assert response.status_code == 302 and response["Location"] == reverse("duplicates:queue")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("duplicates:queue")
     asked.refresh_from_db()
     assert asked.status == CandidatePair.Status.NOT_SAME
     decision = PairDecision.objects.get()
@@ -275,7 +307,8 @@ def test_same_person_leads_to_the_merge_and_unsure_stays_in_the_queue(client_of,
 
 def test_an_unknown_decision_changes_nothing(client_of, boris, pairs):
     response = client_of(boris).post(reverse("duplicates:pair_decide", args=[pairs["ours"].pk]), {"decision": "maybe"})
-    assert response.status_code == 302 and not PairDecision.objects.exists()
+    assert response.status_code == 302
+    assert not PairDecision.objects.exists()
 
 
 def test_the_survivors_summary_links_the_records_merged_into_her(client_of, ana, boris, djordje, open_case):
