@@ -173,7 +173,7 @@ def merge(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
             messages.error(request, problem)
         return redirect("duplicates:pair", pair_id=found.pk)
     preload_for([survivor, other])
-    differing = [Person._meta.get_field(name).verbose_name for name in preview.differing_fields]
+    differing = [getattr(Person._meta.get_field(name), "verbose_name", name) for name in preview.differing_fields]
     context = {"pair": found, "form": form, "preview": preview, "survivor": survivor, "other": other, "differing": differing}
     return render(request, "duplicates/merge.html", context)
 

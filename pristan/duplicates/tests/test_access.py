@@ -10,10 +10,11 @@ from pristan.cases.services import case_open
 from pristan.core import access
 from pristan.core.models import Role, Scope
 from pristan.duplicates.models import CandidatePair
+from pristan.people.models import Person
 from pristan.people.services import person_register
 
 
-def pair_of(first, second, **extra):
+def pair_of(first: Person, second: Person, **extra: object) -> CandidatePair:
     a, b = sorted((first.pk, second.pk))
     values = {"probability": 0.97, "match_weight": 9.0, "found_by": "scan", **extra}
     return CandidatePair.objects.create(person_a_id=a, person_b_id=b, **values)

@@ -213,7 +213,9 @@ def test_the_old_key_is_destroyed_only_once_the_merge_commits(ana, boris, sofia,
     assert not DataKey.objects.filter(id=other.key_id).exists()
 
 
-def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(ana, boris, sofia, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(
+    ana, boris, sofia, monkeypatch, django_capture_on_commit_callbacks
+):
     survivor = registered(ana, sofia, "Ivan", "Petrov").person
     other_case = registered(ana, sofia, "Иван", "Петров")
     attachment = attach(other_case, ana)
@@ -344,7 +346,9 @@ def test_the_preview_shows_cases_documents_fields_consents_and_who_newly_sees_wh
     assert {"given_name", "family_name", "date_of_birth", "citizenships", "phone", "city"} <= set(preview.differing_fields)
     assert "gender" not in preview.differing_fields
     assert set(preview.filled_fields) == {"city"}  # she has no city; her date of birth and phone stay hers
-    consents = {(line.reference, consent.purpose): (consent.before, consent.after) for line in preview.cases for consent in line.consents}
+    consents = {
+        (line.reference, consent.purpose): (consent.before, consent.after) for line in preview.cases for consent in line.consents
+    }
     assert consents[(other_case.reference, ConsentPurpose.REFERRAL)] == (True, True)
     assert consents[(survivor_case.reference, ConsentPurpose.RESEARCH)] == (False, False)
     assert consents[(survivor_case.reference, ConsentPurpose.REFERRAL)] == (None, None)

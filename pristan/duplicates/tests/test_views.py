@@ -10,7 +10,7 @@ from django.urls import reverse
 from conftest import member
 from pristan.cases.models import Case
 from pristan.cases.services import case_open
-from pristan.core.models import AuditEntry, Role, Scope
+from pristan.core.models import AuditEntry, Office, Role, Scope
 from pristan.duplicates import services
 from pristan.duplicates.models import CandidatePair, CheckRequest, MergeRecord, PairDecision
 from pristan.notifications.models import Notification, NotificationKind
@@ -22,7 +22,7 @@ DJORDJE = {"given_name": "Đorđe", "family_name": "Jovanović", "date_of_birth"
 ELSEWHERE = "A possible match exists elsewhere."
 
 
-def registration(office, **typed):
+def registration(office: Office, **typed: object) -> dict[str, object]:
     return {"office": office.pk, **typed}
 
 
@@ -46,7 +46,7 @@ def gala(sofia, skopje):
     return member("gala", sofia, Role.SUPERVISOR, scope=Scope.GLOBAL, child_clearance=True)
 
 
-def pair_of(first, second, **extra):
+def pair_of(first: Person, second: Person, **extra: object) -> CandidatePair:
     a, b = sorted((first.pk, second.pk))
     values = {"probability": 0.97, "match_weight": 9.0, "found_by": "scan", "reasons": [{"field": "name", "level": "swapped"}]}
     return CandidatePair.objects.create(person_a_id=a, person_b_id=b, **(values | extra))
