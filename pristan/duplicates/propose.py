@@ -1,0 +1,92 @@
+"""Possible matches for the person being registered or imported: who shares match keys with the
+values typed (one query over MatchKey, never opening anyone else), then the best of them opened
+and scored with the model the scan uses (levels.py, from the saved m and u). No access filtering
+here: the caller splits the candidates by `access.persons_for` and shows the others only as "a
+possible match exists elsewhere"."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from pristan.core import crypto
+from pristan.core.crypto import Keyring
+from pristan.duplicates import levels, matching
+from pristan.duplicates.extract import COMPARED
+from pristan.duplicates.keys import NAME_KINDS, full_name, match_keys_by_kind, persons_opened
+from pristan.duplicates.models import MatchKey
+from pristan.duplicates.scan import current_model
+from pristan.duplicates.types import Candidate, PersonData
+from pristan.keystore.services import key_scope, keyring
+from pristan.people.models import Person
+
+__all__ = ["SHORTLIST", "candidates"]
+
+SHORTLIST = 200  # persons sharing the most keys, opened and scored
+_default: matching.Model | None = None
+
+
+def _model() -> tuple[matching.Model, int]:
+    """The scan's latest model and how many persons it was trained on, or the starting model
+    before any scan (a fresh installation: no frequencies then)."""
+    global _default
+    row = current_model()
+    if row is not None:
+        return matching.Model.from_json(row.settings_json), row.persons
+    if _default is None:
+        _default = matching.default_model()
+    return _default, 0
+
+
+def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> list[int]:
+    """The persons sharing the most name and document keys with ``data``; a shared birth date only
+    breaks ties (a date on its own would shortlist everyone born that day). Read from the index on
+    (key, person) alone: erased and merged persons are left out when the shortlist is opened."""
+    keys = match_keys_by_kind(ring, data)
+    strong = [key for key, kind in keys if kind in NAME_KINDS]
+    if not strong:
+        return []
+    rows = (
+        MatchKey.objects.filter(key__in=[key for key, _kind in keys])
+        .exclude(person__in=list(exclude))
+        .values("person")
+        .annotate(strong=Count("id", filter=Q(key__in=strong)), shared=Count("id"))
+        .filter(strong__gt=0)
+        .order_by("-strong", "-shared", "person")[:SHORTLIST]
+    )
+    return [row["person"] for row in rows]
+
+
+def _frequency(ring: Keyring, data: PersonData, persons: int) -> float | None:
+    """The share of persons carrying the typed name parts, counting the one typed as if she were
+    registered (the scan counts both records of a pair): from the count of its "mf" key."""
+    name = full_name(data)
+    if not name or not persons:
+        return None
+    carrying = MatchKey.objects.filter(key=crypto.index_hash(ring, "mf", name)).count()
+    return (carrying + 1) / (persons + 1)
+
+
+def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 20) -> list[Candidate]:
+    """Every person who may be the one ``data`` describes, best first, at or above
+    PRISTAN_DUPLICATES_PROPOSE; never an erased person or one merged into another."""
+    ring = keyring()
+    ids = _shortlist(ring, data, exclude)
+    if not ids:
+        return []
+    model, trained_on = _model()
+    scorer = levels.Scorer(model)
+    frequency = _frequency(ring, data, trained_on)
+    typed = matching.record_row(0, data)
+    found: list[Candidate] = []
+    with key_scope():
+        live = Person.objects.filter(pk__in=ids, erased_at__isnull=True, merged_into__isnull=True)
+        persons = list(live.only(*COMPARED))  # the other sealed columns stay unread
+        for person, values in persons_opened(persons):
+            probability, weight, reasons = scorer.score(typed, matching.record_row(person.pk, values), frequency=frequency)
+            if probability >= settings.PRISTAN_DUPLICATES_PROPOSE:
+                found.append(Candidate(person_id=person.pk, probability=probability, match_weight=weight, reasons=reasons))
+    found.sort(key=lambda candidate: (-candidate.match_weight, candidate.person_id))
+    return found[:limit]
