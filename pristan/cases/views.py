@@ -42,6 +42,7 @@ from pristan.duplicates.forms import person_data
 from pristan.exports import views as exports_views
 from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
+from pristan.people.rules import person_errors
 from pristan.people.services import PERSON_FIELDS, document_add, person_update
 from pristan.reintegration.selectors import overdue_visits_for
 
@@ -187,7 +188,10 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
     offices = access.registration_offices(request.user)
     form = RegisterForm(request.POST or None, offices=offices)
     matches = None
-    if request.method == "POST" and form.is_valid():
+    # Values the person's record would refuse are told first: nothing is looked up for them.
+    if request.method == "POST" and form.is_valid() and (problems := person_errors(form.cleaned_data)):
+        show_errors(form, ValidationError(problems))
+    elif request.method == "POST" and form.is_valid():
         data = person_data(form.cleaned_data)
         seen = bool(request.POST.get("matches_seen") or request.POST.get("anyway"))
         try:
