@@ -341,7 +341,7 @@ def person_merge(*, actor: User, survivor: Person, other: Person, pair: Candidat
         NameToken.objects.filter(person=other).delete()
         MatchKey.objects.filter(person=other).delete()
         _names_and_keys(survivor)
-        _pairs_after_merge(pair, other)
+        _pairs_after_merge(pair, survivor, other)
         _audit(actor, AuditEntry.Action.MERGE, survivor, other, moves, list(before), record)
     transaction.on_commit(partial(destroy_data_key, old_key), robust=True)
     return record
@@ -361,11 +361,14 @@ def _move(record: MergeRecord, *, source: Person, target: Person) -> dict[str, l
     return moves
 
 
-def _pairs_after_merge(pair: CandidatePair | None, other: Person) -> None:
-    """The pair merged is `merged`; every other pair of the record merged away still to review is
-    `stale` (it is no longer proposed: its cases are the survivor's now)."""
+def _pairs_after_merge(pair: CandidatePair | None, survivor: Person, other: Person) -> None:
+    """The pair of the two (the one given, or the one the queue holds) is `merged`; every other pair
+    of the record merged away still to review is `stale` (it is no longer proposed: its cases are the
+    survivor's now)."""
+    first, second = sorted([survivor.pk, other.pk])
+    merged = CandidatePair.objects.filter(person_a_id=first, person_b_id=second)
+    merged.update(status=CandidatePair.Status.MERGED, updated_at=timezone.now())
     if pair is not None:
-        CandidatePair.objects.filter(pk=pair.pk).update(status=CandidatePair.Status.MERGED, updated_at=timezone.now())
         pair.status = CandidatePair.Status.MERGED
     open_pairs = CandidatePair.objects.filter(
         models.Q(person_a=other) | models.Q(person_b=other), status=CandidatePair.Status.OPEN
