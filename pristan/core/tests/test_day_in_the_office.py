@@ -18,13 +18,16 @@ from django.utils import timezone
 from pristan.assistance.models import ServiceItem
 from pristan.attachments.services import attachment_add, sealed_upload_of
 from pristan.cases.models import Case, Task
+from pristan.cases.services import case_open
 from pristan.core.models import AuditEntry, Office, Organisation, Role
 from pristan.core.services import membership_grant, partner_membership_grant
 from pristan.core.tests.test_matrix import _named_routes
+from pristan.duplicates.models import CandidatePair, MergeRecord
 from pristan.exports.models import ExportJob
 from pristan.interchange.models import ImportJob
 from pristan.movements.models import Movement, MovementStage
 from pristan.notifications.models import Notification, NotificationKind
+from pristan.people.services import person_register
 from pristan.referrals.models import Referral, ReferralStatus, Transfer
 
 Day = dict[str, Any]
@@ -165,7 +168,18 @@ def day(staff: dict[str, User], clinic: Organisation, sofia: Office, skopje: Off
     job = ImportJob.objects.create(office=sofia, actor=staff["caseworker"], filename="cases.xlsx", status="ready")
     photo = sealed_upload_of(case=case, name="photo.png", data=b"\x89PNG\r\n\x1a\n" + bytes(32))
     attachment = attachment_add(actor=staff["caseworker"], case=case, upload=photo, kind="photo", subject="person")
+    # Possible duplicates: the person and one registered again, a pair of them, and a merge to undo.
+    again = [
+        case_open(actor=staff["caseworker"], office=sofia, person=person_register(
+            actor=staff["caseworker"], office=sofia, data={"given_name": name, "family_name": "Petrova"}))
+        for name in ("Ana", "Anna")
+    ]  # fmt: skip
+    pair = CandidatePair.objects.create(
+        person_a=case.person, person_b=again[0].person, probability=0.97, match_weight=9.0, found_by="scan"
+    )
+    merge = MergeRecord.objects.create(survivor=case.person, merged=again[1].person, merged_by=staff["caseworker"])
     return {
+        "pair_id": pair.pk, "merge_id": merge.pk,
         "attachment_id": attachment.pk,
         "reference": case.reference, "person_id": case.person_id, "task_id": Task.objects.get(case=case).pk,
         "service_id": ServiceItem.objects.get(case=case).pk, "referral_id": referral.pk,
