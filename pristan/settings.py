@@ -1,6 +1,7 @@
 """Settings for Pristan. Every value that differs between installations comes from the
 environment (see the table in README.md); the defaults run a single office on a laptop."""
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -253,6 +254,12 @@ PRISTAN_EXPORT_FILE_MINUTES = env_int("PRISTAN_EXPORT_FILE_MINUTES", 60)
 # Reintegration: the latest composite score (0–1) a case with a reintegration plan needs before it closes.
 PRISTAN_REINTEGRATION_CLOSE_SCORE = env_fraction("PRISTAN_REINTEGRATION_CLOSE_SCORE", 0.66)
 PRISTAN_ORGANISATION_NAME = env_str("PRISTAN_ORGANISATION_NAME", "Pristan")
+# Duplicates (pristan/duplicates): the probability from which a person is proposed as the one being
+# registered or imported, and the most memory the scan's in-memory DuckDB may take (it never spills to disk).
+PRISTAN_DUPLICATES_PROPOSE = env_fraction("PRISTAN_DUPLICATES_PROPOSE", 0.8)
+PRISTAN_DUPLICATES_MEMORY = env_str("PRISTAN_DUPLICATES_MEMORY", "4GB")
+if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]i?B", PRISTAN_DUPLICATES_MEMORY):
+    raise ImproperlyConfigured("PRISTAN_DUPLICATES_MEMORY must be an amount of memory such as 4GB or 512MiB.")
 OTP_TOTP_ISSUER = PRISTAN_ORGANISATION_NAME  # the account's name in authenticator apps
 
 # Notifications (pristan/notifications): e-mail only with a mail server; an empty host sends none.

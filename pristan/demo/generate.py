@@ -63,6 +63,9 @@ from pristan.demo.name_pools import NamePool, build_name_pools, bulgarian_patron
 from pristan.demo.places import Nationality
 from pristan.demo.weights import Weighted, between, check_vocabularies, pick
 from pristan.demo.world import OfficeContext, World, ensure_world
+from pristan.duplicates.keys import KeyMaker
+from pristan.duplicates.models import MatchKey
+from pristan.duplicates.types import PersonData
 from pristan.experience.models import Perpetrator, TraffickingEvent, TraffickingExperience
 from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
@@ -122,6 +125,7 @@ class _NameIndex:
     def __init__(self, ring: Keyring) -> None:
         self._ring = ring
         self._parts: dict[str, frozenset[int]] = {}
+        self.match_keys = KeyMaker(ring)  # duplicate finding's keys, as `duplicates.keys.keys_refresh` writes them
 
     def _of_part(self, part: str) -> frozenset[int]:
         hashes = self._parts.get(part)
@@ -143,6 +147,7 @@ class _Tables:
         self.data_keys = Table(DataKey, keys_db, with_id=True)
         self.persons = Table(Person, db, with_id=True)
         self.name_tokens = Table(NameToken, db, with_id=False)
+        self.match_keys = Table(MatchKey, db, with_id=False)
         self.cases = Table(Case, db, with_id=True)
         self.objectives = Table(PlanObjective, db, with_id=True)  # services point to them
         self.services = Table(ServiceItem, db, with_id=False)
@@ -161,8 +166,9 @@ class _Tables:
         self.name_tokens.rows.sort(key=itemgetter(1))
         # Parents first, although the foreign keys are only checked at commit.
         for table in (
-            self.data_keys, self.persons, self.name_tokens, self.cases, self.objectives, self.services, self.consents,
-            self.screenings, self.experiences, self.events, self.perpetrators, self.notes, self.tasks, self.referrals,
+            self.data_keys, self.persons, self.name_tokens, self.match_keys, self.cases, self.objectives, self.services,
+            self.consents, self.screenings, self.experiences, self.events, self.perpetrators, self.notes, self.tasks,
+            self.referrals,
         ):  # fmt: skip
             table.write()
 
@@ -405,6 +411,10 @@ class _CaseFactory:
         )
         hashes = self.names.hashes(given, family, other_names, aliases)
         tables.name_tokens.add_many(("person_id", "token"), zip(repeat(person_id), hashes))
+        compared = PersonData(
+            given_name=given, family_name=family, other_names=other_names, aliases=aliases, date_of_birth=facts.born
+        )  # the demo gives no identity documents
+        tables.match_keys.add_many(("person_id", "key"), zip(repeat(person_id), self.names.match_keys.of(compared)))
 
     # The case and its records
 

@@ -45,6 +45,8 @@ from pristan.core.bulk import IdBlock, SealingKey, Table, WriteBehind
 from pristan.core.crypto import Keyring
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import Section
+from pristan.duplicates.keys import KeyMaker, data_of
+from pristan.duplicates.models import MatchKey
 from pristan.experience.models import TraffickingExperience
 from pristan.experience.rules import experience_check, experience_fields
 from pristan.interchange import mapping
@@ -145,6 +147,7 @@ class _Batch:
     screenings: _Rows
     referrals: _Rows
     tokens: Table
+    match_keys: Table
     imported: Table
     ids: dict[type[models.Model], IdBlock] = field(default_factory=dict)
 
@@ -154,6 +157,7 @@ class _Batch:
             db=db, persons=_Rows(Person, db), cases=_Rows(Case, db), experiences=_Rows(TraffickingExperience, db),
             consents=_Rows(ConsentEvent, db), screenings=_Rows(Screening, db), referrals=_Rows(Referral, db),
             tokens=Table(NameToken, db, with_id=False), imported=Table(ImportedRecord, db, with_id=False),
+            match_keys=Table(MatchKey, db, with_id=False),
         )  # fmt: skip
         return batch
 
@@ -186,7 +190,7 @@ class _Batch:
         """The batch's tables, in the order they are written."""
         self.tokens.rows.sort(key=lambda row: row[1])  # in token order the index takes them in fewer page writes
         return [
-            self.persons.table, self.tokens, self.cases.table, self.experiences.table, self.consents.table,
+            self.persons.table, self.tokens, self.match_keys, self.cases.table, self.experiences.table, self.consents.table,
             self.screenings.table, self.referrals.table, self.imported,
         ]  # fmt: skip
 
@@ -221,6 +225,7 @@ class Creator:
         self.owners = Owners(office, actor)
         self.organisations = Organisations()
         self.names = _NameHashes(keyring())
+        self.match_keys = KeyMaker(keyring())
         self.db = connections[DEFAULT_DB_ALIAS]
         self.keys_db = connections[KEYS_DB]
         self.pending: list[_New] = []
@@ -415,6 +420,8 @@ class Creator:
             batch.persons.add(key, person, now)
             person_id = person.pk
             batch.tokens.add_many(("person_id", "token"), [(person_id, token) for token in self.names.of(person)])
+            match_keys = self.match_keys.of(data_of(person, ()))  # an import brings no identity documents
+            batch.match_keys.add_many(("person_id", "key"), [(person_id, key) for key in match_keys])
         batch.cases.add(key, case, now)
         if new.experience is not None:
             batch.experiences.add(key, new.experience, now)

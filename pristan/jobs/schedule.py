@@ -55,6 +55,7 @@ PERIODIC: list[Periodic] = [
     Periodic("audit-chain", "pristan.core.tasks.audit_chain_run", every=timedelta(minutes=1)),
     Periodic("audit-partitions", "pristan.core.tasks.audit_partitions_run", daily_at="PRISTAN_RETENTION_HOUR"),
     Periodic("research-counts-prune", "pristan.research.tasks.research_counts_prune_run", daily_at="PRISTAN_RETENTION_HOUR"),
+    Periodic("duplicates-scan", "pristan.duplicates.tasks.duplicates_scan_run", daily_at="PRISTAN_RETENTION_HOUR"),
 ]
 
 

@@ -13,6 +13,7 @@ from pristan.core import access, geography
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.policy import Section
+from pristan.duplicates.keys import keys_refresh
 from pristan.keystore.services import keyring
 from pristan.people.models import IdentityDocument, NameToken, Person
 from pristan.people.rules import (
@@ -27,6 +28,8 @@ from pristan.people.rules import (
 
 __all__ = ["NAME_FIELDS", "PERSON_FIELDS", "document_add", "index_names", "person_register", "person_update"]
 
+# What the match keys of duplicate finding are made of (duplicates/keys.py).
+MATCHED_FIELDS = {*NAME_FIELDS, "date_of_birth"}
 CANNOT_REGISTER = _("You cannot register persons in this office.")
 
 
@@ -54,6 +57,7 @@ def person_register(*, actor: User, office: Office, data: dict[str, Any]) -> Per
     person, data = person_new(office=office, actor=actor, data=data)
     person.save()
     index_names(person)
+    keys_refresh(person)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=person, office=office, fields=data)
     return person
 
@@ -70,6 +74,8 @@ def person_update(*, actor: User, case: Case, data: dict[str, Any]) -> Person:
         person.save(update_fields=[*changed, "name_latin"])
         if set(changed) & set(NAME_FIELDS):
             index_names(person)
+        if set(changed) & MATCHED_FIELDS:
+            keys_refresh(person)
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=person, case=case, office=person.office, fields=changed)
     if "date_of_birth" in changed:  # who is a child may have changed, in every case of the person
         for each in person.cases.select_related("experience", "person"):
@@ -87,5 +93,6 @@ def document_add(*, actor: User, case: Case, data: dict[str, Any]) -> IdentityDo
     if data.get("issuing_country") and not geography.is_country(data["issuing_country"]):
         raise ValidationError({"issuing_country": _("Choose a country from the list.")})
     document = IdentityDocument.objects.create(person=person, **data)
+    keys_refresh(person)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=document, case=case, office=person.office, fields=data)
     return document

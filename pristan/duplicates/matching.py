@@ -1,0 +1,438 @@
+"""The matching model: Fellegi–Sunter with Splink 5 on an in-memory DuckDB, over names folded by
+Pristan's own cross-script folding (core/names.py) before Splink sees them.
+
+Each record becomes one row of an Arrow table (`records_table`), held in memory only. Five
+comparisons, each with its own agreement levels (their codes are those of types.LEVEL_LABELS, the
+reasons a reviewer reads), are written once as SQL for DuckDB (`COMPARISONS`); levels.py computes
+the same levels in Python for registration, where a person is typing and a DuckDB pipeline per
+keystroke would be too slow. m is estimated by expectation–maximisation, u by random sampling and
+the prior by deterministic rules (`train`); `predict` yields the pairs above a threshold with their
+reasons.
+
+DuckDB is hardened (`connection`): no temporary directory (it fails rather than spill plaintext to
+disk), a memory limit from PRISTAN_DUPLICATES_MEMORY, and no extension is loaded or installed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+from django.conf import settings as django_settings
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+
+from pristan.core.names import search_tokens
+from pristan.duplicates.types import LEVEL_LABELS, Pair, PersonData, Reason
+
+__all__ = [
+    "COMPARISONS",
+    "DEFAULT_PRIOR",
+    "Level",
+    "Model",
+    "connection",
+    "default_model",
+    "predict",
+    "records_table",
+    "train",
+]
+
+logger = logging.getLogger(__name__)
+logging.getLogger("splink").setLevel(logging.WARNING)  # its progress would fill the worker's log
+
+UNKNOWN_GENDERS = frozenset({"", "NonSpecifiedUnknown"})
+MIN_DELETION = 5  # as keys.MIN_DELETION: family name parts whose one-letter deletions block
+# Below this many records random pairs are too few to estimate u from (the planted duplicates of a
+# fresh demo or a test would make agreement look common), and below the second EM has too few
+# blocked pairs to estimate m from: the model keeps the starting values written in COMPARISONS.
+MIN_RECORDS_FOR_U = 1000
+MIN_RECORDS_FOR_EM = 2000
+U_SAMPLE_PAIRS = 5_000_000
+SEED = 14
+DEFAULT_PRIOR = 1e-4  # the chance that two records picked at random are one person
+
+
+@dataclass(frozen=True)
+class Level:
+    """One agreement level: its code (types.LEVEL_LABELS), the SQL that decides it, and the m and u
+    the model starts from. The starting values are what a model trained on too little data keeps
+    (MIN_RECORDS_FOR_EM): set from what offices' registers look like (a duplicate's name mostly
+    folds to the same; a date of birth is missing or estimated in about a tenth of records)."""
+
+    code: str
+    sql: str
+    m: float
+    u: float
+
+
+def _jw(left: str, right: str) -> str:
+    return f"jaro_winkler_similarity({left}, {right})"
+
+
+def _both_parts(at_least: float) -> str:
+    straight = f"({_jw('given_l', 'given_r')} >= {at_least} AND {_jw('family_l', 'family_r')} >= {at_least})"
+    crossed = f"({_jw('given_l', 'family_r')} >= {at_least} AND {_jw('family_l', 'given_r')} >= {at_least})"
+    return f"({straight} OR {crossed})"
+
+
+_ONE_PART = " OR ".join(
+    f"({same_l} = {same_r} AND {_jw(other_l, other_r)} >= 0.80)"
+    for same_l, same_r, other_l, other_r in (
+        ("given_l", "given_r", "family_l", "family_r"),
+        ("family_l", "family_r", "given_l", "given_r"),
+        ("given_l", "family_r", "family_l", "given_r"),
+        ("family_l", "given_r", "given_l", "family_r"),
+    )
+)
+_ESTIMATED = "(dob_estimated_l OR dob_estimated_r)"
+
+# The comparisons, each a null level ("missing") first, then its levels from the strongest
+# agreement down to "different" (the else level). Order matters: a pair takes the first level whose
+# condition holds, and levels.py must follow the same order.
+COMPARISONS: dict[str, tuple[Level, ...]] = {
+    "name": (
+        Level("missing", "name_l IS NULL OR name_r IS NULL", 0, 0),
+        Level("exact", "given_l = given_r AND family_l = family_r", 0.55, 0.0005),
+        Level("swapped", "given_l = family_r AND family_l = given_r", 0.04, 0.00001),
+        Level("same_parts", "list_has_all(parts_r, gf_parts_l) OR list_has_all(parts_l, gf_parts_r)", 0.08, 0.0002),
+        Level("similar", _both_parts(0.94), 0.15, 0.001),
+        Level("close", _both_parts(0.88), 0.08, 0.005),
+        Level("one_part", _ONE_PART, 0.05, 0.01),
+        Level("different", "ELSE", 0.05, 0.9833),
+    ),
+    "date_of_birth": (
+        Level("missing", "dob_days_l IS NULL OR dob_days_r IS NULL", 0, 0),
+        Level("exact", "dob_days_l = dob_days_r AND NOT dob_estimated_l AND NOT dob_estimated_r", 0.72, 0.0001),
+        Level("estimated", "dob_days_l = dob_days_r", 0.05, 0.00003),
+        Level(
+            "transposed",
+            "dob_year_l = dob_year_r AND dob_month_l = dob_day_r AND dob_day_l = dob_month_r",
+            0.03,
+            0.00001,
+        ),
+        Level("same_year_estimated", f"dob_year_l = dob_year_r AND {_ESTIMATED}", 0.05, 0.002),
+        Level("year_apart", "abs(dob_days_l - dob_days_r) <= 366", 0.06, 0.006),
+        Level("within_five_estimated", f"abs(dob_year_l - dob_year_r) <= 5 AND {_ESTIMATED}", 0.03, 0.01),
+        Level("different", "ELSE", 0.06, 0.98),
+    ),
+    "gender": (
+        Level("missing", "gender_l IS NULL OR gender_r IS NULL", 0, 0),
+        Level("same", "gender_l = gender_r", 0.97, 0.5),
+        Level("different", "ELSE", 0.03, 0.5),
+    ),
+    "citizenship": (
+        Level("missing", "citizenships_l IS NULL OR citizenships_r IS NULL", 0, 0),
+        Level("shared", "list_has_any(citizenships_l, citizenships_r)", 0.95, 0.4),
+        Level("different", "ELSE", 0.05, 0.6),
+    ),
+    "document": (
+        Level("missing", "document_l IS NULL OR document_r IS NULL", 0, 0),
+        Level("exact", "list_has_any(documents_l, documents_r)", 0.9, 0.00001),
+        Level("one_off", "damerau_levenshtein(document_l, document_r) <= 1", 0.04, 0.0001),
+        Level("different", "ELSE", 0.06, 0.99989),
+    ),
+}
+# The codes a reviewer reads reasons by (types.LEVEL_LABELS) are exactly these.
+assert {field: {level.code for level in levels} for field, levels in COMPARISONS.items()} == {
+    field: set(labels) for field, labels in LEVEL_LABELS.items()
+}
+
+
+def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
+    out = []
+    for index, level in enumerate(levels):
+        entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.code}
+        if index == 0:
+            entry["is_null_level"] = True
+        else:
+            entry["m_probability"] = level.m
+            entry["u_probability"] = level.u
+        out.append(entry)
+    return {"output_column_name": field, "comparison_description": field, "comparison_levels": out}
+
+
+BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
+    block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
+    block_on("given_first", "family_first"),  # compound names: a second given or family name added
+    block_on("family", "dob_year"),  # the given name spelt otherwise
+    block_on("given", "dob_md"),  # the family name spelt otherwise, or the year wrong
+    block_on("documents", arrays_to_explode=["documents"]),
+    block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
+]
+DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
+    "l.document = r.document",
+    "l.given = r.given AND l.family = r.family AND l.dob_days = r.dob_days",
+]
+
+
+def settings_creator() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[_comparison(field, levels) for field, levels in COMPARISONS.items()],
+        blocking_rules_to_generate_predictions=BLOCKING_RULES,
+        probability_two_random_records_match=DEFAULT_PRIOR,
+        retain_matching_columns=True,  # with them Splink keeps the gamma columns: the reasons
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=[],
+    )
+
+
+# --- The records as Splink reads them ---------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _parts(text: str) -> tuple[str, ...]:
+    """The folded parts of one name field: names repeat (a Zipf distribution), so each distinct
+    field is folded once."""
+    return tuple(search_tokens(text)) if text else ()
+
+
+def _deletions(part: str) -> list[str]:
+    return [part, *(part[:index] + part[index + 1 :] for index in range(len(part)))]
+
+
+_EPOCH = date(1970, 1, 1)
+_COLUMNS = (
+    "unique_id", "given", "family", "name", "name_sorted", "given_first", "family_first", "gf_parts", "parts",
+    "family_deletions", "dob_days", "dob_year", "dob_month", "dob_day", "dob_md", "dob_estimated", "gender",
+    "citizenships", "document", "documents",
+)  # fmt: skip
+
+
+def record_row(uid: int, data: PersonData) -> dict[str, Any]:
+    """One record's compared values, as Splink (and levels.py) read them."""
+    from pristan.duplicates.keys import normalised_document
+
+    given_parts, family_parts = _parts(data.given_name), _parts(data.family_name)
+    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
+    other = (*_parts(data.other_names), *_parts(data.aliases))
+    given, family = " ".join(given_parts), " ".join(family_parts)
+    born = data.date_of_birth
+    documents = [number for number in dict.fromkeys(map(normalised_document, data.document_numbers)) if number]
+    return {
+        "unique_id": uid,
+        "given": given,
+        "family": family,
+        "name": f"{given} {family}".strip() or None,
+        "name_sorted": " ".join(sorted(gf_parts)) or None,
+        "given_first": given_parts[0] if given_parts else None,
+        "family_first": family_parts[0] if family_parts else None,
+        "gf_parts": gf_parts,
+        "parts": list(dict.fromkeys((*gf_parts, *other))),
+        "family_deletions": sorted(
+            {variant for part in family_parts if len(part) >= MIN_DELETION for variant in _deletions(part)}
+        ),
+        "dob_days": (born - _EPOCH).days if born else None,
+        "dob_year": born.year if born else None,
+        "dob_month": born.month if born else None,
+        "dob_day": born.day if born else None,
+        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month) if born else None,
+        "dob_estimated": bool(data.date_of_birth_estimated),
+        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
+        "citizenships": sorted(data.citizenships) or None,
+        "document": documents[0] if documents else None,
+        "documents": documents or None,
+    }
+
+
+_SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.int64()),
+        ("given", pa.string()),
+        ("family", pa.string()),
+        ("name", pa.string()),
+        ("name_sorted", pa.string()),
+        ("given_first", pa.string()),
+        ("family_first", pa.string()),
+        ("gf_parts", pa.list_(pa.string())),
+        ("parts", pa.list_(pa.string())),
+        ("family_deletions", pa.list_(pa.string())),
+        ("dob_days", pa.int32()),
+        ("dob_year", pa.int32()),
+        ("dob_month", pa.int32()),
+        ("dob_day", pa.int32()),
+        ("dob_md", pa.int32()),
+        ("dob_estimated", pa.bool_()),
+        ("gender", pa.string()),
+        ("citizenships", pa.list_(pa.string())),
+        ("document", pa.string()),
+        ("documents", pa.list_(pa.string())),
+    ]
+)
+
+
+def records_table(records: Iterable[tuple[int, PersonData]]) -> pa.Table:
+    """The records as one in-memory Arrow table (never a file)."""
+    columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    for uid, data in records:
+        row = record_row(uid, data)
+        for name in _COLUMNS:
+            columns[name].append(row[name])
+    return pa.table(columns, schema=_SCHEMA)
+
+
+# --- DuckDB, hardened ---------------------------------------------------------------------------
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that never writes a file: no temporary directory (it fails with an
+    out-of-memory error instead of spilling), at most PRISTAN_DUPLICATES_MEMORY, and no extension
+    loaded or installed behind our back (Splink needs none)."""
+    return duckdb.connect(
+        ":memory:",
+        config={
+            "memory_limit": django_settings.PRISTAN_DUPLICATES_MEMORY,
+            "temp_directory": "",
+            "max_temp_directory_size": "0KiB",
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "threads": 2,
+        },
+    )
+
+
+# --- The model -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Model:
+    """A trained model: Splink's settings with m and u per level and the prior (no record values)."""
+
+    settings: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(self.settings, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        return cls(json.loads(text))
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        """log2(m/u) by field and level code (levels.py scores with these)."""
+        weights: dict[str, dict[str, float]] = {}
+        for comparison in self.settings["comparisons"]:
+            field = comparison["output_column_name"]
+            weights[field] = {}
+            for level in comparison["comparison_levels"]:
+                if level.get("is_null_level"):
+                    weights[field][level["label_for_charts"]] = 0.0
+                    continue
+                m, u = level.get("m_probability"), level.get("u_probability")
+                weights[field][level["label_for_charts"]] = math.log2(m / u) if m and u else 0.0
+        return weights
+
+    @property
+    def prior_weight(self) -> float:
+        prior = float(self.settings["probability_two_random_records_match"])
+        return math.log2(prior / (1 - prior))
+
+
+def default_model() -> Model:
+    """The model before any training: the starting m and u written in COMPARISONS."""
+    linker = Linker(_registered(connection(), records_table([])), settings_creator(), log_level=None)
+    return Model(linker.misc.save_model_to_json())
+
+
+def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
+    return DuckDBAPI(con).register(table, dataset_display_name="persons")
+
+
+def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> Linker:
+    return Linker(_registered(con, table), settings, log_level=None)
+
+
+def train(table: pa.Table) -> Model:
+    """Estimate the model on ``table``: the prior from deterministic rules, u by random sampling,
+    m by EM blocked once on names (to learn dates, gender, citizenship, documents) and once on
+    dates (to learn names). Small tables keep the starting m values (MIN_RECORDS_FOR_EM)."""
+    con = connection()
+    try:
+        linker = _linker(con, table, settings_creator())
+        if table.num_rows >= MIN_RECORDS_FOR_U:
+            try:
+                linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
+            except Exception:  # no pair agrees deterministically in a small file
+                logger.info("The prior was not estimated; keeping %s.", DEFAULT_PRIOR)
+            linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+        if table.num_rows >= MIN_RECORDS_FOR_EM:
+            settings = linker.misc.save_model_to_json()
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on("name_sorted"), estimate_without_term_frequencies=True
+                )
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on("dob_days"), estimate_without_term_frequencies=True
+                )
+            except Exception:
+                logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
+                linker = _linker(con, table, settings)
+        return Model(_sane(linker.misc.save_model_to_json()))
+    finally:
+        con.close()
+
+
+def _sane(settings: dict[str, Any]) -> dict[str, Any]:
+    """Levels EM or sampling left without m or u (never seen in a small table) take their starting
+    values, and a level EM made agree less than "different" is put back to its starting m: the
+    model never rewards a disagreement or punishes an agreement against what the levels mean."""
+    starting = {field: {level.code: level for level in levels} for field, levels in COMPARISONS.items()}
+    for comparison in settings["comparisons"]:
+        field = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            start = starting[field][level["label_for_charts"]]
+            if not level.get("m_probability"):
+                level["m_probability"] = start.m
+            if not level.get("u_probability"):
+                level["u_probability"] = start.u
+            if level["label_for_charts"] != "different" and level["m_probability"] < level["u_probability"]:
+                level["m_probability"], level["u_probability"] = start.m, start.u
+    return settings
+
+
+def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair]:
+    """The pairs of ``table`` the model gives at least ``threshold``, with their reasons."""
+    con = connection()
+    try:
+        linker = _linker(con, table, model.settings)
+        result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
+        # Splink's own table of this connection, and column names of our own: nothing from a record.
+        query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608
+        reader = con.sql(query).fetch_record_batch(100_000)
+        codes = _gamma_codes()
+        for batch in reader:
+            rows = batch.to_pydict()
+            for index in range(batch.num_rows):
+                a, b = rows["unique_id_l"][index], rows["unique_id_r"][index]
+                yield Pair(
+                    a=min(a, b),
+                    b=max(a, b),
+                    probability=float(rows["match_probability"][index]),
+                    match_weight=float(rows["match_weight"][index]),
+                    reasons=tuple(Reason(field, codes[field][rows[f"gamma_{field}"][index]]) for field in COMPARISONS),
+                )
+    finally:
+        con.close()
+
+
+def _gamma_codes() -> dict[str, dict[int, str]]:
+    """Splink's comparison vector value of each level: -1 for the null level, then from the number
+    of other levels less one, down to 0 for the else level."""
+    codes: dict[str, dict[int, str]] = {}
+    for field, levels in COMPARISONS.items():
+        codes[field] = {-1: levels[0].code}
+        rest = levels[1:]
+        for index, level in enumerate(rest):
+            codes[field][len(rest) - 1 - index] = level.code
+    return codes

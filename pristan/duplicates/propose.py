@@ -1,0 +1,75 @@
+"""Possible matches for the person being registered or imported: who shares match keys with the
+values typed (one query over MatchKey, never opening anyone else), then the best of them opened
+and scored with the model the scan uses (levels.py, from the saved m and u). No access filtering
+here: the caller splits the candidates by `access.persons_for` and shows the others only as "a
+possible match exists elsewhere"."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from pristan.core.crypto import Keyring
+from pristan.duplicates import levels, matching
+from pristan.duplicates.keys import NAME_KINDS, match_keys_by_kind, persons_opened
+from pristan.duplicates.models import MatchKey
+from pristan.duplicates.scan import current_model
+from pristan.duplicates.types import Candidate, PersonData
+from pristan.keystore.services import key_scope, keyring
+from pristan.people.models import Person
+
+__all__ = ["SHORTLIST", "candidates"]
+
+SHORTLIST = 200  # persons sharing the most keys, opened and scored
+_default: matching.Model | None = None
+
+
+def _model() -> matching.Model:
+    """The scan's latest model, or the starting one before any scan (a fresh installation)."""
+    global _default
+    row = current_model()
+    if row is not None:
+        return matching.Model.from_json(row.settings_json)
+    if _default is None:
+        _default = matching.default_model()
+    return _default
+
+
+def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> list[int]:
+    """The persons sharing the most name and document keys with ``data``; a shared birth date only
+    breaks ties (a date on its own would shortlist everyone born that day)."""
+    keys = match_keys_by_kind(ring, data)
+    strong = [key for key, kind in keys if kind in NAME_KINDS]
+    if not strong:
+        return []
+    rows = (
+        MatchKey.objects.filter(key__in=[key for key, _kind in keys])
+        .exclude(person__in=list(exclude))
+        .filter(person__erased_at__isnull=True, person__merged_into__isnull=True)
+        .values("person")
+        .annotate(strong=Count("id", filter=Q(key__in=strong)), shared=Count("id"))
+        .filter(strong__gt=0)
+        .order_by("-strong", "-shared", "person")[:SHORTLIST]
+    )
+    return [row["person"] for row in rows]
+
+
+def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 20) -> list[Candidate]:
+    """Every person who may be the one ``data`` describes, best first, at or above
+    PRISTAN_DUPLICATES_PROPOSE; never an erased person or one merged into another."""
+    ids = _shortlist(keyring(), data, exclude)
+    if not ids:
+        return []
+    scorer = levels.Scorer(_model())
+    typed = matching.record_row(0, data)
+    found: list[Candidate] = []
+    with key_scope():
+        persons = list(Person.objects.filter(pk__in=ids, erased_at__isnull=True, merged_into__isnull=True))
+        for person, values in persons_opened(persons):
+            probability, weight, reasons = scorer.score(typed, matching.record_row(person.pk, values))
+            if probability >= settings.PRISTAN_DUPLICATES_PROPOSE:
+                found.append(Candidate(person_id=person.pk, probability=probability, match_weight=weight, reasons=reasons))
+    found.sort(key=lambda candidate: (-candidate.match_weight, candidate.person_id))
+    return found[:limit]

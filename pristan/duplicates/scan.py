@@ -1,0 +1,128 @@
+"""The scan over everyone: open every person who may be proposed, (re)train the model when it is
+missing, trained under another folding or older than MODEL_DAYS, predict the pairs at or above
+PRISTAN_DUPLICATES_PROPOSE, and put them in the review queue (CandidatePair, found by "scan").
+Pairs a reviewer decided are never touched; open pairs the scan no longer finds become "stale".
+Each stage's time and the process's peak memory are recorded (ScanResult.stages)."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from pristan.core import names
+from pristan.core.audit import audit_record
+from pristan.core.models import AuditEntry
+from pristan.duplicates import extract, matching
+from pristan.duplicates.models import CandidatePair, MatchModel
+from pristan.duplicates.types import Pair, ScanResult, StageFigure
+from pristan.keystore.services import key_scope
+
+__all__ = ["MODEL_DAYS", "current_model", "match_version", "model_row", "scan_all"]
+
+MODEL_DAYS = 30
+WRITE_BATCH = 1000
+Status = CandidatePair.Status
+# What the scan may change: a decision (same, not the same, unsure, merged) stays as the reviewer left it.
+_UNDECIDED = (Status.OPEN, Status.STALE)
+
+
+def match_version() -> int:
+    """The folding the model and the match keys were made with (core.names.MATCH_VERSION)."""
+    return int(getattr(names, "MATCH_VERSION", 1))
+
+
+def current_model() -> MatchModel | None:
+    """The latest model trained under today's folding, if it is not older than MODEL_DAYS."""
+    row = MatchModel.objects.filter(version=match_version()).order_by("-trained_at").first()
+    if row is None or row.trained_at < timezone.now() - timedelta(days=MODEL_DAYS):
+        return None
+    return row
+
+
+def model_row(model: matching.Model, *, persons: int) -> MatchModel:
+    return MatchModel.objects.create(
+        trained_at=timezone.now(), version=match_version(), settings_json=model.to_json(), persons=persons
+    )
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+@contextmanager
+def _stage(result: ScanResult, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    result.stages[name] = StageFigure(seconds=round(time.perf_counter() - started, 3), peak_rss_mb=round(_peak_rss_mb(), 1))
+
+
+def scan_all(*, actor: User | None = None) -> ScanResult:
+    """Find the possible duplicates among everyone and put them in the review queue."""
+    result = ScanResult()
+    with key_scope(), _stage(result, "extract"):
+        table = extract.open_persons()
+    result.persons = table.num_rows
+    row = current_model()
+    if row is None:
+        with _stage(result, "train"):
+            row = model_row(matching.train(table), persons=table.num_rows)
+    model = matching.Model.from_json(row.settings_json)
+    with _stage(result, "predict"):
+        pairs = list(matching.predict(table, model, threshold=settings.PRISTAN_DUPLICATES_PROPOSE))
+    del table
+    with _stage(result, "persist"):
+        _persist(pairs, row, result, actor)
+    return result
+
+
+def _persist(pairs: list[Pair], row: MatchModel, result: ScanResult, actor: User | None) -> None:
+    result.pairs = len(pairs)
+    with transaction.atomic():
+        known = {
+            (a, b): (pk, status)
+            for pk, a, b, status in CandidatePair.objects.values_list("pk", "person_a", "person_b", "status").iterator()
+        }
+        found: set[int] = set()
+        new: list[CandidatePair] = []
+        changed: list[CandidatePair] = []
+        for pair in pairs:
+            values = {
+                "probability": pair.probability,
+                "match_weight": pair.match_weight,
+                "reasons": [reason.as_json() for reason in pair.reasons],
+                "model": row,
+            }
+            existing = known.get((pair.a, pair.b))
+            if existing is None:
+                new.append(CandidatePair(person_a_id=pair.a, person_b_id=pair.b, found_by=CandidatePair.FoundBy.SCAN, **values))
+                continue
+            pk, status = existing
+            found.add(pk)
+            if status in _UNDECIDED:
+                changed.append(CandidatePair(pk=pk, status=Status.OPEN, updated_at=timezone.now(), **values))
+        CandidatePair.objects.bulk_create(new, batch_size=WRITE_BATCH)
+        CandidatePair.objects.bulk_update(
+            changed, ["probability", "match_weight", "reasons", "model", "status", "updated_at"], batch_size=WRITE_BATCH
+        )
+        # Only the scan's own pairs go stale: one found at registration or import waits for a reviewer.
+        lost = [pk for pk, status in known.values() if status == Status.OPEN and pk not in found]
+        for start in range(0, len(lost), WRITE_BATCH):
+            result.stale_pairs += CandidatePair.objects.filter(
+                pk__in=lost[start : start + WRITE_BATCH], found_by=CandidatePair.FoundBy.SCAN
+            ).update(status=Status.STALE, updated_at=timezone.now())
+        result.new_pairs = len(new)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.GENERATE,
+            obj=row,
+            fields=["possible_duplicates"],
+            detail=f"duplicates scan: {result.persons} persons, {result.pairs} pairs, {result.new_pairs} new",
+        )
