@@ -1132,3 +1132,50 @@ def listed_sections_q(user: AnyUser) -> Q:
     if reach.everything:
         return Q()
     return reach.direct if reach.direct is not None else Q(pk__in=[])
+
+
+# Duplicates: merging
+#
+# Merging two records of one person (pristan/duplicates/merge.py) shows every case of both to
+# whoever merges them and, after the merge, the person of each case to the readers of the others.
+# So it is for a role that reviews duplicates (policy.reviews_duplicates: supervisors and
+# data-protection focal points), and only where one of its memberships covers every case of both
+# persons with their summary: a child's case needs child-protection clearance, another office's
+# case a scope that reaches it. Being shown a case through a referral, a transfer or a partner's
+# view does not count. Unmerging asks the same of the cases the survivor holds then.
+
+MERGE_NOT_GRANTED = _("Only a supervisor or a data-protection focal point merges records of one person.")
+MERGE_NOT_COVERED = _(
+    "You can merge or unmerge these records only if your access covers every case of both of them: ask someone "
+    "whose scope and child-protection clearance cover them all."
+)
+
+
+def _merge_reaches(user: AnyUser) -> list[_Reach]:
+    """The user's memberships whose role reviews duplicates and reads a case's summary, resolved."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    reaches = []
+    for membership in Membership.objects.filter(user_id=user.pk):
+        rules = policy(membership.role)
+        if not (rules.reviews_duplicates and Section.SUMMARY in rules.sections):
+            continue
+        reaches.append(
+            _Reach(
+                office_ids=None if membership.scope == Scope.GLOBAL else membership_offices(membership),
+                assigned_only=membership.scope == Scope.ASSIGNED,
+                children=membership.child_clearance,
+                grant=Grant(rules.sections, rules.writes, rules.overrides, rules.flags),
+            )
+        )
+    return reaches
+
+
+def require_merge(user: AnyUser, survivor: Person, other: Person) -> None:
+    """Refuse (403) unless the user may merge these two persons, or unmerge them: see above."""
+    reaches = _merge_reaches(user)
+    if not reaches:
+        raise PermissionDenied(MERGE_NOT_GRANTED)
+    cases = list(Case.objects.filter(person_id__in=[survivor.pk, other.pk]).order_by("pk"))
+    if not cases or not all(any(_covers(user, reach, case) for reach in reaches) for case in cases):
+        raise PermissionDenied(MERGE_NOT_COVERED)

@@ -50,6 +50,10 @@ OWN_REQUEST = _("You made this request: another data-protection focal point must
 REFUSAL_NEEDS_NOTE = _("Say why the request is refused.")
 CANNOT_WITHDRAW = _("Only the person who made the request, or someone who may change the case, can withdraw it.")
 NOT_OFFICE_ADMIN = _("Only an administrator of this office sets its retention period.")
+MERGED_ON_ITS_OWN = _(
+    "This record was merged into another person's record: ask for the erasure of the person it was merged into, "
+    "which erases this record too."
+)
 MAX_RETENTION_YEARS = 100
 
 
@@ -84,7 +88,7 @@ def sealed_records() -> tuple[SealedRecords, ...]:
     return tuple(found)
 
 
-def _rows_of(records: SealedRecords, person: Person) -> "models.QuerySet[models.Model]":
+def rows_of(records: SealedRecords, person: Person) -> "models.QuerySet[models.Model]":
     manager = records.model._default_manager
     return manager.filter(pk=person.pk) if not records.lookup else manager.filter(**{records.lookup: person})
 
@@ -97,14 +101,19 @@ def _key_exists(key_id: UUID | None) -> bool:
 
 
 @transaction.atomic
-def person_erase(*, actor: User | None, person: Person, reason: str) -> Person:
+def person_erase(*, actor: User | None, person: Person, reason: str, with_survivor: bool = False) -> Person:
     """Empty every sealed column of the person and of every record of their cases, delete the
     blind-index entries of their names, mark them erased, and destroy their data key once this
-    transaction has committed. Idempotent: run again, it finishes an erasure whose key survived."""
+    transaction has committed. Idempotent: run again, it finishes an erasure whose key survived.
+
+    A record merged into another person's (duplicates/merge.py) is erased only with her
+    (`with_survivor`, from duplicates/signals.py): its cases and data are hers now."""
     person = Person.objects.select_for_update().select_related("office").get(pk=person.pk)
+    if person.merged_into_id is not None and person.erased_at is None and not with_survivor:
+        raise ValidationError(MERGED_ON_ITS_OWN)
     if person.erased_at is None:
         for records in sealed_records():
-            _rows_of(records, person).update(**dict.fromkeys(records.columns, b""))
+            rows_of(records, person).update(**dict.fromkeys(records.columns, b""))
         NameToken.objects.filter(person=person).delete()
         person.erased_at = timezone.now()
         Person.objects.filter(pk=person.pk).update(erased_at=person.erased_at)
