@@ -34,6 +34,7 @@ from pristan.core import access, crypto
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.sealed_file import SealedWriter, open_sealed
+from pristan.duplicates import propose
 from pristan.duplicates.models import CandidatePair
 from pristan.duplicates.types import Candidate, PersonData
 from pristan.interchange import uploads
@@ -135,7 +136,7 @@ class Lookup:
             self.matches.left_out += 1
             return
         self.matches.looked_up += 1
-        found = _candidates(data=described(record), limit=CANDIDATES_PER_ROW)
+        found = propose.candidates(data=described(record), limit=CANDIDATES_PER_ROW)
         if found:
             self._pending.append((row, external_id, found))
 
@@ -154,16 +155,6 @@ class Lookup:
                     matches.hidden.append(Hidden(candidate.person_id, candidate.probability, candidate.match_weight, reasons))
             self.matches.rows.append(matches)
         self._pending = []
-
-
-def _candidates(*, data: PersonData, limit: int) -> list[Candidate]:
-    try:  # the engine, imported when first needed (it loads Splink's model)
-        from pristan.duplicates.propose import candidates  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as missing:  # TODO(lead): drop once the engine's branch is merged
-        if missing.name != "pristan.duplicates.propose":
-            raise
-        return []
-    return candidates(data=data, limit=limit)
 
 
 # Kept beside the upload, sealed under its key

@@ -6,8 +6,6 @@ here it is stood in for by its answers, so that which row matches whom is known 
 
 import csv
 import io
-import sys
-import types
 from collections.abc import Callable
 from datetime import date
 
@@ -18,6 +16,7 @@ from django.urls import reverse
 
 from pristan.cases import services as case_services
 from pristan.cases.models import Case
+from pristan.duplicates import propose
 from pristan.duplicates.models import CandidatePair
 from pristan.duplicates.types import Candidate, PersonData, Reason
 from pristan.interchange import duplicates
@@ -42,9 +41,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
     def candidates(*, data: PersonData, exclude: object = (), limit: int = 20) -> list[Candidate]:
         return [Candidate(pk, 0.99, 12.5, REASONS) for pk in by_family.get(data.family_name, [])][:limit]
 
-    module = types.ModuleType("pristan.duplicates.propose")
-    module.candidates = candidates  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pristan.duplicates.propose", module)
+    monkeypatch.setattr(propose, "candidates", candidates)
     return by_family
 
 
@@ -203,3 +200,25 @@ def test_a_child_without_clearance_is_a_match_elsewhere(answers, client_of, ana,
     assert "1 row has a possible match elsewhere" in page
     assert "Йордан" not in page
     assert f'value="{child.pk}"' not in page
+
+
+def test_the_engine_finds_the_same_person_written_in_the_other_script(client_of, ana, sofia):
+    """With the real engine (the starting model, before any scan): Đorđe Jovanović in the file is
+    Ђорђе Јовановић registered in the office."""
+    person = person_register(
+        actor=ana,
+        office=sofia,
+        data={
+            "given_name": "Ђорђе",
+            "family_name": "Јовановић",
+            "date_of_birth": date(1990, 4, 12),
+            "gender": "Masculine",
+            "citizenships": ["RS"],
+        },
+    )
+    case_services.case_open(actor=ana, person=person, office=sofia)
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    matches = duplicates.matches_load(job_id=job.pk, key_id=job.key_id)
+    assert [(row.external_id, [seen.person for seen in row.seen]) for row in matches.rows] == [("R-1", [person.pk])]
