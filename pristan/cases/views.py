@@ -33,9 +33,12 @@ from pristan.cases.printing import case_summary_pdf
 from pristan.cases.registration import HINTS, RegistrationStep, page_after_step, registration_step, steps
 from pristan.core import access, paging, trail
 from pristan.core.forms import person_label, show_errors
-from pristan.core.http import AuthenticatedRequest
+from pristan.core.http import AuthenticatedRequest, client_ip
 from pristan.core.models import Office
 from pristan.core.policy import Section
+from pristan.duplicates import selectors as duplicates_selectors
+from pristan.duplicates import services as duplicates
+from pristan.duplicates.forms import person_data
 from pristan.exports import views as exports_views
 from pristan.keystore.services import preload_for
 from pristan.people.forms import DocumentForm, PersonForm
@@ -178,27 +181,45 @@ def case_assign(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 
 def register(request: AuthenticatedRequest) -> HttpResponse:
+    """Step one of registration. Before a person is created, the possible matches of what was typed
+    are looked up (pristan/duplicates): shown while typing (htmx), or, without scripts, once on the
+    first submit, with "Register as a new person anyway"."""
     offices = access.registration_offices(request.user)
     form = RegisterForm(request.POST or None, offices=offices)
+    matches = None
     if request.method == "POST" and form.is_valid():
+        data = person_data(form.cleaned_data)
+        seen = bool(request.POST.get("matches_seen") or request.POST.get("anyway"))
         try:
-            case = services.case_register(actor=request.user, office=form.cleaned_data["office"], data=form.cleaned_data)
+            if not seen:
+                matches = duplicates.matches_look_up(actor=request.user, data=data, ip=client_ip(request))
+            if matches is None or not matches.any:
+                case = duplicates.case_register_checked(
+                    actor=request.user, office=form.cleaned_data["office"], data=form.cleaned_data,
+                    ask_check=bool(request.POST.get("ask_check")), compared=data,
+                )  # fmt: skip
+        except duplicates.TooManyLookups as error:
+            form.add_error(None, str(error))
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(
-                request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference}
-            )
-            return redirect("case_consent", reference=case.reference)
+            if matches is None or not matches.any:
+                messages.success(
+                    request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference}
+                )
+                return redirect("case_consent", reference=case.reference)
     return render(request, "cases/register.html", {
         "form": form, "no_office": not offices.exists(), "steps": steps(current=RegistrationStep.PERSON),
-        "hint": HINTS[RegistrationStep.PERSON],
+        "hint": HINTS[RegistrationStep.PERSON], "matches": matches, "ask_check": bool(request.POST.get("ask_check")),
     })  # fmt: skip
 
 
 def case_summary(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = access.case_for(request.user, reference, section=Section.SUMMARY)
-    return render_case(request, case, "cases/summary.html", "case_summary", {"documents": case.person.documents.all()})
+    merges = duplicates_selectors.merges_into(user=request.user, person=case.person)  # for reviewers only: undone from there
+    return render_case(
+        request, case, "cases/summary.html", "case_summary", {"documents": case.person.documents.all(), "merges": merges}
+    )
 
 
 @require_safe

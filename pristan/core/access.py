@@ -70,6 +70,7 @@ from pristan.assistance.models import ServiceItem
 from pristan.cases.models import FLAG_SECTIONS, Case, CaseFlag, ConsentEvent, ConsentPurpose, FlagKind, Task
 from pristan.core.models import Membership, Office, PartnerMembership, Scope
 from pristan.core.policy import ALL_SECTIONS, PARTNER_SECTIONS, POLICIES, SCOPE_RANK, CaseSection, Section, policy
+from pristan.duplicates.models import CandidatePair, MergeRecord
 from pristan.exports.models import ExportJob
 from pristan.people.models import Person
 from pristan.referrals.models import OPEN_STATUSES, Referral, Transfer, TransferStatus
@@ -385,7 +386,9 @@ def require_supervisor(user: AnyUser) -> None:
 
 
 def persons_for(user: AnyUser) -> QuerySet[Person]:
-    return Person.objects.filter(pk__in=cases_for(user).values("person_id"))
+    """The persons with a case the user sees; never a record merged into another (pristan/duplicates:
+    its cases moved to the survivor, and it is kept only so that an unmerge can restore it)."""
+    return Person.objects.filter(pk__in=cases_for(user).values("person_id"), merged_into__isnull=True)
 
 
 def offices_for(user: AnyUser) -> QuerySet[Office]:
@@ -1132,6 +1135,74 @@ def listed_sections_q(user: AnyUser) -> Q:
     if reach.everything:
         return Q()
     return reach.direct if reach.direct is not None else Q(pk__in=[])
+
+
+# Duplicates: review -----------------------------------------------------------------------------
+#
+# Possible duplicates (pristan/duplicates) are reviewed by the roles with policy.reviews_duplicates
+# (supervisors, data-protection focal points), and only as pairs of two persons they both see: a
+# pair with a person outside `persons_for` does not exist for them (404), whichever other pair
+# they review. Nobody else reviews (403), whatever they see.
+
+REVIEW_NOT_GRANTED = _("Only supervisors and data-protection focal points review possible duplicates.")
+
+
+def may_review_duplicates(user: AnyUser) -> bool:
+    """Whether a membership of the user's reviews possible duplicates (policy.reviews_duplicates)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return any(
+        policy(role).reviews_duplicates for role in Membership.objects.filter(user_id=user.pk).values_list("role", flat=True)
+    )
+
+
+def require_review_duplicates(user: AnyUser) -> None:
+    if not may_review_duplicates(user):
+        raise PermissionDenied(REVIEW_NOT_GRANTED)
+
+
+def duplicate_pairs_for(user: AnyUser) -> QuerySet[CandidatePair]:
+    """The candidate pairs (any status) whose two persons are both in `persons_for(user)`, for a
+    reviewer; none for anyone else. Two semi-joins on the same set of persons."""
+    if not may_review_duplicates(user):
+        return CandidatePair.objects.none()
+    persons = persons_for(user).values("pk")
+    return CandidatePair.objects.filter(person_a__in=persons, person_b__in=persons)
+
+
+def duplicate_pair_for(user: AnyUser, pk: int) -> CandidatePair:
+    """A pair the user reviews: 403 for someone who reviews nothing, 404 for a pair with a person
+    they may not see (or none at all)."""
+    require_review_duplicates(user)
+    pair = duplicate_pairs_for(user).select_related("person_a__office", "person_b__office").filter(pk=pk).first()
+    if pair is None:
+        raise Http404
+    return pair
+
+
+def duplicate_reviewers(pair: CandidatePair) -> list[User]:
+    """Who is asked to check a pair (a check request from registration): the reviewers who see
+    both of its persons, never the one who asked (she sees only one)."""
+    offices = {pair.person_a.office_id, pair.person_b.office_id}
+    candidates = User.objects.filter(
+        Q(memberships__office_id__in=offices) | Q(memberships__scope=Scope.GLOBAL) | Q(memberships__scope=Scope.REGION,
+          memberships__region_offices__id__in=offices), is_active=True,
+    ).distinct().order_by("pk")  # fmt: skip
+    return [user for user in candidates if duplicate_pairs_for(user).filter(pk=pair.pk).exists()]
+
+
+def merge_record_for(user: AnyUser, pk: int) -> MergeRecord:
+    """A merge the user may see and undo: a reviewer who sees its survivor (who now holds every case
+    of both). 403 for someone who reviews nothing, 404 otherwise."""
+    require_review_duplicates(user)
+    record = (
+        MergeRecord.objects.select_related("survivor", "merged")
+        .filter(pk=pk, survivor__in=persons_for(user).values("pk"))
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
 
 
 # Duplicates: merging

@@ -29,6 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "sets_retention": any_role(lambda role: role == Role.OFFICE_ADMIN),
         "may_research": any_role(lambda role: policy(role).research),
         "supervises": any_role(lambda role: policy(role).overrides),
+        "reviews_duplicates": any_role(lambda role: policy(role).reviews_duplicates),
         "imports": any_role(lambda role: policy(role).writes and Section.SCREENING in policy(role).sections),
         "administers": any_role(lambda role: policy(role).administers),
         "administers_installation": any_role(lambda role: policy(role).administers_installation),

@@ -33,6 +33,7 @@ class NotificationKind(models.TextChoices):
     IMPORT_FAILED = "import_failed", _("Your import failed")
     EXPORT_DONE = "export_done", _("Your export is ready")
     EXPORT_FAILED = "export_failed", _("Your export failed")
+    DUPLICATE_CHECK = "duplicate_check", _("A possible duplicate awaits your check")
 
 
 class Notification(models.Model):

@@ -30,6 +30,7 @@ SENTENCES: dict[str, StrOrPromise] = {
     NotificationKind.IMPORT_FAILED: _("Your import failed: nothing was imported."),
     NotificationKind.EXPORT_DONE: _("Your export is ready."),
     NotificationKind.EXPORT_FAILED: _("Your export failed: nothing was exported."),
+    NotificationKind.DUPLICATE_CHECK: _("A caseworker asked for a check of a possible duplicate."),
 }
 
 

@@ -33,6 +33,7 @@ from pristan.core import access
 from pristan.core.audit import apply_changes, audit_record
 from pristan.core.models import AuditEntry
 from pristan.core.policy import Section
+from pristan.duplicates.models import CandidatePair
 from pristan.erasure.models import ErasureRequest
 from pristan.interchange.models import ImportJob
 from pristan.notifications.models import Notification, NotificationKind, NotificationPreference
@@ -145,6 +146,15 @@ def notify_erasure_requested(*, request: ErasureRequest) -> None:
         users=access.erasure_deciders(case, requested_by=request.requested_by), kind=NotificationKind.ERASURE_AWAITING,
         subject=f"erasure:{request.pk}", link=reverse("erasure_decide", kwargs={"reference": case.reference}), case=case,
         section=Section.SUMMARY,
+    )  # fmt: skip
+
+
+def notify_duplicate_check(*, pair: CandidatePair) -> None:
+    """A check of a possible duplicate asked at registration: the reviewers who see both persons
+    (`access.duplicate_reviewers`); the one who asked sees only one and is not told."""
+    _notify(
+        users=access.duplicate_reviewers(pair), kind=NotificationKind.DUPLICATE_CHECK, subject=f"duplicate:{pair.pk}",
+        link=reverse("duplicates:pair", kwargs={"pair_id": pair.pk}),
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from pristan.attachments.services import attachment_add, sealed_upload_of
 from pristan.cases.services import consent_record, task_add
 from pristan.core.models import Role
 from pristan.core.services import membership_grant, partner_membership_grant
+from pristan.duplicates.models import CandidatePair, MergeRecord
 from pristan.exports.models import ExportJob
 from pristan.interchange.models import ImportJob
 from pristan.movements.services import movement_request
@@ -30,13 +31,13 @@ def _named_routes() -> dict[str, list[str]]:
     """Every named route and the names of its arguments, read from the URL configuration itself."""
     routes: dict[str, list[str]] = {}
 
-    def walk(patterns: list[URLPattern | URLResolver], arguments: list[str]) -> None:
+    def walk(patterns: list[URLPattern | URLResolver], arguments: list[str], namespace: str = "") -> None:
         for pattern in patterns:
             found = [*arguments, *pattern.pattern.converters]
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, found)
+            if isinstance(pattern, URLResolver):  # a namespaced app's routes are named "app:name", as reverse takes them
+                walk(pattern.url_patterns, found, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
             elif pattern.name:
-                routes[pattern.name] = found
+                routes[namespace + pattern.name] = found
 
     walk(get_resolver().url_patterns, [])
     return routes
@@ -55,7 +56,7 @@ def _outcome(status: int, location: str) -> str:
 
 
 @pytest.fixture
-def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, django_user_model):
+def world(active_case, open_case, ana, boris, marko, sofia, skopje, partner, client_of, django_user_model):
     consent_record(actor=ana, case=active_case, purpose="referral", given=True)
     referral = referral_send(actor=ana, case=active_case, organisation=partner, reason="AdditionalServicesRequired")
     consent_record(actor=ana, case=active_case, purpose="transfer", given=True)
@@ -78,6 +79,13 @@ def world(active_case, ana, boris, marko, sofia, skopje, partner, client_of, dja
     photo = sealed_upload_of(case=active_case, name="photo.png", data=b"\x89PNG\r\n\x1a\n" + bytes(32))
     values["attachment_id"] = attachment_add(actor=ana, case=active_case, upload=photo, kind="photo", subject="person").pk
     values |= {"user_id": ana.pk, "organisation_id": partner.pk, "secret": "not-a-valid-link"}  # administration, first sign-in
+    # Possible duplicates: a pair of two persons of Sofia, and a merge of a third into the first.
+    second, third = open_case(given_name="Ivan", family_name="Petrov"), open_case(given_name="Ivan", family_name="Petroff")
+    pair = CandidatePair.objects.create(
+        person_a=active_case.person, person_b=second.person, probability=0.97, match_weight=9.0, found_by="scan"
+    )
+    merge = MergeRecord.objects.create(survivor=active_case.person, merged=third.person, merged_by=boris)
+    values |= {"pair_id": pair.pk, "merge_id": merge.pk}
     return users, values
 
 
