@@ -3,8 +3,9 @@
 The check looks every new row up (`pristan.duplicates.propose.candidates`) and splits what it finds
 as registration does, by `access.persons_for(actor)`: a person the importer may see is offered on
 the preview ("link to this person": the row's case is opened for her, no new person), one she may
-not see is never named; it only makes the row say that a possible match exists elsewhere, and
-becomes a candidate pair for the reviewers once the import is written.
+not see is never named; a strong one (`duplicates.selectors.is_strong`, as at registration) only
+makes the row say that a possible match exists elsewhere, and becomes a candidate pair for the
+reviewers once the import is written. Each check's look-ups are audited, as registration's are.
 
 What the check found waits for the confirmation beside the upload, sealed under the upload's own
 key (a person id is no value of a record, but which rows of a file match whom is nobody else's
@@ -36,6 +37,7 @@ from pristan.core.models import AuditEntry, Office
 from pristan.core.sealed_file import SealedWriter, open_sealed
 from pristan.duplicates import propose
 from pristan.duplicates.models import CandidatePair
+from pristan.duplicates.selectors import is_strong
 from pristan.duplicates.types import Candidate, PersonData
 from pristan.interchange import uploads
 from pristan.interchange.records import person_data
@@ -151,9 +153,10 @@ class Lookup:
                 reasons = [reason.as_json() for reason in candidate.reasons]
                 if candidate.person_id in visible:
                     matches.seen.append(Seen(candidate.person_id, candidate.probability, reasons))
-                else:
+                elif is_strong(candidate):  # as at registration: a weaker one would let a file probe the others
                     matches.hidden.append(Hidden(candidate.person_id, candidate.probability, candidate.match_weight, reasons))
-            self.matches.rows.append(matches)
+            if matches.seen or matches.hidden:
+                self.matches.rows.append(matches)
         self._pending = []
 
 

@@ -143,7 +143,13 @@ def check(job: ImportJob) -> None:
     job.source, job.status = source, ImportJob.Status.READY
     if preview.matches.rows or preview.matches.left_out:
         duplicates.matches_save(job_id=job.pk, key_id=job.key_id, matches=preview.matches)
-    job.save()
+    with transaction.atomic():
+        job.save()
+        if preview.matches.looked_up:  # as registration's look-ups are: what was asked, never what was found
+            audit_record(
+                actor=job.actor, action=AuditEntry.Action.VIEW, obj=job, office=job.office, fields=["possible_matches"],
+                detail=f"import {job.source}: {preview.matches.looked_up} rows looked up for possible duplicates",
+            )  # fmt: skip
 
 
 def write(job: ImportJob) -> None:

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from pristan.cases import services as case_services
 from pristan.cases.models import Case
+from pristan.core.models import AuditEntry
 from pristan.duplicates import propose
 from pristan.duplicates.models import CandidatePair
 from pristan.duplicates.types import Candidate, PersonData, Reason
@@ -94,6 +95,9 @@ def test_the_preview_offers_a_person_the_importer_sees_and_only_mentions_one_she
     assert f'value="{world["hidden"].pk}"' not in page
     assert 'data-testid="match-row-3"' not in page
     assert 'data-testid="match-row-4"' not in page
+    looked_up = AuditEntry.objects.get(detail__contains="looked up for possible duplicates")
+    assert (looked_up.action, looked_up.actor_id) == (AuditEntry.Action.VIEW, job.actor_id)
+    assert "3 rows" in looked_up.detail
 
 
 def test_a_linked_row_opens_its_case_for_the_existing_person(checked, world):
@@ -222,3 +226,19 @@ def test_the_engine_finds_the_same_person_written_in_the_other_script(client_of,
     job = ImportJob.objects.get()
     matches = duplicates.matches_load(job_id=job.pk, key_id=job.key_id)
     assert [(row.external_id, [seen.person for seen in row.seen]) for row in matches.rows] == [("R-1", [person.pk])]
+
+
+def test_a_weak_match_elsewhere_is_not_mentioned(client_of, ana, sofia, world, monkeypatch):
+    """Only a strong match elsewhere (as at registration) is mentioned: a weaker one would let a file probe others' records."""
+
+    def weak(*, data: PersonData, exclude: object = (), limit: int = 20) -> list[Candidate]:
+        pk = world["hidden"].pk if data.family_name == "Trajkovski" else None
+        return [] if pk is None else [Candidate(pk, 0.85, 3.0, (Reason("name", "close"), Reason("date_of_birth", "exact")))]
+
+    monkeypatch.setattr(propose, "candidates", weak)
+    client = client_of(ana)
+    client.post(reverse("import_start"), {"office": sofia.pk, "file": _upload(ROWS)})
+    job = ImportJob.objects.get()
+    assert "possible match elsewhere" not in client.get(reverse("import_job", args=[job.pk])).content.decode()
+    client.post(reverse("import_job", args=[job.pk]), {"action": "import"})
+    assert not CandidatePair.objects.exists()
