@@ -1,7 +1,8 @@
 """Possible duplicates in the demo, planted the way offices make them, then found by the scan.
 
 The same person registered again in another script, in another office, in the Bulgarian "Iordan"
-or the Macedonian "Gjorgji" spelling, a child with day and month swapped; a brother and sister born
+or the Macedonian "Gjorgji" spelling, with given and family name swapped, a child with day and
+month swapped; a brother and sister born
 the same day that a supervisor already decided are two persons; and two records of one woman
 merged, so that the person page offers to unmerge them. Every record is registered through the
 services, as its office's staff would; the scan (`duplicates.scan.scan_all`) then fills the review
@@ -53,6 +54,11 @@ SAME_PERSON: tuple[tuple[Record, Record], ...] = (
     (
         Record("SOF", SOFIA, "Йордан", "Стефанов", date(1987, 9, 23), "Masculine", "BG"),
         Record("SOF", SOFIA, "Iordan", "Stefanov", date(1987, 9, 23), "Masculine", "BG"),
+    ),
+    # Given and family name swapped, in the same office.
+    (
+        Record("SOF", SOFIA, "Мариана", "Димитрова", date(2001, 8, 17), "Feminine", "BG"),
+        Record("SOF", SOFIA, "Dimitrova", "Mariana", date(2001, 8, 17), "Feminine", "BG"),
     ),
     # Macedonian Ѓ, in Skopje and in Sofia.
     (
