@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pristan.core import crypto
 from pristan.core.crypto import Keyring
-from pristan.core.names import search_tokens
+from pristan.core.names import query_tokens, search_tokens
 
 __all__ = ["MIN_QUERY", "MIN_TYPO", "name_hashes", "query_hashes", "query_words"]
 
@@ -43,7 +43,7 @@ def name_hashes(keyring: Keyring, *names: str) -> set[int]:
 
 
 def query_words(query: str, limit: int) -> list[str]:
-    return [word for word in search_tokens(query) if len(word) >= MIN_QUERY][:limit]
+    return [word for word in query_tokens(query) if len(word) >= MIN_QUERY][:limit]
 
 
 def query_hashes(keyring: Keyring, word: str) -> set[int]:

@@ -8,7 +8,9 @@ Each key is `crypto.index_hash` of a folded value under a kind of its own, never
   part one typo away meets it (a letter wrong, missing, extra, or two swapped);
 * ``mb`` the birth year with the unordered pair of day and month, so that a date with day and month
   transposed meets the right one;
-* ``mn`` a document number, upper case, letters and digits only.
+* ``mn`` a document number, upper case, letters and digits only;
+* ``mf`` the given and family name parts together, sorted: how many persons carry a name is the
+  count of its key, which weighs an agreement on a rare name above one on a common name.
 
 A change to the folding changes every key: `keys_rebuild` (``pristan duplicates reindex``) writes
 them again.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -47,7 +50,7 @@ __all__ = [
 
 MIN_PART = 3  # shorter parts (initials, particles) would put half the register in one block
 MIN_DELETION = 5  # one letter off a shorter part meets too many other names
-KEY_KINDS = ("mt", "md", "mb", "mn")
+KEY_KINDS = ("mt", "md", "mb", "mn", "mf")
 NAME_KINDS = frozenset({"mt", "md", "mn"})  # what propose.py ranks by; "mb" only breaks ties
 BATCH = 2000
 _NOT_DOCUMENT_RE = re.compile(r"[^0-9A-Z]+")
@@ -89,13 +92,31 @@ def _name_entries(text: str) -> set[tuple[str, str]]:
     return entries
 
 
-def _other_entries(data: PersonData) -> set[tuple[str, str]]:
+def _date_and_document_entries(data: PersonData) -> set[tuple[str, str]]:
     entries: set[tuple[str, str]] = set()
     born = data.date_of_birth
     if born is not None:
         low, high = sorted((born.day, born.month))
         entries.add(("mb", f"{born.year}:{low}:{high}"))
     entries |= {("mn", number) for number in map(normalised_document, data.document_numbers) if number}
+    return entries
+
+
+def full_name(data: PersonData) -> str:
+    """The given and family name parts, sorted (matching.record_row's ``name_sorted``)."""
+    return " ".join(sorted(set(_tokens(data.given_name)) | set(_tokens(data.family_name))))
+
+
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(search_tokens(text))  # names repeat: each is folded once
+
+
+def _other_entries(data: PersonData) -> set[tuple[str, str]]:
+    entries = _date_and_document_entries(data)
+    name = full_name(data)
+    if name:
+        entries.add(("mf", name))
     return entries
 
 

@@ -16,7 +16,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from pristan.duplicates.matching import COMPARISONS, Model
 from pristan.duplicates.types import Reason
 
-__all__ = ["field_levels", "score"]
+__all__ = ["Scorer", "field_levels"]
 
 Row = Mapping[str, Any]
 
@@ -114,21 +114,26 @@ def field_levels(left: Row, right: Row) -> tuple[Reason, ...]:
 
 
 class Scorer:
-    """Scores pairs with a model's match weights: the prior's plus log2(m/u) of each level."""
+    """Scores pairs with a model's match weights: the prior's plus log2(m/u) of each level, plus
+    for the levels weighed by the frequency of the name log2(u) − log2(frequency), as Splink's
+    term-frequency adjustment adds it."""
 
     def __init__(self, model: Model) -> None:
         self._weights = model.weights()
+        self._by_frequency = model.frequency_levels()
         self._prior = model.prior_weight
 
-    def score(self, left: Row, right: Row) -> tuple[float, float, tuple[Reason, ...]]:
-        """(probability, match weight, reasons) of a pair."""
+    def score(self, left: Row, right: Row, *, frequency: float | None = None) -> tuple[float, float, tuple[Reason, ...]]:
+        """(probability, match weight, reasons) of a pair; ``frequency``: the share of records
+        carrying the pair's name parts (matching.FREQUENCY_COLUMN), when it is known."""
         reasons = field_levels(left, right)
         weight = self._prior + sum(self._weights[reason.field][reason.level] for reason in reasons)
+        if frequency:
+            for reason in reasons:
+                log2_u = self._by_frequency.get(reason.field, {}).get(reason.level)
+                if log2_u is not None:
+                    weight += log2_u - math.log2(frequency)
         return _probability(weight), weight, reasons
-
-
-def score(model: Model, left: Row, right: Row) -> tuple[float, float, tuple[Reason, ...]]:
-    return Scorer(model).score(left, right)
 
 
 def _probability(weight: float) -> float:

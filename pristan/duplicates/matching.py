@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -71,6 +72,7 @@ class Level:
     sql: str
     m: float
     u: float
+    by_frequency: bool = False  # weighed by how common the name is (Splink's term-frequency adjustment)
 
 
 def _jw(left: str, right: str) -> str:
@@ -100,8 +102,8 @@ _ESTIMATED = "(dob_estimated_l OR dob_estimated_r)"
 COMPARISONS: dict[str, tuple[Level, ...]] = {
     "name": (
         Level("missing", "name_l IS NULL OR name_r IS NULL", 0, 0),
-        Level("exact", "given_l = given_r AND family_l = family_r", 0.55, 0.0005),
-        Level("swapped", "given_l = family_r AND family_l = given_r", 0.04, 0.00001),
+        Level("exact", "given_l = given_r AND family_l = family_r", 0.55, 0.0005, by_frequency=True),
+        Level("swapped", "given_l = family_r AND family_l = given_r", 0.04, 0.00001, by_frequency=True),
         Level("same_parts", "list_has_all(parts_r, gf_parts_l) OR list_has_all(parts_l, gf_parts_r)", 0.08, 0.0002),
         Level("similar", _both_parts(0.94), 0.15, 0.001),
         Level("close", _both_parts(0.88), 0.08, 0.005),
@@ -146,7 +148,7 @@ assert {field: {level.code for level in levels} for field, levels in COMPARISONS
 }
 
 
-def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
+def _comparison(field: str, levels: Sequence[Level], *, by_frequency: bool) -> dict[str, Any]:
     out = []
     for index, level in enumerate(levels):
         entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.code}
@@ -155,9 +157,16 @@ def _comparison(field: str, levels: Sequence[Level]) -> dict[str, Any]:
         else:
             entry["m_probability"] = level.m
             entry["u_probability"] = level.u
+        if level.by_frequency and by_frequency:
+            # The same name weighs by how common it is: log2(u / frequency) is added, the frequency
+            # being the share of records with these name parts (the larger of the two sides).
+            entry |= {"tf_adjustment_column": FREQUENCY_COLUMN, "tf_adjustment_weight": 1.0}
+            entry["disable_tf_exact_match_detection"] = True
         out.append(entry)
     return {"output_column_name": field, "comparison_description": field, "comparison_levels": out}
 
+
+FREQUENCY_COLUMN = "name_sorted"
 
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
@@ -173,11 +182,13 @@ DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
 ]
 
 
-def settings_creator() -> SettingsCreator:
+def settings_creator(*, by_frequency: bool = True) -> SettingsCreator:
+    """The model before training; ``by_frequency``: whether an agreement on a name weighs by how
+    common it is (not in a small table, where every name is rare or every name is common)."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[_comparison(field, levels) for field, levels in COMPARISONS.items()],
+        comparisons=[_comparison(field, levels, by_frequency=by_frequency) for field, levels in COMPARISONS.items()],
         blocking_rules_to_generate_predictions=BLOCKING_RULES,
         probability_two_random_records_match=DEFAULT_PRIOR,
         retain_matching_columns=True,  # with them Splink keeps the gamma columns: the reasons
@@ -330,6 +341,16 @@ class Model:
                 weights[field][level["label_for_charts"]] = math.log2(m / u) if m and u else 0.0
         return weights
 
+    def frequency_levels(self) -> dict[str, dict[str, float]]:
+        """log2(u) of the levels weighed by the frequency of the name, by field and level code."""
+        found: dict[str, dict[str, float]] = {}
+        for comparison in self.settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                if level.get("tf_adjustment_column") and level.get("tf_adjustment_weight"):
+                    field = comparison["output_column_name"]
+                    found.setdefault(field, {})[level["label_for_charts"]] = math.log2(level["u_probability"])
+        return found
+
     @property
     def prior_weight(self) -> float:
         prior = float(self.settings["probability_two_random_records_match"])
@@ -338,8 +359,8 @@ class Model:
 
 def default_model() -> Model:
     """The model before any training: the starting m and u written in COMPARISONS."""
-    linker = Linker(_registered(connection(), records_table([])), settings_creator(), log_level=None)
-    return Model(linker.misc.save_model_to_json())
+    linker = Linker(_registered(connection(), records_table([])), settings_creator(by_frequency=False), log_level=None)
+    return Model(_sane(linker.misc.save_model_to_json()))
 
 
 def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
@@ -352,11 +373,15 @@ def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> L
 
 def train(table: pa.Table) -> Model:
     """Estimate the model on ``table``: the prior from deterministic rules, u by random sampling,
-    m by EM blocked once on names (to learn dates, gender, citizenship, documents) and once on
-    dates (to learn names). Small tables keep the starting m values (MIN_RECORDS_FOR_EM)."""
+    m by EM blocked once on the same date of birth (to learn names, gender, citizenship, documents)
+    and once on the same rare name, gender and citizenships (to learn dates: on all pairs of one
+    name, namesakes of one country and gender outnumber the duplicates, and EM took the agreement
+    on citizenship for the mark of one person). Small tables keep the starting m values
+    (MIN_RECORDS_FOR_EM)."""
     con = connection()
     try:
-        linker = _linker(con, table, settings_creator())
+        by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
+        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency))
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -367,7 +392,11 @@ def train(table: pa.Table) -> Model:
             settings = linker.misc.save_model_to_json()
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on("name_sorted"), estimate_without_term_frequencies=True
+                    # The name's and gender's own columns, so that Splink leaves those comparisons out of
+                    # this session, and one citizenship list, so that it cannot tell the pairs apart.
+                    "l.given = r.given AND l.family = r.family AND l.rare_name AND l.gender = r.gender"
+                    " AND l.citizenships = r.citizenships",
+                    estimate_without_term_frequencies=True,
                 )
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on("dob_days"), estimate_without_term_frequencies=True
@@ -380,23 +409,49 @@ def train(table: pa.Table) -> Model:
         con.close()
 
 
+RARE_NAME = 3  # records carrying the same name parts, at most
+
+
+def _with_rare_names(table: pa.Table) -> pa.Table:
+    """``table`` with ``rare_name``: whether few records carry its given and family name."""
+    names = list(zip(table.column("given").to_pylist(), table.column("family").to_pylist(), strict=True))
+    counts = Counter(names)
+    return table.append_column("rare_name", pa.array([counts[name] <= RARE_NAME for name in names], pa.bool_()))
+
+
+M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can always be mistyped
+# Levels that say the same as "exact" of their comparison with the parts rearranged: two persons
+# share their name parts as often in one order as in the other, so these weigh no more than "exact"
+# (random sampling almost never sees them, and their u alone would make them weigh more).
+AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
+
+
 def _sane(settings: dict[str, Any]) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
-    values, and a level EM made agree less than "different" is put back to its starting m: the
-    model never rewards a disagreement or punishes an agreement against what the levels mean."""
+    values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
+    takes its starting values back; and AS_STRONG_AS_EXACT holds."""
     starting = {field: {level.code: level for level in levels} for field, levels in COMPARISONS.items()}
     for comparison in settings["comparisons"]:
         field = comparison["output_column_name"]
+        by_code = {}
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
-            start = starting[field][level["label_for_charts"]]
+            code = level["label_for_charts"]
+            by_code[code] = level
+            start = starting[field][code]
             if not level.get("m_probability"):
                 level["m_probability"] = start.m
             if not level.get("u_probability"):
                 level["u_probability"] = start.u
-            if level["label_for_charts"] != "different" and level["m_probability"] < level["u_probability"]:
+            level["m_probability"] = max(level["m_probability"], M_FLOOR)
+            if code != "different" and level["m_probability"] < level["u_probability"]:
                 level["m_probability"], level["u_probability"] = start.m, start.u
+        exact = by_code.get("exact")
+        for code in AS_STRONG_AS_EXACT.get(field, ()):
+            level = by_code[code]
+            if exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
+                level["u_probability"] = level["m_probability"] * exact["u_probability"] / exact["m_probability"]
     return settings
 
 
@@ -409,7 +464,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
         query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608
-        reader = con.sql(query).fetch_record_batch(100_000)
+        reader = con.sql(query).to_arrow_reader(100_000)
         codes = _gamma_codes()
         for batch in reader:
             rows = batch.to_pydict()

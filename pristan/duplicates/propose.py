@@ -11,9 +11,10 @@ from collections.abc import Collection
 from django.conf import settings
 from django.db.models import Count, Q
 
+from pristan.core import crypto
 from pristan.core.crypto import Keyring
 from pristan.duplicates import levels, matching
-from pristan.duplicates.keys import NAME_KINDS, match_keys_by_kind, persons_opened
+from pristan.duplicates.keys import NAME_KINDS, full_name, match_keys_by_kind, persons_opened
 from pristan.duplicates.models import MatchKey
 from pristan.duplicates.scan import current_model
 from pristan.duplicates.types import Candidate, PersonData
@@ -26,15 +27,16 @@ SHORTLIST = 200  # persons sharing the most keys, opened and scored
 _default: matching.Model | None = None
 
 
-def _model() -> matching.Model:
-    """The scan's latest model, or the starting one before any scan (a fresh installation)."""
+def _model() -> tuple[matching.Model, int]:
+    """The scan's latest model and how many persons it was trained on, or the starting model
+    before any scan (a fresh installation: no frequencies then)."""
     global _default
     row = current_model()
     if row is not None:
-        return matching.Model.from_json(row.settings_json)
+        return matching.Model.from_json(row.settings_json), row.persons
     if _default is None:
         _default = matching.default_model()
-    return _default
+    return _default, 0
 
 
 def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> list[int]:
@@ -56,19 +58,32 @@ def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> lis
     return [row["person"] for row in rows]
 
 
+def _frequency(ring: Keyring, data: PersonData, persons: int) -> float | None:
+    """The share of persons carrying the typed name parts, counting the one typed as if she were
+    registered (the scan counts both records of a pair): from the count of its "mf" key."""
+    name = full_name(data)
+    if not name or not persons:
+        return None
+    carrying = MatchKey.objects.filter(key=crypto.index_hash(ring, "mf", name)).count()
+    return (carrying + 1) / (persons + 1)
+
+
 def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 20) -> list[Candidate]:
     """Every person who may be the one ``data`` describes, best first, at or above
     PRISTAN_DUPLICATES_PROPOSE; never an erased person or one merged into another."""
-    ids = _shortlist(keyring(), data, exclude)
+    ring = keyring()
+    ids = _shortlist(ring, data, exclude)
     if not ids:
         return []
-    scorer = levels.Scorer(_model())
+    model, trained_on = _model()
+    scorer = levels.Scorer(model)
+    frequency = _frequency(ring, data, trained_on)
     typed = matching.record_row(0, data)
     found: list[Candidate] = []
     with key_scope():
         persons = list(Person.objects.filter(pk__in=ids, erased_at__isnull=True, merged_into__isnull=True))
         for person, values in persons_opened(persons):
-            probability, weight, reasons = scorer.score(typed, matching.record_row(person.pk, values))
+            probability, weight, reasons = scorer.score(typed, matching.record_row(person.pk, values), frequency=frequency)
             if probability >= settings.PRISTAN_DUPLICATES_PROPOSE:
                 found.append(Candidate(person_id=person.pk, probability=probability, match_weight=weight, reasons=reasons))
     found.sort(key=lambda candidate: (-candidate.match_weight, candidate.person_id))

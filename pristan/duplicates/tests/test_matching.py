@@ -1,0 +1,133 @@
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from pristan.duplicates import levels, matching, synthetic
+from pristan.duplicates.types import LEVEL_LABELS, Pair, PersonData
+
+
+def _pairs(records: list[tuple[int, PersonData]], threshold: float = 0.8) -> dict[tuple[int, int], Pair]:
+    table = matching.records_table(records)
+    return {(pair.a, pair.b): pair for pair in matching.predict(table, matching.train(table), threshold=threshold)}
+
+
+def _levels(pair: Pair) -> dict[str, str]:
+    return {reason.field: reason.level for reason in pair.reasons}
+
+
+BORN = date(1990, 3, 4)
+NOBODY = [
+    (10, PersonData(given_name="Марко", family_name="Марковић", date_of_birth=date(1975, 11, 20), gender="Masculine")),
+    (11, PersonData(given_name="Elena", family_name="Popescu", date_of_birth=date(2001, 6, 30), gender="Feminine")),
+]
+
+
+def test_the_same_person_in_both_scripts_with_day_and_month_swapped_is_found_with_its_reasons() -> None:
+    found = _pairs(
+        [
+            (
+                1,
+                PersonData(
+                    given_name="Ђорђе", family_name="Јовановић", date_of_birth=BORN, gender="Masculine", citizenships=("RS",)
+                ),
+            ),
+            (2, PersonData(given_name="Djordje", family_name="Jovanovic", date_of_birth=date(1990, 4, 3), gender="Masculine")),
+            *NOBODY,
+        ]
+    )
+    assert list(found) == [(1, 2)]
+    assert _levels(found[1, 2]) == {
+        "name": "exact", "date_of_birth": "transposed", "gender": "same", "citizenship": "missing", "document": "missing",
+    }  # fmt: skip
+
+
+def test_swapped_names_and_a_typo_are_levels_of_their_own() -> None:
+    found = _pairs(
+        [
+            (1, PersonData(given_name="Yordan", family_name="Petrov", date_of_birth=BORN)),
+            (2, PersonData(given_name="Петров", family_name="Йордан", date_of_birth=BORN)),
+            (
+                3,
+                PersonData(
+                    given_name="Ana", family_name="Stojanovska", date_of_birth=date(1985, 1, 1), date_of_birth_estimated=True
+                ),
+            ),
+            (4, PersonData(given_name="Ana", family_name="Stojanovksa", date_of_birth=date(1985, 8, 9))),
+            *NOBODY,
+        ],
+        threshold=0.1,
+    )
+    assert _levels(found[1, 2])["name"] == "swapped"
+    assert _levels(found[3, 4])["name"] in {"similar", "close"}
+    assert _levels(found[3, 4])["date_of_birth"] == "same_year_estimated"
+    assert (10, 11) not in found
+
+
+def test_every_reason_is_a_level_reviewers_can_read() -> None:
+    data = synthetic.generate(persons=300, seed=3)
+    records = [(index, values) for index, (_id, values, _office) in enumerate(data.records)]
+    for pair in _pairs(records, threshold=0.01).values():
+        for reason in pair.reasons:
+            assert reason.level in LEVEL_LABELS[reason.field]
+
+
+def test_a_small_register_keeps_the_starting_values_and_still_finds_its_duplicates() -> None:
+    data = synthetic.generate(persons=50, seed=5, kinds=["cyr_to_lat", "swapped", "dob_transposed"])
+    records = [(index, values) for index, (_id, values, _office) in enumerate(data.records)]
+    table = matching.records_table(records)
+    model = matching.train(table)
+    assert model.weights() == matching.default_model().weights()
+    ids = [record_id for record_id, _values, _office in data.records]
+    found = {(ids[pair.a], ids[pair.b]) for pair in matching.predict(table, model, threshold=0.8)}
+    truth = {(a, b) for a, b, _kind in data.truth}
+    assert truth
+    assert {(min(pair), max(pair)) for pair in found} == truth
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[list[tuple[int, PersonData]], matching.Model]:
+    data = synthetic.generate(persons=2500, seed=11)
+    records = [(index, values) for index, (_id, values, _office) in enumerate(data.records)]
+    return records, matching.train(matching.records_table(records))
+
+
+def test_m_and_u_are_estimated_from_the_data(trained: tuple[list[tuple[int, PersonData]], matching.Model]) -> None:
+    _records, model = trained
+    weights, starting = model.weights(), matching.default_model().weights()
+    assert weights["name"]["exact"] != starting["name"]["exact"]  # EM
+    assert weights["gender"]["same"] != starting["gender"]["same"]  # sampling
+    assert model.settings["probability_two_random_records_match"] != matching.DEFAULT_PRIOR
+    for _field, by_level in weights.items():  # agreement counts for, disagreement against
+        assert (
+            by_level["different"] < 0 < min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
+        )
+
+
+def test_python_levels_score_as_splink_does(trained: tuple[list[tuple[int, PersonData]], matching.Model]) -> None:
+    records, model = trained
+    table = matching.records_table(records)
+    rows = {uid: matching.record_row(uid, values) for uid, values in records}
+    names = Counter(row["name_sorted"] for row in rows.values() if row["name_sorted"])
+    total = sum(names.values())
+    scorer = levels.Scorer(model)
+    compared = 0
+    for pair in matching.predict(table, model, threshold=0.0):
+        left, right = rows[pair.a], rows[pair.b]
+        frequency = max(names[left["name_sorted"]], names[right["name_sorted"]]) / total
+        probability, weight, reasons = scorer.score(left, right, frequency=frequency)
+        assert reasons == pair.reasons
+        assert weight == pytest.approx(pair.match_weight, abs=1e-6)
+        assert probability == pytest.approx(pair.probability, abs=1e-9)
+        compared += 1
+    assert compared > 1000
+
+
+def test_duckdb_never_writes_a_file_nor_loads_an_extension(settings: object) -> None:
+    connection = matching.connection()
+    setting = dict(connection.sql("SELECT name, value FROM duckdb_settings()").fetchall())
+    assert setting["temp_directory"] == ""
+    assert setting["max_temp_directory_size"] == "0 bytes"
+    assert setting["autoload_known_extensions"] == "false"
+    assert setting["autoinstall_known_extensions"] == "false"
+    assert setting["memory_limit"] == "3.7 GiB"  # PRISTAN_DUPLICATES_MEMORY: 4GB
