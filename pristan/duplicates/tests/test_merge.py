@@ -5,18 +5,20 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from conftest import member
 from pristan.attachments.models import Attachment, AttachmentKind
-from pristan.attachments.services import attachment_open, sealed_upload_of
 from pristan.attachments.services import attachment_add as attachment_add_service
+from pristan.attachments.services import attachment_open, sealed_upload_of
 from pristan.cases import services as case_services
 from pristan.cases.models import Case, CaseNote, ConsentPurpose
 from pristan.core import access, crypto
@@ -33,7 +35,6 @@ from pristan.people.models import IdentityDocument, NameToken, Person
 from pristan.people.rules import PERSON_FIELDS
 from pristan.people.services import document_add, person_register
 from pristan.screening.services import screening_record
-from conftest import member
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40  # sniffed as PNG by its signature
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -132,6 +133,10 @@ def key_ids_of(person: Person) -> set[Any]:
     return found
 
 
+def key_exists(key_id: UUID | None) -> bool:
+    return key_id is not None and DataKey.objects.filter(id=key_id).exists()
+
+
 def files() -> set[str]:
     return {path.name for path in shared_directory("attachments").glob("*.sealed")}
 
@@ -165,9 +170,11 @@ def test_a_merge_moves_the_others_cases_documents_and_records_under_the_survivor
         record = person_merge(actor=boris, survivor=survivor, other=other, pair=pair)
 
     other, survivor = fresh(other), fresh(survivor)
-    assert other.merged_into == survivor and other.merged_at is not None
-    assert other.key_id == survivor.key_id and record.merged_key_id == old_key
-    assert not DataKey.objects.filter(id=old_key).exists()
+    assert other.merged_into == survivor
+    assert other.merged_at is not None
+    assert other.key_id == survivor.key_id
+    assert record.merged_key_id == old_key
+    assert not key_exists(old_key)
     assert set(survivor.cases.all()) == {survivor_case, other_case}
     assert list(survivor.documents.all()) == [document]
     assert key_ids_of(survivor) == {survivor.key_id}
@@ -197,7 +204,9 @@ def test_a_merge_is_audited_for_both_persons_and_each_moved_case_without_values(
     }  # fmt: skip
     for entry in entries:
         text = " ".join([*entry.fields, entry.detail])
-        assert "Jovanovi" not in text and "Јовановић" not in text and "1996" not in text
+        assert "Jovanovi" not in text
+        assert "Јовановић" not in text
+        assert "1996" not in text
         assert f"merge {record.pk}" in entry.detail
     assert AuditEntry.objects.get(action=AuditEntry.Action.MERGE, object_type="cases.case").case == other_case
 
@@ -207,10 +216,10 @@ def test_the_old_key_is_destroyed_only_once_the_merge_commits(ana, boris, sofia,
     other = registered(ana, sofia, "Иван", "Петров").person
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         person_merge(actor=boris, survivor=survivor, other=other)
-        assert DataKey.objects.filter(id=other.key_id).exists()
+        assert key_exists(other.key_id)
     for callback in callbacks:
         callback()
-    assert not DataKey.objects.filter(id=other.key_id).exists()
+    assert not key_exists(other.key_id)
 
 
 def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(
@@ -228,7 +237,7 @@ def test_a_merge_rolled_back_destroys_no_key_and_leaves_no_file(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         person_merge(actor=boris, survivor=survivor, other=other_case.person)
     assert callbacks == []
-    assert DataKey.objects.filter(id=other_case.person.key_id).exists()
+    assert key_exists(other_case.person.key_id)
     assert files() == held == {f"{attachment.file_id}.sealed"}
     assert snapshot(other_case.person) == before
     assert not MergeRecord.objects.exists()
@@ -374,7 +383,8 @@ def test_unmerge_moves_back_exactly_what_the_merge_moved(ana, boris, sofia, djan
     with django_capture_on_commit_callbacks(execute=True):
         record = person_merge(actor=boris, survivor=survivor, other=other)
     with key_scope():
-        assert fresh(survivor).date_of_birth == date(1990, 2, 3) and fresh(survivor).date_of_birth_estimated
+        assert fresh(survivor).date_of_birth == date(1990, 2, 3)
+        assert fresh(survivor).date_of_birth_estimated
     later = another_case(ana, fresh(survivor), sofia)  # opened for her after the merge: stays hers
     moved_case = Case.objects.get(pk=other_case.pk)
     note = case_services.note_add(actor=ana, case=moved_case, text="Written after the merge.")  # goes with its case
@@ -384,7 +394,8 @@ def test_unmerge_moves_back_exactly_what_the_merge_moved(ana, boris, sofia, djan
 
     other, survivor = fresh(other), fresh(survivor)
     assert other.key_id not in (old_key, survivor.key_id)
-    assert key_ids_of(other) == {other.key_id} and key_ids_of(survivor) == {survivor.key_id}
+    assert key_ids_of(other) == {other.key_id}
+    assert key_ids_of(survivor) == {survivor.key_id}
     after_survivor, after_other = snapshot(survivor), snapshot(other)
     assert after_survivor["references"] == sorted([survivor_case.reference, later.reference])
     del after_other["sealed"][("cases.CaseNote", note.pk)]
@@ -394,7 +405,8 @@ def test_unmerge_moves_back_exactly_what_the_merge_moved(ana, boris, sofia, djan
     assert after_survivor == before_survivor
     assert after_other == before_other
     record.refresh_from_db()
-    assert record.state == MergeRecord.State.UNMERGED and record.unmerged_by == boris
+    assert record.state == MergeRecord.State.UNMERGED
+    assert record.unmerged_by == boris
     assert AuditEntry.objects.filter(action=AuditEntry.Action.UNMERGE).count() == 3
     with pytest.raises(ValidationError, match="already undone"):
         person_unmerge(actor=boris, record=record)
