@@ -319,3 +319,53 @@ def test_the_survivors_summary_links_the_records_merged_into_her(client_of, ana,
     assert link not in client_of(ana).get(reverse("case_summary", args=[djordje.reference])).content.decode()
     page = client_of(boris).get(reverse("duplicates:queue"), {"status": "merged"}).content.decode()
     assert link in page
+
+
+# --- merge and unmerge -------------------------------------------------------------------------
+
+
+def test_a_merge_is_confirmed_on_its_preview_and_undone_from_the_merged_record(client_of, boris, djordje, open_case):
+    other = open_case(given_name="Djordje", family_name="Jovanovic", born=BORN)
+    pair = pair_of(djordje.person, other.person)
+    client = client_of(boris)
+    preview = client.get(reverse("duplicates:merge", args=[pair.pk]), {"survivor": djordje.person_id})
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert f'data-testid="consents-{djordje.reference}"' in page
+    assert f'data-testid="consents-{other.reference}"' in page
+    assert MergeRecord.objects.count() == 0  # a preview changes nothing
+
+    response = client.post(reverse("duplicates:merge", args=[pair.pk]), {"survivor": djordje.person_id})
+    record = MergeRecord.objects.get()
+    assert response["Location"] == reverse("duplicates:merged", args=[record.pk])
+    assert (record.survivor_id, record.merged_id) == (djordje.person_id, other.person_id)
+    assert set(Case.objects.values_list("person_id", flat=True)) == {djordje.person_id}
+    summary = client.get(reverse("case_summary", args=[other.reference])).content.decode()
+    assert reverse("duplicates:merged", args=[record.pk]) in summary  # the moved case's summary leads to the unmerge
+
+    response = client.post(reverse("duplicates:unmerge", args=[record.pk]))
+    assert response["Location"] == reverse("duplicates:merged", args=[record.pk])
+    record.refresh_from_db()
+    assert record.state == MergeRecord.State.UNMERGED
+    assert Case.objects.get(pk=other.pk).person_id == other.person_id
+    again = client.post(reverse("duplicates:unmerge", args=[record.pk]), follow=True)  # a service's refusal: a message
+    assert [str(message) for message in again.context["messages"]]
+    record.refresh_from_db()
+    assert record.state == MergeRecord.State.UNMERGED
+
+
+def test_a_merge_the_reviewer_may_not_make_is_refused_with_a_message(client_of, boris, marko, skopje, djordje, open_case):
+    """Boris sees both persons, but one of them has a case in Skopje too, beyond his reach: the
+    merge service refuses, the page says why, and nothing changes."""
+    other = open_case(given_name="Djordje", family_name="Jovanovic", born=BORN)
+    case_open(actor=marko, person=djordje.person, office=skopje)
+    pair = pair_of(djordje.person, other.person)
+    client = client_of(boris)
+    for response in (
+        client.get(reverse("duplicates:merge", args=[pair.pk]), follow=True),
+        client.post(reverse("duplicates:merge", args=[pair.pk]), {"survivor": djordje.person_id}, follow=True),
+    ):
+        assert response.redirect_chain[-1][0] == reverse("duplicates:pair", args=[pair.pk])
+        assert any("every case of both" in str(message) for message in response.context["messages"])
+    assert not MergeRecord.objects.exists()
+    assert Case.objects.get(pk=other.pk).person_id == other.person_id
