@@ -3,7 +3,9 @@ into another is not counted again."""
 
 from datetime import date
 
-from pristan.cases.models import ConsentPurpose
+from django.contrib.auth.models import User
+
+from pristan.cases.models import Case, ConsentPurpose
 from pristan.cases.services import case_open, consent_record
 from pristan.duplicates.merge import person_merge
 from pristan.research import ctdc
@@ -11,7 +13,7 @@ from pristan.research.services import ctdc_export
 from pristan.screening.services import screening_record
 
 
-def _screened(case, ana):
+def _screened(case: Case, ana: User) -> None:
     screening_record(
         actor=ana, case=case, indicator_list="adult_labour", indicators=[], decision="PossibleVictimOfTrafficking",
         reason="Credible account.",
