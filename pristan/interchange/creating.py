@@ -63,7 +63,7 @@ from pristan.interchange.records import (
 )
 from pristan.keystore.models import DataKey
 from pristan.keystore.router import KEYS_DB
-from pristan.keystore.services import confirm_on_commit, keyring, wrapped_rows
+from pristan.keystore.services import confirm_on_commit, data_key, keyring, wrapped_rows
 from pristan.people.models import NameToken, Person
 from pristan.people.rules import NAME_FIELDS, person_new
 from pristan.referrals.models import Referral
@@ -203,6 +203,7 @@ class _New:
 
     external_id: str
     record: dict[str, Any]
+    person: Person | None = None  # a person already in Pristan the row is linked to: her case, no new person
     case: Case = field(init=False)
     experience: TraffickingExperience | None = None
     consent: tuple[int, Values] | None = None
@@ -230,8 +231,10 @@ class Creator:
         self.pending: list[_New] = []
         self.screening_reason = str(IMPORTED_SCREENING)  # in the import's language, translated once
 
-    def add(self, external_id: str, record: dict[str, Any]) -> None:
-        self.pending.append(_New(external_id, record))
+    def add(self, external_id: str, record: dict[str, Any], *, person: Person | None = None) -> None:
+        """A record to create; with ``person`` (one the importer may see, chosen on the preview), only
+        its case, opened for her: her values stay as they are, and the case is sealed under her key."""
+        self.pending.append(_New(external_id, record, person))
 
     def write(self) -> list[Case]:
         """Create the pending records, in the order they were added; returns their cases."""
@@ -241,7 +244,8 @@ class Creator:
         today, now = timezone.localdate(), timezone.now()
         # What the batch needs from the database, taken before the batch before is written.
         references = references_reserve(office=self.office, year=today.year, count=len(pending))
-        keys = self._data_keys(len(pending), now)
+        fresh = iter(self._data_keys(sum(1 for new in pending if new.person is None), now))
+        keys = [next(fresh) if new.person is None else self._key_of(new.person) for new in pending]
         batch = _Batch.open(self.db)
         batch.reserve(len(pending))
         self.finish(wait=False)
@@ -266,7 +270,9 @@ class Creator:
         """A data key for each new person, stored (committed in the key store's database before any
         value sealed with it is written, so that nothing is ever stored without its key), provisional
         until the import commits: if it dies first, `pristan retention` destroys them (keystore/provisional.py)."""
-        table, keys = Table(DataKey, self.keys_db, with_id=True), []
+        table, keys = Table(DataKey, self.keys_db, with_id=True), list[SealingKey]()
+        if not count:  # every record of the batch linked to a person already in Pristan
+            return keys
         for key_id, key, row in wrapped_rows(count, provisional=True):
             table.add(None, id=key_id, master_key_id=row.master_key_id, wrapped=row.wrapped, created_at=now, provisional=True)
             keys.append(SealingKey(key_id, key))
@@ -274,6 +280,13 @@ class Creator:
             table.write()
         confirm_on_commit([key.id for key in keys])
         return keys
+
+    @staticmethod
+    def _key_of(person: Person) -> SealingKey:
+        key = data_key(person.key_id) if person.key_id else None
+        if key is None or person.key_id is None:  # erased meanwhile: services.linked_persons leaves such out
+            raise ValueError(f"Person {person.pk} has no data key.")
+        return SealingKey(person.key_id, key)
 
     # Deciding one record, in the services' order
 
@@ -286,11 +299,12 @@ class Creator:
 
     def _decide(self, new: _New, batch: _Batch, reference: str, key: SealingKey, today: date) -> None:
         actor, record = self.actor, new.record
-        # people.services.person_register
-        person, given = person_new(office=self.office, actor=actor, data=person_data(record))
-        person.key_id = key.id
-        batch.numbered(person)
-        self._record(new, AuditEntry.Action.CREATE, person, None, office=self.office, fields=given)
+        person = new.person
+        if person is None:  # people.services.person_register
+            person, given = person_new(office=self.office, actor=actor, data=person_data(record))
+            person.key_id = key.id
+            batch.numbered(person)
+            self._record(new, AuditEntry.Action.CREATE, person, None, office=self.office, fields=given)
         # cases.services.case_open
         case = case_new(reference=reference, person=person, office=self.office, owner=self.owners.of(record), opened_on=today)
         new.case = case
@@ -402,11 +416,12 @@ class Creator:
 
     def _rows(self, new: _New, batch: _Batch, key: SealingKey, now: datetime) -> None:
         case, person = new.case, new.case.person
-        batch.persons.add(key, person, now)
-        person_id = person.pk
-        batch.tokens.add_many(("person_id", "token"), [(person_id, token) for token in self.names.of(person)])
-        match_keys = self.match_keys.of(data_of(person, ()))  # an import brings no identity documents
-        batch.match_keys.add_many(("person_id", "key"), [(person_id, key) for key in match_keys])
+        if new.person is None:
+            batch.persons.add(key, person, now)
+            person_id = person.pk
+            batch.tokens.add_many(("person_id", "token"), [(person_id, token) for token in self.names.of(person)])
+            match_keys = self.match_keys.of(data_of(person, ()))  # an import brings no identity documents
+            batch.match_keys.add_many(("person_id", "key"), [(person_id, key) for key in match_keys])
         batch.cases.add(key, case, now)
         if new.experience is not None:
             batch.experiences.add(key, new.experience, now)

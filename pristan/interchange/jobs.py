@@ -37,7 +37,7 @@ from pristan.core import crypto
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
 from pristan.core.sealed_file import open_sealed, sealed_key_id
-from pristan.interchange import readers, services, uploads
+from pristan.interchange import duplicates, readers, services, uploads
 from pristan.interchange.models import ImportJob
 from pristan.keystore.services import data_key, destroy_data_key
 from pristan.notifications.services import notify_import_finished
@@ -104,6 +104,7 @@ def progress_of(job: ImportJob) -> tuple[int, int]:
 
 
 def _cleanup(job: ImportJob) -> None:
+    duplicates.matches_discard(job_id=job.pk)
     uploads.discard(job.pk, job.key_id)
     _progress_path(job).unlink(missing_ok=True)
 
@@ -140,7 +141,15 @@ def check(job: ImportJob) -> None:
     job.problems = [problem.as_dict() for problem in preview.problems]
     job.problem_count, job.ignored_columns = preview.problem_count, preview.ignored_columns
     job.source, job.status = source, ImportJob.Status.READY
-    job.save()
+    if preview.matches.rows or preview.matches.left_out:
+        duplicates.matches_save(job_id=job.pk, key_id=job.key_id, matches=preview.matches)
+    with transaction.atomic():
+        job.save()
+        if preview.matches.looked_up:  # as registration's look-ups are: what was asked, never what was found
+            audit_record(
+                actor=job.actor, action=AuditEntry.Action.VIEW, obj=job, office=job.office, fields=["possible_matches"],
+                detail=f"import {job.source}: {preview.matches.looked_up} rows looked up for possible duplicates",
+            )  # fmt: skip
 
 
 def write(job: ImportJob) -> None:
@@ -152,6 +161,7 @@ def write(job: ImportJob) -> None:
                 result = services.import_apply(
                     actor=job.actor, office=job.office, table=table, source=job.source, skip_invalid=job.skip_invalid,
                     progress=lambda done, total: write_progress(job, done, total), total=job.rows,
+                    matches=duplicates.matches_load(job_id=job.pk, key_id=job.key_id),
                 )  # fmt: skip
                 job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
                 job.created, job.updated, job.cases = result.created, result.updated, result.references
@@ -170,8 +180,9 @@ def write(job: ImportJob) -> None:
             _cleanup(job)
 
 
-def start_write(job: ImportJob, *, actor: User) -> None:
-    """Confirm a checked import: its write enqueued, with the choice of skipping invalid rows."""
+def start_write(job: ImportJob, *, actor: User, links: dict[str, int] | None = None) -> None:
+    """Confirm a checked import: its write enqueued, with the choice of skipping invalid rows and the
+    rows to link to persons already in Pristan (checked by duplicates.links_choose)."""
     from pristan.interchange.tasks import import_write_run
 
     with transaction.atomic():
@@ -181,9 +192,13 @@ def start_write(job: ImportJob, *, actor: User) -> None:
         if not confirmed:  # confirmed or discarded meanwhile (a second click): enqueued once
             return
         job.status = ImportJob.Status.IMPORTING
+        matches = duplicates.matches_load(job_id=job.pk, key_id=job.key_id)
+        if matches.rows:  # the choices of this confirmation, not of an earlier one that was refused
+            matches.links = links or {}
+            duplicates.matches_save(job_id=job.pk, key_id=job.key_id, matches=matches)
         audit_record(
             actor=actor, action=AuditEntry.Action.UPDATE, obj=job, office=job.office, fields=["status", "skip_invalid"],
-            detail=f"import {job.source}: confirmed, to be written",
+            detail=f"import {job.source}: confirmed, to be written" + (f", {len(links)} rows linked" if links else ""),
         )  # fmt: skip
         write_progress(job, 0, job.rows)
         import_write_run.enqueue(job_id=str(job.pk))

@@ -30,6 +30,7 @@ from pristan.core.models import AuditEntry, Office, Organisation
 from pristan.experience.services import experience_update
 from pristan.interchange import mapping
 from pristan.interchange.creating import Creator
+from pristan.interchange.duplicates import Hidden, Lookup, Matches, linked_persons, pairs_record
 from pristan.interchange.mapping import Part, Problem
 from pristan.interchange.models import ImportedRecord
 from pristan.interchange.readers import Layout, Row, Table
@@ -77,6 +78,7 @@ class Preview:
     problem_count: int = 0
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    matches: Matches = field(default_factory=Matches)  # new rows that may be persons already in Pristan
 
     def add(self, problems: list[Problem]) -> None:
         self.problem_count += len(problems)
@@ -90,6 +92,7 @@ class Result:
     skipped: int = 0
     invalid: int = 0
     references: list[str] = field(default_factory=list)
+    pairs: int = 0  # possible duplicates left for the reviewers
 
 
 def _batches(table: Table) -> Any:
@@ -121,6 +124,7 @@ def import_check(*, actor: User, office: Office, table: Table, source: str, prog
     if not access.can_register_in(actor, office):
         raise PermissionDenied(CANNOT_IMPORT)
     preview = Preview(ignored_columns=table.columns.ignored)
+    lookup = Lookup(actor)
     seen: set[str] = set()
     with key_scope():
         for batch in _batches(table):
@@ -143,12 +147,15 @@ def import_check(*, actor: User, office: Office, table: Table, source: str, prog
                     preview.add(problems)
                 elif case is None:
                     preview.to_create += 1
+                    lookup.add(row.number, row.external_id, record)
                 elif _changes(office, case, record):
                     preview.to_update += 1
                 else:
                     preview.to_skip += 1
+            lookup.resolve()
             if progress:
                 progress(preview.rows, 0)
+    preview.matches = lookup.matches
     return preview
 
 
@@ -163,21 +170,28 @@ def _changes(office: Office, case: Case, record: dict[str, Any]) -> list[str]:
 
 def import_apply(
     *, actor: User, office: Office, table: Table, source: str, skip_invalid: bool = False, progress: Progress | None = None,
-    total: int = 0,
+    total: int = 0, matches: Matches | None = None,
 ) -> Result:  # fmt: skip
     """Write the file's records: all of them in one transaction, or none. Rows with a problem stop
-    the import, unless `skip_invalid`, when they are left out and counted."""
+    the import, unless `skip_invalid`, when they are left out and counted. New rows the preview
+    linked to a person already in Pristan (`matches.links`) open a case for her instead of a new
+    person; the new persons with a possible match the importer could not see become candidate
+    pairs for the reviewers."""
     if not access.can_register_in(actor, office):
         raise PermissionDenied(CANNOT_IMPORT)
+    matches = matches or Matches()
+    hidden = {row.external_id: row.hidden for row in matches.rows if row.hidden}
+    pairs: list[tuple[int, Hidden]] = []
     result = Result()
     done = 0
     seen: set[str] = set()
     with key_scope(), transaction.atomic(), audit_batch(), WriteBehind(connections[DEFAULT_DB_ALIAS]) as writer:
+        linked = linked_persons(actor=actor, links=matches.links)
         creator = Creator(actor=actor, office=office, source=source, writer=writer)
         for batch in _batches(table):
             existing = _existing(office, source, batch)
             visible = _visible(actor, existing)
-            written: list[Case | None] = []  # in the file's order; None for a new case, known once written
+            written: list[Case | str] = []  # in the file's order; a new case by its row's id, known once written
             for row in batch:
                 done += 1
                 record, problems = mapping.parse_row(row.number, row.cells)
@@ -191,8 +205,8 @@ def import_apply(
                     result.invalid += 1
                     continue
                 if case is None:
-                    creator.add(row.external_id, record)
-                    written.append(None)
+                    creator.add(row.external_id, record, person=linked.get(row.external_id))
+                    written.append(row.external_id)
                     continue
                 changed = _changes(office, case, record)
                 if not changed:
@@ -202,15 +216,20 @@ def import_apply(
                 result.updated += 1
                 written.append(case)
             created = iter(creator.write())
-            for case in written:
-                if case is None:
+            for entry in written:
+                if isinstance(entry, str):
                     case = next(created)
                     result.created += 1
+                    if entry not in linked:
+                        pairs.extend((case.person_id, match) for match in hidden.get(entry, ()))
+                else:
+                    case = entry
                 if len(result.references) < MAX_PROBLEMS:
                     result.references.append(case.reference)
             if progress:
                 progress(done, total)
         creator.finish()
+        result.pairs = pairs_record(actor=actor, office=office, hidden=pairs)
     return result
 
 

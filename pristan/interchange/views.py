@@ -1,6 +1,8 @@
 """The import pages: upload, the preview with its problems, confirmation, progress, and the outcome."""
 
-from django.core.exceptions import PermissionDenied
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pristan.core import access
 from pristan.core.http import AuthenticatedRequest
-from pristan.interchange import jobs, uploads
+from pristan.duplicates.types import FIELD_LABELS, LEVEL_LABELS
+from pristan.interchange import duplicates, jobs, uploads
 from pristan.interchange.forms import ConfirmForm, ImportForm
 from pristan.interchange.models import ImportJob
 from pristan.jobs.selectors import worker_running
@@ -56,9 +59,18 @@ def import_job(request: AuthenticatedRequest, job_id: str) -> HttpResponse:
             elif job.to_create + job.to_update == 0:
                 form.add_error(None, _("There is nothing to import: every row is unchanged or has a problem."))
             else:
-                jobs.start_write(job, actor=request.user)
-                return redirect("import_job", job_id=job.pk)
-    return render(request, "interchange/job.html", _context(job, form), status=422 if form.errors else 200)
+                matches = duplicates.matches_load(job_id=job.pk, key_id=job.key_id)
+                try:
+                    links = duplicates.links_choose(actor=request.user, matches=matches, chosen=request.POST)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    jobs.start_write(job, actor=request.user, links=links)
+                    return redirect("import_job", job_id=job.pk)
+    context = _context(job, form)
+    if job.status == ImportJob.Status.READY:
+        context.update(_matches(request, job))
+    return render(request, "interchange/job.html", context, status=422 if form.errors else 200)
 
 
 def _context(job: ImportJob, form: ConfirmForm | None = None) -> dict[str, object]:
@@ -69,6 +81,63 @@ def _context(job: ImportJob, form: ConfirmForm | None = None) -> dict[str, objec
         "no_worker": running and not worker_running(),
         "percent": min(100, round(100 * done / total)) if total else 0,
     }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """A person already in Pristan a row may be, as the importer sees her."""
+
+    person_id: int
+    name: str
+    born: int | None
+    references: list[str]  # of her cases the importer sees
+    percent: int
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class _MatchedRow:
+    row: int
+    external_id: str
+    field: str  # the form field of its choice
+    chosen: str  # "" for a new person
+    offers: list[_Offer]
+
+
+def _reasons(reasons: list[dict[str, str]]) -> list[str]:
+    shown = []
+    for reason in reasons:
+        field, level = reason.get("field", ""), reason.get("level", "")
+        if field in FIELD_LABELS and level in LEVEL_LABELS.get(field, {}) and level not in ("different", "missing"):
+            shown.append(f"{FIELD_LABELS[field]}: {LEVEL_LABELS[field][level]}")
+    return shown
+
+
+def _matches(request: AuthenticatedRequest, job: ImportJob) -> dict[str, object]:
+    """The preview's rows that may be persons already in Pristan: those the importer may see offered
+    (read again through the access layer: what she sees now, not at the check), the others counted."""
+    matches = duplicates.matches_load(job_id=job.pk, key_id=job.key_id)
+    wanted = {seen.person for row in matches.offered for seen in row.seen}
+    persons = {person.pk: person for person in access.persons_for(request.user).filter(pk__in=wanted)}
+    references: dict[int, list[str]] = {}
+    cases = access.cases_for(request.user).filter(person_id__in=persons).order_by("opened_on", "reference")
+    for person_id, reference in cases.values_list("person_id", "reference"):
+        references.setdefault(person_id, []).append(reference)
+    rows = []
+    for row in matches.offered:
+        offers = [
+            _Offer(
+                person_id=seen.person, name=persons[seen.person].full_name,
+                born=persons[seen.person].date_of_birth.year if persons[seen.person].date_of_birth else None,
+                references=references.get(seen.person, []), percent=round(100 * seen.probability),
+                reasons=_reasons(seen.reasons),
+            )
+            for seen in row.seen if seen.person in persons
+        ]  # fmt: skip
+        if offers:
+            name = f"link-{row.row}"
+            rows.append(_MatchedRow(row.row, row.external_id, name, request.POST.get(name, ""), offers))
+    return {"matched_rows": rows, "elsewhere": matches.elsewhere, "left_out": matches.left_out, "looked_up": matches.looked_up}
 
 
 @require_GET

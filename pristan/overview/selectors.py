@@ -93,7 +93,7 @@ def returns_by_route_and_month(cases: QuerySet[Case], since: date) -> list[Route
         _departures(cases, since)
         .values(month=month, kind=F("movement__kind"), origin=F("movement__office__country"),
                 destination=F("movement__destination_country"))
-        .annotate(persons=Count("id"))
+        .annotate(persons=Count("case__person", distinct=True))  # a person on two cases' movements is one
         .order_by()
     )  # fmt: skip
     rows = [RouteMonth(_as_date(row["month"]), row["kind"], row["origin"], row["destination"], row["persons"]) for row in counted]
@@ -111,16 +111,19 @@ def _band_label(low: int, high: int | None) -> str:
 def time_to_departure(cases: QuerySet[Case], since: date) -> Durations:
     departed_on = TruncDate("movement__departed_at", tzinfo=timezone.get_current_timezone())
     waited = ExpressionWrapper(departed_on - F("case__opened_on"), output_field=DurationField())
-    counted = _departures(cases, since).values(waited=waited).annotate(persons=Count("id")).order_by()
-    days = sorted((_days(row["waited"]), row["persons"]) for row in counted)  # (days, persons): one per number of days
+    departures = _departures(cases, since)
+    counted = departures.values(waited=waited).annotate(departures=Count("id")).order_by()
+    days = sorted((_days(row["waited"]), row["departures"]) for row in counted)  # (days, departures): one per number of days
     bands = [
         Bar(_band_label(low, high), sum(n for d, n in days if d >= low and (high is None or d <= high)))
         for low, high in DAY_BANDS
     ]
-    persons = sum(n for _d, n in days)
-    quartiles = _quartiles(days, persons) if persons >= 2 else None
+    total = sum(n for _d, n in days)
+    quartiles = _quartiles(days, total) if total >= 2 else None
+    # Each departure is a time of its own; "for N persons" counts a person who left twice once.
+    persons = departures.aggregate(persons=Count("case__person", distinct=True))["persons"] if total else 0
     return Durations(
-        bands=bands, median=_median(days, persons) if persons else None, quartiles=quartiles, persons=persons,
+        bands=bands, median=_median(days, total) if total else None, quartiles=quartiles, persons=persons,
     )  # fmt: skip
 
 

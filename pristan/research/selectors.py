@@ -1,7 +1,8 @@
 """Which cases research data may draw on."""
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose
 from pristan.cases.services import ELIGIBLE_DECISIONS
@@ -23,10 +24,26 @@ def research_candidates(*, user: User | AnonymousUser) -> QuerySet[Case]:
     """The cases research data made by `user` draws on: those their research memberships reach
     (access.research_cases_for), with consent to research in force, of a person not erased, and
     whose latest screening found a possible or actual victim of trafficking (CTDC's dataset is
-    of victims: people screened as not trafficked, or not screened yet, are left out)."""
+    of victims: people screened as not trafficked, or not screened yet, are left out).
+
+    CTDC counts victims, not records: a person with several such cases (she returned, was
+    trafficked again, or two records of her were merged) is one row, that of the first of them
+    (opened first). A record merged into another has no case left, and is left out too."""
     decision = Screening.objects.filter(case=OuterRef("pk")).order_by("-screened_on", "-id").values("decision")[:1]
-    cases = with_research_consent(access.research_cases_for(user).using(reporting_db())).filter(person__erased_at__isnull=True)
-    return cases.alias(screening_decision=Subquery(decision)).filter(screening_decision__in=sorted(ELIGIBLE_DECISIONS))
+    cases = (
+        with_research_consent(access.research_cases_for(user).using(reporting_db()))
+        .filter(person__erased_at__isnull=True, person__merged_into__isnull=True)
+        .alias(screening_decision=Subquery(decision))
+        .filter(screening_decision__in=sorted(ELIGIBLE_DECISIONS))
+    )
+    return one_per_person(cases)
+
+
+def one_per_person(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Of ``cases``, the first of each person's (the earliest opened; the first registered of a day)."""
+    order = Window(RowNumber(), partition_by=[F("person_id")], order_by=[F("opened_on").asc(), F("pk").asc()])
+    first = cases.annotate(rank_of_person=order).filter(rank_of_person=1).values("pk")
+    return Case.objects.using(cases.db).filter(pk__in=first)
 
 
 def research_sources(cases: QuerySet[Case]) -> QuerySet[Case]:

@@ -1,5 +1,5 @@
 """The CTDC research export: the anonymised, k-anonymous rows of the cases whose persons consented
-to research use (selectors.research_candidates), and the record of each file that leaves.
+to research use, one per person (selectors.research_candidates), and the record of each file that leaves.
 
 The file is not encrypted: it holds no identifier (ctdc.py) and every combination of
 quasi-identifiers in it occurs at least k times (anonymity.py). Each file written is a

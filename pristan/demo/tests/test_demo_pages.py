@@ -102,6 +102,7 @@ def test_every_page_each_demo_account_opens_shows_content_and_every_stage_its_re
     assert not failures, "\n".join(failures)
     assert opened > 100  # the walk really went through the menus, start pages and tabs
     _assert_every_stage_has_its_records()
+    _assert_duplicates_to_review()
 
 
 def _assert_every_stage_has_its_records() -> None:
@@ -121,3 +122,30 @@ def _assert_every_stage_has_its_records() -> None:
     assert CaseFlag.objects.exclude(reason="").count() >= 6
     assert Attachment.objects.filter(content_type="application/pdf").exists()
     assert Attachment.objects.filter(content_type="image/png").exists()
+
+
+def _assert_duplicates_to_review() -> None:
+    """The reviewers' queue holds the planted pairs they may see (pristan/demo/duplicates.py), one
+    pair was decided "not the same", and one merge waits to be undone."""
+    from pristan.duplicates.models import CandidatePair, MergeRecord
+    from pristan.keystore.services import key_scope
+
+    for username, planted in (
+        ("supervisor.sofia", {"Йордан Стефанов", "Iordan Stefanov"}),
+        ("focalpoint.sofia", {"Йордан Стефанов", "Iordan Stefanov"}),
+        ("supervisor.sarajevo", {"Емина Хоџић", "Emina Hodžić"}),  # the child's pair: with clearance
+    ):
+        user = User.objects.get(username=username)
+        queue = sign_in_verified(Client(), user).get("/duplicates/")
+        assert queue.status_code == 200, username
+        assert "/duplicates/pairs/" in queue.content.decode(), f"{username}: no pair to review"
+        with key_scope():
+            pairs = access.duplicate_pairs_for(user).filter(status=CandidatePair.Status.OPEN)
+            names = [{pair.person_a.full_name, pair.person_b.full_name} for pair in pairs.select_related("person_a", "person_b")]
+        assert planted in names, f"{username}: {planted} is not in the queue"
+    merges = sign_in_verified(Client(), User.objects.get(username="supervisor.sofia")).get("/duplicates/?status=merged")
+    assert "/duplicates/merges/" in merges.content.decode()
+    caseworker = sign_in_verified(Client(), User.objects.get(username="caseworker.sarajevo"))
+    assert caseworker.get("/duplicates/").status_code == 403  # no queue for a caseworker
+    assert CandidatePair.objects.filter(status=CandidatePair.Status.NOT_SAME).exists()
+    assert MergeRecord.objects.filter(state=MergeRecord.State.MERGED).count() == 1

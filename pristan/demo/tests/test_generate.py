@@ -29,6 +29,7 @@ from pristan.core.models import AuditEntry, Membership, Office, Organisation, Ro
 from pristan.core.names import to_latin
 from pristan.core.sealed import Sealed, SealedDateField, SealedTextField
 from pristan.demo.accounts import DEMO_ACCOUNTS, DEMO_CASES, DEMO_OFFICES
+from pristan.demo.duplicates import MERGED, SAME_PERSON, TWINS
 from pristan.demo.generate import generate
 from pristan.demo.name_pools import build_name_pools
 from pristan.demo.places import EUR_RATES, NATIONALITIES
@@ -423,7 +424,8 @@ def test_the_demo_command_is_idempotent_and_its_accounts_work() -> None:
     out = StringIO()
     call_command("demo", stdout=out)
     counts = (Case.objects.count(), Task.objects.count(), Office.objects.count(), Membership.objects.count())
-    assert counts[0] == DEMO_CASES
+    planted = 2 * len(SAME_PERSON) + len(TWINS) + len(MERGED)  # the possible duplicates, one case each
+    assert counts[0] == DEMO_CASES + planted
     assert "http://127.0.0.1:8000" in out.getvalue()
     assert all(account.username in out.getvalue() for account in DEMO_ACCOUNTS)
 

@@ -38,6 +38,7 @@ class Command(DemoCommand):
             share_demo_cases,
         )
         from pristan.demo.activity import add_demo_activity
+        from pristan.demo.duplicates import add_demo_duplicates
         from pristan.demo.generate import generate
         from pristan.demo.world import RealOfficeError
 
@@ -54,6 +55,7 @@ class Command(DemoCommand):
                 share_demo_cases(offices, users)
             with transaction.atomic():  # one commit for all of it, not one per service call
                 add_demo_activity(offices=offices, users=users, seed=DEMO_SEED)
+            add_demo_duplicates(offices=offices, users=users)  # last: its scan reads everyone
             notifications_overdue()  # the demo accounts start with their overdue tasks and visits in Notifications
             message = ngettext("Generated %(cases)d demo case.", "Generated %(cases)d demo cases.", result.cases)
             self.stdout.write(message % {"cases": result.cases})
