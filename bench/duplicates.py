@@ -1,5 +1,5 @@
 """How well, how fast and in how much memory are duplicates found? Synthetic persons with planted
-duplicates (pristan/duplicates/synthetic.py), matched as a file or scanned sealed, and scored
+duplicates (pristan/demo/synthetic_persons.py), matched as a file or scanned sealed, and scored
 against the truth kept aside.
 
     .venv/bin/python bench/duplicates.py --persons 10000                       # file mode, threshold 0.8
@@ -154,8 +154,8 @@ def _write_sealed(synthetic: Any, work: Path) -> tuple[float, dict[int, str]]:
 
     from pristan.core.bulk import IdBlock, SealingKey, Table
     from pristan.demo.generate import derive_names
+    from pristan.demo.synthetic_persons import OFFICES
     from pristan.demo.world import OFFICE_SPECS, ensure_world
-    from pristan.duplicates.synthetic import OFFICES
     from pristan.keystore.models import DataKey
     from pristan.keystore.router import KEYS_DB
     from pristan.keystore.services import wrapped_rows
@@ -205,7 +205,7 @@ def _write_sealed(synthetic: Any, work: Path) -> tuple[float, dict[int, str]]:
 
 
 def _table(scores: dict[str, Any], planted: dict[str, int]) -> list[dict[str, Any]]:
-    from pristan.duplicates.synthetic import KINDS, NEGATIVE_KINDS
+    from pristan.demo.synthetic_persons import KINDS, NEGATIVE_KINDS
 
     names = [kind for kind in KINDS if kind in scores]
     names += ["overall", "cross_script"]
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         setup_django(work, args.database_url or "", args.keys_url or "")
         from django.conf import settings
 
-        from pristan.duplicates.synthetic import evaluate, generate, write_csv
+        from pristan.demo.synthetic_persons import evaluate, generate, write_csv
 
         threshold = args.threshold if args.threshold is not None else settings.PRISTAN_DUPLICATES_PROPOSE
         started = time.perf_counter()

@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from pristan.duplicates import levels, matching, synthetic
+from pristan.demo import synthetic_persons as synthetic
+from pristan.duplicates import levels, matching
 from pristan.duplicates.types import LEVEL_LABELS, Pair, PersonData
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
+from pristan.demo.synthetic_persons import COMBINATIONS, SINGLE_KINDS, Score, Synthetic, evaluate, generate
 from pristan.duplicates.match_file import link
-from pristan.duplicates.synthetic import COMBINATIONS, SINGLE_KINDS, Score, Synthetic, evaluate, generate
 
 PERSONS = 3000
 SEED = 14

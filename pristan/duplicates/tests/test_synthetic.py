@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz.distance import DamerauLevenshtein
 
-from pristan.duplicates.synthetic import (
+from pristan.demo.synthetic_persons import (
     KINDS,
     NEGATIVE_KINDS,
     PERSONS_COLUMNS,

@@ -1,6 +1,6 @@
 """Synthetic persons with duplicates planted the way offices make them, and the truth kept aside.
 
-The measure for duplicate finding (``tests/test_quality.py``, ``bench/duplicates.py``): persons of
+The measure for duplicate finding (``duplicates/tests/test_quality.py``, ``bench/duplicates.py``): persons of
 the region are drawn from the demo's name pools in their own script, with Zipf-like frequencies so
 that common names repeat as they do in reality; then a share of them is registered a second time
 with one variation (or two) of the kinds listed in ``KINDS``, and the pairs that are one person are
@@ -828,7 +828,7 @@ def generate(*, persons: int, seed: int, duplicate_share: float = 0.1, kinds: Co
     unknown = sorted(set(chosen) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown kinds: {', '.join(unknown)}")
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not a secret
+    rng = random.Random(seed)
     pools = _pools(seed)
     countries = _COUNTRIES
     shares = [country.share for country in countries]
