@@ -14,7 +14,6 @@ from browser.axe import assert_accessible
 from browser.conftest import sign_in
 from pristan.cases.models import Case
 from pristan.duplicates.models import CandidatePair, PairDecision
-from pristan.duplicates.tests.conftest import proposals  # noqa: F401 - the engine's proposals, or their stand-in
 from pristan.people.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

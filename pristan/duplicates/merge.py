@@ -25,7 +25,6 @@ trail, never values.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +48,7 @@ from pristan.cases.models import Case, ConsentPurpose
 from pristan.core import access
 from pristan.core.audit import audit_record
 from pristan.core.models import AuditEntry, Office
+from pristan.duplicates import keys
 from pristan.duplicates.models import CandidatePair, MatchKey, MergeMove, MergeRecord
 from pristan.erasure.services import rows_of, sealed_records
 from pristan.keystore.rekey import reseal
@@ -263,20 +263,9 @@ def _reseal_person(person: Person, key_id: UUID) -> None:
         reseal(rows=rows_of(records, person), columns=records.columns, key_id=key_id)
 
 
-def _match_keys_write(person: Person) -> None:
-    """Rebuild the person's match keys (pristan.duplicates.keys, the engine's part)."""
-    try:
-        keys: Any = importlib.import_module("pristan.duplicates.keys")
-    except ModuleNotFoundError as error:  # not merged yet: no match keys are written anywhere
-        if error.name != "pristan.duplicates.keys":
-            raise
-        return
-    keys.keys_write(person=person, data=keys.person_data(person))
-
-
 def _names_and_keys(person: Person) -> None:
     index_names(person)
-    _match_keys_write(person)
+    keys.keys_write(person=person, data=keys.person_data(person))
 
 
 @contextmanager

@@ -2,10 +2,8 @@
 caseworker may see; the review queue; one pair side by side. Every list starts from the access layer
 (`access.persons_for`, `access.duplicate_pairs_for`)."""
 
-import importlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import cast
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django_stubs_ext import StrOrPromise
@@ -27,10 +25,11 @@ DATE_AGREES = frozenset({"exact", "estimated", "transposed"})
 
 def propose(*, data: PersonData, exclude: Collection[int] = ()) -> list[Candidate]:
     """`pristan.duplicates.propose.candidates`: every person who may be the one described, with no
-    access filtering (the callers split them). Looked up by name when called, so that this module
-    does not depend on the engine's imports (Splink, DuckDB) at start-up."""
-    module = importlib.import_module("pristan.duplicates.propose")
-    return cast(list[Candidate], module.candidates(data=data, exclude=exclude))
+    access filtering (the callers split them). Imported when first called, so that the pages
+    do not load the engine's Splink and DuckDB at start-up."""
+    from pristan.duplicates import propose as engine
+
+    return engine.candidates(data=data, exclude=exclude)
 
 
 def is_strong(candidate: Candidate) -> bool:

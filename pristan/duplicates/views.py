@@ -2,9 +2,6 @@
 returning person, the review queue, one pair, the merge and the unmerge. Thin: access through
 pristan/core/access.py, writes through the services."""
 
-import importlib
-from types import ModuleType
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,17 +18,13 @@ from pristan.core.http import AuthenticatedRequest, client_ip
 from pristan.core.models import AuditEntry
 from pristan.duplicates import selectors, services
 from pristan.duplicates.forms import DecisionForm, MergeForm, OpenCaseForm, QueueFilterForm, person_data
+from pristan.duplicates.merge import merge_preview, person_merge, person_unmerge
 from pristan.duplicates.models import CandidatePair, PairDecision
 from pristan.keystore.services import preload_for
 from pristan.people.models import Person
 
 # A look-up needs something to look for: at least this many letters of a name.
 LOOKUP_MIN_LETTERS = 2
-
-
-def _merge_module() -> ModuleType:
-    """pristan.duplicates.merge (merge_preview, person_merge, person_unmerge), looked up when used."""
-    return importlib.import_module("pristan.duplicates.merge")
 
 
 @require_POST
@@ -156,10 +149,9 @@ def merge(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     form = MergeForm(request.POST or request.GET or None, pair=found)
     chosen = form.cleaned_data["survivor"] if form.is_valid() else str(found.person_a_id)
     survivor, other = (found.person_a, found.person_b) if chosen == str(found.person_a_id) else (found.person_b, found.person_a)
-    module = _merge_module()
     if request.method == "POST" and form.is_valid():
         try:
-            record = module.person_merge(actor=request.user, survivor=survivor, other=other, pair=found)
+            record = person_merge(actor=request.user, survivor=survivor, other=other, pair=found)
         except (ValidationError, PermissionDenied) as error:
             for problem in getattr(error, "messages", None) or [str(error)]:
                 messages.error(request, problem)
@@ -167,7 +159,7 @@ def merge(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
             messages.success(request, _("The two records are merged: one person, with the cases of both."))
             return redirect("duplicates:merged", merge_id=record.pk)
     try:
-        preview = module.merge_preview(actor=request.user, survivor=survivor, other=other)
+        preview = merge_preview(actor=request.user, survivor=survivor, other=other)
     except (ValidationError, PermissionDenied) as error:
         for problem in getattr(error, "messages", None) or [str(error)]:
             messages.error(request, problem)
@@ -190,7 +182,7 @@ def merged(request: AuthenticatedRequest, merge_id: int) -> HttpResponse:
 def unmerge(request: AuthenticatedRequest, merge_id: int) -> HttpResponse:
     record = access.merge_record_for(request.user, merge_id)
     try:
-        _merge_module().person_unmerge(actor=request.user, record=record)
+        person_unmerge(actor=request.user, record=record)
     except (ValidationError, PermissionDenied) as error:
         for problem in getattr(error, "messages", None) or [str(error)]:
             messages.error(request, problem)
