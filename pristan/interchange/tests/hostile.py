@@ -9,8 +9,6 @@ import csv
 import io
 import json
 import multiprocessing
-import os
-import resource
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +18,11 @@ from types import ModuleType
 from typing import Any
 
 import openpyxl
-from django.utils import translation
-from django.utils.functional import Promise
 
+from pristan.interchange.tests import hostile_child
 from pristan.interchange.tests.files import SPREADSHEET
+from pristan.interchange.tests.hostile_child import CPU_SECONDS, MiB
 
-MiB = 1024 * 1024
-ALLOWANCE = 256 * MiB  # what a reading may allocate on top of what the process held when it forked
-CPU_SECONDS = 60  # a hang guard: no reading here takes a tenth of it
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -41,31 +36,15 @@ class Outcome:
     exitcode: int | None  # the child's: negative when a signal killed it
 
 
-def _child(path: Path, module: ModuleType, send: Any) -> None:
-    with open("/proc/self/statm") as statm:
-        virtual = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    resource.setrlimit(resource.RLIMIT_AS, (virtual + ALLOWANCE, virtual + ALLOWANCE))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))
-    with translation.override("en"):
-        try:
-            table = module.open_table(path, path.name)
-            rows = sum(1 for _row in table.rows())
-        except BaseException as error:  # everything, MemoryError included: the point is to see it
-            lazy = isinstance(getattr(error, "message", None), Promise)
-            message = str(error)
-            with translation.override("bg"):
-                bulgarian = str(error)
-            send.send(Outcome(type(error).__name__, message, bulgarian, lazy, 0, None))
-        else:
-            send.send(Outcome("", "", "", False, rows, None))
-    send.close()
-
-
 def reading(path: Path, module: ModuleType) -> Outcome:
-    """Read `path` with `module.open_table` in a forked child under the memory and CPU ceilings."""
-    context = multiprocessing.get_context("fork")
+    """Read `path` with `module.open_table` in a child under the memory and CPU ceilings.
+
+    The child comes from a fork server, a fresh interpreter, not from the test run: a process that
+    has run DuckDB (the duplicate scan) holds its threads and memory maps, and a child forked from
+    it crashed under the address-space ceiling before it read anything."""
+    context = multiprocessing.get_context("forkserver")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(path, module, send))
+    child = context.Process(target=hostile_child.read, args=(path, module.__name__, send))
     child.start()
     send.close()
     outcome = None
@@ -81,7 +60,8 @@ def reading(path: Path, module: ModuleType) -> Outcome:
     receive.close()
     if outcome is None:
         return Outcome("killed", "", "", False, 0, child.exitcode)
-    return Outcome(outcome.error, outcome.message, outcome.bulgarian, outcome.lazy, outcome.rows, child.exitcode)
+    error, message, bulgarian, lazy, rows = outcome
+    return Outcome(error, message, bulgarian, lazy, rows, child.exitcode)
 
 
 # Files ------------------------------------------------------------------------------------------

@@ -213,8 +213,10 @@ def test_starting_confirming_and_discarding_an_import_are_audited(client_of, ana
     ]
     assert entries == [
         (str(first.pk), AuditEntry.Action.CREATE, ana.pk, sofia.pk),  # uploaded, to be checked
+        (str(first.pk), AuditEntry.Action.VIEW, ana.pk, sofia.pk),  # its rows looked up as possible duplicates
         (str(first.pk), AuditEntry.Action.DELETE, ana.pk, sofia.pk),  # discarded
         (str(second.pk), AuditEntry.Action.CREATE, ana.pk, sofia.pk),
+        (str(second.pk), AuditEntry.Action.VIEW, ana.pk, sofia.pk),
         (str(second.pk), AuditEntry.Action.UPDATE, ana.pk, sofia.pk),  # confirmed
         (str(second.pk), AuditEntry.Action.CREATE, ana.pk, sofia.pk),  # written: 3 created
     ]

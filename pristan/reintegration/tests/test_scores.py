@@ -14,7 +14,8 @@ factors = st.floats(min_value=0.001, max_value=1000, allow_nan=False, allow_infi
 
 @st.composite
 def items(draw: st.DrawFn, key: str) -> Item:
-    middle = draw(st.lists(st.floats(min_value=0, max_value=1, allow_nan=False), max_size=4))
+    # No subnormal scores (5e-324): multiplied by a weight they underflow to 0, and no survey scale has them.
+    middle = draw(st.lists(st.floats(min_value=0, max_value=1, allow_nan=False, allow_subnormal=False), max_size=4))
     scores = [0.0, 1.0, *middle]  # every scale has a worst (0) and a best (1) answer, as the survey file requires
     options = tuple(Option(f"o{number}", f"Option {number}", value) for number, value in enumerate(draw(st.permutations(scores))))
     return Item(key, f"Question {key}?", draw(weights), options)
