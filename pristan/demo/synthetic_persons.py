@@ -828,7 +828,7 @@ def generate(*, persons: int, seed: int, duplicate_share: float = 0.1, kinds: Co
     unknown = sorted(set(chosen) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown kinds: {', '.join(unknown)}")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # reproducible synthetic data, not secrets # nosec B311
     pools = _pools(seed)
     countries = _COUNTRIES
     shares = [country.share for country in countries]

@@ -471,7 +471,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
-        query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608
+        query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608 # nosec B608
         reader = con.sql(query).to_arrow_reader(100_000)
         codes = _gamma_codes()
         for batch in reader:
