@@ -498,8 +498,9 @@ def track_session(request: HttpRequest, user: User) -> None:
     key = session.session_key
     if key is None:
         return
-    ended = [row.pk for row in UserSession.objects.filter(user=user) if not SessionStore.stored_exists(row.session_key)]
-    UserSession.objects.filter(pk__in=ended).delete()
+    known = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    live = SessionStore.stored_alive(known)
+    UserSession.objects.filter(user=user, session_key__in=set(known) - live).delete()
     UserSession.objects.update_or_create(session_key=stored_session_key(key), defaults={"user": user})
 
 

@@ -79,5 +79,7 @@ class SessionStore(db.SessionStore):
             model.objects.filter(session_key__in=digests).delete()
 
     @classmethod
-    def stored_exists(cls, digest: str) -> bool:
-        return bool(cls.get_model_class().objects.filter(session_key=digest, expire_date__gt=timezone.now()).exists())
+    def stored_alive(cls, digests: list[str]) -> set[str]:
+        """Which of these digests are sessions not yet ended, in one query."""
+        live = cls.get_model_class().objects.filter(session_key__in=digests, expire_date__gt=timezone.now())
+        return set(live.values_list("session_key", flat=True))

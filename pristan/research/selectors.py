@@ -1,8 +1,7 @@
 """Which cases research data may draw on."""
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from pristan.cases.models import Case, ConsentEvent, ConsentPurpose
 from pristan.cases.services import ELIGIBLE_DECISIONS
@@ -40,10 +39,13 @@ def research_candidates(*, user: User | AnonymousUser) -> QuerySet[Case]:
 
 
 def one_per_person(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Of ``cases``, the first of each person's (the earliest opened; the first registered of a day)."""
-    order = Window(RowNumber(), partition_by=[F("person_id")], order_by=[F("opened_on").asc(), F("pk").asc()])
-    first = cases.annotate(rank_of_person=order).filter(rank_of_person=1).values("pk")
-    return Case.objects.using(cases.db).filter(pk__in=first)
+    """Of ``cases``, the first of each person's (the earliest opened; the first registered of a day):
+    those with no earlier case of the same person among ``cases``. An anti-join, not a window
+    inside ``pk IN (...)``: PostgreSQL would run that window again for every page a cursor reads."""
+    earlier = cases.filter(person_id=OuterRef("person_id")).filter(
+        Q(opened_on__lt=OuterRef("opened_on")) | Q(opened_on=OuterRef("opened_on"), pk__lt=OuterRef("pk"))
+    )
+    return cases.filter(~Exists(earlier))
 
 
 def research_sources(cases: QuerySet[Case]) -> QuerySet[Case]:
