@@ -69,6 +69,12 @@ def _date_of_birth(left: Row, right: Row) -> str:
     same_year = left["dob_year"] == right["dob_year"]
     if same_year and left["dob_month"] == right["dob_day"] and left["dob_day"] == right["dob_month"]:
         return "transposed"
+    if (
+        not estimated
+        and (left["dob_month"], left["dob_day"]) == (right["dob_month"], right["dob_day"])
+        and abs(left["dob_year"] - right["dob_year"]) == 1
+    ):
+        return "year_slip"
     if same_year and estimated:
         return "same_year_estimated"
     if abs(left["dob_days"] - right["dob_days"]) <= 366:

@@ -120,6 +120,12 @@ COMPARISONS: dict[str, tuple[Level, ...]] = {
             0.03,
             0.00001,
         ),
+        Level(
+            "year_slip",
+            f"dob_month_l = dob_month_r AND dob_day_l = dob_day_r AND abs(dob_year_l - dob_year_r) = 1 AND NOT {_ESTIMATED}",
+            0.05,
+            0.0001,
+        ),
         Level("same_year_estimated", f"dob_year_l = dob_year_r AND {_ESTIMATED}", 0.05, 0.002),
         Level("year_apart", "abs(dob_days_l - dob_days_r) <= 366", 0.06, 0.006),
         Level("within_five_estimated", f"abs(dob_year_l - dob_year_r) <= 5 AND {_ESTIMATED}", 0.03, 0.01),
@@ -173,6 +179,7 @@ BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("given_first", "family_first"),  # compound names: a second given or family name added
     block_on("family", "dob_year"),  # the given name spelt otherwise
     block_on("given", "dob_md"),  # the family name spelt otherwise, or the year wrong
+    block_on("family", "dob_md"),  # the given name spelt otherwise and the year wrong
     block_on("documents", arrays_to_explode=["documents"]),
     block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
 ]
