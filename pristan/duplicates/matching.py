@@ -19,7 +19,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -51,6 +51,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)  # its progress would fill
 
 UNKNOWN_GENDERS = frozenset({"", "NonSpecifiedUnknown"})
 MIN_DELETION = 5  # as keys.MIN_DELETION: family name parts whose one-letter deletions block
+MIN_PART = 3  # as keys.MIN_PART: the name parts counted (shorter ones have no match key to count)
 # Below this many records random pairs are too few to estimate u from (the planted duplicates of a
 # fresh demo or a test would make agreement look common), and below the second EM has too few
 # blocked pairs to estimate m from: the model keeps the starting values written in COMPARISONS.
@@ -327,6 +328,17 @@ class Model:
 
     settings: dict[str, Any]
 
+    def splink_settings(self) -> dict[str, Any]:
+        """The settings as Splink reads them (without Pristan's own)."""
+        return {key: value for key, value in self.settings.items() if key != INDEPENDENCE_KEY}
+
+    @property
+    def independence(self) -> float | None:
+        """How much more often a given and a family name meet than if they were drawn independently
+        (``name_frequency``); None for a model that does not weigh names by frequency."""
+        value = self.settings.get(INDEPENDENCE_KEY)
+        return None if value is None else float(value)
+
     def to_json(self) -> str:
         return json.dumps(self.settings, sort_keys=True)
 
@@ -374,8 +386,88 @@ def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
     return DuckDBAPI(con).register(table, dataset_display_name="persons")
 
 
-def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> Linker:
-    return Linker(_registered(con, table), settings, log_level=None)
+def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any, independence: float | None = None) -> Linker:
+    """A linker on ``table``; with ``independence``, an agreement on a name weighs by
+    ``name_frequency`` rather than by Splink's share of records carrying it."""
+    linker = Linker(_registered(con, table), settings, log_level=None)
+    if independence is not None:
+        frequencies = name_frequencies(table, independence)
+        lookup = pa.table(
+            {FREQUENCY_COLUMN: list(frequencies), f"tf_{FREQUENCY_COLUMN}": list(frequencies.values())},
+            schema=pa.schema([(FREQUENCY_COLUMN, pa.string()), (f"tf_{FREQUENCY_COLUMN}", pa.float64())]),
+        )
+        registered = DuckDBAPI(con).register(lookup, dataset_display_name="name_frequencies")
+        linker.table_management.register_term_frequency_lookup(registered, FREQUENCY_COLUMN)
+    return linker
+
+
+# --- How common a name is -----------------------------------------------------------------------
+
+INDEPENDENCE_KEY = "pristan_name_independence"  # kept in Model.settings, taken out before Splink reads them
+# Below this share of a register, a name is taken as no rarer: a name met once is not proof by itself.
+RAREST_NAME = 0.1
+
+
+def name_frequency(
+    *, parts: Sequence[str], carrying: int, part_counts: Mapping[str, int], records: int, independence: float
+) -> float:
+    """The share of records that carry a name without being the person: what an agreement on that
+    name weighs by (Splink's term-frequency adjustment). Counting the records that carry the name
+    (``carrying``, the person's own among them) says that a name met twice is as common as one
+    met by two persons, and a returning person's duplicate makes her name look common: so the
+    frequency is that of her name parts drawn independently (``part_counts``: the records carrying
+    each part; ``independence`` corrects for the parts of one language going together), never
+    above the share carrying the name, never below the share carrying it less one pair of records,
+    and never below RAREST_NAME records."""
+    if not records:
+        return 0.0
+    independent = independence
+    for part in dict.fromkeys(parts):
+        if len(part) >= MIN_PART:
+            independent *= part_counts.get(part, 1) / records
+    share = carrying / records
+    return max(min(independent, share), (carrying - 2) / records, RAREST_NAME / records)
+
+
+def _name_counts(table: pa.Table) -> tuple[Counter[str], Counter[str], list[tuple[str, list[str]]]]:
+    names = table.column(FREQUENCY_COLUMN).to_pylist()
+    gf_parts = table.column("gf_parts").to_pylist()
+    part_counts: Counter[str] = Counter()
+    for parts in table.column("parts").to_pylist():
+        part_counts.update(part for part in parts or () if len(part) >= MIN_PART)
+    named = [(name, parts) for name, parts in zip(names, gf_parts, strict=True) if name]
+    return Counter(name for name, _parts in named), part_counts, named
+
+
+def name_frequencies(table: pa.Table, independence: float) -> dict[str, float]:
+    """``name_frequency`` of each name of ``table`` (matching.FREQUENCY_COLUMN)."""
+    carrying, part_counts, named = _name_counts(table)
+    records = table.num_rows
+    found: dict[str, float] = {}
+    for name, parts in named:
+        if name not in found:
+            found[name] = name_frequency(
+                parts=parts, carrying=carrying[name], part_counts=part_counts, records=records, independence=independence
+            )
+    return found
+
+
+def estimate_independence(table: pa.Table) -> float:
+    """How much more often the records' names are carried than their parts drawn independently
+    would give, on average over the records (1 when nothing can be said)."""
+    carrying, part_counts, named = _name_counts(table)
+    records = table.num_rows
+    if not named:
+        return 1.0
+    counted = sum(carrying[name] for name, _parts in named) / records
+    independent = 0.0
+    for _name, parts in named:
+        product = 1.0
+        for part in dict.fromkeys(parts):
+            if len(part) >= MIN_PART:
+                product *= part_counts[part] / records
+        independent += product
+    return max(counted / independent, 1.0) if independent else 1.0
 
 
 def train(table: pa.Table) -> Model:
@@ -388,7 +480,8 @@ def train(table: pa.Table) -> Model:
     con = connection()
     try:
         by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
-        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency))
+        independence = estimate_independence(table) if by_frequency else None
+        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency), independence)
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -410,8 +503,11 @@ def train(table: pa.Table) -> Model:
                 )
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
-                linker = _linker(con, table, settings)
-        return Model(_sane(linker.misc.save_model_to_json(), records=table.num_rows))
+                linker = _linker(con, table, settings, independence)
+        settings = _sane(linker.misc.save_model_to_json(), records=table.num_rows)
+        if independence is not None:
+            settings[INDEPENDENCE_KEY] = independence
+        return Model(settings)
     finally:
         con.close()
 
@@ -440,7 +536,7 @@ AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
 def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
     values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
-    takes its starting values back; AS_STRONG_AS_EXACT holds; and the prior is at least
+    weighs nothing; AS_STRONG_AS_EXACT holds; and the prior is at least
     RETURNING_SHARE's (of ``records``)."""
     if records >= MIN_RECORDS_FOR_U:  # a smaller table keeps DEFAULT_PRIOR
         floor = 2 * RETURNING_SHARE / records
@@ -461,11 +557,19 @@ def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
                 level["u_probability"] = start.u
             level["m_probability"] = max(level["m_probability"], M_FLOOR)
             if code != "different" and level["m_probability"] < level["u_probability"]:
-                level["m_probability"], level["u_probability"] = start.m, start.u
+                # An agreement that EM found no more common among duplicates than among others
+                # (a date within a year once the year slips have a level of their own) counts
+                # neither way; its starting values would make it count for.
+                level["m_probability"] = level["u_probability"]
         exact = by_code.get("exact")
         for code in AS_STRONG_AS_EXACT.get(field, ()):
             level = by_code[code]
-            if exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
+            if exact and level.get("tf_adjustment_column") and exact.get("tf_adjustment_column"):
+                # Weighed by how common the name is, a level weighs log2(m / frequency): its own m
+                # would make a rare name swapped weigh less than the same name in its order, though
+                # another person carries the swapped name more rarely still.
+                level["m_probability"], level["u_probability"] = exact["m_probability"], exact["u_probability"]
+            elif exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
                 level["u_probability"] = level["m_probability"] * exact["u_probability"] / exact["m_probability"]
     return settings
 
@@ -474,7 +578,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
     """The pairs of ``table`` the model gives at least ``threshold``, with their reasons."""
     con = connection()
     try:
-        linker = _linker(con, table, model.settings)
+        linker = _linker(con, table, model.splink_settings(), model.independence)
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
