@@ -39,7 +39,9 @@ from unidecode import unidecode
 
 __all__ = ["MATCH_VERSION", "fold", "matches", "name_parts", "query_tokens", "search_key", "search_tokens", "to_latin"]
 
-MATCH_VERSION = 2  # 1: until issue 14; 2: Bulgarian glides, Macedonian Ѓ/Ќ, Latin x/q/w/th/ph/gh/xh
+# 1: until issue 14; 2: Bulgarian glides, Macedonian Ѓ/Ќ, Latin x/q/w/th/ph/gh/xh; 3: H is G (Ukrainian
+# Г), ISO 9's letters for Я, Ю, Є, Љ, Њ, Щ, Ѕ
+MATCH_VERSION = 3
 FOLDS_CACHED = 1 << 16  # distinct name words remembered: names follow a Zipf law, so few cover most
 
 # Lower-case Cyrillic → Latin. Upper case is derived (see _cased). Ь is contextual (_letter).
@@ -61,11 +63,13 @@ _CYRILLIC: dict[str, str] = {
 # Ђ/Ћ (dj/đ and ć fold to d and c). In Latin, gj and kj occur practically only in Macedonian
 # and in Albanian, whose Gj is the same sound (Gjon = Ѓон). The Latin letters that Cyrillic
 # spells otherwise go to its spelling: x (Aleksandar), q (Kasim), w (Vladimir), th (Teodora),
-# ph (Stefan), Romanian gh (Gheorghe = Георге) and Albanian xh (Xhafer = Џафер).
+# ph (Stefan), Romanian gh (Gheorghe = Георге) and Albanian xh (Xhafer = Џафер). H is G: Ukrainian
+# Г is H in the national scheme (Ганна = Hanna, Гук = Huk), G everywhere else; Х (h, kh) meets it,
+# at the cost of Хана meeting Гана.
 _VARIANTS: dict[str, str] = {
-    "shch": "st", "dzh": "d", "dj": "d", "dz": "d", "xh": "d", "gj": "g", "kj": "k", "gh": "g", "ch": "c",
+    "shch": "st", "tsh": "c", "dzh": "d", "dj": "d", "dz": "d", "xh": "d", "gj": "g", "kj": "k", "gh": "g", "ch": "c",
     "ts": "c", "tz": "c", "sh": "s", "zh": "z", "kh": "h", "th": "t", "ph": "f", "ij": "i", "ii": "i",
-    "x": "ks", "q": "k", "w": "v",
+    "x": "ks", "q": "k", "w": "v", "h": "g",
 }  # fmt: skip
 _VARIANT_RE = re.compile("|".join(sorted(_VARIANTS, key=len, reverse=True)))
 _Y_GLIDE_RE = re.compile(r"(?<=[aeou])y|y(?=[aeou])")  # y next to a vowel is j, else i
@@ -81,6 +85,12 @@ _Y_SOFT_RE = re.compile(r"(?<=[bcdfghjklmnprstvz])y(?=[aeu])")
 _I_GLIDE_RE = re.compile(r"^i(?=[aeou])|(?<=[aeou])i")
 _SOFT_J_RE = re.compile(r"(?<=[bcdfghklmnprstvz])j(?=[aeu])")
 _NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+# ISO 9 writes one Latin letter for each Cyrillic one, with a circumflex where the others write two:
+# Я â, Ю û, Є ê, Љ l̂, Њ n̂, Щ ŝ, Ѕ ẑ (Ûliâ = Юлия = Yuliya). Romanian â (Câmpeanu) follows a consonant
+# inside a word: there it stays an a.
+_ISO9 = {"û": "ju", "ê": "je", "l\u0302": "lj", "n\u0302": "nj", "ŝ": "sht", "ẑ": "dz"}
+_ISO9_RE = re.compile("|".join(_ISO9))
+_ISO9_YA_RE = re.compile(r"â(?=$|[^a-z])|(?<![b-df-hj-np-tv-z])â")
 
 
 def _is_latin(char: str) -> bool:
@@ -136,7 +146,9 @@ def fold(token: str) -> str:
     >>> fold("Ѓорѓи"), fold("Gjorgji"), fold("Ǵorǵi"), fold("Ђорђе"), fold("Ќосе"), fold("Ћосић")
     ('gorgi', 'gorgi', 'gorgi', 'dorde', 'kose', 'cosic')
     """
-    text = _NOT_ALNUM_RE.sub("", unidecode(to_latin(unicodedata.normalize("NFKC", token).casefold())).lower())
+    text = unicodedata.normalize("NFKC", token).casefold()
+    text = _ISO9_YA_RE.sub("ja", _ISO9_RE.sub(lambda match: _ISO9[match.group()], text))
+    text = _NOT_ALNUM_RE.sub("", unidecode(to_latin(text)).lower())
     while True:  # to a fixed point (the rules never undo one another's output)
         folded = _Y_GLIDE_RE.sub("j", _Y_SOFT_RE.sub("i", text)).replace("y", "i")
         folded = _VARIANT_RE.sub(lambda match: _VARIANTS[match.group()], folded)
