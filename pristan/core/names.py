@@ -88,7 +88,9 @@ _NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 # ISO 9 writes one Latin letter for each Cyrillic one, with a circumflex where the others write two:
 # Я â, Ю û, Є ê, Љ l̂, Њ n̂, Щ ŝ, Ѕ ẑ (Ûliâ = Юлия = Yuliya). Romanian â (Câmpeanu) follows a consonant
 # inside a word: there it stays an a.
-_ISO9 = {"û": "ju", "ê": "je", "l\u0302": "lj", "n\u0302": "nj", "ŝ": "sht", "ẑ": "dz"}
+# Written as the glide before a vowel that the other schemes write (Iu, Ia, Ie), the rules below make
+# it a j where a j is heard.
+_ISO9 = {"û": "iu", "ê": "ie", "l\u0302": "lj", "n\u0302": "nj", "ŝ": "sht", "ẑ": "dz"}
 _ISO9_RE = re.compile("|".join(_ISO9))
 _ISO9_YA_RE = re.compile(r"â(?=$|[^a-z])|(?<![b-df-hj-np-tv-z])â")
 
@@ -147,7 +149,7 @@ def fold(token: str) -> str:
     ('gorgi', 'gorgi', 'gorgi', 'dorde', 'kose', 'cosic')
     """
     text = unicodedata.normalize("NFKC", token).casefold()
-    text = _ISO9_YA_RE.sub("ja", _ISO9_RE.sub(lambda match: _ISO9[match.group()], text))
+    text = _ISO9_YA_RE.sub("ia", _ISO9_RE.sub(lambda match: _ISO9[match.group()], text))
     text = _NOT_ALNUM_RE.sub("", unidecode(to_latin(text)).lower())
     while True:  # to a fixed point (the rules never undo one another's output)
         folded = _Y_GLIDE_RE.sub("j", _Y_SOFT_RE.sub("i", text)).replace("y", "i")
@@ -164,6 +166,7 @@ def fold(token: str) -> str:
 # Irish О'Нил still has two parts.
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u02b9`")
 _IOTATED = frozenset("яюєїёеіЯЮЄЇЁЕІ")
+_ISO9_IOTATED = frozenset("âûêïÂÛÊÏ")  # the same letters in ISO 9 (Luk’ânenko = Лукʼяненко)
 
 
 def _is_word_char(char: str) -> bool:
@@ -184,7 +187,10 @@ def _names(text: str) -> list[list[str]]:
     for index, char in enumerate(text):
         joiner = char in _APOSTROPHES or unicodedata.category(char) == "Pd"
         if joiner and part and _is_word_char(text[index + 1 : index + 2] or " "):
-            if char in _APOSTROPHES and _is_cyrillic(part[-1]) and text[index + 1] in _IOTATED:
+            following = text[index + 1]
+            if char in _APOSTROPHES and (
+                (_is_cyrillic(part[-1]) and following in _IOTATED) or following in _ISO9_IOTATED
+            ):
                 part.append(char)
             else:
                 parts.append("".join(part))

@@ -61,14 +61,29 @@ def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> lis
     return [row["person"] for row in rows]
 
 
-def _frequency(ring: Keyring, data: PersonData, persons: int) -> float | None:
-    """The share of persons carrying the typed name parts, counting the one typed as if she were
-    registered (the scan counts both records of a pair): from the count of its "mf" key."""
+def _frequency(ring: Keyring, data: PersonData, model: matching.Model, persons: int) -> float | None:
+    """How common the typed name is (matching.name_frequency), counting the one typed as if she were
+    registered (the scan counts both records of a pair): from the counts of its "mf" key and of
+    the "mt" keys of its parts, in one query."""
     name = full_name(data)
     if not name or not persons:
         return None
-    carrying = MatchKey.objects.filter(key=crypto.index_hash(ring, "mf", name)).count()
-    return (carrying + 1) / (persons + 1)
+    parts = [part for part in matching.record_row(0, data)["gf_parts"] if len(part) >= matching.MIN_PART]
+    name_key = crypto.index_hash(ring, "mf", name)
+    part_keys = {crypto.index_hash(ring, "mt", part): part for part in parts}
+    counts = dict(
+        MatchKey.objects.filter(key__in=[name_key, *part_keys]).values_list("key").annotate(carrying=Count("id"))
+    )
+    carrying = counts.get(name_key, 0) + 1
+    if model.independence is None:  # a model trained before parts were counted
+        return carrying / (persons + 1)
+    return matching.name_frequency(
+        parts=parts,
+        carrying=carrying,
+        part_counts={part: counts.get(key, 0) + 1 for key, part in part_keys.items()},
+        records=persons + 1,
+        independence=model.independence,
+    )
 
 
 def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 20) -> list[Candidate]:
@@ -80,7 +95,7 @@ def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 
         return []
     model, trained_on = _model()
     scorer = levels.Scorer(model)
-    frequency = _frequency(ring, data, trained_on)
+    frequency = _frequency(ring, data, model, trained_on)
     typed = matching.record_row(0, data)
     found: list[Candidate] = []
     with key_scope():

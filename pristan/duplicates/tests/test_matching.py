@@ -1,4 +1,3 @@
-from collections import Counter
 from datetime import date
 
 import pytest
@@ -98,23 +97,26 @@ def test_m_and_u_are_estimated_from_the_data(trained: tuple[list[tuple[int, Pers
     assert weights["name"]["exact"] != starting["name"]["exact"]  # EM
     assert weights["gender"]["same"] != starting["gender"]["same"]  # sampling
     assert model.settings["probability_two_random_records_match"] != matching.DEFAULT_PRIOR
-    for _field, by_level in weights.items():  # agreement counts for, disagreement against
+    # The parts of a name go together (one language, one gender) more often than drawn independently.
+    assert model.independence is not None and model.independence > 1
+    for _field, by_level in weights.items():  # agreement never counts against, disagreement does
         assert (
-            by_level["different"] < 0 < min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
+            by_level["different"] < 0 <= min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
         )
+    assert weights["date_of_birth"]["exact"] > weights["date_of_birth"]["year_slip"] > weights["date_of_birth"]["year_apart"]
 
 
 def test_python_levels_score_as_splink_does(trained: tuple[list[tuple[int, PersonData]], matching.Model]) -> None:
     records, model = trained
     table = matching.records_table(records)
     rows = {uid: matching.record_row(uid, values) for uid, values in records}
-    names = Counter(row["name_sorted"] for row in rows.values() if row["name_sorted"])
-    total = sum(names.values())
+    assert model.independence is not None
+    frequencies = matching.name_frequencies(table, model.independence)
     scorer = levels.Scorer(model)
     compared = 0
     for pair in matching.predict(table, model, threshold=0.0):
         left, right = rows[pair.a], rows[pair.b]
-        frequency = max(names[left["name_sorted"]], names[right["name_sorted"]]) / total
+        frequency = max(frequencies.get(left["name_sorted"], 0.0), frequencies.get(right["name_sorted"], 0.0))
         probability, weight, reasons = scorer.score(left, right, frequency=frequency)
         assert reasons == pair.reasons
         assert weight == pytest.approx(pair.match_weight, abs=1e-6)
