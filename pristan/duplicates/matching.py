@@ -482,6 +482,7 @@ def train(table: pa.Table) -> Model:
         by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
         independence = estimate_independence(table) if by_frequency else None
         linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency), independence)
+        trained = False
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -501,10 +502,16 @@ def train(table: pa.Table) -> Model:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on("dob_days"), estimate_without_term_frequencies=True
                 )
+                trained = True
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
                 linker = _linker(con, table, settings, independence)
-        settings = _sane(linker.misc.save_model_to_json(), records=table.num_rows)
+        settings = linker.misc.save_model_to_json()
+        if trained:
+            prior = _prior_from_recall(con, table, settings)
+            if prior is not None:
+                settings["probability_two_random_records_match"] = prior
+        settings = _sane(settings, records=table.num_rows)
         if independence is not None:
             settings[INDEPENDENCE_KEY] = independence
         return Model(settings)
@@ -513,6 +520,38 @@ def train(table: pa.Table) -> Model:
 
 
 RARE_NAME = 3  # records carrying the same name parts, at most
+MIN_RECALL = 0.1  # the least share of duplicates taken to agree on name and date alike
+
+
+def _prior_from_recall(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: dict[str, Any]) -> float | None:
+    """The prior once m is estimated: the pairs agreeing on name and date of birth alike, divided by
+    the share of duplicates that agree so (the recall of that rule, from the m of name "exact" and
+    of the date's "exact" and "estimated", on pairs where both dates are known), over all pairs.
+    Before EM the recall of the deterministic rules can only be guessed (0.7); a register where
+    duplicates are written otherwise more often than not has a prior that guess understates."""
+    m = {
+        (comparison["output_column_name"], level["label_for_charts"]): level.get("m_probability") or 0.0
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if not level.get("is_null_level")
+    }
+    records = table.num_rows
+    dated = (records - table.column("dob_days").null_count) / records if records else 0.0
+    recall = m["name", "exact"] * (m["date_of_birth", "exact"] + m["date_of_birth", "estimated"]) * dated**2
+    if records < 2 or recall < MIN_RECALL:
+        return None
+    con.register("names_and_dates", table.select(["given", "family", "name", "dob_days"]))
+    try:
+        rows = con.sql(
+            "SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM names_and_dates"
+            " WHERE name IS NOT NULL AND dob_days IS NOT NULL GROUP BY given, family, dob_days)"
+        ).fetchall()
+    finally:
+        con.unregister("names_and_dates")
+    agreeing = float(rows[0][0]) if rows else 0.0
+    if not agreeing:
+        return None
+    return min(agreeing / recall / (records * (records - 1) / 2), 0.5)
 
 
 def _with_rare_names(table: pa.Table) -> pa.Table:
