@@ -405,28 +405,28 @@ def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any, inde
 
 INDEPENDENCE_KEY = "pristan_name_independence"  # kept in Model.settings, taken out before Splink reads them
 # Below this share of a register, a name is taken as no rarer: a name met once is not proof by itself.
-RAREST_NAME = 0.1
+RAREST_NAME = 0.02
 
 
 def name_frequency(
     *, parts: Sequence[str], carrying: int, part_counts: Mapping[str, int], records: int, independence: float
 ) -> float:
     """The share of records that carry a name without being the person: what an agreement on that
-    name weighs by (Splink's term-frequency adjustment). Counting the records that carry the name
-    (``carrying``, the person's own among them) says that a name met twice is as common as one
-    met by two persons, and a returning person's duplicate makes her name look common: so the
-    frequency is that of her name parts drawn independently (``part_counts``: the records carrying
-    each part; ``independence`` corrects for the parts of one language going together), never
-    above the share carrying the name, never below the share carrying it less one pair of records,
-    and never below RAREST_NAME records."""
+    name weighs by (Splink's term-frequency adjustment). The share of records carrying the name
+    (``carrying`` of ``records``, the person's own among them) counts her and her duplicates as
+    namesakes: a returning person makes her own name look common. So it is the share that would
+    carry her name parts if they were drawn independently (``part_counts``: the records carrying
+    each part, hers among them; ``independence``: how much more often the parts of one name go
+    together, as one language and gender have them), at most the share of the others carrying
+    it, at least that share less one duplicate, and at least RAREST_NAME records."""
     if not records:
         return 0.0
     independent = independence
     for part in dict.fromkeys(parts):
         if len(part) >= MIN_PART:
-            independent *= part_counts.get(part, 1) / records
-    share = carrying / records
-    return max(min(independent, share), (carrying - 2) / records, RAREST_NAME / records)
+            independent *= max(part_counts.get(part, 1) - 1, 0) / records
+    others = max(carrying - 1, 0)
+    return max(min(independent, others / records), (others - 1) / records, RAREST_NAME / records)
 
 
 def _name_counts(table: pa.Table) -> tuple[Counter[str], Counter[str], list[tuple[str, list[str]]]]:
@@ -453,21 +453,21 @@ def name_frequencies(table: pa.Table, independence: float) -> dict[str, float]:
 
 
 def estimate_independence(table: pa.Table) -> float:
-    """How much more often the records' names are carried than their parts drawn independently
-    would give, on average over the records (1 when nothing can be said)."""
+    """How many more other records carry the records' names than their parts drawn independently
+    would give, over all records (1 when nothing can be said)."""
     carrying, part_counts, named = _name_counts(table)
     records = table.num_rows
     if not named:
         return 1.0
-    counted = sum(carrying[name] for name, _parts in named) / records
+    others = sum(carrying[name] - 1 for name, _parts in named)
     independent = 0.0
     for _name, parts in named:
-        product = 1.0
+        product = float(records)
         for part in dict.fromkeys(parts):
             if len(part) >= MIN_PART:
-                product *= part_counts[part] / records
+                product *= (part_counts[part] - 1) / records
         independent += product
-    return max(counted / independent, 1.0) if independent else 1.0
+    return max(others / independent, 1.0) if independent and others else 1.0
 
 
 def train(table: pa.Table) -> Model:
@@ -570,6 +570,11 @@ M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can a
 # share their name parts as often in one order as in the other, so these weigh no more than "exact"
 # (random sampling almost never sees them, and their u alone would make them weigh more).
 AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
+# Agreements a namesake shares as often as the person: the name says the language, hence the
+# country, and an agreement on a name already weighs by how common the name is among all records.
+# Counted again, it would make two persons of one common name in one country a likely pair; it
+# counts only when it disagrees. (Gender, which a name says less surely, weighs little either way.)
+NAME_IMPLIES = {"citizenship": "shared"}
 
 
 def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
@@ -600,6 +605,9 @@ def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
                 # (a date within a year once the year slips have a level of their own) counts
                 # neither way; its starting values would make it count for.
                 level["m_probability"] = level["u_probability"]
+        implied = by_code.get(NAME_IMPLIES.get(field, ""))
+        if implied is not None and records >= MIN_RECORDS_FOR_U:
+            implied["m_probability"] = implied["u_probability"]
         exact = by_code.get("exact")
         for code in AS_STRONG_AS_EXACT.get(field, ()):
             level = by_code[code]
