@@ -188,9 +188,7 @@ def _names(text: str) -> list[list[str]]:
         joiner = char in _APOSTROPHES or unicodedata.category(char) == "Pd"
         if joiner and part and _is_word_char(text[index + 1 : index + 2] or " "):
             following = text[index + 1]
-            if char in _APOSTROPHES and (
-                (_is_cyrillic(part[-1]) and following in _IOTATED) or following in _ISO9_IOTATED
-            ):
+            if char in _APOSTROPHES and ((_is_cyrillic(part[-1]) and following in _IOTATED) or following in _ISO9_IOTATED):
                 part.append(char)
             else:
                 parts.append("".join(part))

@@ -71,9 +71,7 @@ def _frequency(ring: Keyring, data: PersonData, model: matching.Model, persons: 
     parts = [part for part in matching.record_row(0, data)["gf_parts"] if len(part) >= matching.MIN_PART]
     name_key = crypto.index_hash(ring, "mf", name)
     part_keys = {crypto.index_hash(ring, "mt", part): part for part in parts}
-    counts = dict(
-        MatchKey.objects.filter(key__in=[name_key, *part_keys]).values_list("key").annotate(carrying=Count("id"))
-    )
+    counts = dict(MatchKey.objects.filter(key__in=[name_key, *part_keys]).values_list("key").annotate(carrying=Count("id")))
     carrying = counts.get(name_key, 0) + 1
     if model.independence is None:  # a model trained before parts were counted
         return carrying / (persons + 1)

@@ -98,7 +98,8 @@ def test_m_and_u_are_estimated_from_the_data(trained: tuple[list[tuple[int, Pers
     assert weights["gender"]["same"] != starting["gender"]["same"]  # sampling
     assert model.settings["probability_two_random_records_match"] != matching.DEFAULT_PRIOR
     # The parts of a name go together (one language, one gender) more often than drawn independently.
-    assert model.independence is not None and model.independence > 1
+    assert model.independence is not None
+    assert model.independence > 1
     for _field, by_level in weights.items():  # agreement never counts against, disagreement does
         assert (
             by_level["different"] < 0 <= min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
