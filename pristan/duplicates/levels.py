@@ -129,6 +129,10 @@ class Scorer:
         self._by_frequency = model.frequency_levels()
         self._prior = model.prior_weight
 
+    def weighs_by_frequency(self, reasons: tuple[Reason, ...]) -> bool:
+        """Whether one of ``reasons`` is a level weighed by how common the name is."""
+        return any(reason.level in self._by_frequency.get(reason.field, {}) for reason in reasons)
+
     def score(self, left: Row, right: Row, *, frequency: float | None = None) -> tuple[float, float, tuple[Reason, ...]]:
         """(probability, match weight, reasons) of a pair; ``frequency``: the share of records
         carrying the pair's name parts (matching.FREQUENCY_COLUMN), when it is known."""

@@ -27,19 +27,22 @@ __all__ = ["SHORTLIST", "candidates"]
 # Persons sharing the most keys, opened and scored: the one typed in another script, spelling or
 # order shares nearly all her name keys, and opening is what a keystroke costs (about 1 ms a person).
 SHORTLIST = 50
-_default: matching.Model | None = None
+# The model read last, by the id of its row (None: the starting model), with its scorer: a model is
+# parsed and its weights computed once, not at every keystroke.
+_loaded: dict[int | None, tuple[matching.Model, levels.Scorer]] = {}
 
 
-def _model() -> tuple[matching.Model, int]:
-    """The scan's latest model and how many persons it was trained on, or the starting model
-    before any scan (a fresh installation: no frequencies then)."""
-    global _default
+def _model() -> tuple[matching.Model, levels.Scorer, int]:
+    """The scan's latest model, its scorer and how many persons it was trained on, or the starting
+    model before any scan (a fresh installation: no frequencies then)."""
     row = current_model()
-    if row is not None:
-        return matching.Model.from_json(row.settings_json), row.persons
-    if _default is None:
-        _default = matching.default_model()
-    return _default, 0
+    key = None if row is None else row.pk
+    if key not in _loaded:
+        model = matching.default_model() if row is None else matching.Model.from_json(row.settings_json)
+        _loaded.clear()
+        _loaded[key] = (model, levels.Scorer(model))
+    model, scorer = _loaded[key]
+    return model, scorer, 0 if row is None else row.persons
 
 
 def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> list[int]:
@@ -91,16 +94,21 @@ def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 
     ids = _shortlist(ring, data, exclude)
     if not ids:
         return []
-    model, trained_on = _model()
-    scorer = levels.Scorer(model)
-    frequency = _frequency(ring, data, model, trained_on)
+    model, scorer, trained_on = _model()
     typed = matching.record_row(0, data)
     found: list[Candidate] = []
+    frequency: float | None = None
+    counted = False  # the name's frequency is read once, and only for a pair whose level weighs by it
     with key_scope():
         live = Person.objects.filter(pk__in=ids, erased_at__isnull=True, merged_into__isnull=True)
         persons = list(live.only(*COMPARED))  # the other sealed columns stay unread
         for person, values in persons_opened(persons):
-            probability, weight, reasons = scorer.score(typed, matching.record_row(person.pk, values), frequency=frequency)
+            row = matching.record_row(person.pk, values)
+            probability, weight, reasons = scorer.score(typed, row)
+            if scorer.weighs_by_frequency(reasons):
+                if not counted:
+                    frequency, counted = _frequency(ring, data, model, trained_on), True
+                probability, weight, reasons = scorer.score(typed, row, frequency=frequency)
             if probability >= settings.PRISTAN_DUPLICATES_PROPOSE:
                 found.append(Candidate(person_id=person.pk, probability=probability, match_weight=weight, reasons=reasons))
     found.sort(key=lambda candidate: (-candidate.match_weight, candidate.person_id))
