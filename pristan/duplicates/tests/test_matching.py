@@ -63,6 +63,48 @@ def test_swapped_names_and_a_typo_are_levels_of_their_own() -> None:
     assert (10, 11) not in found
 
 
+def test_a_year_typed_wrong_and_a_ukrainian_h_are_levels_of_their_own() -> None:
+    found = _pairs(
+        [
+            (1, PersonData(given_name="Ганна", family_name="Гук", date_of_birth=date(1991, 5, 17), gender="Feminine")),
+            (2, PersonData(given_name="Hanna", family_name="Huk", date_of_birth=date(1992, 5, 17), gender="Feminine")),
+            # Born within a year of her, on another day: no slip of the year.
+            (3, PersonData(given_name="Hanna", family_name="Huk", date_of_birth=date(1991, 12, 2), gender="Feminine")),
+            *NOBODY,
+        ],
+        threshold=0.01,
+    )
+    assert _levels(found[1, 2]) == {
+        "name": "exact", "date_of_birth": "year_slip", "gender": "same", "citizenship": "missing", "document": "missing",
+    }  # fmt: skip
+    assert _levels(found[1, 3])["date_of_birth"] == "year_apart"
+    assert found[1, 2].match_weight > found[1, 3].match_weight
+
+
+def test_a_returning_person_does_not_make_her_own_name_common() -> None:
+    """Two records of a name whose parts are rare weigh as a rare name, though two records carry it;
+    the parts of a common name drawn together weigh as common; a name many records carry, as often
+    as they carry it."""
+    counts = {"rare": 2, "unusual": 2, "common": 400, "frequent": 300}
+
+    def frequency(parts: list[str], carrying: int) -> float:
+        return matching.name_frequency(parts=parts, carrying=carrying, part_counts=counts, records=10_000, independence=5)
+
+    assert frequency(["rare", "unusual"], 2) == matching.RAREST_NAME / 10_000
+    assert frequency(["common", "frequent"], 2) == pytest.approx(1 / 10_000)  # at most the others carrying it
+    assert frequency(["common", "frequent"], 80) == pytest.approx(5 * 399 * 299 / 10_000**2)
+    assert frequency(["rare", "unusual"], 40) == pytest.approx(38 / 10_000)  # at least the others less one duplicate
+
+
+def test_an_agreement_on_citizenship_counts_only_against(
+    trained: tuple[list[tuple[int, PersonData]], matching.Model],
+) -> None:
+    _records, model = trained
+    weights = model.weights()["citizenship"]
+    assert weights["shared"] == 0
+    assert weights["different"] < 0
+
+
 def test_every_reason_is_a_level_reviewers_can_read() -> None:
     data = synthetic.generate(persons=300, seed=3)
     records = [(index, values) for index, (_id, values, _office) in enumerate(data.records)]
