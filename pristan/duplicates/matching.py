@@ -391,17 +391,15 @@ def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any, inde
     ``name_frequency`` rather than by Splink's share of records carrying it."""
     linker = Linker(_registered(con, table), settings, log_level=None)
     if independence is not None:
-        frequencies = name_frequencies(table, independence)
-        lookup = pa.table(
-            {FREQUENCY_COLUMN: list(frequencies), f"tf_{FREQUENCY_COLUMN}": list(frequencies.values())},
-            schema=pa.schema([(FREQUENCY_COLUMN, pa.string()), (f"tf_{FREQUENCY_COLUMN}", pa.float64())]),
-        )
+        lookup = _frequency_lookup(con, table, independence)
         registered = DuckDBAPI(con).register(lookup, dataset_display_name="name_frequencies")
         linker.table_management.register_term_frequency_lookup(registered, FREQUENCY_COLUMN)
     return linker
 
 
 # --- How common a name is -----------------------------------------------------------------------
+
+assert FREQUENCY_COLUMN == "name_sorted"  # the lookup's columns are written out below
 
 INDEPENDENCE_KEY = "pristan_name_independence"  # kept in Model.settings, taken out before Splink reads them
 # Below this share of a register, a name is taken as no rarer: a name met once is not proof by itself.
@@ -429,44 +427,75 @@ def name_frequency(
     return max(min(independent, others / records), (others - 1) / records, RAREST_NAME / records)
 
 
-def _name_counts(table: pa.Table) -> tuple[Counter[str], Counter[str], list[tuple[str, list[str]]]]:
-    names = table.column(FREQUENCY_COLUMN).to_pylist()
-    gf_parts = table.column("gf_parts").to_pylist()
-    part_counts: Counter[str] = Counter()
-    for parts in table.column("parts").to_pylist():
-        part_counts.update(part for part in parts or () if len(part) >= MIN_PART)
-    named = [(name, parts) for name, parts in zip(names, gf_parts, strict=True) if name]
-    return Counter(name for name, _parts in named), part_counts, named
+# Per distinct name: how many records carry it (k) and the share of the others that would carry its
+# parts drawn independently (q: the product over its parts of three letters or more of the records
+# carrying the part less one, over all records; 0 when a part is the record's own alone). In DuckDB,
+# as the scan's other work: a million records' names counted in Python would cost it seconds.
+_NAME_STATISTICS = """
+WITH part_counts AS (
+    SELECT part, count(*) AS carrying FROM (SELECT unnest(parts) AS part FROM pristan_names)
+    WHERE length(part) >= {min_part} GROUP BY part
+), names AS (
+    SELECT name_sorted AS name, count(*) AS k, any_value(gf_parts) AS gf_parts FROM pristan_names
+    WHERE name_sorted IS NOT NULL GROUP BY name_sorted
+), name_parts AS (
+    SELECT name, unnest(list_distinct(gf_parts)) AS part FROM names
+)
+SELECT names.name, names.k, coalesce(
+    (SELECT CASE WHEN bool_or(part_counts.carrying <= 1) THEN 0.0
+                 ELSE exp(sum(ln((part_counts.carrying - 1) / {records}::DOUBLE))) END
+     FROM name_parts JOIN part_counts USING (part) WHERE name_parts.name = names.name),
+    1.0) AS q
+FROM names
+"""
+
+
+def _name_statistics(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """The view ``pristan_name_statistics`` (_NAME_STATISTICS) of ``table``, in memory."""
+    con.register("pristan_names", table.select([FREQUENCY_COLUMN, "gf_parts", "parts"]))
+    query = _NAME_STATISTICS.format(min_part=MIN_PART, records=max(table.num_rows, 1))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW pristan_name_statistics AS {query}")
+
+
+def _frequency_lookup(con: duckdb.DuckDBPyConnection, table: pa.Table, independence: float) -> pa.Table:
+    """``name_frequency`` of each name of ``table``, as Splink's term-frequency lookup of
+    FREQUENCY_COLUMN."""
+    records = max(table.num_rows, 1)
+    _name_statistics(con, table)
+    query = (
+        "SELECT name AS name_sorted, greatest(least($independence * q, (k - 1) / $records), (k - 2) / $records,"
+        " $rarest / $records) AS tf_name_sorted FROM pristan_name_statistics"
+    )
+    try:
+        parameters = {"independence": float(independence), "records": float(records), "rarest": RAREST_NAME}
+        return con.sql(query, params=parameters).to_arrow_table()
+    finally:
+        con.execute("DROP VIEW pristan_name_statistics")
+        con.unregister("pristan_names")
 
 
 def name_frequencies(table: pa.Table, independence: float) -> dict[str, float]:
     """``name_frequency`` of each name of ``table`` (matching.FREQUENCY_COLUMN)."""
-    carrying, part_counts, named = _name_counts(table)
-    records = table.num_rows
-    found: dict[str, float] = {}
-    for name, parts in named:
-        if name not in found:
-            found[name] = name_frequency(
-                parts=parts, carrying=carrying[name], part_counts=part_counts, records=records, independence=independence
-            )
-    return found
+    con = connection()
+    try:
+        lookup = _frequency_lookup(con, table, independence).to_pydict()
+    finally:
+        con.close()
+    return dict(zip(lookup[FREQUENCY_COLUMN], lookup[f"tf_{FREQUENCY_COLUMN}"], strict=True))
 
 
 def estimate_independence(table: pa.Table) -> float:
     """How many more other records carry the records' names than their parts drawn independently
     would give, over all records (1 when nothing can be said)."""
-    carrying, part_counts, named = _name_counts(table)
-    records = table.num_rows
-    if not named:
-        return 1.0
-    others = sum(carrying[name] - 1 for name, _parts in named)
-    independent = 0.0
-    for _name, parts in named:
-        product = float(records)
-        for part in dict.fromkeys(parts):
-            if len(part) >= MIN_PART:
-                product *= (part_counts[part] - 1) / records
-        independent += product
+    con = connection()
+    try:
+        _name_statistics(con, table)
+        rows = con.sql(
+            f"SELECT sum(k * (k - 1)), sum(k * q) * {max(table.num_rows, 1)} FROM pristan_name_statistics"  # noqa: S608
+        ).fetchall()
+    finally:
+        con.close()
+    others, independent = (float(value or 0.0) for value in rows[0]) if rows else (0.0, 0.0)
     return max(others / independent, 1.0) if independent and others else 1.0
 
 
