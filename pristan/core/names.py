@@ -12,10 +12,11 @@ from them and never changes the stored name:
   of one name collide, whatever the script and whichever transliteration was used: ``Ђорђе``,
   ``Đorđe``, ``Djordje`` and ``Dzordze`` all fold to ``dorde``; ``Жельо``, ``Zhelyo`` and
   ``Željo`` to ``zeljo``; ``Юлия``, ``Yuliya``, ``Iuliia`` (Unidecode and the national
-  schemes) and ``Julija`` to ``julia``; Macedonian ``Ѓорѓи``, ``Gjorgji``, ``Ǵorǵi`` and
+  schemes), ``Ûliâ`` (ISO 9) and ``Julija`` to ``julia``; Ukrainian ``Ганна`` and ``Hanna``
+  (the national scheme writes Г as H) to ``ganna``; Macedonian ``Ѓорѓи``, ``Gjorgji``, ``Ǵorǵi`` and
   ``Gorgi`` to ``gorgi``, apart from Serbian Ђ. Folding trades precision for recall on
-  purpose: Ц/Ч/Ћ all become ``c`` and Ђ/Џ/Ѕ all become ``d``, because people typing names
-  without diacritics do the same.
+  purpose: Ц/Ч/Ћ all become ``c``, Ђ/Џ/Ѕ all become ``d`` and Г/Х both ``g``, because people
+  typing names without diacritics, or in another country's scheme, do the same.
 * ``name_parts`` -- a name written with hyphens or apostrophes (``Ана-Марија``, ``O'Brien``)
   is one name and several: its joined form and each part.
 
