@@ -19,7 +19,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -51,6 +51,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)  # its progress would fill
 
 UNKNOWN_GENDERS = frozenset({"", "NonSpecifiedUnknown"})
 MIN_DELETION = 5  # as keys.MIN_DELETION: family name parts whose one-letter deletions block
+MIN_PART = 3  # as keys.MIN_PART: the name parts counted (shorter ones have no match key to count)
 # Below this many records random pairs are too few to estimate u from (the planted duplicates of a
 # fresh demo or a test would make agreement look common), and below the second EM has too few
 # blocked pairs to estimate m from: the model keeps the starting values written in COMPARISONS.
@@ -120,6 +121,12 @@ COMPARISONS: dict[str, tuple[Level, ...]] = {
             0.03,
             0.00001,
         ),
+        Level(
+            "year_slip",
+            f"dob_month_l = dob_month_r AND dob_day_l = dob_day_r AND abs(dob_year_l - dob_year_r) = 1 AND NOT {_ESTIMATED}",
+            0.05,
+            0.0001,
+        ),
         Level("same_year_estimated", f"dob_year_l = dob_year_r AND {_ESTIMATED}", 0.05, 0.002),
         Level("year_apart", "abs(dob_days_l - dob_days_r) <= 366", 0.06, 0.006),
         Level("within_five_estimated", f"abs(dob_year_l - dob_year_r) <= 5 AND {_ESTIMATED}", 0.03, 0.01),
@@ -173,6 +180,7 @@ BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("given_first", "family_first"),  # compound names: a second given or family name added
     block_on("family", "dob_year"),  # the given name spelt otherwise
     block_on("given", "dob_md"),  # the family name spelt otherwise, or the year wrong
+    block_on("family", "dob_md"),  # the given name spelt otherwise and the year wrong
     block_on("documents", arrays_to_explode=["documents"]),
     block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
 ]
@@ -320,6 +328,17 @@ class Model:
 
     settings: dict[str, Any]
 
+    def splink_settings(self) -> dict[str, Any]:
+        """The settings as Splink reads them (without Pristan's own)."""
+        return {key: value for key, value in self.settings.items() if key != INDEPENDENCE_KEY}
+
+    @property
+    def independence(self) -> float | None:
+        """How much more often a given and a family name meet than if they were drawn independently
+        (``name_frequency``); None for a model that does not weigh names by frequency."""
+        value = self.settings.get(INDEPENDENCE_KEY)
+        return None if value is None else float(value)
+
     def to_json(self) -> str:
         return json.dumps(self.settings, sort_keys=True)
 
@@ -367,8 +386,117 @@ def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
     return DuckDBAPI(con).register(table, dataset_display_name="persons")
 
 
-def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> Linker:
-    return Linker(_registered(con, table), settings, log_level=None)
+def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any, independence: float | None = None) -> Linker:
+    """A linker on ``table``; with ``independence``, an agreement on a name weighs by
+    ``name_frequency`` rather than by Splink's share of records carrying it."""
+    linker = Linker(_registered(con, table), settings, log_level=None)
+    if independence is not None:
+        lookup = _frequency_lookup(con, table, independence)
+        registered = DuckDBAPI(con).register(lookup, dataset_display_name="name_frequencies")
+        linker.table_management.register_term_frequency_lookup(registered, FREQUENCY_COLUMN)
+    return linker
+
+
+# --- How common a name is -----------------------------------------------------------------------
+
+assert FREQUENCY_COLUMN == "name_sorted"  # the lookup's columns are written out below
+
+INDEPENDENCE_KEY = "pristan_name_independence"  # kept in Model.settings, taken out before Splink reads them
+# Below this share of a register, a name is taken as no rarer: a name met once is not proof by itself.
+RAREST_NAME = 0.02
+
+
+def name_frequency(
+    *, parts: Sequence[str], carrying: int, part_counts: Mapping[str, int], records: int, independence: float
+) -> float:
+    """The share of records that carry a name without being the person: what an agreement on that
+    name weighs by (Splink's term-frequency adjustment). The share of records carrying the name
+    (``carrying`` of ``records``, the person's own among them) counts her and her duplicates as
+    namesakes: a returning person makes her own name look common. So it is the share that would
+    carry her name parts if they were drawn independently (``part_counts``: the records carrying
+    each part, hers among them; ``independence``: how much more often the parts of one name go
+    together, as one language and gender have them), at most the share of the others carrying
+    it, at least that share less one duplicate, and at least RAREST_NAME records."""
+    if not records:
+        return 0.0
+    independent = independence
+    for part in dict.fromkeys(parts):
+        if len(part) >= MIN_PART:
+            independent *= max(part_counts.get(part, 1) - 1, 0) / records
+    others = max(carrying - 1, 0)
+    return max(min(independent, others / records), (others - 1) / records, RAREST_NAME / records)
+
+
+# Per distinct name: how many records carry it (k) and the share of the others that would carry its
+# parts drawn independently (q: the product over its parts of three letters or more of the records
+# carrying the part less one, over all records; 0 when a part is the record's own alone). In DuckDB,
+# as the scan's other work: a million records' names counted in Python would cost it seconds.
+_NAME_STATISTICS = """
+WITH part_counts AS (
+    SELECT part, count(*) AS carrying FROM (SELECT unnest(parts) AS part FROM pristan_names)
+    WHERE length(part) >= {min_part} GROUP BY part
+), names AS (
+    SELECT name_sorted AS name, count(*) AS k, any_value(gf_parts) AS gf_parts FROM pristan_names
+    WHERE name_sorted IS NOT NULL GROUP BY name_sorted
+), name_parts AS (
+    SELECT name, unnest(list_distinct(gf_parts)) AS part FROM names
+)
+SELECT names.name, names.k, coalesce(
+    (SELECT CASE WHEN bool_or(part_counts.carrying <= 1) THEN 0.0
+                 ELSE exp(sum(ln((part_counts.carrying - 1) / {records}::DOUBLE))) END
+     FROM name_parts JOIN part_counts USING (part) WHERE name_parts.name = names.name),
+    1.0) AS q
+FROM names
+"""
+
+
+def _name_statistics(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """The view ``pristan_name_statistics`` (_NAME_STATISTICS) of ``table``, in memory."""
+    con.register("pristan_names", table.select([FREQUENCY_COLUMN, "gf_parts", "parts"]))
+    query = _NAME_STATISTICS.format(min_part=MIN_PART, records=max(table.num_rows, 1))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW pristan_name_statistics AS {query}")
+
+
+def _frequency_lookup(con: duckdb.DuckDBPyConnection, table: pa.Table, independence: float) -> pa.Table:
+    """``name_frequency`` of each name of ``table``, as Splink's term-frequency lookup of
+    FREQUENCY_COLUMN."""
+    records = max(table.num_rows, 1)
+    _name_statistics(con, table)
+    query = (
+        "SELECT name AS name_sorted, greatest(least($independence * q, (k - 1) / $records), (k - 2) / $records,"
+        " $rarest / $records) AS tf_name_sorted FROM pristan_name_statistics"
+    )
+    try:
+        parameters = {"independence": float(independence), "records": float(records), "rarest": RAREST_NAME}
+        return con.sql(query, params=parameters).to_arrow_table()
+    finally:
+        con.execute("DROP VIEW pristan_name_statistics")
+        con.unregister("pristan_names")
+
+
+def name_frequencies(table: pa.Table, independence: float) -> dict[str, float]:
+    """``name_frequency`` of each name of ``table`` (matching.FREQUENCY_COLUMN)."""
+    con = connection()
+    try:
+        lookup = _frequency_lookup(con, table, independence).to_pydict()
+    finally:
+        con.close()
+    return dict(zip(lookup[FREQUENCY_COLUMN], lookup[f"tf_{FREQUENCY_COLUMN}"], strict=True))
+
+
+def estimate_independence(table: pa.Table) -> float:
+    """How many more other records carry the records' names than their parts drawn independently
+    would give, over all records (1 when nothing can be said)."""
+    con = connection()
+    try:
+        _name_statistics(con, table)
+        rows = con.sql(
+            f"SELECT sum(k * (k - 1)), sum(k * q) * {max(table.num_rows, 1)} FROM pristan_name_statistics"  # noqa: S608
+        ).fetchall()
+    finally:
+        con.close()
+    others, independent = (float(value or 0.0) for value in rows[0]) if rows else (0.0, 0.0)
+    return max(others / independent, 1.0) if independent and others else 1.0
 
 
 def train(table: pa.Table) -> Model:
@@ -381,7 +509,9 @@ def train(table: pa.Table) -> Model:
     con = connection()
     try:
         by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
-        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency))
+        independence = estimate_independence(table) if by_frequency else None
+        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency), independence)
+        trained = False
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -401,15 +531,56 @@ def train(table: pa.Table) -> Model:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on("dob_days"), estimate_without_term_frequencies=True
                 )
+                trained = True
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
-                linker = _linker(con, table, settings)
-        return Model(_sane(linker.misc.save_model_to_json(), records=table.num_rows))
+                linker = _linker(con, table, settings, independence)
+        settings = linker.misc.save_model_to_json()
+        if trained:
+            prior = _prior_from_recall(con, table, settings)
+            if prior is not None:
+                settings["probability_two_random_records_match"] = prior
+        settings = _sane(settings, records=table.num_rows)
+        if independence is not None:
+            settings[INDEPENDENCE_KEY] = independence
+        return Model(settings)
     finally:
         con.close()
 
 
 RARE_NAME = 3  # records carrying the same name parts, at most
+MIN_RECALL = 0.1  # the least share of duplicates taken to agree on name and date alike
+
+
+def _prior_from_recall(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: dict[str, Any]) -> float | None:
+    """The prior once m is estimated: the pairs agreeing on name and date of birth alike, divided by
+    the share of duplicates that agree so (the recall of that rule, from the m of name "exact" and
+    of the date's "exact" and "estimated", on pairs where both dates are known), over all pairs.
+    Before EM the recall of the deterministic rules can only be guessed (0.7); a register where
+    duplicates are written otherwise more often than not has a prior that guess understates."""
+    m = {
+        (comparison["output_column_name"], level["label_for_charts"]): level.get("m_probability") or 0.0
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if not level.get("is_null_level")
+    }
+    records = table.num_rows
+    dated = (records - table.column("dob_days").null_count) / records if records else 0.0
+    recall = m["name", "exact"] * (m["date_of_birth", "exact"] + m["date_of_birth", "estimated"]) * dated**2
+    if records < 2 or recall < MIN_RECALL:
+        return None
+    con.register("names_and_dates", table.select(["given", "family", "name", "dob_days"]))
+    try:
+        rows = con.sql(
+            "SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM names_and_dates"
+            " WHERE name IS NOT NULL AND dob_days IS NOT NULL GROUP BY given, family, dob_days)"
+        ).fetchall()
+    finally:
+        con.unregister("names_and_dates")
+    agreeing = float(rows[0][0]) if rows else 0.0
+    if not agreeing:
+        return None
+    return min(agreeing / recall / (records * (records - 1) / 2), 0.5)
 
 
 def _with_rare_names(table: pa.Table) -> pa.Table:
@@ -428,12 +599,17 @@ M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can a
 # share their name parts as often in one order as in the other, so these weigh no more than "exact"
 # (random sampling almost never sees them, and their u alone would make them weigh more).
 AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
+# Agreements a namesake shares as often as the person: the name says the language, hence the
+# country, and an agreement on a name already weighs by how common the name is among all records.
+# Counted again, it would make two persons of one common name in one country a likely pair; it
+# counts only when it disagrees. (Gender, which a name says less surely, weighs little either way.)
+NAME_IMPLIES = {"citizenship": "shared"}
 
 
 def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
     values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
-    takes its starting values back; AS_STRONG_AS_EXACT holds; and the prior is at least
+    weighs nothing; AS_STRONG_AS_EXACT holds; and the prior is at least
     RETURNING_SHARE's (of ``records``)."""
     if records >= MIN_RECORDS_FOR_U:  # a smaller table keeps DEFAULT_PRIOR
         floor = 2 * RETURNING_SHARE / records
@@ -454,11 +630,22 @@ def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
                 level["u_probability"] = start.u
             level["m_probability"] = max(level["m_probability"], M_FLOOR)
             if code != "different" and level["m_probability"] < level["u_probability"]:
-                level["m_probability"], level["u_probability"] = start.m, start.u
+                # An agreement that EM found no more common among duplicates than among others
+                # (a date within a year once the year slips have a level of their own) counts
+                # neither way; its starting values would make it count for.
+                level["m_probability"] = level["u_probability"]
+        implied = by_code.get(NAME_IMPLIES.get(field, ""))
+        if implied is not None and records >= MIN_RECORDS_FOR_U:
+            implied["m_probability"] = implied["u_probability"]
         exact = by_code.get("exact")
         for code in AS_STRONG_AS_EXACT.get(field, ()):
             level = by_code[code]
-            if exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
+            if exact and level.get("tf_adjustment_column") and exact.get("tf_adjustment_column"):
+                # Weighed by how common the name is, a level weighs log2(m / frequency): its own m
+                # would make a rare name swapped weigh less than the same name in its order, though
+                # another person carries the swapped name more rarely still.
+                level["m_probability"], level["u_probability"] = exact["m_probability"], exact["u_probability"]
+            elif exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
                 level["u_probability"] = level["m_probability"] * exact["u_probability"] / exact["m_probability"]
     return settings
 
@@ -467,7 +654,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
     """The pairs of ``table`` the model gives at least ``threshold``, with their reasons."""
     con = connection()
     try:
-        linker = _linker(con, table, model.settings)
+        linker = _linker(con, table, model.splink_settings(), model.independence)
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
