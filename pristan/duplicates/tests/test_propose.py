@@ -6,7 +6,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from pristan.core.models import Office
-from pristan.duplicates import matching, synthetic
+from pristan.demo import synthetic_persons as synthetic
+from pristan.duplicates import matching
 from pristan.duplicates.propose import candidates
 from pristan.duplicates.scan import model_row
 from pristan.duplicates.types import PersonData
