@@ -220,17 +220,31 @@ _COLUMNS = (
 
 
 def record_row(uid: int, data: PersonData) -> dict[str, Any]:
-    """One record's compared values, as Splink (and levels.py) read them."""
+    """One record's compared values, as Splink (and levels.py) read them. The row shares the lists
+    it holds with other rows of the same names (cached): read them, never change them."""
     from pristan.duplicates.keys import normalised_document
 
-    given_parts, family_parts = _parts(data.given_name), _parts(data.family_name)
-    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
-    other = (*_parts(data.other_names), *_parts(data.aliases))
-    given, family = " ".join(given_parts), " ".join(family_parts)
-    born = data.date_of_birth
     documents = [number for number in dict.fromkeys(map(normalised_document, data.document_numbers)) if number]
     return {
         "unique_id": uid,
+        **_name_columns(data.given_name, data.family_name, data.other_names, data.aliases),
+        **_date_columns(data.date_of_birth),
+        "dob_estimated": bool(data.date_of_birth_estimated),
+        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
+        "citizenships": sorted(data.citizenships) or None,
+        "document": documents[0] if documents else None,
+        "documents": documents or None,
+    }
+
+
+def _name_columns(given_name: str, family_name: str, other_names: str, aliases: str) -> dict[str, Any]:
+    """The columns drawn from the names alone."""
+    given_parts = _parts(given_name)
+    family_parts, family_deletions = _family(family_name)
+    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
+    other = (*_parts(other_names), *_parts(aliases)) if other_names or aliases else ()
+    given, family = " ".join(given_parts), " ".join(family_parts)
+    return {
         "given": given,
         "family": family,
         "name": f"{given} {family}".strip() or None,
@@ -238,20 +252,28 @@ def record_row(uid: int, data: PersonData) -> dict[str, Any]:
         "given_first": given_parts[0] if given_parts else None,
         "family_first": family_parts[0] if family_parts else None,
         "gf_parts": gf_parts,
-        "parts": list(dict.fromkeys((*gf_parts, *other))),
-        "family_deletions": sorted(
-            {variant for part in family_parts if len(part) >= MIN_DELETION for variant in _deletions(part)}
-        ),
-        "dob_days": (born - _EPOCH).days if born else None,
-        "dob_year": born.year if born else None,
-        "dob_month": born.month if born else None,
-        "dob_day": born.day if born else None,
-        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month) if born else None,
-        "dob_estimated": bool(data.date_of_birth_estimated),
-        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
-        "citizenships": sorted(data.citizenships) or None,
-        "document": documents[0] if documents else None,
-        "documents": documents or None,
+        "parts": list(dict.fromkeys((*gf_parts, *other))) if other else list(gf_parts),
+        "family_deletions": family_deletions,
+    }
+
+
+@lru_cache(maxsize=1 << 16)
+def _family(family_name: str) -> tuple[tuple[str, ...], list[str]]:
+    """A family name's folded parts and their one-letter deletions (a shared list: never changed)."""
+    parts = _parts(family_name)
+    return parts, sorted({variant for part in parts if len(part) >= MIN_DELETION for variant in _deletions(part)})
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_columns(born: date | None) -> dict[str, Any]:
+    if born is None:
+        return dict.fromkeys(("dob_days", "dob_year", "dob_month", "dob_day", "dob_md"))
+    return {
+        "dob_days": (born - _EPOCH).days,
+        "dob_year": born.year,
+        "dob_month": born.month,
+        "dob_day": born.day,
+        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month),
     }
 
 
@@ -284,10 +306,11 @@ _SCHEMA = pa.schema(
 def records_table(records: Iterable[tuple[int, PersonData]]) -> pa.Table:
     """The records as one in-memory Arrow table (never a file)."""
     columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    appenders = [(name, columns[name].append) for name in _COLUMNS]
     for uid, data in records:
         row = record_row(uid, data)
-        for name in _COLUMNS:
-            columns[name].append(row[name])
+        for name, append in appenders:
+            append(row[name])
     return pa.table(columns, schema=_SCHEMA)
 
 
