@@ -34,6 +34,7 @@ import json
 import os
 import pickle
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keys-url", help="the key store's empty scratch PostgreSQL database")
     parser.add_argument("--json", type=Path, help="where to write the figures (default bench/results/...)")
     parser.add_argument("--keep", type=Path, help="also write PERSONS.csv and truth.csv into this directory")
-    parser.add_argument("--reuse", type=Path, help="sealed mode, SQLite: keep the written databases in this directory and scan them again")
+    parser.add_argument("--reuse", type=Path, help="sealed mode, SQLite: keep the databases written here, scan them again")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # the matching process's work directory
     args = parser.parse_args(argv)
     if bool(args.database_url) != bool(args.keys_url):
@@ -88,12 +89,22 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the scan's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @contextmanager
 def _stage(stages: dict[str, dict[str, float]], name: str) -> Iterator[None]:
     _reset_peak()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     yield
-    stages[name] = {"seconds": round(time.perf_counter() - started, 2), "peak_mib": round(_peak_mib(), 1)}
+    stages[name] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(_cpu_seconds() - cpu, 2),
+        "peak_mib": round(_peak_mib(), 1),
+    }
 
 
 # --- In the child: the matching ------------------------------------------------------------------
@@ -141,7 +152,10 @@ def _scan(stages: dict[str, dict[str, float]]) -> list[list[Any]]:
     started = time.perf_counter()
     scan.scan_all()
     peak = max((figure["peak_mib"] for figure in stages.values()), default=0.0)
-    stages["scan"] = {"seconds": round(time.perf_counter() - started, 2), "peak_mib": peak}
+    cpu = sum(figure["cpu_seconds"] for figure in stages.values())
+    stages["scan"] = {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(cpu, 2), "peak_mib": peak}
+    # The extract's workers (processes of their own, ended with it): the largest one's peak.
+    stages["scan"]["workers_peak_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     ids = json.loads(Path(os.environ["BENCH_RECORD_IDS"]).read_text())
     stored = CandidatePair.objects.filter(found_by=CandidatePair.FoundBy.SCAN)
     return [
@@ -289,11 +303,7 @@ def main(argv: list[str] | None = None) -> None:
 
         threshold = args.threshold if args.threshold is not None else settings.PRISTAN_DUPLICATES_PROPOSE
         started = time.perf_counter()
-        written = _written(args)
-        if written is not None:
-            synthetic = written
-        else:
-            synthetic = generate(persons=args.persons, seed=args.seed, duplicate_share=args.share)
+        synthetic = _written(args) or generate(persons=args.persons, seed=args.seed, duplicate_share=args.share)
         figures: dict[str, Any] = {"generate_seconds": round(time.perf_counter() - started, 1)}
         print(
             f"{len(synthetic.records):,} records of {args.persons:,} persons, {len(synthetic.truth):,} planted pairs, "
@@ -305,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
         environment = dict(os.environ)
         if args.mode == "file":
             (work / "records.pickle").write_bytes(pickle.dumps([(record_id, data) for record_id, data, _o in synthetic.records]))
-        elif written is not None:
+        elif (work / "written.json").exists():
             _forget_scans()
             print(f"reusing the databases written in {work}")
             environment["BENCH_RECORD_IDS"] = str(work / "record_ids.json")
@@ -327,9 +337,12 @@ def main(argv: list[str] | None = None) -> None:
         figures["match_seconds"] = round(time.perf_counter() - started, 1)
         found = json.loads((work / "found.json").read_text())
 
-    print(f"\n{'stage':10} {'seconds':>8} {'peak MiB':>9}")
+    print(f"\n{'stage':10} {'seconds':>8} {'CPU s':>8} {'peak MiB':>9}")
     for name, stage in found["stages"].items():
-        print(f"{name:10} {stage['seconds']:>8.1f} {stage['peak_mib']:>9.0f}")
+        print(f"{name:10} {stage['seconds']:>8.1f} {stage.get('cpu_seconds', 0.0):>8.1f} {stage['peak_mib']:>9.0f}")
+    workers = found["stages"].get("scan", {}).get("workers_peak_mib")
+    if workers:
+        print(f"(the extract's workers: each at most {workers:.0f} MiB; CPU: the stage's process and its workers)")
     pairs = [(a, b) for a, b, _probability in found["pairs"]]
     scores = evaluate(synthetic, pairs)
     planted: dict[str, int] = {}

@@ -51,6 +51,7 @@ __all__ = [
     "remove_master_key",
     "seal",
     "unwrap",
+    "unwrapper",
     "wrap",
 ]
 
@@ -87,8 +88,11 @@ def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
+_WRAP_AAD = b"pristan-data-key:"
+
+
 def _wrap_aad(data_key_id: UUID) -> bytes:
-    return b"pristan-data-key:" + data_key_id.bytes
+    return _WRAP_AAD + data_key_id.bytes
 
 
 def wrap(keyring: Keyring, data_key_id: UUID, data_key: bytes) -> tuple[str, bytes]:
@@ -106,6 +110,23 @@ def unwrap(keyring: Keyring, data_key_id: UUID, master_id: str, wrapped: bytes) 
         return AESGCM(master).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _wrap_aad(data_key_id))
     except InvalidTag:
         raise SealError(f"Data key {data_key_id} does not open under master key {master_id!r}.") from None
+
+
+def unwrapper(keyring: Keyring) -> Callable[[bytes, str, bytes], bytes]:
+    """`unwrap` for many keys (a scan opening every person): each master key's cipher set up once,
+    the data key id given as its 16 bytes."""
+    ciphers = {master_id: AESGCM(master) for master_id, master in keyring.master_keys.items()}
+
+    def unwrap_one(data_key_id: bytes, master_id: str, wrapped: bytes) -> bytes:
+        cipher = ciphers.get(master_id)
+        if cipher is None:
+            raise SealError(f"Master key {master_id!r} is not in the keyring.")
+        try:
+            return cipher.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _WRAP_AAD + data_key_id)
+        except InvalidTag:
+            raise SealError(f"Data key {UUID(bytes=data_key_id)} does not open under master key {master_id!r}.") from None
+
+    return unwrap_one
 
 
 def seal(data_key_id: UUID, data_key: bytes, plaintext: bytes, aad: bytes) -> bytes:

@@ -152,10 +152,8 @@ def _wrapped_keys(wanted: set[bytes]) -> dict[bytes, tuple[str, bytes]]:
 def _open(batch: _Batch, opening: _Opening) -> Iterator[tuple[int, PersonData]]:
     """The batch's persons opened: each data key unwrapped once, each value opened with it. A value
     whose key was destroyed reads as empty, as a sealed field reads it (core/sealed.py)."""
-    ring = opening.ring
-    openers: dict[bytes, Any] = {}
-    for key_id, (master_id, wrapped) in batch.keys.items():
-        openers[key_id] = crypto.opener(crypto.unwrap(ring, UUID(bytes=key_id), master_id, wrapped))
+    unwrap = crypto.unwrapper(opening.ring)
+    openers = {key_id: crypto.opener(unwrap(key_id, master_id, wrapped)) for key_id, (master_id, wrapped) in batch.keys.items()}
     given_aad, family_aad, other_aad, aliases_aad, born_aad = opening.person_aads
     document_aad = opening.document_aad
 

@@ -394,13 +394,14 @@ def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> L
     return Linker(_registered(con, table), settings, log_level=None)
 
 
-def train(table: pa.Table) -> Model:
+def train(table: pa.Table, *, population: int | None = None) -> Model:
     """Estimate the model on ``table``: the prior from deterministic rules, u by random sampling,
     m by EM blocked once on the same date of birth (to learn names, gender, citizenship, documents)
     and once on the same rare name, gender and citizenships (to learn dates: on all pairs of one
     name, namesakes of one country and gender outnumber the duplicates, and EM took the agreement
     on citizenship for the mark of one person). Small tables keep the starting m values
-    (MIN_RECORDS_FOR_EM)."""
+    (MIN_RECORDS_FOR_EM). ``population``: how many records ``table`` was sampled from (the
+    scan's training sample), for the prior's floor."""
     con = connection()
     try:
         by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
@@ -427,7 +428,7 @@ def train(table: pa.Table) -> Model:
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
                 linker = _linker(con, table, settings)
-        return Model(_sane(linker.misc.save_model_to_json(), records=table.num_rows))
+        return Model(_sane(linker.misc.save_model_to_json(), records=population or table.num_rows))
     finally:
         con.close()
 
