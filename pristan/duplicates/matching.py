@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.conf import settings as django_settings
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from pristan.core.names import search_tokens
@@ -168,14 +169,61 @@ def _comparison(field: str, levels: Sequence[Level], *, by_frequency: bool) -> d
 
 FREQUENCY_COLUMN = "name_sorted"
 
+# Blocking: the pairs compared are those of one block. A common name puts hundreds of persons in one
+# block at a million (the most common full name 934 times, a given name with 1 January 1,467 times),
+# and the pairs of a block grow as its square: so a block of more than BLOCK_AT_MOST records is
+# narrowed by the date (`_with_blocks`). What it leaves out are pairs that agree on a common name
+# and nothing else strong; the name's frequency makes such a pair weigh far too little to be
+# proposed (Splink's term-frequency adjustment: about log2(0.55 * 1,000,000 / 100) = 12.4 bits at
+# most against a prior near 2^-23). The rules as written when the model was trained are replaced
+# by these at prediction (`predict`): blocking is not part of what is trained.
+BLOCK_AT_MOST = 100
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
-    block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
-    block_on("given_first", "family_first"),  # compound names: a second given or family name added
-    block_on("family", "dob_year"),  # the given name spelt otherwise
-    block_on("given", "dob_md"),  # the family name spelt otherwise, or the year wrong
+    block_on("name_block"),  # the same name parts, in either order (swapped names too)
+    block_on("initials_block"),  # the first given and family name: compound names, a name added
+    block_on("family_block"),  # the family name and birth year: the given name spelt otherwise
+    block_on("given_block"),  # the given name and day and month: the family name spelt otherwise, or the year wrong
     block_on("documents", arrays_to_explode=["documents"]),
-    block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
+    # A typo in the family name: a one-letter deletion in common, the same birth year, and family
+    # names that differ (pairs with the same family name are the third rule's; without this
+    # condition every pair of Jovanović born in one year would be joined once per deletion).
+    CustomRule(
+        "l.family_deletions = r.family_deletions AND l.dob_year = r.dob_year AND l.family <> r.family",
+        arrays_to_explode=["family_deletions"],
+    ),
 ]
+# The block columns: the block's key, narrowed by the date when more than BLOCK_AT_MOST records share
+# it (DuckDB's || gives NULL without a date: such a record then joins no large block).
+_BLOCKS = {
+    "name_block": ("name_sorted", "dob_year"),
+    "initials_block": ("given_first || ':' || family_first", "dob_year"),
+    "family_block": ("family || ':' || dob_year", "dob_md"),
+    "given_block": ("given || ':' || dob_md", "dob_year"),
+}
+
+
+def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """``table`` with the block columns of BLOCKING_RULES."""
+    if "name_block" in table.column_names:
+        return table
+    numbered = table.select(["name_sorted", "given_first", "family_first", "family", "given", "dob_year", "dob_md"])
+    numbered = numbered.append_column("row_number", pa.array(range(table.num_rows), pa.int64()))
+    columns = ", ".join(
+        f"CASE WHEN count(*) OVER (PARTITION BY {key}) <= {BLOCK_AT_MOST} THEN {key} ELSE {key} || ':' || {narrower} END"
+        f" AS {name}"
+        for name, (key, narrower) in _BLOCKS.items()
+    )
+    con.register("records_to_block", numbered)
+    try:
+        # Our own SQL over our own column names: nothing from a record is in it.
+        blocks = con.sql(f"SELECT {columns} FROM records_to_block ORDER BY row_number").to_arrow_table()  # noqa: S608
+    finally:
+        con.unregister("records_to_block")
+    for name in _BLOCKS:
+        table = table.append_column(name, blocks.column(name).cast(pa.string()))
+    return table
+
+
 DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
     "l.document = r.document",
     "l.given = r.given AND l.family = r.family AND l.dob_days = r.dob_days",
@@ -387,7 +435,7 @@ def default_model() -> Model:
 
 
 def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
-    return DuckDBAPI(con).register(table, dataset_display_name="persons")
+    return DuckDBAPI(con).register(_with_blocks(con, table), dataset_display_name="persons")
 
 
 def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> Linker:
@@ -491,7 +539,8 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
     """The pairs of ``table`` the model gives at least ``threshold``, with their reasons."""
     con = connection()
     try:
-        linker = _linker(con, table, model.settings)
+        settings = {**model.settings, "blocking_rules_to_generate_predictions": _blocking_rules()}
+        linker = _linker(con, table, settings)
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
@@ -511,6 +560,13 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
                 )
     finally:
         con.close()
+
+
+def _blocking_rules() -> list[Any]:
+    """BLOCKING_RULES as a model's settings hold them."""
+    return [
+        rule.create_blocking_rule_dict("duckdb") if isinstance(rule, BlockingRuleCreator) else rule for rule in BLOCKING_RULES
+    ]
 
 
 def _gamma_codes() -> dict[str, dict[int, str]]:
