@@ -172,12 +172,16 @@ FREQUENCY_COLUMN = "name_sorted"
 # Blocking: the pairs compared are those of one block. A common name puts hundreds of persons in one
 # block at a million (the most common full name 934 times, a given name with 1 January 1,467 times),
 # and the pairs of a block grow as its square: so a block of more than BLOCK_AT_MOST records is
-# narrowed by the date (`_with_blocks`). What it leaves out are pairs that agree on a common name
-# and nothing else strong; the name's frequency makes such a pair weigh far too little to be
-# proposed (Splink's term-frequency adjustment: about log2(0.55 * 1,000,000 / 100) = 12.4 bits at
-# most against a prior near 2^-23). The rules as written when the model was trained are replaced
-# by these at prediction (`predict`): blocking is not part of what is trained.
-BLOCK_AT_MOST = 100
+# narrowed (`_BLOCKS`: by the birth year, or the day and month, or the family name's initial).
+# What that leaves out are pairs that agree on a common name and on nothing else strong; the
+# name's frequency makes such a pair weigh far too little to be proposed (Splink's term-frequency
+# adjustment: about log2(0.55 * 1,000,000 / 50) = 13.4 bits at most, against a prior near 2^-23).
+# Measured on the synthetic million (bench/duplicates.py, 96,000 planted pairs): 30 million pairs
+# compared at 100 records and 19 million at 50, where the unnarrowed rules (more than 100 million)
+# did not fit in 4 GB; of the planted pairs the old rules blocked, 643 and 1,507 are not blocked,
+# nearly all with the date of birth missing and no document in common. The rules as written when
+# the model was trained are replaced by these at prediction (`predict`): blocking is not trained.
+BLOCK_AT_MOST = 50
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("name_block"),  # the same name parts, in either order (swapped names too)
     block_on("initials_block"),  # the first given and family name: compound names, a name added
@@ -195,13 +199,15 @@ BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
         arrays_to_explode=["family_deletions"],
     ),
 ]
-# The block columns: the block's key, narrowed by the date when more than BLOCK_AT_MOST records share
-# it (DuckDB's || gives NULL without a date: such a record then joins no large block).
+# The block columns: the block's key, narrowed when more than BLOCK_AT_MOST records share it (DuckDB's
+# || gives NULL without a date: such a record then joins no large block). The given name with day
+# and month stands for a family name spelt otherwise or a year wrong: narrowed by the family name's
+# initial (typos and transliterations rarely change it), not by the year.
 _BLOCKS = {
     "name_block": ("name_sorted", "dob_year"),
     "initials_block": ("given_first || ':' || family_first", "dob_year"),
     "family_block": ("family || ':' || dob_year", "dob_md"),
-    "given_block": ("given || ':' || dob_md", "dob_year"),
+    "given_block": ("given || ':' || dob_md", "substr(family, 1, 1)"),
 }
 
 
