@@ -188,16 +188,11 @@ BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("family_block"),  # the family name and birth year: the given name spelt otherwise
     block_on("given_block"),  # the given name and day and month: the family name spelt otherwise, or the year wrong
     block_on("documents", arrays_to_explode=["documents"]),
-    # A typo in the family name: a one-letter deletion in common, the same date of birth, and family
-    # names that differ (pairs with the same family name are the third rule's; without this
-    # condition every pair of Jovanović born on one day would be joined once per deletion). On the
-    # birth year instead of the date, a million persons gave 16 million pairs (Ivanov and Ivanova
-    # are one letter apart) and no more duplicates found at 100,000: the given name with day and
-    # month (the fourth rule) already meets a typo with the year wrong.
-    CustomRule(
-        "l.family_deletions = r.family_deletions AND l.dob_days = r.dob_days AND l.family <> r.family",
-        arrays_to_explode=["family_deletions"],
-    ),
+    # A typo in the family name: a one-letter deletion in common with the birth year (`_TYPO_BLOCKS`),
+    # and family names that differ (pairs with the same family name are the third rule's; without
+    # this condition every pair of Jovanović born in one year would be joined once per deletion:
+    # 234 million at a million persons).
+    CustomRule("l.typo_blocks = r.typo_blocks AND l.family <> r.family", arrays_to_explode=["typo_blocks"]),
 ]
 # The block columns: the block's key, narrowed when more than BLOCK_AT_MOST records share it (DuckDB's
 # || gives NULL without a date: such a record then joins no large block). The given name with day
@@ -211,11 +206,14 @@ _BLOCKS = {
 }
 
 
+_BLOCKED_COLUMNS = ("name_sorted", "given_first", "family_first", "family", "given", "dob_year", "dob_md", "family_deletions")
+
+
 def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
     """``table`` with the block columns of BLOCKING_RULES."""
     if "name_block" in table.column_names:
         return table
-    numbered = table.select(["name_sorted", "given_first", "family_first", "family", "given", "dob_year", "dob_md"])
+    numbered = table.select([*_BLOCKED_COLUMNS])
     numbered = numbered.append_column("row_number", pa.array(range(table.num_rows), pa.int64()))
     columns = ", ".join(
         f"CASE WHEN count(*) OVER (PARTITION BY {key}) <= {BLOCK_AT_MOST} THEN {key} ELSE {key} || ':' || {narrower} END"
@@ -226,11 +224,28 @@ def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
     try:
         # Our own SQL over our own column names: nothing from a record is in it.
         blocks = con.sql(f"SELECT {columns} FROM records_to_block ORDER BY row_number").to_arrow_table()  # noqa: S608
+        typos = con.sql(_TYPO_BLOCKS.format(at_most=int(BLOCK_AT_MOST))).to_arrow_table()
     finally:
         con.unregister("records_to_block")
     for name in _BLOCKS:
         table = table.append_column(name, blocks.column(name).cast(pa.string()))
-    return table
+    return table.append_column("typo_blocks", typos.column("typo_blocks").cast(pa.list_(pa.string())))
+
+
+# Each one-letter deletion of the family name with the birth year, narrowed by day and month where
+# more than BLOCK_AT_MOST records share it (Ivanov and Ivanova are one letter apart: hundreds a year).
+_TYPO_BLOCKS = """
+    WITH deletions AS (
+        SELECT row_number, unnest(family_deletions) AS deletion, dob_year, dob_md FROM records_to_block
+        WHERE dob_year IS NOT NULL
+    ), keyed AS (
+        SELECT row_number, CASE WHEN count(*) OVER (PARTITION BY deletion, dob_year) <= {at_most}
+            THEN deletion || ':' || dob_year ELSE deletion || ':' || dob_year || ':' || dob_md END AS typo_block
+        FROM deletions
+    ), listed AS (SELECT row_number, list(typo_block) AS typo_blocks FROM keyed GROUP BY row_number)
+    SELECT listed.typo_blocks FROM records_to_block LEFT JOIN listed USING (row_number)
+    ORDER BY records_to_block.row_number
+"""
 
 
 DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
