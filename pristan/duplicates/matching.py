@@ -234,17 +234,24 @@ def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
 
 # Each one-letter deletion of the family name with the birth year, narrowed by day and month where
 # more than BLOCK_AT_MOST records share it (Ivanov and Ivanova are one letter apart: hundreds a year).
+# Counted per family name and year first: the records of one family share all their deletions.
 _TYPO_BLOCKS = """
-    WITH deletions AS (
-        SELECT row_number, unnest(family_deletions) AS deletion, dob_year, dob_md FROM records_to_block
-        WHERE dob_year IS NOT NULL
-    ), keyed AS (
-        SELECT row_number, CASE WHEN count(*) OVER (PARTITION BY deletion, dob_year) <= {at_most}
-            THEN deletion || ':' || dob_year ELSE deletion || ':' || dob_year || ':' || dob_md END AS typo_block
+    WITH families AS (
+        SELECT family, dob_year, any_value(family_deletions) AS deletions, count(*) AS records FROM records_to_block
+        WHERE dob_year IS NOT NULL AND len(family_deletions) > 0 GROUP BY family, dob_year
+    ), deletions AS (
+        SELECT family, dob_year, unnest(deletions) AS deletion, records FROM families
+    ), sized AS (
+        SELECT family, dob_year, deletion, sum(records) OVER (PARTITION BY deletion, dob_year) > {at_most} AS narrow
         FROM deletions
-    ), listed AS (SELECT row_number, list(typo_block) AS typo_blocks FROM keyed GROUP BY row_number)
-    SELECT listed.typo_blocks FROM records_to_block LEFT JOIN listed USING (row_number)
-    ORDER BY records_to_block.row_number
+    ), listed AS (
+        SELECT family, dob_year, list({{'deletion': deletion, 'narrow': narrow}}) AS entries FROM sized
+        GROUP BY family, dob_year
+    )
+    SELECT list_transform(entries, lambda entry: CASE WHEN entry.narrow
+        THEN entry.deletion || ':' || r.dob_year || ':' || r.dob_md ELSE entry.deletion || ':' || r.dob_year END
+    ) AS typo_blocks
+    FROM records_to_block AS r LEFT JOIN listed USING (family, dob_year) ORDER BY r.row_number
 """
 
 
