@@ -175,13 +175,14 @@ FREQUENCY_COLUMN = "name_sorted"
 # narrowed (`_BLOCKS`: by the birth year, or the day and month, or the family name's initial).
 # What that leaves out are pairs that agree on a common name and on nothing else strong; the
 # name's frequency makes such a pair weigh far too little to be proposed (Splink's term-frequency
-# adjustment: about log2(0.55 * 1,000,000 / 50) = 13.4 bits at most, against a prior near 2^-23).
-# Measured on the synthetic million (bench/duplicates.py, 96,000 planted pairs): 30 million pairs
-# compared at 100 records and 19 million at 50, where the unnarrowed rules (more than 100 million)
-# did not fit in 4 GB; of the planted pairs the old rules blocked, 643 and 1,507 are not blocked,
-# nearly all with the date of birth missing and no document in common. The rules as written when
-# the model was trained are replaced by these at prediction (`predict`): blocking is not trained.
-BLOCK_AT_MOST = 50
+# adjustment: about log2(0.55 * 1,000,000 / 30) = 14.2 bits at most, against a prior near 2^-23).
+# Measured on the synthetic million (bench/duplicates.py, 96,000 planted pairs): 30.5 million
+# pairs compared at 100 records, 20.8 million at 50 and 13.2 million at 30, where the unnarrowed
+# rules (more than 100 million) did not fit in 4 GB; of the 94,862 planted pairs the old rules
+# blocked, 643, 1,466 and 2,433 are not blocked, nearly all with the date of birth missing and no
+# document in common; the pairs found at 0.8 were 68,172, 68,171 and 68,170. The rules as written
+# when the model was trained are replaced by these at prediction (`predict`): blocking is not trained.
+BLOCK_AT_MOST = 30
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("name_block"),  # the same name parts, in either order (swapped names too)
     block_on("initials_block"),  # the first given and family name: compound names, a name added
