@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.conf import settings as django_settings
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from pristan.core.names import search_tokens
@@ -175,15 +176,95 @@ def _comparison(field: str, levels: Sequence[Level], *, by_frequency: bool) -> d
 
 FREQUENCY_COLUMN = "name_sorted"
 
+# Blocking: the pairs compared are those of one block. A common name puts hundreds of persons in one
+# block at a million (the most common full name 934 times, a given name with 1 January 1,467 times),
+# and the pairs of a block grow as its square: so a block of more than BLOCK_AT_MOST records is
+# narrowed (`_BLOCKS`: by the birth year, or the day and month, or the family name's initial).
+# What that leaves out are pairs that agree on a common name and on nothing else strong; the
+# name's frequency makes such a pair weigh far too little to be proposed (Splink's term-frequency
+# adjustment: about log2(0.55 * 1,000,000 / 30) = 14.2 bits at most, against a prior near 2^-23).
+# Measured on the synthetic million (bench/duplicates.py, 96,000 planted pairs): 30.5 million
+# pairs compared at 100 records, 20.8 million at 50 and 13.2 million at 30, where the unnarrowed
+# rules (more than 100 million) did not fit in 4 GB; of the 94,862 planted pairs the old rules
+# blocked, 643, 1,466 and 2,433 are not blocked, nearly all with the date of birth missing and no
+# document in common; the pairs found at 0.8 were 68,172, 68,171 and 68,170. The rules as written
+# when the model was trained are replaced by these at prediction (`predict`): blocking is not trained.
+BLOCK_AT_MOST = 30
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
-    block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
-    block_on("given_first", "family_first"),  # compound names: a second given or family name added
-    block_on("family", "dob_year"),  # the given name spelt otherwise
-    block_on("given", "dob_md"),  # the family name spelt otherwise, or the year wrong
-    block_on("family", "dob_md"),  # the given name spelt otherwise and the year wrong
+    block_on("name_block"),  # the same name parts, in either order (swapped names too)
+    block_on("initials_block"),  # the first given and family name: compound names, a name added
+    block_on("family_block"),  # the family name and birth year: the given name spelt otherwise
+    block_on("given_block"),  # the given name and day and month: the family name spelt otherwise, or the year wrong
+    block_on("family_md_block"),  # the family name and day and month: the given name spelt otherwise and the year wrong
     block_on("documents", arrays_to_explode=["documents"]),
-    block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
+    # A typo in the family name: a one-letter deletion in common with the birth year (`_TYPO_BLOCKS`),
+    # and family names that differ (pairs with the same family name are the third rule's; without
+    # this condition every pair of Jovanović born in one year would be joined once per deletion:
+    # 234 million at a million persons).
+    CustomRule("l.typo_blocks = r.typo_blocks AND l.family <> r.family", arrays_to_explode=["typo_blocks"]),
 ]
+# The block columns: the block's key, narrowed when more than BLOCK_AT_MOST records share it (DuckDB's
+# || gives NULL without a date: such a record then joins no large block). The given name with day
+# and month stands for a family name spelt otherwise or a year wrong: narrowed by the family name's
+# initial (typos and transliterations rarely change it), not by the year.
+_BLOCKS = {
+    "name_block": ("name_sorted", "dob_year"),
+    "initials_block": ("given_first || ':' || family_first", "dob_year"),
+    "family_block": ("family || ':' || dob_year", "dob_md"),
+    "given_block": ("given || ':' || dob_md", "substr(family, 1, 1)"),
+    "family_md_block": ("family || ':' || dob_md", "substr(given, 1, 1)"),
+}
+
+
+_BLOCKED_COLUMNS = ("name_sorted", "given_first", "family_first", "family", "given", "dob_year", "dob_md", "family_deletions")
+
+
+def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """``table`` with the block columns of BLOCKING_RULES."""
+    if "name_block" in table.column_names:
+        return table
+    numbered = table.select([*_BLOCKED_COLUMNS])
+    numbered = numbered.append_column("row_number", pa.array(range(table.num_rows), pa.int64()))
+    columns = ", ".join(
+        f"CASE WHEN count(*) OVER (PARTITION BY {key}) <= {BLOCK_AT_MOST} THEN {key} ELSE {key} || ':' || {narrower} END"
+        f" AS {name}"
+        for name, (key, narrower) in _BLOCKS.items()
+    )
+    con.register("records_to_block", numbered)
+    try:
+        # Our own SQL over our own column names: nothing from a record is in it.
+        blocks = con.sql(f"SELECT {columns} FROM records_to_block ORDER BY row_number").to_arrow_table()  # noqa: S608
+        typos = con.sql(_TYPO_BLOCKS.format(at_most=int(BLOCK_AT_MOST))).to_arrow_table()
+    finally:
+        con.unregister("records_to_block")
+    for name in _BLOCKS:
+        table = table.append_column(name, blocks.column(name).cast(pa.string()))
+    return table.append_column("typo_blocks", typos.column("typo_blocks").cast(pa.list_(pa.string())))
+
+
+# Each one-letter deletion of the family name with the birth year, narrowed by day and month where
+# more than BLOCK_AT_MOST records share it (Ivanov and Ivanova are one letter apart: hundreds a year).
+# Counted per family name and year first: the records of one family share all their deletions.
+_TYPO_BLOCKS = """
+    WITH families AS (
+        SELECT family, dob_year, any_value(family_deletions) AS deletions, count(*) AS records FROM records_to_block
+        WHERE dob_year IS NOT NULL AND len(family_deletions) > 0 GROUP BY family, dob_year
+    ), deletions AS (
+        SELECT family, dob_year, unnest(deletions) AS deletion, records FROM families
+    ), sized AS (
+        SELECT family, dob_year, deletion, sum(records) OVER (PARTITION BY deletion, dob_year) > {at_most} AS narrow
+        FROM deletions
+    ), listed AS (
+        SELECT family, dob_year, list({{'deletion': deletion, 'narrow': narrow}}) AS entries FROM sized
+        GROUP BY family, dob_year
+    )
+    SELECT list_transform(entries, lambda entry: CASE WHEN entry.narrow
+        THEN entry.deletion || ':' || r.dob_year || ':' || r.dob_md ELSE entry.deletion || ':' || r.dob_year END
+    ) AS typo_blocks
+    FROM records_to_block AS r LEFT JOIN listed USING (family, dob_year) ORDER BY r.row_number
+"""
+
+
 DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
     "l.document = r.document",
     "l.given = r.given AND l.family = r.family AND l.dob_days = r.dob_days",
@@ -228,17 +309,31 @@ _COLUMNS = (
 
 
 def record_row(uid: int, data: PersonData) -> dict[str, Any]:
-    """One record's compared values, as Splink (and levels.py) read them."""
+    """One record's compared values, as Splink (and levels.py) read them. The row shares the lists
+    it holds with other rows of the same names (cached): read them, never change them."""
     from pristan.duplicates.keys import normalised_document
 
-    given_parts, family_parts = _parts(data.given_name), _parts(data.family_name)
-    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
-    other = (*_parts(data.other_names), *_parts(data.aliases))
-    given, family = " ".join(given_parts), " ".join(family_parts)
-    born = data.date_of_birth
     documents = [number for number in dict.fromkeys(map(normalised_document, data.document_numbers)) if number]
     return {
         "unique_id": uid,
+        **_name_columns(data.given_name, data.family_name, data.other_names, data.aliases),
+        **_date_columns(data.date_of_birth),
+        "dob_estimated": bool(data.date_of_birth_estimated),
+        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
+        "citizenships": sorted(data.citizenships) or None,
+        "document": documents[0] if documents else None,
+        "documents": documents or None,
+    }
+
+
+def _name_columns(given_name: str, family_name: str, other_names: str, aliases: str) -> dict[str, Any]:
+    """The columns drawn from the names alone."""
+    given_parts = _parts(given_name)
+    family_parts, family_deletions = _family(family_name)
+    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
+    other = (*_parts(other_names), *_parts(aliases)) if other_names or aliases else ()
+    given, family = " ".join(given_parts), " ".join(family_parts)
+    return {
         "given": given,
         "family": family,
         "name": f"{given} {family}".strip() or None,
@@ -246,20 +341,28 @@ def record_row(uid: int, data: PersonData) -> dict[str, Any]:
         "given_first": given_parts[0] if given_parts else None,
         "family_first": family_parts[0] if family_parts else None,
         "gf_parts": gf_parts,
-        "parts": list(dict.fromkeys((*gf_parts, *other))),
-        "family_deletions": sorted(
-            {variant for part in family_parts if len(part) >= MIN_DELETION for variant in _deletions(part)}
-        ),
-        "dob_days": (born - _EPOCH).days if born else None,
-        "dob_year": born.year if born else None,
-        "dob_month": born.month if born else None,
-        "dob_day": born.day if born else None,
-        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month) if born else None,
-        "dob_estimated": bool(data.date_of_birth_estimated),
-        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
-        "citizenships": sorted(data.citizenships) or None,
-        "document": documents[0] if documents else None,
-        "documents": documents or None,
+        "parts": list(dict.fromkeys((*gf_parts, *other))) if other else list(gf_parts),
+        "family_deletions": family_deletions,
+    }
+
+
+@lru_cache(maxsize=1 << 16)
+def _family(family_name: str) -> tuple[tuple[str, ...], list[str]]:
+    """A family name's folded parts and their one-letter deletions (a shared list: never changed)."""
+    parts = _parts(family_name)
+    return parts, sorted({variant for part in parts if len(part) >= MIN_DELETION for variant in _deletions(part)})
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_columns(born: date | None) -> dict[str, Any]:
+    if born is None:
+        return dict.fromkeys(("dob_days", "dob_year", "dob_month", "dob_day", "dob_md"))
+    return {
+        "dob_days": (born - _EPOCH).days,
+        "dob_year": born.year,
+        "dob_month": born.month,
+        "dob_day": born.day,
+        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month),
     }
 
 
@@ -292,10 +395,11 @@ _SCHEMA = pa.schema(
 def records_table(records: Iterable[tuple[int, PersonData]]) -> pa.Table:
     """The records as one in-memory Arrow table (never a file)."""
     columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    appenders = [(name, columns[name].append) for name in _COLUMNS]
     for uid, data in records:
         row = record_row(uid, data)
-        for name in _COLUMNS:
-            columns[name].append(row[name])
+        for name, append in appenders:
+            append(row[name])
     return pa.table(columns, schema=_SCHEMA)
 
 
@@ -383,7 +487,7 @@ def default_model() -> Model:
 
 
 def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
-    return DuckDBAPI(con).register(table, dataset_display_name="persons")
+    return DuckDBAPI(con).register(_with_blocks(con, table), dataset_display_name="persons")
 
 
 def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any, independence: float | None = None) -> Linker:
@@ -499,13 +603,14 @@ def estimate_independence(table: pa.Table) -> float:
     return max(others / independent, 1.0) if independent and others else 1.0
 
 
-def train(table: pa.Table) -> Model:
+def train(table: pa.Table, *, population: int | None = None) -> Model:
     """Estimate the model on ``table``: the prior from deterministic rules, u by random sampling,
     m by EM blocked once on the same date of birth (to learn names, gender, citizenship, documents)
     and once on the same rare name, gender and citizenships (to learn dates: on all pairs of one
     name, namesakes of one country and gender outnumber the duplicates, and EM took the agreement
     on citizenship for the mark of one person). Small tables keep the starting m values
-    (MIN_RECORDS_FOR_EM)."""
+    (MIN_RECORDS_FOR_EM). ``population``: how many records ``table`` was sampled from (the
+    scan's training sample), for the prior's floor."""
     con = connection()
     try:
         by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
@@ -540,7 +645,7 @@ def train(table: pa.Table) -> Model:
             prior = _prior_from_recall(con, table, settings)
             if prior is not None:
                 settings["probability_two_random_records_match"] = prior
-        settings = _sane(settings, records=table.num_rows)
+        settings = _sane(settings, records=population or table.num_rows)
         if independence is not None:
             settings[INDEPENDENCE_KEY] = independence
         return Model(settings)
@@ -654,7 +759,8 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
     """The pairs of ``table`` the model gives at least ``threshold``, with their reasons."""
     con = connection()
     try:
-        linker = _linker(con, table, model.splink_settings(), model.independence)
+        settings = {**model.splink_settings(), "blocking_rules_to_generate_predictions": _blocking_rules()}
+        linker = _linker(con, table, settings, model.independence)
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
@@ -674,6 +780,13 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
                 )
     finally:
         con.close()
+
+
+def _blocking_rules() -> list[Any]:
+    """BLOCKING_RULES as a model's settings hold them."""
+    return [
+        rule.create_blocking_rule_dict("duckdb") if isinstance(rule, BlockingRuleCreator) else rule for rule in BLOCKING_RULES
+    ]
 
 
 def _gamma_codes() -> dict[str, dict[int, str]]:
