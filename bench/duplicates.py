@@ -6,13 +6,17 @@ against the truth kept aside.
     .venv/bin/python bench/duplicates.py --persons 100000 --mode sealed
     .venv/bin/python bench/duplicates.py --persons 1000000 --mode sealed --seed 1 --threshold 0.8
     .venv/bin/python bench/duplicates.py --persons 10000 --keep /tmp/dup   # keep PERSONS.csv, truth.csv
+    .venv/bin/python bench/duplicates.py --persons 1000000 --mode sealed --reuse /tmp/dup-1m   # write once, scan again
 
 ``--mode file`` runs `match_file.link` (what `pristan duplicates match` runs) on the records.
 ``--mode sealed`` writes the persons sealed into fresh SQLite databases in a temporary directory
 (or into the PostgreSQL databases of ``--database-url``/``--keys-url``, which must be empty
 scratch databases), each under a data key of her own with her identity document, as the
 generator writes them (core/bulk.py), then runs `scan.scan_all` (the nightly scan) and maps the
-pairs it stored back to record ids.
+pairs it stored back to record ids. ``--reuse DIR`` (SQLite only) keeps those databases, their key
+file and the generated records in DIR: the first run writes them, a later run with the same
+``--persons``, ``--seed`` and ``--share`` scans them again (its earlier pairs and model removed
+first) without generating or writing anything.
 
 Both run the matching in a child process, so that its time and memory are its own (not the
 generator's): each stage's wall time and peak resident memory (VmHWM, reset between stages through
@@ -30,6 +34,7 @@ import json
 import os
 import pickle
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,10 +62,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keys-url", help="the key store's empty scratch PostgreSQL database")
     parser.add_argument("--json", type=Path, help="where to write the figures (default bench/results/...)")
     parser.add_argument("--keep", type=Path, help="also write PERSONS.csv and truth.csv into this directory")
+    parser.add_argument("--reuse", type=Path, help="sealed mode, SQLite: keep the databases written here, scan them again")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # the matching process's work directory
     args = parser.parse_args(argv)
     if bool(args.database_url) != bool(args.keys_url):
         parser.error("--database-url and --keys-url go together")
+    if args.reuse and (args.mode != "sealed" or args.database_url):
+        parser.error("--reuse is for --mode sealed on SQLite")
     return args
 
 
@@ -81,12 +89,22 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the scan's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @contextmanager
 def _stage(stages: dict[str, dict[str, float]], name: str) -> Iterator[None]:
     _reset_peak()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     yield
-    stages[name] = {"seconds": round(time.perf_counter() - started, 2), "peak_mib": round(_peak_mib(), 1)}
+    stages[name] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(_cpu_seconds() - cpu, 2),
+        "peak_mib": round(_peak_mib(), 1),
+    }
 
 
 # --- In the child: the matching ------------------------------------------------------------------
@@ -134,7 +152,10 @@ def _scan(stages: dict[str, dict[str, float]]) -> list[list[Any]]:
     started = time.perf_counter()
     scan.scan_all()
     peak = max((figure["peak_mib"] for figure in stages.values()), default=0.0)
-    stages["scan"] = {"seconds": round(time.perf_counter() - started, 2), "peak_mib": peak}
+    cpu = sum(figure["cpu_seconds"] for figure in stages.values())
+    stages["scan"] = {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(cpu, 2), "peak_mib": peak}
+    # The extract's workers (processes of their own, ended with it): the largest one's peak.
+    stages["scan"]["workers_peak_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     ids = json.loads(Path(os.environ["BENCH_RECORD_IDS"]).read_text())
     stored = CandidatePair.objects.filter(found_by=CandidatePair.FoundBy.SCAN)
     return [
@@ -236,13 +257,45 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{row['row']:28} {row['planted']:>7} {row['found']:>6} {row['missed']:>6} {row['wrong']:>6} {figures}")
 
 
+@contextmanager
+def _work_directory(reuse: Path | None) -> Iterator[Path]:
+    """``reuse`` (created if missing), or a temporary directory removed afterwards."""
+    if reuse is not None:
+        reuse.mkdir(parents=True, exist_ok=True)
+        yield reuse.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-duplicates-") as temporary:
+        yield Path(temporary)
+
+
+def _identity(args: argparse.Namespace) -> dict[str, Any]:
+    return {"persons": args.persons, "seed": args.seed, "share": args.share}
+
+
+def _written(args: argparse.Namespace) -> Any:
+    """The synthetic records an earlier run wrote into ``--reuse``'s databases, or None."""
+    if args.reuse is None or not (args.reuse / "written.json").exists():
+        return None
+    identity = json.loads((args.reuse / "written.json").read_text())
+    if identity != _identity(args):
+        sys.exit(f"{args.reuse} holds another run's databases ({identity}); remove it or give the same arguments")
+    return pickle.loads((args.reuse / "synthetic.pickle").read_bytes())  # noqa: S301 - written by an earlier run of ours
+
+
+def _forget_scans() -> None:
+    """An earlier scan's pairs and model, so that the scan starts as on the first run (and trains)."""
+    from pristan.duplicates.models import CandidatePair, MatchModel
+
+    CandidatePair.objects.all().delete()
+    MatchModel.objects.all().delete()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
     if args.child:
         _child(args)
         return
-    with tempfile.TemporaryDirectory(prefix="bench-duplicates-") as temporary:
-        work = Path(temporary)
+    with _work_directory(args.reuse) as work:
         setup_django(work, args.database_url or "", args.keys_url or "")
         from django.conf import settings
 
@@ -250,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
 
         threshold = args.threshold if args.threshold is not None else settings.PRISTAN_DUPLICATES_PROPOSE
         started = time.perf_counter()
-        synthetic = generate(persons=args.persons, seed=args.seed, duplicate_share=args.share)
+        synthetic = _written(args) or generate(persons=args.persons, seed=args.seed, duplicate_share=args.share)
         figures: dict[str, Any] = {"generate_seconds": round(time.perf_counter() - started, 1)}
         print(
             f"{len(synthetic.records):,} records of {args.persons:,} persons, {len(synthetic.truth):,} planted pairs, "
@@ -262,12 +315,19 @@ def main(argv: list[str] | None = None) -> None:
         environment = dict(os.environ)
         if args.mode == "file":
             (work / "records.pickle").write_bytes(pickle.dumps([(record_id, data) for record_id, data, _o in synthetic.records]))
+        elif (work / "written.json").exists():
+            _forget_scans()
+            print(f"reusing the databases written in {work}")
+            environment["BENCH_RECORD_IDS"] = str(work / "record_ids.json")
         else:
             migrate()
             seconds, _ids = _write_sealed(synthetic, work)
             figures["write_seconds"] = round(seconds, 1)
             print(f"written sealed in {seconds:.1f} s")
             environment["BENCH_RECORD_IDS"] = str(work / "record_ids.json")
+            if args.reuse:
+                (work / "synthetic.pickle").write_bytes(pickle.dumps(synthetic, protocol=pickle.HIGHEST_PROTOCOL))
+                (work / "written.json").write_text(json.dumps(_identity(args)))
         environment["PRISTAN_DUPLICATES_PROPOSE"] = str(threshold)
         command = [sys.executable, __file__, "--mode", args.mode, "--threshold", str(threshold), "--child", str(work)]
         if args.database_url:
@@ -277,9 +337,12 @@ def main(argv: list[str] | None = None) -> None:
         figures["match_seconds"] = round(time.perf_counter() - started, 1)
         found = json.loads((work / "found.json").read_text())
 
-    print(f"\n{'stage':10} {'seconds':>8} {'peak MiB':>9}")
+    print(f"\n{'stage':10} {'seconds':>8} {'CPU s':>8} {'peak MiB':>9}")
     for name, stage in found["stages"].items():
-        print(f"{name:10} {stage['seconds']:>8.1f} {stage['peak_mib']:>9.0f}")
+        print(f"{name:10} {stage['seconds']:>8.1f} {stage.get('cpu_seconds', 0.0):>8.1f} {stage['peak_mib']:>9.0f}")
+    workers = found["stages"].get("scan", {}).get("workers_peak_mib")
+    if workers:
+        print(f"(the extract's workers: each at most {workers:.0f} MiB; CPU: the stage's process and its workers)")
     pairs = [(a, b) for a, b, _probability in found["pairs"]]
     scores = evaluate(synthetic, pairs)
     planted: dict[str, int] = {}

@@ -24,6 +24,7 @@ import hmac
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -38,6 +39,7 @@ __all__ = [
     "add_backup_key",
     "add_master_key",
     "backup_key_from_file",
+    "blob_key_bytes",
     "blob_key_id",
     "index_hash",
     "keyring_from_sources",
@@ -45,9 +47,11 @@ __all__ = [
     "new_keyring_file",
     "new_master_key_line",
     "open_blob",
+    "opener",
     "remove_master_key",
     "seal",
     "unwrap",
+    "unwrapper",
     "wrap",
 ]
 
@@ -84,8 +88,11 @@ def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
+_WRAP_AAD = b"pristan-data-key:"
+
+
 def _wrap_aad(data_key_id: UUID) -> bytes:
-    return b"pristan-data-key:" + data_key_id.bytes
+    return _WRAP_AAD + data_key_id.bytes
 
 
 def wrap(keyring: Keyring, data_key_id: UUID, data_key: bytes) -> tuple[str, bytes]:
@@ -105,6 +112,23 @@ def unwrap(keyring: Keyring, data_key_id: UUID, master_id: str, wrapped: bytes) 
         raise SealError(f"Data key {data_key_id} does not open under master key {master_id!r}.") from None
 
 
+def unwrapper(keyring: Keyring) -> Callable[[bytes, str, bytes], bytes]:
+    """`unwrap` for many keys (a scan opening every person): each master key's cipher set up once,
+    the data key id given as its 16 bytes."""
+    ciphers = {master_id: AESGCM(master) for master_id, master in keyring.master_keys.items()}
+
+    def unwrap_one(data_key_id: bytes, master_id: str, wrapped: bytes) -> bytes:
+        cipher = ciphers.get(master_id)
+        if cipher is None:
+            raise SealError(f"Master key {master_id!r} is not in the keyring.")
+        try:
+            return cipher.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _WRAP_AAD + data_key_id)
+        except InvalidTag:
+            raise SealError(f"Data key {UUID(bytes=data_key_id)} does not open under master key {master_id!r}.") from None
+
+    return unwrap_one
+
+
 def seal(data_key_id: UUID, data_key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(_NONCE)
     return bytes([VERSION]) + data_key_id.bytes + nonce + AESGCM(data_key).encrypt(nonce, plaintext, aad)
@@ -122,6 +146,28 @@ def open_blob(blob: bytes, data_key: bytes, aad: bytes) -> bytes:
         return AESGCM(data_key).decrypt(body[:_NONCE], body[_NONCE:], aad)
     except InvalidTag:
         raise SealError("The sealed value was altered, moved or sealed with another key.") from None
+
+
+def opener(data_key: bytes) -> Callable[[bytes, bytes], bytes]:
+    """`open_blob` for many values sealed under one data key (a scan opening every person): the
+    cipher is set up once. The blob's own key id is not checked: the caller found the key by it."""
+    cipher = AESGCM(data_key)
+    start, body = _HEADER, _HEADER + _NONCE
+
+    def open_one(blob: bytes, aad: bytes) -> bytes:
+        try:
+            return cipher.decrypt(blob[start:body], blob[body:], aad)
+        except InvalidTag:
+            raise SealError("The sealed value was altered, moved or sealed with another key.") from None
+
+    return open_one
+
+
+def blob_key_bytes(blob: bytes) -> bytes:
+    """The 16 bytes of the data key id a sealed value names (`blob_key_id` without the UUID)."""
+    if len(blob) < _HEADER + _NONCE + 16 or blob[0] != VERSION:
+        raise SealError("Not a sealed value.")
+    return bytes(blob[1:_HEADER])
 
 
 def index_hash(keyring: Keyring, kind: str, token: str) -> int:

@@ -12,10 +12,11 @@ from them and never changes the stored name:
   of one name collide, whatever the script and whichever transliteration was used: ``Ђорђе``,
   ``Đorđe``, ``Djordje`` and ``Dzordze`` all fold to ``dorde``; ``Жельо``, ``Zhelyo`` and
   ``Željo`` to ``zeljo``; ``Юлия``, ``Yuliya``, ``Iuliia`` (Unidecode and the national
-  schemes) and ``Julija`` to ``julia``; Macedonian ``Ѓорѓи``, ``Gjorgji``, ``Ǵorǵi`` and
+  schemes), ``Ûliâ`` (ISO 9) and ``Julija`` to ``julia``; Ukrainian ``Ганна`` and ``Hanna``
+  (the national scheme writes Г as H) to ``ganna``; Macedonian ``Ѓорѓи``, ``Gjorgji``, ``Ǵorǵi`` and
   ``Gorgi`` to ``gorgi``, apart from Serbian Ђ. Folding trades precision for recall on
-  purpose: Ц/Ч/Ћ all become ``c`` and Ђ/Џ/Ѕ all become ``d``, because people typing names
-  without diacritics do the same.
+  purpose: Ц/Ч/Ћ all become ``c``, Ђ/Џ/Ѕ all become ``d`` and Г/Х both ``g``, because people
+  typing names without diacritics, or in another country's scheme, do the same.
 * ``name_parts`` -- a name written with hyphens or apostrophes (``Ана-Марија``, ``O'Brien``)
   is one name and several: its joined form and each part.
 
@@ -39,7 +40,9 @@ from unidecode import unidecode
 
 __all__ = ["MATCH_VERSION", "fold", "matches", "name_parts", "query_tokens", "search_key", "search_tokens", "to_latin"]
 
-MATCH_VERSION = 2  # 1: until issue 14; 2: Bulgarian glides, Macedonian Ѓ/Ќ, Latin x/q/w/th/ph/gh/xh
+# 1: until issue 14; 2: Bulgarian glides, Macedonian Ѓ/Ќ, Latin x/q/w/th/ph/gh/xh; 3: H is G (Ukrainian
+# Г), ISO 9's letters for Я, Ю, Є, Љ, Њ, Щ, Ѕ
+MATCH_VERSION = 3
 FOLDS_CACHED = 1 << 16  # distinct name words remembered: names follow a Zipf law, so few cover most
 
 # Lower-case Cyrillic → Latin. Upper case is derived (see _cased). Ь is contextual (_letter).
@@ -61,11 +64,13 @@ _CYRILLIC: dict[str, str] = {
 # Ђ/Ћ (dj/đ and ć fold to d and c). In Latin, gj and kj occur practically only in Macedonian
 # and in Albanian, whose Gj is the same sound (Gjon = Ѓон). The Latin letters that Cyrillic
 # spells otherwise go to its spelling: x (Aleksandar), q (Kasim), w (Vladimir), th (Teodora),
-# ph (Stefan), Romanian gh (Gheorghe = Георге) and Albanian xh (Xhafer = Џафер).
+# ph (Stefan), Romanian gh (Gheorghe = Георге) and Albanian xh (Xhafer = Џафер). H is G: Ukrainian
+# Г is H in the national scheme (Ганна = Hanna, Гук = Huk), G everywhere else; Х (h, kh) meets it,
+# at the cost of Хана meeting Гана.
 _VARIANTS: dict[str, str] = {
-    "shch": "st", "dzh": "d", "dj": "d", "dz": "d", "xh": "d", "gj": "g", "kj": "k", "gh": "g", "ch": "c",
+    "shch": "st", "tsh": "c", "dzh": "d", "dj": "d", "dz": "d", "xh": "d", "gj": "g", "kj": "k", "gh": "g", "ch": "c",
     "ts": "c", "tz": "c", "sh": "s", "zh": "z", "kh": "h", "th": "t", "ph": "f", "ij": "i", "ii": "i",
-    "x": "ks", "q": "k", "w": "v",
+    "x": "ks", "q": "k", "w": "v", "h": "g",
 }  # fmt: skip
 _VARIANT_RE = re.compile("|".join(sorted(_VARIANTS, key=len, reverse=True)))
 _Y_GLIDE_RE = re.compile(r"(?<=[aeou])y|y(?=[aeou])")  # y next to a vowel is j, else i
@@ -81,6 +86,14 @@ _Y_SOFT_RE = re.compile(r"(?<=[bcdfghjklmnprstvz])y(?=[aeu])")
 _I_GLIDE_RE = re.compile(r"^i(?=[aeou])|(?<=[aeou])i")
 _SOFT_J_RE = re.compile(r"(?<=[bcdfghklmnprstvz])j(?=[aeu])")
 _NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+# ISO 9 writes one Latin letter for each Cyrillic one, with a circumflex where the others write two:
+# Я â, Ю û, Є ê, Љ l̂, Њ n̂, Щ ŝ, Ѕ ẑ (Ûliâ = Юлия = Yuliya). Romanian â (Câmpeanu) follows a consonant
+# inside a word: there it stays an a.
+# Written as the glide before a vowel that the other schemes write (Iu, Ia, Ie), the rules below make
+# it a j where a j is heard.
+_ISO9 = {"û": "iu", "ê": "ie", "l\u0302": "lj", "n\u0302": "nj", "ŝ": "sht", "ẑ": "dz"}
+_ISO9_RE = re.compile("|".join(_ISO9))
+_ISO9_YA_RE = re.compile(r"â(?=$|[^a-z])|(?<![b-df-hj-np-tv-z])â")
 
 
 def _is_latin(char: str) -> bool:
@@ -136,7 +149,9 @@ def fold(token: str) -> str:
     >>> fold("Ѓорѓи"), fold("Gjorgji"), fold("Ǵorǵi"), fold("Ђорђе"), fold("Ќосе"), fold("Ћосић")
     ('gorgi', 'gorgi', 'gorgi', 'dorde', 'kose', 'cosic')
     """
-    text = _NOT_ALNUM_RE.sub("", unidecode(to_latin(unicodedata.normalize("NFKC", token).casefold())).lower())
+    text = unicodedata.normalize("NFKC", token).casefold()
+    text = _ISO9_YA_RE.sub("ia", _ISO9_RE.sub(lambda match: _ISO9[match.group()], text))
+    text = _NOT_ALNUM_RE.sub("", unidecode(to_latin(text)).lower())
     while True:  # to a fixed point (the rules never undo one another's output)
         folded = _Y_GLIDE_RE.sub("j", _Y_SOFT_RE.sub("i", text)).replace("y", "i")
         folded = _VARIANT_RE.sub(lambda match: _VARIANTS[match.group()], folded)
@@ -152,6 +167,7 @@ def fold(token: str) -> str:
 # Irish О'Нил still has two parts.
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u02b9`")
 _IOTATED = frozenset("яюєїёеіЯЮЄЇЁЕІ")
+_ISO9_IOTATED = frozenset("âûêïÂÛÊÏ")  # the same letters in ISO 9 (Luk’ânenko = Лукʼяненко)
 
 
 def _is_word_char(char: str) -> bool:
@@ -172,7 +188,8 @@ def _names(text: str) -> list[list[str]]:
     for index, char in enumerate(text):
         joiner = char in _APOSTROPHES or unicodedata.category(char) == "Pd"
         if joiner and part and _is_word_char(text[index + 1 : index + 2] or " "):
-            if char in _APOSTROPHES and _is_cyrillic(part[-1]) and text[index + 1] in _IOTATED:
+            following = text[index + 1]
+            if char in _APOSTROPHES and ((_is_cyrillic(part[-1]) and following in _IOTATED) or following in _ISO9_IOTATED):
                 part.append(char)
             else:
                 parts.append("".join(part))

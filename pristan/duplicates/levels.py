@@ -69,6 +69,12 @@ def _date_of_birth(left: Row, right: Row) -> str:
     same_year = left["dob_year"] == right["dob_year"]
     if same_year and left["dob_month"] == right["dob_day"] and left["dob_day"] == right["dob_month"]:
         return "transposed"
+    if (
+        not estimated
+        and (left["dob_month"], left["dob_day"]) == (right["dob_month"], right["dob_day"])
+        and abs(left["dob_year"] - right["dob_year"]) == 1
+    ):
+        return "year_slip"
     if same_year and estimated:
         return "same_year_estimated"
     if abs(left["dob_days"] - right["dob_days"]) <= 366:
@@ -122,6 +128,10 @@ class Scorer:
         self._weights = model.weights()
         self._by_frequency = model.frequency_levels()
         self._prior = model.prior_weight
+
+    def weighs_by_frequency(self, reasons: tuple[Reason, ...]) -> bool:
+        """Whether one of ``reasons`` is a level weighed by how common the name is."""
+        return any(reason.level in self._by_frequency.get(reason.field, {}) for reason in reasons)
 
     def score(self, left: Row, right: Row, *, frequency: float | None = None) -> tuple[float, float, tuple[Reason, ...]]:
         """(probability, match weight, reasons) of a pair; ``frequency``: the share of records

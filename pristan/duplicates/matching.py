@@ -19,7 +19,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.conf import settings as django_settings
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from pristan.core.names import search_tokens
@@ -51,6 +52,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)  # its progress would fill
 
 UNKNOWN_GENDERS = frozenset({"", "NonSpecifiedUnknown"})
 MIN_DELETION = 5  # as keys.MIN_DELETION: family name parts whose one-letter deletions block
+MIN_PART = 3  # as keys.MIN_PART: the name parts counted (shorter ones have no match key to count)
 # Below this many records random pairs are too few to estimate u from (the planted duplicates of a
 # fresh demo or a test would make agreement look common), and below the second EM has too few
 # blocked pairs to estimate m from: the model keeps the starting values written in COMPARISONS.
@@ -120,6 +122,12 @@ COMPARISONS: dict[str, tuple[Level, ...]] = {
             0.03,
             0.00001,
         ),
+        Level(
+            "year_slip",
+            f"dob_month_l = dob_month_r AND dob_day_l = dob_day_r AND abs(dob_year_l - dob_year_r) = 1 AND NOT {_ESTIMATED}",
+            0.05,
+            0.0001,
+        ),
         Level("same_year_estimated", f"dob_year_l = dob_year_r AND {_ESTIMATED}", 0.05, 0.002),
         Level("year_apart", "abs(dob_days_l - dob_days_r) <= 366", 0.06, 0.006),
         Level("within_five_estimated", f"abs(dob_year_l - dob_year_r) <= 5 AND {_ESTIMATED}", 0.03, 0.01),
@@ -168,14 +176,95 @@ def _comparison(field: str, levels: Sequence[Level], *, by_frequency: bool) -> d
 
 FREQUENCY_COLUMN = "name_sorted"
 
+# Blocking: the pairs compared are those of one block. A common name puts hundreds of persons in one
+# block at a million (the most common full name 934 times, a given name with 1 January 1,467 times),
+# and the pairs of a block grow as its square: so a block of more than BLOCK_AT_MOST records is
+# narrowed (`_BLOCKS`: by the birth year, or the day and month, or the family name's initial).
+# What that leaves out are pairs that agree on a common name and on nothing else strong; the
+# name's frequency makes such a pair weigh far too little to be proposed (Splink's term-frequency
+# adjustment: about log2(0.55 * 1,000,000 / 30) = 14.2 bits at most, against a prior near 2^-23).
+# Measured on the synthetic million (bench/duplicates.py, 96,000 planted pairs): 30.5 million
+# pairs compared at 100 records, 20.8 million at 50 and 13.2 million at 30, where the unnarrowed
+# rules (more than 100 million) did not fit in 4 GB; of the 94,862 planted pairs the old rules
+# blocked, 643, 1,466 and 2,433 are not blocked, nearly all with the date of birth missing and no
+# document in common; the pairs found at 0.8 were 68,172, 68,171 and 68,170. The rules as written
+# when the model was trained are replaced by these at prediction (`predict`): blocking is not trained.
+BLOCK_AT_MOST = 30
 BLOCKING_RULES: list[BlockingRuleCreator | dict[str, Any]] = [
-    block_on("name_sorted"),  # the same name parts, in either order (swapped names too)
-    block_on("given_first", "family_first"),  # compound names: a second given or family name added
-    block_on("family", "dob_year"),  # the given name spelt otherwise
-    block_on("given", "dob_md"),  # the family name spelt otherwise, or the year wrong
+    block_on("name_block"),  # the same name parts, in either order (swapped names too)
+    block_on("initials_block"),  # the first given and family name: compound names, a name added
+    block_on("family_block"),  # the family name and birth year: the given name spelt otherwise
+    block_on("given_block"),  # the given name and day and month: the family name spelt otherwise, or the year wrong
+    block_on("family_md_block"),  # the family name and day and month: the given name spelt otherwise and the year wrong
     block_on("documents", arrays_to_explode=["documents"]),
-    block_on("family_deletions", "dob_year", arrays_to_explode=["family_deletions"]),  # a typo in the family name
+    # A typo in the family name: a one-letter deletion in common with the birth year (`_TYPO_BLOCKS`),
+    # and family names that differ (pairs with the same family name are the third rule's; without
+    # this condition every pair of Jovanović born in one year would be joined once per deletion:
+    # 234 million at a million persons).
+    CustomRule("l.typo_blocks = r.typo_blocks AND l.family <> r.family", arrays_to_explode=["typo_blocks"]),
 ]
+# The block columns: the block's key, narrowed when more than BLOCK_AT_MOST records share it (DuckDB's
+# || gives NULL without a date: such a record then joins no large block). The given name with day
+# and month stands for a family name spelt otherwise or a year wrong: narrowed by the family name's
+# initial (typos and transliterations rarely change it), not by the year.
+_BLOCKS = {
+    "name_block": ("name_sorted", "dob_year"),
+    "initials_block": ("given_first || ':' || family_first", "dob_year"),
+    "family_block": ("family || ':' || dob_year", "dob_md"),
+    "given_block": ("given || ':' || dob_md", "substr(family, 1, 1)"),
+    "family_md_block": ("family || ':' || dob_md", "substr(given, 1, 1)"),
+}
+
+
+_BLOCKED_COLUMNS = ("name_sorted", "given_first", "family_first", "family", "given", "dob_year", "dob_md", "family_deletions")
+
+
+def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """``table`` with the block columns of BLOCKING_RULES."""
+    if "name_block" in table.column_names:
+        return table
+    numbered = table.select([*_BLOCKED_COLUMNS])
+    numbered = numbered.append_column("row_number", pa.array(range(table.num_rows), pa.int64()))
+    columns = ", ".join(
+        f"CASE WHEN count(*) OVER (PARTITION BY {key}) <= {BLOCK_AT_MOST} THEN {key} ELSE {key} || ':' || {narrower} END"
+        f" AS {name}"
+        for name, (key, narrower) in _BLOCKS.items()
+    )
+    con.register("records_to_block", numbered)
+    try:
+        # Our own SQL over our own column names: nothing from a record is in it.
+        blocks = con.sql(f"SELECT {columns} FROM records_to_block ORDER BY row_number").to_arrow_table()  # noqa: S608
+        typos = con.sql(_TYPO_BLOCKS.format(at_most=int(BLOCK_AT_MOST))).to_arrow_table()
+    finally:
+        con.unregister("records_to_block")
+    for name in _BLOCKS:
+        table = table.append_column(name, blocks.column(name).cast(pa.string()))
+    return table.append_column("typo_blocks", typos.column("typo_blocks").cast(pa.list_(pa.string())))
+
+
+# Each one-letter deletion of the family name with the birth year, narrowed by day and month where
+# more than BLOCK_AT_MOST records share it (Ivanov and Ivanova are one letter apart: hundreds a year).
+# Counted per family name and year first: the records of one family share all their deletions.
+_TYPO_BLOCKS = """
+    WITH families AS (
+        SELECT family, dob_year, any_value(family_deletions) AS deletions, count(*) AS records FROM records_to_block
+        WHERE dob_year IS NOT NULL AND len(family_deletions) > 0 GROUP BY family, dob_year
+    ), deletions AS (
+        SELECT family, dob_year, unnest(deletions) AS deletion, records FROM families
+    ), sized AS (
+        SELECT family, dob_year, deletion, sum(records) OVER (PARTITION BY deletion, dob_year) > {at_most} AS narrow
+        FROM deletions
+    ), listed AS (
+        SELECT family, dob_year, list({{'deletion': deletion, 'narrow': narrow}}) AS entries FROM sized
+        GROUP BY family, dob_year
+    )
+    SELECT list_transform(entries, lambda entry: CASE WHEN entry.narrow
+        THEN entry.deletion || ':' || r.dob_year || ':' || r.dob_md ELSE entry.deletion || ':' || r.dob_year END
+    ) AS typo_blocks
+    FROM records_to_block AS r LEFT JOIN listed USING (family, dob_year) ORDER BY r.row_number
+"""
+
+
 DETERMINISTIC_RULES: list[str | BlockingRuleCreator] = [
     "l.document = r.document",
     "l.given = r.given AND l.family = r.family AND l.dob_days = r.dob_days",
@@ -220,17 +309,31 @@ _COLUMNS = (
 
 
 def record_row(uid: int, data: PersonData) -> dict[str, Any]:
-    """One record's compared values, as Splink (and levels.py) read them."""
+    """One record's compared values, as Splink (and levels.py) read them. The row shares the lists
+    it holds with other rows of the same names (cached): read them, never change them."""
     from pristan.duplicates.keys import normalised_document
 
-    given_parts, family_parts = _parts(data.given_name), _parts(data.family_name)
-    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
-    other = (*_parts(data.other_names), *_parts(data.aliases))
-    given, family = " ".join(given_parts), " ".join(family_parts)
-    born = data.date_of_birth
     documents = [number for number in dict.fromkeys(map(normalised_document, data.document_numbers)) if number]
     return {
         "unique_id": uid,
+        **_name_columns(data.given_name, data.family_name, data.other_names, data.aliases),
+        **_date_columns(data.date_of_birth),
+        "dob_estimated": bool(data.date_of_birth_estimated),
+        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
+        "citizenships": sorted(data.citizenships) or None,
+        "document": documents[0] if documents else None,
+        "documents": documents or None,
+    }
+
+
+def _name_columns(given_name: str, family_name: str, other_names: str, aliases: str) -> dict[str, Any]:
+    """The columns drawn from the names alone."""
+    given_parts = _parts(given_name)
+    family_parts, family_deletions = _family(family_name)
+    gf_parts = list(dict.fromkeys((*given_parts, *family_parts)))
+    other = (*_parts(other_names), *_parts(aliases)) if other_names or aliases else ()
+    given, family = " ".join(given_parts), " ".join(family_parts)
+    return {
         "given": given,
         "family": family,
         "name": f"{given} {family}".strip() or None,
@@ -238,20 +341,28 @@ def record_row(uid: int, data: PersonData) -> dict[str, Any]:
         "given_first": given_parts[0] if given_parts else None,
         "family_first": family_parts[0] if family_parts else None,
         "gf_parts": gf_parts,
-        "parts": list(dict.fromkeys((*gf_parts, *other))),
-        "family_deletions": sorted(
-            {variant for part in family_parts if len(part) >= MIN_DELETION for variant in _deletions(part)}
-        ),
-        "dob_days": (born - _EPOCH).days if born else None,
-        "dob_year": born.year if born else None,
-        "dob_month": born.month if born else None,
-        "dob_day": born.day if born else None,
-        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month) if born else None,
-        "dob_estimated": bool(data.date_of_birth_estimated),
-        "gender": None if data.gender in UNKNOWN_GENDERS else data.gender,
-        "citizenships": sorted(data.citizenships) or None,
-        "document": documents[0] if documents else None,
-        "documents": documents or None,
+        "parts": list(dict.fromkeys((*gf_parts, *other))) if other else list(gf_parts),
+        "family_deletions": family_deletions,
+    }
+
+
+@lru_cache(maxsize=1 << 16)
+def _family(family_name: str) -> tuple[tuple[str, ...], list[str]]:
+    """A family name's folded parts and their one-letter deletions (a shared list: never changed)."""
+    parts = _parts(family_name)
+    return parts, sorted({variant for part in parts if len(part) >= MIN_DELETION for variant in _deletions(part)})
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_columns(born: date | None) -> dict[str, Any]:
+    if born is None:
+        return dict.fromkeys(("dob_days", "dob_year", "dob_month", "dob_day", "dob_md"))
+    return {
+        "dob_days": (born - _EPOCH).days,
+        "dob_year": born.year,
+        "dob_month": born.month,
+        "dob_day": born.day,
+        "dob_md": min(born.day, born.month) * 100 + max(born.day, born.month),
     }
 
 
@@ -284,10 +395,11 @@ _SCHEMA = pa.schema(
 def records_table(records: Iterable[tuple[int, PersonData]]) -> pa.Table:
     """The records as one in-memory Arrow table (never a file)."""
     columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    appenders = [(name, columns[name].append) for name in _COLUMNS]
     for uid, data in records:
         row = record_row(uid, data)
-        for name in _COLUMNS:
-            columns[name].append(row[name])
+        for name, append in appenders:
+            append(row[name])
     return pa.table(columns, schema=_SCHEMA)
 
 
@@ -319,6 +431,17 @@ class Model:
     """A trained model: Splink's settings with m and u per level and the prior (no record values)."""
 
     settings: dict[str, Any]
+
+    def splink_settings(self) -> dict[str, Any]:
+        """The settings as Splink reads them (without Pristan's own)."""
+        return {key: value for key, value in self.settings.items() if key != INDEPENDENCE_KEY}
+
+    @property
+    def independence(self) -> float | None:
+        """How much more often a given and a family name meet than if they were drawn independently
+        (``name_frequency``); None for a model that does not weigh names by frequency."""
+        value = self.settings.get(INDEPENDENCE_KEY)
+        return None if value is None else float(value)
 
     def to_json(self) -> str:
         return json.dumps(self.settings, sort_keys=True)
@@ -364,24 +487,136 @@ def default_model() -> Model:
 
 
 def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Any:
-    return DuckDBAPI(con).register(table, dataset_display_name="persons")
+    return DuckDBAPI(con).register(_with_blocks(con, table), dataset_display_name="persons")
 
 
-def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any) -> Linker:
-    return Linker(_registered(con, table), settings, log_level=None)
+def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: Any, independence: float | None = None) -> Linker:
+    """A linker on ``table``; with ``independence``, an agreement on a name weighs by
+    ``name_frequency`` rather than by Splink's share of records carrying it."""
+    linker = Linker(_registered(con, table), settings, log_level=None)
+    if independence is not None:
+        lookup = _frequency_lookup(con, table, independence)
+        registered = DuckDBAPI(con).register(lookup, dataset_display_name="name_frequencies")
+        linker.table_management.register_term_frequency_lookup(registered, FREQUENCY_COLUMN)
+    return linker
 
 
-def train(table: pa.Table) -> Model:
+# --- How common a name is -----------------------------------------------------------------------
+
+assert FREQUENCY_COLUMN == "name_sorted"  # the lookup's columns are written out below
+
+INDEPENDENCE_KEY = "pristan_name_independence"  # kept in Model.settings, taken out before Splink reads them
+# Below this share of a register, a name is taken as no rarer: a name met once is not proof by itself.
+RAREST_NAME = 0.02
+
+
+def name_frequency(
+    *, parts: Sequence[str], carrying: int, part_counts: Mapping[str, int], records: int, independence: float
+) -> float:
+    """The share of records that carry a name without being the person: what an agreement on that
+    name weighs by (Splink's term-frequency adjustment). The share of records carrying the name
+    (``carrying`` of ``records``, the person's own among them) counts her and her duplicates as
+    namesakes: a returning person makes her own name look common. So it is the share that would
+    carry her name parts if they were drawn independently (``part_counts``: the records carrying
+    each part, hers among them; ``independence``: how much more often the parts of one name go
+    together, as one language and gender have them), at most the share of the others carrying
+    it, at least that share less one duplicate, and at least RAREST_NAME records."""
+    if not records:
+        return 0.0
+    independent = independence
+    for part in dict.fromkeys(parts):
+        if len(part) >= MIN_PART:
+            independent *= max(part_counts.get(part, 1) - 1, 0) / records
+    others = max(carrying - 1, 0)
+    return max(min(independent, others / records), (others - 1) / records, RAREST_NAME / records)
+
+
+# Per distinct name: how many records carry it (k) and the share of the others that would carry its
+# parts drawn independently (q: the product over its parts of three letters or more of the records
+# carrying the part less one, over all records; 0 when a part is the record's own alone). In DuckDB,
+# as the scan's other work: a million records' names counted in Python would cost it seconds.
+_NAME_STATISTICS = """
+WITH part_counts AS (
+    SELECT part, count(*) AS carrying FROM (SELECT unnest(parts) AS part FROM pristan_names)
+    WHERE length(part) >= {min_part} GROUP BY part
+), names AS (
+    SELECT name_sorted AS name, count(*) AS k, any_value(gf_parts) AS gf_parts FROM pristan_names
+    WHERE name_sorted IS NOT NULL GROUP BY name_sorted
+), name_parts AS (
+    SELECT name, unnest(list_distinct(gf_parts)) AS part FROM names
+)
+SELECT names.name, names.k, coalesce(
+    (SELECT CASE WHEN bool_or(part_counts.carrying <= 1) THEN 0.0
+                 ELSE exp(sum(ln((part_counts.carrying - 1) / {records}::DOUBLE))) END
+     FROM name_parts JOIN part_counts USING (part) WHERE name_parts.name = names.name),
+    1.0) AS q
+FROM names
+"""
+
+
+def _name_statistics(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """The view ``pristan_name_statistics`` (_NAME_STATISTICS) of ``table``, in memory."""
+    con.register("pristan_names", table.select([FREQUENCY_COLUMN, "gf_parts", "parts"]))
+    query = _NAME_STATISTICS.format(min_part=MIN_PART, records=max(table.num_rows, 1))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW pristan_name_statistics AS {query}")
+
+
+def _frequency_lookup(con: duckdb.DuckDBPyConnection, table: pa.Table, independence: float) -> pa.Table:
+    """``name_frequency`` of each name of ``table``, as Splink's term-frequency lookup of
+    FREQUENCY_COLUMN."""
+    records = max(table.num_rows, 1)
+    _name_statistics(con, table)
+    query = (
+        "SELECT name AS name_sorted, greatest(least($independence * q, (k - 1) / $records), (k - 2) / $records,"
+        " $rarest / $records) AS tf_name_sorted FROM pristan_name_statistics"
+    )
+    try:
+        parameters = {"independence": float(independence), "records": float(records), "rarest": RAREST_NAME}
+        return con.sql(query, params=parameters).to_arrow_table()
+    finally:
+        con.execute("DROP VIEW pristan_name_statistics")
+        con.unregister("pristan_names")
+
+
+def name_frequencies(table: pa.Table, independence: float) -> dict[str, float]:
+    """``name_frequency`` of each name of ``table`` (matching.FREQUENCY_COLUMN)."""
+    con = connection()
+    try:
+        lookup = _frequency_lookup(con, table, independence).to_pydict()
+    finally:
+        con.close()
+    return dict(zip(lookup[FREQUENCY_COLUMN], lookup[f"tf_{FREQUENCY_COLUMN}"], strict=True))
+
+
+def estimate_independence(table: pa.Table) -> float:
+    """How many more other records carry the records' names than their parts drawn independently
+    would give, over all records (1 when nothing can be said)."""
+    con = connection()
+    try:
+        _name_statistics(con, table)
+        rows = con.sql(
+            f"SELECT sum(k * (k - 1)), sum(k * q) * {max(table.num_rows, 1)} FROM pristan_name_statistics"  # noqa: S608
+        ).fetchall()
+    finally:
+        con.close()
+    others, independent = (float(value or 0.0) for value in rows[0]) if rows else (0.0, 0.0)
+    return max(others / independent, 1.0) if independent and others else 1.0
+
+
+def train(table: pa.Table, *, population: int | None = None) -> Model:
     """Estimate the model on ``table``: the prior from deterministic rules, u by random sampling,
     m by EM blocked once on the same date of birth (to learn names, gender, citizenship, documents)
     and once on the same rare name, gender and citizenships (to learn dates: on all pairs of one
     name, namesakes of one country and gender outnumber the duplicates, and EM took the agreement
     on citizenship for the mark of one person). Small tables keep the starting m values
-    (MIN_RECORDS_FOR_EM)."""
+    (MIN_RECORDS_FOR_EM). ``population``: how many records ``table`` was sampled from (the
+    scan's training sample), for the prior's floor."""
     con = connection()
     try:
         by_frequency = table.num_rows >= MIN_RECORDS_FOR_U
-        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency))
+        independence = estimate_independence(table) if by_frequency else None
+        linker = _linker(con, _with_rare_names(table), settings_creator(by_frequency=by_frequency), independence)
+        trained = False
         if table.num_rows >= MIN_RECORDS_FOR_U:
             try:
                 linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.7)
@@ -401,15 +636,56 @@ def train(table: pa.Table) -> Model:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on("dob_days"), estimate_without_term_frequencies=True
                 )
+                trained = True
             except Exception:
                 logger.warning("EM did not converge; the model keeps its starting m values.", exc_info=True)
-                linker = _linker(con, table, settings)
-        return Model(_sane(linker.misc.save_model_to_json(), records=table.num_rows))
+                linker = _linker(con, table, settings, independence)
+        settings = linker.misc.save_model_to_json()
+        if trained:
+            prior = _prior_from_recall(con, table, settings)
+            if prior is not None:
+                settings["probability_two_random_records_match"] = prior
+        settings = _sane(settings, records=population or table.num_rows)
+        if independence is not None:
+            settings[INDEPENDENCE_KEY] = independence
+        return Model(settings)
     finally:
         con.close()
 
 
 RARE_NAME = 3  # records carrying the same name parts, at most
+MIN_RECALL = 0.1  # the least share of duplicates taken to agree on name and date alike
+
+
+def _prior_from_recall(con: duckdb.DuckDBPyConnection, table: pa.Table, settings: dict[str, Any]) -> float | None:
+    """The prior once m is estimated: the pairs agreeing on name and date of birth alike, divided by
+    the share of duplicates that agree so (the recall of that rule, from the m of name "exact" and
+    of the date's "exact" and "estimated", on pairs where both dates are known), over all pairs.
+    Before EM the recall of the deterministic rules can only be guessed (0.7); a register where
+    duplicates are written otherwise more often than not has a prior that guess understates."""
+    m = {
+        (comparison["output_column_name"], level["label_for_charts"]): level.get("m_probability") or 0.0
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if not level.get("is_null_level")
+    }
+    records = table.num_rows
+    dated = (records - table.column("dob_days").null_count) / records if records else 0.0
+    recall = m["name", "exact"] * (m["date_of_birth", "exact"] + m["date_of_birth", "estimated"]) * dated**2
+    if records < 2 or recall < MIN_RECALL:
+        return None
+    con.register("names_and_dates", table.select(["given", "family", "name", "dob_days"]))
+    try:
+        rows = con.sql(
+            "SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM names_and_dates"
+            " WHERE name IS NOT NULL AND dob_days IS NOT NULL GROUP BY given, family, dob_days)"
+        ).fetchall()
+    finally:
+        con.unregister("names_and_dates")
+    agreeing = float(rows[0][0]) if rows else 0.0
+    if not agreeing:
+        return None
+    return min(agreeing / recall / (records * (records - 1) / 2), 0.5)
 
 
 def _with_rare_names(table: pa.Table) -> pa.Table:
@@ -428,12 +704,17 @@ M_FLOOR = 0.001  # no level is taken as impossible for one person: a value can a
 # share their name parts as often in one order as in the other, so these weigh no more than "exact"
 # (random sampling almost never sees them, and their u alone would make them weigh more).
 AS_STRONG_AS_EXACT = {"name": ("swapped", "same_parts")}
+# Agreements a namesake shares as often as the person: the name says the language, hence the
+# country, and an agreement on a name already weighs by how common the name is among all records.
+# Counted again, it would make two persons of one common name in one country a likely pair; it
+# counts only when it disagrees. (Gender, which a name says less surely, weighs little either way.)
+NAME_IMPLIES = {"citizenship": "shared"}
 
 
 def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
     """Levels EM or sampling left without m or u (never seen in a small table) take their starting
     values; m is at least M_FLOOR; a level other than "different" that EM made weigh against a match
-    takes its starting values back; AS_STRONG_AS_EXACT holds; and the prior is at least
+    weighs nothing; AS_STRONG_AS_EXACT holds; and the prior is at least
     RETURNING_SHARE's (of ``records``)."""
     if records >= MIN_RECORDS_FOR_U:  # a smaller table keeps DEFAULT_PRIOR
         floor = 2 * RETURNING_SHARE / records
@@ -454,11 +735,22 @@ def _sane(settings: dict[str, Any], *, records: int = 0) -> dict[str, Any]:
                 level["u_probability"] = start.u
             level["m_probability"] = max(level["m_probability"], M_FLOOR)
             if code != "different" and level["m_probability"] < level["u_probability"]:
-                level["m_probability"], level["u_probability"] = start.m, start.u
+                # An agreement that EM found no more common among duplicates than among others
+                # (a date within a year once the year slips have a level of their own) counts
+                # neither way; its starting values would make it count for.
+                level["m_probability"] = level["u_probability"]
+        implied = by_code.get(NAME_IMPLIES.get(field, ""))
+        if implied is not None and records >= MIN_RECORDS_FOR_U:
+            implied["m_probability"] = implied["u_probability"]
         exact = by_code.get("exact")
         for code in AS_STRONG_AS_EXACT.get(field, ()):
             level = by_code[code]
-            if exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
+            if exact and level.get("tf_adjustment_column") and exact.get("tf_adjustment_column"):
+                # Weighed by how common the name is, a level weighs log2(m / frequency): its own m
+                # would make a rare name swapped weigh less than the same name in its order, though
+                # another person carries the swapped name more rarely still.
+                level["m_probability"], level["u_probability"] = exact["m_probability"], exact["u_probability"]
+            elif exact and level["m_probability"] / level["u_probability"] > exact["m_probability"] / exact["u_probability"]:
                 level["u_probability"] = level["m_probability"] * exact["u_probability"] / exact["m_probability"]
     return settings
 
@@ -467,7 +759,8 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
     """The pairs of ``table`` the model gives at least ``threshold``, with their reasons."""
     con = connection()
     try:
-        linker = _linker(con, table, model.settings)
+        settings = {**model.splink_settings(), "blocking_rules_to_generate_predictions": _blocking_rules()}
+        linker = _linker(con, table, settings, model.independence)
         result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *(f"gamma_{f}" for f in COMPARISONS)]
         # Splink's own table of this connection, and column names of our own: nothing from a record.
@@ -487,6 +780,13 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
                 )
     finally:
         con.close()
+
+
+def _blocking_rules() -> list[Any]:
+    """BLOCKING_RULES as a model's settings hold them."""
+    return [
+        rule.create_blocking_rule_dict("duckdb") if isinstance(rule, BlockingRuleCreator) else rule for rule in BLOCKING_RULES
+    ]
 
 
 def _gamma_codes() -> dict[str, dict[int, str]]:

@@ -33,6 +33,7 @@ LEVEL_LABELS = {
         "exact": _("the same"),
         "estimated": _("the same, estimated on one side"),
         "transposed": _("day and month swapped"),
+        "year_slip": _("the same day and month, the year one apart"),
         "same_year_estimated": _("the same year, estimated on one side"),
         "year_apart": _("within a year"),
         "within_five_estimated": _("within five years, estimated on one side"),

@@ -1,4 +1,3 @@
-from collections import Counter
 from datetime import date
 
 import pytest
@@ -65,6 +64,48 @@ def test_swapped_names_and_a_typo_are_levels_of_their_own() -> None:
     assert (10, 11) not in found
 
 
+def test_a_year_typed_wrong_and_a_ukrainian_h_are_levels_of_their_own() -> None:
+    found = _pairs(
+        [
+            (1, PersonData(given_name="Ганна", family_name="Гук", date_of_birth=date(1991, 5, 17), gender="Feminine")),
+            (2, PersonData(given_name="Hanna", family_name="Huk", date_of_birth=date(1992, 5, 17), gender="Feminine")),
+            # Born within a year of her, on another day: no slip of the year.
+            (3, PersonData(given_name="Hanna", family_name="Huk", date_of_birth=date(1991, 12, 2), gender="Feminine")),
+            *NOBODY,
+        ],
+        threshold=0.01,
+    )
+    assert _levels(found[1, 2]) == {
+        "name": "exact", "date_of_birth": "year_slip", "gender": "same", "citizenship": "missing", "document": "missing",
+    }  # fmt: skip
+    assert _levels(found[1, 3])["date_of_birth"] == "year_apart"
+    assert found[1, 2].match_weight > found[1, 3].match_weight
+
+
+def test_a_returning_person_does_not_make_her_own_name_common() -> None:
+    """Two records carrying one name may be one person or two namesakes: how often its parts meet
+    decides (rare parts, a rare name; common parts, one other record); a name many records carry
+    weighs as often as they carry it."""
+    counts = {"rare": 2, "unusual": 2, "middling": 41, "ordinary": 41, "common": 400, "frequent": 300}
+
+    def frequency(parts: list[str], carrying: int) -> float:
+        return matching.name_frequency(parts=parts, carrying=carrying, part_counts=counts, records=10_000, independence=5)
+
+    assert frequency(["rare", "unusual"], 2) == matching.RAREST_NAME / 10_000
+    assert frequency(["common", "frequent"], 2) == pytest.approx(1 / 10_000)  # at most the others carrying it
+    assert frequency(["middling", "ordinary"], 2) == pytest.approx(5 * 40 * 40 / 10_000**2)  # a quarter of a record
+    assert frequency(["rare", "unusual"], 40) == pytest.approx(38 / 10_000)  # at least the others less one duplicate
+
+
+def test_an_agreement_on_citizenship_counts_only_against(
+    trained: tuple[list[tuple[int, PersonData]], matching.Model],
+) -> None:
+    _records, model = trained
+    weights = model.weights()["citizenship"]
+    assert weights["shared"] == 0
+    assert weights["different"] < 0
+
+
 def test_every_reason_is_a_level_reviewers_can_read() -> None:
     data = synthetic.generate(persons=300, seed=3)
     records = [(index, values) for index, (_id, values, _office) in enumerate(data.records)]
@@ -99,23 +140,27 @@ def test_m_and_u_are_estimated_from_the_data(trained: tuple[list[tuple[int, Pers
     assert weights["name"]["exact"] != starting["name"]["exact"]  # EM
     assert weights["gender"]["same"] != starting["gender"]["same"]  # sampling
     assert model.settings["probability_two_random_records_match"] != matching.DEFAULT_PRIOR
-    for _field, by_level in weights.items():  # agreement counts for, disagreement against
+    # The parts of a name go together (one language, one gender) more often than drawn independently.
+    assert model.independence is not None
+    assert model.independence > 1
+    for _field, by_level in weights.items():  # agreement never counts against, disagreement does
         assert (
-            by_level["different"] < 0 < min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
+            by_level["different"] < 0 <= min(weight for code, weight in by_level.items() if code not in {"different", "missing"})
         )
+    assert weights["date_of_birth"]["exact"] > weights["date_of_birth"]["year_slip"] > weights["date_of_birth"]["year_apart"]
 
 
 def test_python_levels_score_as_splink_does(trained: tuple[list[tuple[int, PersonData]], matching.Model]) -> None:
     records, model = trained
     table = matching.records_table(records)
     rows = {uid: matching.record_row(uid, values) for uid, values in records}
-    names = Counter(row["name_sorted"] for row in rows.values() if row["name_sorted"])
-    total = sum(names.values())
+    assert model.independence is not None
+    frequencies = matching.name_frequencies(table, model.independence)
     scorer = levels.Scorer(model)
     compared = 0
     for pair in matching.predict(table, model, threshold=0.0):
         left, right = rows[pair.a], rows[pair.b]
-        frequency = max(names[left["name_sorted"]], names[right["name_sorted"]]) / total
+        frequency = max(frequencies.get(left["name_sorted"], 0.0), frequencies.get(right["name_sorted"], 0.0))
         probability, weight, reasons = scorer.score(left, right, frequency=frequency)
         assert reasons == pair.reasons
         assert weight == pytest.approx(pair.match_weight, abs=1e-6)

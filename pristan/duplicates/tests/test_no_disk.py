@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from pristan.core.models import Office
+from pristan.duplicates import extract
 from pristan.duplicates.match_file import link
 from pristan.duplicates.scan import scan_all
 from pristan.duplicates.types import PersonData
@@ -33,7 +34,12 @@ def _files(directory: Path) -> list[str]:
     return [str(path.relative_to(directory)) for path in directory.rglob("*")]
 
 
-def test_a_scan_writes_no_file(ana: User, sofia: Office, empty_directories: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("workers", [False, True])
+def test_a_scan_writes_no_file(
+    ana: User, sofia: Office, empty_directories: tuple[Path, Path], workers: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if workers:  # the persons opened in forked processes and passed back through pipes
+        monkeypatch.setattr(extract, "PARALLEL_FROM", 1)
     for given, family in (("Јелена", "Петровић"), ("Jelena", "Petrovic"), ("Ана", "Илић"), ("Ivana", "Horvat")):
         person_register(
             actor=ana, office=sofia, data={"given_name": given, "family_name": family, "date_of_birth": date(1994, 5, 7)}

@@ -6,7 +6,10 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from pristan.core.models import Office
+from pristan.demo import synthetic_persons as synthetic
+from pristan.duplicates import matching
 from pristan.duplicates.propose import candidates
+from pristan.duplicates.scan import model_row
 from pristan.duplicates.types import PersonData
 from pristan.erasure.services import person_erase
 from pristan.people.models import Person
@@ -81,3 +84,24 @@ def test_the_number_of_queries_does_not_grow_with_the_candidates(
     with django_assert_max_num_queries(8):  # type: ignore[attr-defined]
         found = candidates(data=typed("Djordje", "Jovanovic"))
     assert len(found) >= 1
+
+
+def test_a_rare_name_weighs_more_than_a_common_one_once_a_model_is_trained(
+    register: Callable[..., Person], django_assert_max_num_queries: Callable[..., object]
+) -> None:
+    """With a model that weighs names by frequency, the typed name's frequency comes from the counts
+    of its match keys (of the whole name and of each part), read in one more query."""
+    data = synthetic.generate(persons=1200, seed=4)
+    model = matching.train(matching.records_table((index, values) for index, (_id, values, _office) in enumerate(data.records)))
+    assert model.independence is not None
+    model_row(model, persons=1200)
+    register(**DJORDJE)
+    for day in range(1, 8):
+        register(**{**DJORDJE, "given_name": "Марко", "family_name": "Петровић", "date_of_birth": date(1980, 1, day)})
+    register(**{**DJORDJE, "given_name": "Марко", "family_name": "Петровић"})
+    with django_assert_max_num_queries(9):  # type: ignore[attr-defined]
+        rare = candidates(data=typed("Djordje", "Jovanovic"))
+    common = candidates(data=typed("Marko", "Petrovic"))
+    assert len(rare) == len(common) == 1
+    assert rare[0].reasons == common[0].reasons  # the same levels: only the names' frequencies differ
+    assert rare[0].match_weight > common[0].match_weight + 2

@@ -25,15 +25,12 @@ THRESHOLD = 0.8  # settings.PRISTAN_DUPLICATES_PROPOSE's default
 RECALL_FLOOR = 0.9  # the issue's bar for a kind that varies one thing
 COMBINATION_FLOOR = 0.8  # 9 to 20 pairs each: one miss costs 5 to 11 points
 # Kinds measured short of the bar (bench/README.md has the figures and why), with floors that hold
-# what is reached today (the measurement less a pair or two). A missing date, or one a year off or
-# estimated, leaves the name, gender and citizenship to decide, and a common name cannot.
+# what is reached today (the measurement less a pair or two). A missing date leaves the name alone
+# to decide (gender and citizenship are what a namesake of one country shares too), and only a
+# rare name can: two records of a common name without a date may as well be two persons.
 SHORT_FLOORS = {
-    "dob_missing": 0.15,  # measured 0.23
-    "dob_year_off": 0.15,  # 0.22
-    "dob_estimated": 0.75,  # 0.82
-    "scheme+dob_missing": 0.1,  # 0.20 (3 of 15)
-    "typo+dob_year_off": 0.3,  # 0.43
-    "swapped+dob_estimated": 0.6,  # 0.78 (7 of 9)
+    "dob_missing": 0.5,  # measured 0.59 (36 of 61)
+    "scheme+dob_missing": 0.3,  # 0.40 (6 of 15)
 }
 
 
@@ -50,19 +47,20 @@ def measured() -> tuple[Synthetic, dict[str, Score]]:
 
 def test_f1_across_scripts(measured: tuple[Synthetic, dict[str, Score]]) -> None:
     _synthetic, scores = measured
-    assert scores["cross_script"].f1 >= 0.97, scores["cross_script"]
+    assert scores["cross_script"].f1 >= 0.97, scores["cross_script"]  # measured 0.982
     assert scores["cross_script"].true_positives >= 200  # the row measures something
 
 
-def test_f1_overall_holds(measured: tuple[Synthetic, dict[str, Score]]) -> None:
-    _synthetic, scores = measured
-    assert scores["overall"].f1 >= 0.9, scores["overall"]  # measured 0.916
-
-
-@pytest.mark.xfail(strict=True, reason="the date kinds (SHORT_FLOORS) keep overall F1 near 0.92")
 def test_f1_overall_reaches_the_issue_bar(measured: tuple[Synthetic, dict[str, Score]]) -> None:
     _synthetic, scores = measured
-    assert scores["overall"].f1 >= 0.95, scores["overall"]
+    assert scores["overall"].f1 >= 0.95, scores["overall"]  # measured 0.973
+
+
+def test_precision_holds(measured: tuple[Synthetic, dict[str, Score]]) -> None:
+    """What reaches a reviewer is nearly always one person (measured 820 of 822 pairs)."""
+    _synthetic, scores = measured
+    assert scores["overall"].precision >= 0.99, scores["overall"]
+    assert scores["cross_script"].precision >= 0.99, scores["cross_script"]
 
 
 @pytest.mark.parametrize("kind", [*SINGLE_KINDS, *COMBINATIONS])

@@ -107,3 +107,19 @@ def test_the_job_runs_the_scan_and_is_scheduled_nightly(world: dict[str, Person]
     (entry,) = [entry for entry in PERIODIC if entry.name == "duplicates-scan"]
     assert entry.job == "pristan.duplicates.tasks.duplicates_scan_run"
     assert entry.daily_at == "PRISTAN_RETENTION_HOUR"
+
+
+def test_a_scan_again_reopens_stale_pairs_and_rewrites_changed_ones_only(world: dict[str, Person]) -> None:
+    scan_all()
+    jelena, yana = _pair(world["jelena"], world["jelena_latin"]), _pair(world["yana"], world["yana_swapped"])
+    moment = timezone.now() - timedelta(days=3)
+    CandidatePair.objects.filter(pk=jelena.pk).update(status=Status.STALE, probability=0.1, reasons=[], updated_at=moment)
+    CandidatePair.objects.filter(pk=yana.pk).update(updated_at=moment)
+    result = scan_all()
+    assert (result.pairs, result.new_pairs, result.stale_pairs) == (2, 0, 0)
+    again = CandidatePair.objects.get(pk=jelena.pk)
+    assert (again.status, again.probability, again.reasons, again.model) == (
+        Status.OPEN, jelena.probability, jelena.reasons, jelena.model
+    )  # fmt: skip
+    assert again.updated_at > moment
+    assert CandidatePair.objects.get(pk=yana.pk).updated_at == moment  # found again unchanged: not written
