@@ -192,26 +192,23 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and (problems := person_errors(form.cleaned_data)):
         show_errors(form, ValidationError(problems))
     elif request.method == "POST" and form.is_valid():
-        data = person_data(form.cleaned_data)
-        seen = bool(request.POST.get("matches_seen") or request.POST.get("anyway"))
         try:
-            if not seen:
-                matches = duplicates.matches_look_up(actor=request.user, data=data, ip=client_ip(request))
-            if matches is None or not matches.any:
-                case = duplicates.case_register_checked(
-                    actor=request.user, office=form.cleaned_data["office"], data=form.cleaned_data,
-                    ask_check=bool(request.POST.get("ask_check")), compared=data,
-                )  # fmt: skip
+            done = duplicates.register_unless_matched(
+                actor=request.user, office=form.cleaned_data["office"], data=form.cleaned_data,
+                compared=person_data(form.cleaned_data), ask_check=bool(request.POST.get("ask_check")),
+                seen=bool(request.POST.get("matches_seen") or request.POST.get("anyway")), ip=client_ip(request),
+            )  # fmt: skip
         except duplicates.TooManyLookups as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             show_errors(form, error)
         else:
-            if matches is None or not matches.any:
+            if done.case is not None:
                 messages.success(
-                    request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": case.reference}
+                    request, _("Case %(reference)s opened. Now record the person's consent.") % {"reference": done.case.reference}
                 )
-                return redirect("case_consent", reference=case.reference)
+                return redirect("case_consent", reference=done.case.reference)
+            matches = done.matches
     return render(request, "cases/register.html", {
         "form": form, "no_office": not offices.exists(), "steps": steps(current=RegistrationStep.PERSON),
         "hint": HINTS[RegistrationStep.PERSON], "matches": matches, "ask_check": bool(request.POST.get("ask_check")),

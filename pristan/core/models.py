@@ -138,6 +138,10 @@ class PartnerMembership(models.Model):
         return f"{self.user} · {self.organisation}"
 
 
+# The detail of the audit entry each look-up of possible matches at registration leaves (duplicates).
+MATCH_LOOKUP = "possible matches"
+
+
 class AuditEntry(models.Model):
     """One thing someone did. Field names only, never the values of identifying fields.
 
@@ -207,6 +211,8 @@ class AuditEntry(models.Model):
             models.Index(
                 fields=["case", "-sequence"], name="audit_case_changes", condition=~models.Q(action="view")
             ),  # a case's History: its changes, not the reads that outnumber them
+            # A caseworker's look-ups of possible matches in the last minutes, counted against her limit.
+            models.Index(fields=["actor", "at"], name="audit_match_lookups", condition=models.Q(detail=MATCH_LOOKUP)),
         ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")

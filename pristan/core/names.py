@@ -26,7 +26,7 @@ Django imports, so it can be used and tested anywhere.
 
 ``MATCH_VERSION`` names the folding's rules: the blind index and the duplicate matcher's model
 are built on folded names, so any change to what ``fold`` returns must raise it (and come with a
-migration that rebuilds the blind index, as people 0006 does for version 2).
+migration that rebuilds the blind index, as people 0006 does for versions 2 and 3).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import pickle
+import pickle  # nosec B403 - only between this process and the workers it forked
 import traceback
 from collections.abc import Iterator
 from contextlib import suppress
@@ -137,10 +137,10 @@ def _wrapped_keys(wanted: set[bytes]) -> dict[bytes, tuple[str, bytes]]:
         for start in range(0, len(ids), step):
             chunk = ids[start : start + step]
             if connection.vendor == "postgresql":
-                cursor.execute(f"SELECT {columns} FROM {table} WHERE {id_column} = ANY(%s::uuid[])", [chunk])  # noqa: S608 - our own names
+                cursor.execute(f"SELECT {columns} FROM {table} WHERE {id_column} = ANY(%s::uuid[])", [chunk])  # noqa: S608 # nosec B608 - our own names
             else:
                 marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"SELECT {columns} FROM {table} WHERE {id_column} IN ({marks})", chunk)  # noqa: S608 - our own names
+                cursor.execute(f"SELECT {columns} FROM {table} WHERE {id_column} IN ({marks})", chunk)  # noqa: S608 # nosec B608 - our own names
             for key_id, master_id, wrapped in cursor.fetchall():
                 found[key_id.bytes if isinstance(key_id, UUID) else bytes.fromhex(key_id)] = (master_id, bytes(wrapped))
     return found
@@ -210,7 +210,7 @@ def _work(pipe: Connection, opening: _Opening) -> None:
     gc.disable()  # short-lived, and what it builds holds no cycles: collecting would only cost time
     try:
         while (message := pipe.recv_bytes()) != b"":
-            batch: _Batch = pickle.loads(message)  # noqa: S301 - from the process that forked this one
+            batch: _Batch = pickle.loads(message)  # noqa: S301 # nosec B301 - from the process that forked this one
             pipe.send_bytes(b"+" + _table_bytes(records_table(_open(batch, opening))))
     except EOFError:  # the scan is gone
         return

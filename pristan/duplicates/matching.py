@@ -233,7 +233,7 @@ def _with_blocks(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
     con.register("records_to_block", numbered)
     try:
         # Our own SQL over our own column names: nothing from a record is in it.
-        blocks = con.sql(f"SELECT {columns} FROM records_to_block ORDER BY row_number").to_arrow_table()  # noqa: S608
+        blocks = con.sql(f"SELECT {columns} FROM records_to_block ORDER BY row_number").to_arrow_table()  # noqa: S608 # nosec B608
         typos = con.sql(_TYPO_BLOCKS.format(at_most=int(BLOCK_AT_MOST))).to_arrow_table()
     finally:
         con.unregister("records_to_block")
@@ -595,7 +595,7 @@ def estimate_independence(table: pa.Table) -> float:
     try:
         _name_statistics(con, table)
         rows = con.sql(
-            f"SELECT sum(k * (k - 1)), sum(k * q) * {max(table.num_rows, 1)} FROM pristan_name_statistics"  # noqa: S608
+            f"SELECT sum(k * (k - 1)), sum(k * q) * {max(table.num_rows, 1)} FROM pristan_name_statistics"  # noqa: S608 # nosec B608
         ).fetchall()
     finally:
         con.close()

@@ -47,7 +47,7 @@ _UNDECIDED = (Status.OPEN, Status.STALE)
 
 def match_version() -> int:
     """The folding the model and the match keys were made with (core.names.MATCH_VERSION)."""
-    return int(getattr(names, "MATCH_VERSION", 1))
+    return names.MATCH_VERSION
 
 
 def current_model() -> MatchModel | None:
@@ -171,7 +171,7 @@ def _update(connection: BaseDatabaseWrapper, rows: list[tuple[Any, ...]]) -> Non
     column = {field.name: quote(field.column or field.name) for field in meta.concrete_fields}
     assignments = ", ".join(f"{column[name]} = %s" for name in _UPDATED)
     # Table and column names from the model, never from data.
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {column['id']} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {column['id']} = %s"  # noqa: S608 # nosec B608
     moment = connection.ops.adapt_datetimefield_value(rows[0][5])  # one moment for the whole scan
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):

@@ -3,6 +3,7 @@ opens a new case for a returning person, asks for a check of a match she may not
 a pair. Access first (pristan/core/access.py), then the rules, then the write and its audit entry,
 in one transaction."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from pristan.cases.models import Case
 from pristan.cases.services import case_open, case_register
 from pristan.core import access
 from pristan.core.audit import audit_record, audit_record_nowait
-from pristan.core.models import AuditEntry, Office
+from pristan.core.models import MATCH_LOOKUP, AuditEntry, Office
 from pristan.duplicates import selectors
 from pristan.duplicates.models import CandidatePair, CheckRequest, PairDecision
 from pristan.duplicates.types import PersonData
@@ -29,7 +30,7 @@ from pristan.people.models import Person
 # elsewhere" cannot be used to probe who is registered in other offices.
 LOOKUPS_PER_WINDOW = 120
 LOOKUP_WINDOW = timedelta(minutes=10)
-LOOKUP_DETAIL = "possible matches"
+LOOKUP_DETAIL = MATCH_LOOKUP  # its entries have an index of their own, for the count
 
 TOO_MANY_LOOKUPS = _("You looked for possible matches too often in a short time. Wait a few minutes, then go on.")
 PERSON_ERASED = _("This person's identifying data was erased: no new case can be opened for them.")
@@ -114,6 +115,26 @@ def check_request_create(*, actor: User, person: Person, data: PersonData) -> li
         notifications.notify_duplicate_check(pair=pair)
         made.append(check)
     return made
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registration's first step came to: a new case, or the possible matches to show first."""
+
+    case: Case | None
+    matches: selectors.Matches | None
+
+
+def register_unless_matched(
+    *, actor: User, office: Office, data: dict[str, Any], compared: PersonData, seen: bool, ask_check: bool, ip: str | None
+) -> Registration:
+    """Registration's first step with the look-up before it: a person is created only when nothing
+    matches what was typed, or when the caseworker has seen the matches (``seen``) and goes on."""
+    matches = None if seen else matches_look_up(actor=actor, data=compared, ip=ip)
+    if matches is not None and matches.any:
+        return Registration(case=None, matches=matches)
+    case = case_register_checked(actor=actor, office=office, data=data, ask_check=ask_check, compared=compared)
+    return Registration(case=case, matches=matches)
 
 
 @transaction.atomic

@@ -146,28 +146,33 @@ def merge(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     if found.status == CandidatePair.Status.MERGED:
         messages.error(request, _("These two records are already merged."))
         return redirect("duplicates:pair", pair_id=found.pk)
-    form = MergeForm(request.POST or request.GET or None, pair=found)
-    chosen = form.cleaned_data["survivor"] if form.is_valid() else str(found.person_a_id)
+    # A GET with ?survivor= previews the other choice; a POST confirms the one shown.
+    form = MergeForm((request.POST if request.method == "POST" else request.GET) or None, pair=found)
+    valid = form.is_valid()
+    chosen = form.cleaned_data["survivor"] if valid else str(found.person_a_id)
     survivor, other = (found.person_a, found.person_b) if chosen == str(found.person_a_id) else (found.person_b, found.person_a)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and valid:
         try:
             record = person_merge(actor=request.user, survivor=survivor, other=other, pair=found)
         except (ValidationError, PermissionDenied) as error:
-            for problem in getattr(error, "messages", None) or [str(error)]:
-                messages.error(request, problem)
+            _refused(request, error)
         else:
             messages.success(request, _("The two records are merged: one person, with the cases of both."))
             return redirect("duplicates:merged", merge_id=record.pk)
     try:
         preview = merge_preview(actor=request.user, survivor=survivor, other=other)
     except (ValidationError, PermissionDenied) as error:
-        for problem in getattr(error, "messages", None) or [str(error)]:
-            messages.error(request, problem)
+        _refused(request, error)
         return redirect("duplicates:pair", pair_id=found.pk)
     preload_for([survivor, other])
     differing = [getattr(Person._meta.get_field(name), "verbose_name", name) for name in preview.differing_fields]
     context = {"pair": found, "form": form, "preview": preview, "survivor": survivor, "other": other, "differing": differing}
     return render(request, "duplicates/merge.html", context)
+
+
+def _refused(request: AuthenticatedRequest, error: ValidationError | PermissionDenied) -> None:
+    for problem in getattr(error, "messages", None) or [str(error)]:
+        messages.error(request, problem)
 
 
 @require_safe
@@ -184,8 +189,7 @@ def unmerge(request: AuthenticatedRequest, merge_id: int) -> HttpResponse:
     try:
         person_unmerge(actor=request.user, record=record)
     except (ValidationError, PermissionDenied) as error:
-        for problem in getattr(error, "messages", None) or [str(error)]:
-            messages.error(request, problem)
+        _refused(request, error)
     else:
         messages.success(request, _("The merge was undone: both records are as they were."))
     return redirect("duplicates:merged", merge_id=record.pk)

@@ -1,6 +1,6 @@
-"""Rebuild the blind index of names (NameToken) under the folding of issue 14 (names.MATCH_VERSION 2).
+"""Rebuild the blind index of names (NameToken) under the folding of issue 14 (names.MATCH_VERSION 3).
 
-The blind index holds keyed hashes of folded names, and version 2 folds names differently
+The blind index holds keyed hashes of folded names, and versions 2 and 3 fold names differently
 (Bulgarian Й/Я/Ю as Unidecode and the national scheme write them, Macedonian Ѓ/Ќ apart from
 Serbian Ђ/Ћ, a hyphenated or apostrophed name also as one): a hash made by the old folding finds
 nothing the new one is asked for. Every person who is not erased gets the entries of the names
