@@ -106,7 +106,16 @@ COMPARISONS: dict[str, tuple[Level, ...]] = {
         Level("missing", "name_l IS NULL OR name_r IS NULL", 0, 0),
         Level("exact", "given_l = given_r AND family_l = family_r", 0.55, 0.0005, by_frequency=True),
         Level("swapped", "given_l = family_r AND family_l = given_r", 0.04, 0.00001, by_frequency=True),
-        Level("same_parts", "list_has_all(parts_r, gf_parts_l) OR list_has_all(parts_l, gf_parts_r)", 0.08, 0.0002),
+        # The parts of one name among the other's (a second family name, a name added): weighed by
+        # how common the shorter name is, the larger frequency of the two (another person carries
+        # Борислав Николов far more often than Борислав-Атанас Николов).
+        Level(
+            "same_parts",
+            "list_has_all(parts_r, gf_parts_l) OR list_has_all(parts_l, gf_parts_r)",
+            0.08,
+            0.0002,
+            by_frequency=True,
+        ),
         Level("similar", _both_parts(0.94), 0.15, 0.001),
         # One part the same and the other similar comes before both parts merely similar: a typo
         # leaves the other part as it was, where two persons' names that are both only close
