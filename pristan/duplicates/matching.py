@@ -784,7 +784,7 @@ def predict(table: pa.Table, model: Model, *, threshold: float) -> Iterator[Pair
         # Splink's own table of this connection, and column names of our own: nothing from a record.
         query = f"SELECT {', '.join(columns)} FROM {result.physical_name}"  # noqa: S608 # nosec B608
         reader = con.sql(query).to_arrow_reader(100_000)
-        codes = _gamma_codes()
+        codes = _gamma_codes(settings)
         for batch in reader:
             rows = batch.to_pydict()
             for index in range(batch.num_rows):
@@ -807,13 +807,17 @@ def _blocking_rules() -> list[Any]:
     ]
 
 
-def _gamma_codes() -> dict[str, dict[int, str]]:
-    """Splink's comparison vector value of each level: -1 for the null level, then from the number
-    of other levels less one, down to 0 for the else level."""
+def _gamma_codes(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
+    """Splink's comparison vector value of each level of the model's ``settings``: -1 for the null
+    level, then from the number of other levels less one, down to 0 for the else level. Read from
+    the model, not from COMPARISONS: a model trained before the levels were reordered keeps its
+    own order until the scan trains another."""
     codes: dict[str, dict[int, str]] = {}
-    for field, levels in COMPARISONS.items():
-        codes[field] = {-1: levels[0].code}
+    for comparison in settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        field = comparison["output_column_name"]
+        codes[field] = {-1: levels[0]["label_for_charts"]}
         rest = levels[1:]
         for index, level in enumerate(rest):
-            codes[field][len(rest) - 1 - index] = level.code
+            codes[field][len(rest) - 1 - index] = level["label_for_charts"]
     return codes
