@@ -53,10 +53,10 @@ def _name(left: Row, right: Row) -> str:
         return "same_parts"
     if _both_parts(left, right, 0.94):
         return "similar"
-    if _both_parts(left, right, 0.88):
-        return "close"
     if _one_part(left, right):
         return "one_part"
+    if _both_parts(left, right, 0.88):
+        return "close"
     return "different"
 
 

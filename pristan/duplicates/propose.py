@@ -66,25 +66,27 @@ def _shortlist(ring: Keyring, data: PersonData, exclude: Collection[int]) -> lis
     return [row["person"] for row in rows]
 
 
-def _frequency(ring: Keyring, data: PersonData, model: matching.Model, persons: int) -> float | None:
-    """How common the typed name is (matching.name_frequency), counting the one typed as if she were
-    registered (the scan counts both records of a pair): from the counts of its "mf" key and of
-    the "mt" keys of its parts, in one query."""
+def _frequency(ring: Keyring, data: PersonData, model: matching.Model, persons: int, *, registered: bool = False) -> float | None:
+    """How common a name is (matching.name_frequency), counting the one typed as if she were
+    registered (the scan counts both records of a pair; ``registered``: the name is a registered
+    person's, counted already): from the counts of its "mf" key and of the "mt" keys of its parts,
+    in one query."""
     name = full_name(data)
     if not name or not persons:
         return None
+    added = 0 if registered else 1
     parts = [part for part in matching.record_row(0, data)["gf_parts"] if len(part) >= matching.MIN_PART]
     name_key = crypto.index_hash(ring, "mf", name)
     part_keys = {crypto.index_hash(ring, "mt", part): part for part in parts}
     counts = dict(MatchKey.objects.filter(key__in=[name_key, *part_keys]).values_list("key").annotate(carrying=Count("id")))
-    carrying = counts.get(name_key, 0) + 1
+    carrying = counts.get(name_key, 0) + added
     if model.independence is None:  # a model trained before parts were counted
-        return carrying / (persons + 1)
+        return carrying / (persons + added)
     return matching.name_frequency(
         parts=parts,
         carrying=carrying,
-        part_counts={part: counts.get(key, 0) + 1 for key, part in part_keys.items()},
-        records=persons + 1,
+        part_counts={part: counts.get(key, 0) + added for key, part in part_keys.items()},
+        records=persons + added,
         independence=model.independence,
     )
 
@@ -110,7 +112,13 @@ def candidates(*, data: PersonData, exclude: Collection[int] = (), limit: int = 
             if scorer.weighs_by_frequency(reasons):
                 if not counted:
                     frequency, counted = _frequency(ring, data, model, trained_on), True
-                probability, weight, reasons = scorer.score(typed, row, frequency=frequency)
+                pair_frequency = frequency
+                if row[matching.FREQUENCY_COLUMN] != typed[matching.FREQUENCY_COLUMN]:
+                    # Names that differ (the same parts, one with a part more): the commoner of the
+                    # two, as the scan weighs them (Splink's term-frequency adjustment takes the larger).
+                    theirs = _frequency(ring, values, model, trained_on, registered=True)
+                    pair_frequency = max((f for f in (frequency, theirs) if f is not None), default=None)
+                probability, weight, reasons = scorer.score(typed, row, frequency=pair_frequency)
             if probability >= settings.PRISTAN_DUPLICATES_PROPOSE:
                 found.append(Candidate(person_id=person.pk, probability=probability, match_weight=weight, reasons=reasons))
     found.sort(key=lambda candidate: (-candidate.match_weight, candidate.person_id))

@@ -105,3 +105,20 @@ def test_a_rare_name_weighs_more_than_a_common_one_once_a_model_is_trained(
     assert len(rare) == len(common) == 1
     assert rare[0].reasons == common[0].reasons  # the same levels: only the names' frequencies differ
     assert rare[0].match_weight > common[0].match_weight + 2
+
+
+def test_a_name_with_a_part_more_weighs_by_the_commoner_of_the_two(register: Callable[..., Person]) -> None:
+    """A typed name whose parts include a registered person's ("same_parts") weighs as the scan
+    weighs it: by the larger frequency of the two names, the registered one's when hers is common,
+    although the typed name with its part more is rare."""
+    data = synthetic.generate(persons=1200, seed=4)
+    model = matching.train(matching.records_table((index, values) for index, (_id, values, _office) in enumerate(data.records)))
+    model_row(model, persons=1200)
+    register(**DJORDJE)
+    for day in range(1, 8):
+        register(**{**DJORDJE, "given_name": "Марко", "family_name": "Петровић", "date_of_birth": date(1980, 1, day)})
+    register(**{**DJORDJE, "given_name": "Марко", "family_name": "Петровић"})
+    rare = candidates(data=typed("Djordje-Ivan", "Jovanovic"))
+    common = candidates(data=typed("Marko-Ivan", "Petrovic"))
+    assert [reason.level for reason in rare[0].reasons][:2] == ["same_parts", "exact"]
+    assert not common or rare[0].match_weight > common[0].match_weight + 2
